@@ -1,0 +1,79 @@
+//! What a VM asks its driver to do. The VM never performs I/O itself: it
+//! halts with a [`Request`], the async driver performs it over the host's
+//! connector and resumes the VM with the [`Response`].
+
+use crate::value::Value;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// Run a command on the host. `changing` is false for `probe`.
+    Exec(ExecRequest),
+    /// Read native facts (declared without a body in the standard library)
+    /// that are not in the VM's cache, in one round trip. The response is
+    /// `Response::Facts` with one result per entry, in order.
+    ReadFacts(Vec<FactKey>),
+    /// Upload a controller file (or literal content) to the host, atomically.
+    Upload(UploadRequest),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecRequest {
+    /// Shell text, run with `sh -c`.
+    pub script: String,
+    /// The text to show (secrets redacted).
+    pub display: String,
+    pub stdin: Option<String>,
+    pub sudo: Option<Sudo>,
+    pub changing: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sudo {
+    /// `None`: root.
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FactKey {
+    pub name: String,
+    /// The arguments, rendered as JSON-like text so that keys compare and
+    /// hash (they are only str / int / bool values in practice).
+    pub args: Vec<FactArg>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FactArg {
+    Str(String),
+    Int(i64),
+    Bool(bool),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadRequest {
+    pub source: UploadSource,
+    pub remote: String,
+    pub mode: Option<u32>,
+    pub owner: Option<String>,
+    pub group: Option<String>,
+    pub sudo: Option<Sudo>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum UploadSource {
+    LocalFile(std::path::PathBuf),
+    Content(Vec<u8>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    /// Result of `Exec` or `Upload`.
+    Done(CommandOutput),
+    Facts(Vec<Result<Value, String>>),
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CommandOutput {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}

@@ -1,0 +1,38 @@
+//! Subcommands. One file per subcommand.
+
+mod check;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes shared by every subcommand.
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// The program does not check.
+    pub const PROGRAM_ERRORS: u8 = 1;
+    /// Usage or I/O error (bad flag, missing file).
+    pub const USAGE: u8 = 2;
+    /// At least one host failed.
+    pub const HOST_FAILED: u8 = 3;
+}
+
+#[derive(Parser)]
+#[command(name = "infrac", version, about = "Check, run and plan .infra deploy programs")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse, resolve and type-check programs without touching any host.
+    Check(check::Args),
+}
+
+pub fn dispatch(cli: Cli) -> ExitCode {
+    let code = match cli.command {
+        Command::Check(args) => check::run(args),
+    };
+    ExitCode::from(code)
+}
