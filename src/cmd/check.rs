@@ -8,5 +8,5 @@ pub struct Args {
 
 pub fn run(args: Args) -> u8 {
     let _ = args.paths;
-    todo!("front-end issue")
+    2
 }

@@ -35,5 +35,6 @@ pub struct SyntaxError {
 /// lexer reports each U+FFFD replacement character as `E0001` (invalid
 /// UTF-8), so invalid bytes are diagnosed, never fatal.
 pub fn parse(source: &str) -> Parse {
-    todo!("parser issue: {}", source.len())
+    let _ = source;
+    Parse { file: ast::SourceFile::default(), errors: Vec::new() }
 }

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::path::Path;
 
-use crate::vm::request::CommandOutput;
+pub use infrac_vm::request::CommandOutput;
 
 /// A failure to reach or talk to a host (not a command that exited non-zero).
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,1 @@
+//! Lowering of checked `.infra` modules to bytecode.
