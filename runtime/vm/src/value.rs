@@ -38,6 +38,9 @@ pub struct HostValue {
     pub name: String,
     pub spec: HostSpec,
     pub data: Value,
+    /// `sudo: true` on `ssh(...)`/`docker(...)`/`local(...)`: every command
+    /// on this host runs through sudo.
+    pub sudo: bool,
 }
 
 /// How to reach a host; built by `local()`, `ssh(...)`, `docker(...)`.
