@@ -1,1 +1,20 @@
+//! The bytecode shared by the `.infra` compiler (`infrac-lower` writes it)
+//! and the runtime (`infrac-vm` runs it).
+//!
+//! Architecture invariant: this crate knows nothing about syntax trees,
+//! hosts or I/O. A [`Program`] is plain data: functions made of stack
+//! [`Instr`]uctions with a constant pool and a span table, plus the
+//! program-level declarations the runtime needs (params, groups, stages,
+//! facts, ops, record types). `Display` on a [`Program`] is a readable
+//! disassembly.
 
+mod disasm;
+mod instr;
+mod program;
+
+pub use instr::{Builtin, Fmt, Instr, Radix};
+pub use program::{
+    Const, FactDef, FactKind, Function, FunctionKind, GroupDef, ModuleInfo, OpChanges, OpDef,
+    ParamDef, PrefetchArg, PrefetchFact, Program, RecordDef, RecordField, Serial, Span, StageDef,
+    StageOptions, StageTarget, TypeDesc,
+};
