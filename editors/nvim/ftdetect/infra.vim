@@ -1,0 +1,2 @@
+" .infra files are the infra deploy language.
+autocmd BufRead,BufNewFile *.infra setfiletype infra
