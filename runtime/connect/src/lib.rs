@@ -1,22 +1,24 @@
 //! Connectors: how commands and files reach a host. The local, SSH and
 //! Docker connectors implement the same trait.
+//!
+//! Each connector is a [`Transport`]: it only knows how to run one `sh -c`
+//! command line with some stdin. Everything else — environment, sudo,
+//! timeouts, atomic uploads, downloads — is shell text built once in
+//! [`shell`] and shared by all of them through the blanket [`Connector`]
+//! implementation.
 
 use std::future::Future;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 pub use infrac_vm::request::CommandOutput;
 
-/// A failure to reach or talk to a host (not a command that exited non-zero).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConnectorError {
-    pub message: String,
-}
+mod error;
+pub mod local;
+pub mod shell;
 
-impl std::fmt::Display for ConnectorError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
+pub use error::{ConnectorError, ErrorKind};
+pub use local::LocalConnector;
 
 /// Options of one command.
 #[derive(Debug, Clone, Default)]
@@ -50,7 +52,166 @@ pub trait Connector: Send + Sync {
         sudo: Option<Option<&str>>,
     ) -> impl Future<Output = Result<(), ConnectorError>> + Send;
 
-    fn download(&self, remote: &str, local: &Path) -> impl Future<Output = Result<(), ConnectorError>> + Send;
+    fn download(
+        &self,
+        remote: &str,
+        local: &Path,
+    ) -> impl Future<Output = Result<(), ConnectorError>> + Send;
 
     fn close(self) -> impl Future<Output = Result<(), ConnectorError>> + Send;
+}
+
+/// Exit status and raw output of one command line.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RawOutput {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+/// The one primitive a connector provides: run a command line with `sh -c`
+/// on its host. [`Connector`] is implemented on top of it for every
+/// transport.
+pub trait Transport: Send + Sync {
+    /// The host's name, for error messages.
+    fn host(&self) -> &str;
+
+    /// Runs `command` with `sh -c`, writes `stdin` to it and closes stdin.
+    /// `limit` is a last-resort bound: past it the transport abandons (and
+    /// where it can, kills) the command and returns an error of kind
+    /// [`ErrorKind::Timeout`].
+    fn run(
+        &self,
+        command: &str,
+        stdin: Vec<u8>,
+        limit: Option<Duration>,
+    ) -> impl Future<Output = Result<RawOutput, ConnectorError>> + Send;
+
+    /// Ends the connection.
+    fn shutdown(self) -> impl Future<Output = Result<(), ConnectorError>> + Send;
+}
+
+/// How long past the host-side `timeout` the transport waits before
+/// abandoning the command itself.
+const TIMEOUT_GRACE: Duration = Duration::from_secs(5);
+
+impl<T: Transport> Connector for T {
+    async fn exec(
+        &self,
+        script: &str,
+        opts: ExecOptions<'_>,
+    ) -> Result<CommandOutput, ConnectorError> {
+        let raw = run_checked(self, script, &opts).await?;
+        Ok(CommandOutput {
+            code: raw.code,
+            stdout: String::from_utf8_lossy(&raw.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&raw.stderr).into_owned(),
+        })
+    }
+
+    async fn upload(
+        &self,
+        content: &[u8],
+        remote: &str,
+        mode: Option<u32>,
+        owner: Option<&str>,
+        group: Option<&str>,
+        sudo: Option<Option<&str>>,
+    ) -> Result<(), ConnectorError> {
+        let script = shell::upload_script(remote, mode, owner, group);
+        let opts = ExecOptions {
+            stdin: Some(content),
+            sudo,
+            ..Default::default()
+        };
+        let raw = run_checked(self, &script, &opts).await?;
+        if raw.code != 0 {
+            return Err(ConnectorError::new(
+                self.host(),
+                ErrorKind::Transfer,
+                format!("cannot upload to {remote}: {}", failure_text(&raw)),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn download(&self, remote: &str, local: &Path) -> Result<(), ConnectorError> {
+        let script = shell::download_script(remote);
+        let raw = run_checked(self, &script, &ExecOptions::default()).await?;
+        if raw.code != 0 {
+            return Err(ConnectorError::new(
+                self.host(),
+                ErrorKind::Transfer,
+                format!("cannot download {remote}: {}", failure_text(&raw)),
+            ));
+        }
+        write_atomically(local, &raw.stdout).await.map_err(|e| {
+            ConnectorError::new(
+                self.host(),
+                ErrorKind::Io,
+                format!("cannot write {}: {e}", local.display()),
+            )
+        })
+    }
+
+    async fn close(self) -> Result<(), ConnectorError> {
+        self.shutdown().await
+    }
+}
+
+/// Runs `script` with its options and turns a host-side timeout into an error.
+async fn run_checked<T: Transport>(
+    t: &T,
+    script: &str,
+    opts: &ExecOptions<'_>,
+) -> Result<RawOutput, ConnectorError> {
+    let inv = shell::invocation(script, opts)
+        .map_err(|e| ConnectorError::new(t.host(), ErrorKind::Invalid, e.to_string()))?;
+    let started = Instant::now();
+    let raw = t
+        .run(
+            &inv.command,
+            inv.stdin,
+            opts.timeout.map(|d| d + TIMEOUT_GRACE),
+        )
+        .await?;
+    match opts.timeout {
+        // `timeout` exits 124 when it had to stop the command; a command
+        // that exits 124 by itself before the limit is not a timeout.
+        Some(limit) if raw.code == shell::TIMEOUT_STATUS && started.elapsed() >= limit => {
+            Err(ConnectorError::timeout(t.host(), limit))
+        }
+        _ => Ok(raw),
+    }
+}
+
+fn failure_text(raw: &RawOutput) -> String {
+    let stderr = String::from_utf8_lossy(&raw.stderr);
+    let stderr = stderr.trim();
+    if stderr.is_empty() {
+        format!("exit status {}", raw.code)
+    } else {
+        format!("{stderr} (exit status {})", raw.code)
+    }
+}
+
+/// Writes `content` to `path` through a temporary file in the same directory.
+async fn write_atomically(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let content = content.to_vec();
+    let path = path.to_owned();
+    let dir = dir.to_owned();
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
+        tmp.write_all(&content)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(&path).map_err(|e| e.error)?;
+        Ok(())
+    })
+    .await
+    .map_err(std::io::Error::other)?
 }

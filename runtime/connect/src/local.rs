@@ -1,0 +1,120 @@
+//! The local connector: commands run with `sh -c` on this machine.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+use tokio::process::Command;
+
+use crate::{ConnectorError, ErrorKind, RawOutput, Transport};
+
+/// Runs commands on the machine infrac runs on.
+#[derive(Debug, Clone)]
+pub struct LocalConnector {
+    name: String,
+}
+
+impl LocalConnector {
+    /// `name` is the inventory name of the host, used in messages.
+    pub fn new(name: impl Into<String>) -> Self {
+        LocalConnector { name: name.into() }
+    }
+}
+
+impl Default for LocalConnector {
+    fn default() -> Self {
+        Self::new("localhost")
+    }
+}
+
+impl Transport for LocalConnector {
+    fn host(&self) -> &str {
+        &self.name
+    }
+
+    async fn run(
+        &self,
+        command: &str,
+        stdin: Vec<u8>,
+        limit: Option<Duration>,
+    ) -> Result<RawOutput, ConnectorError> {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg(command);
+        run_process(&self.name, cmd, stdin, limit).await
+    }
+
+    async fn shutdown(self) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+}
+
+/// Runs a prepared local process in its own process group, feeding `stdin`
+/// and collecting its output. Past `limit` the whole group is killed.
+/// The Docker connector runs its `docker` client processes through this too.
+pub(crate) async fn run_process(
+    host: &str,
+    mut cmd: Command,
+    stdin: Vec<u8>,
+    limit: Option<Duration>,
+) -> Result<RawOutput, ConnectorError> {
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().map_err(|e| {
+        ConnectorError::new(
+            host,
+            ErrorKind::Io,
+            format!("cannot start a local process: {e}"),
+        )
+    })?;
+    let pid = child.id();
+    if let Some(mut pipe) = child.stdin.take() {
+        // Written concurrently with reading the output, so a command that
+        // answers before reading all its input cannot deadlock us. A command
+        // that exits without reading stdin makes this fail: that is fine.
+        tokio::spawn(async move {
+            let _ = pipe.write_all(&stdin).await;
+        });
+    }
+    let output = child.wait_with_output();
+    let output = match limit {
+        None => output.await,
+        Some(limit) => match tokio::time::timeout(limit, output).await {
+            Ok(output) => output,
+            Err(_) => {
+                if let Some(pid) = pid {
+                    kill_group(pid);
+                }
+                return Err(ConnectorError::timeout(host, limit));
+            }
+        },
+    };
+    let output = output.map_err(|e| {
+        ConnectorError::new(host, ErrorKind::Io, format!("local process failed: {e}"))
+    })?;
+    Ok(RawOutput {
+        code: exit_code(&output.status),
+        stdout: output.stdout,
+        stderr: output.stderr,
+    })
+}
+
+/// The exit code, or 128 + the signal number like a shell reports it.
+fn exit_code(status: &std::process::ExitStatus) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
+}
+
+fn kill_group(pid: u32) {
+    if let Ok(pid) = libc::pid_t::try_from(pid) {
+        // SAFETY: killpg has no memory-safety preconditions; the group is
+        // the one we created with process_group(0) for this child.
+        unsafe {
+            libc::killpg(pid, libc::SIGKILL);
+        }
+    }
+}

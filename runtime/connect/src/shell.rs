@@ -1,0 +1,302 @@
+//! The shell text every connector sends: one `sh -c` command line built from
+//! the script, its environment, sudo and a timeout, plus the bytes for its
+//! stdin. All connectors share it, so a script behaves the same on the local
+//! machine, over SSH and in a container.
+
+use std::time::Duration;
+
+use crate::ExecOptions;
+
+/// Exit status of coreutils `timeout` when the command ran out of time.
+pub const TIMEOUT_STATUS: i32 = 124;
+
+/// A command line for `sh -c` and what to write on its stdin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invocation {
+    pub command: String,
+    pub stdin: Vec<u8>,
+}
+
+/// Quotes `text` as one word for a POSIX shell.
+pub fn quote(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,@+%".contains(&b));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// Why a request cannot be turned into a command line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InvalidRequest {
+    EnvName(String),
+    SudoUser(String),
+}
+
+impl std::fmt::Display for InvalidRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InvalidRequest::EnvName(name) => {
+                write!(f, "invalid environment variable name `{name}`")
+            }
+            InvalidRequest::SudoUser(user) => write!(f, "invalid sudo user `{user}`"),
+        }
+    }
+}
+
+/// Builds the command line for `script` with the options of one command.
+pub fn invocation(script: &str, opts: &ExecOptions<'_>) -> Result<Invocation, InvalidRequest> {
+    let mut command = with_env(script, opts.env)?;
+    let mut stdin = Vec::new();
+    if let Some(user) = opts.sudo {
+        let user = user.unwrap_or("root");
+        if !is_user_name(user) {
+            return Err(InvalidRequest::SudoUser(user.to_owned()));
+        }
+        command = match opts.sudo_password {
+            None => sudo(&command, user),
+            Some(password) => {
+                // The wrapper reads this first line; the rest is the command's.
+                stdin.extend_from_slice(password.as_bytes());
+                stdin.push(b'\n');
+                sudo_with_password(&command, user)
+            }
+        };
+    }
+    if let Some(limit) = opts.timeout {
+        command = with_timeout(&command, limit);
+    }
+    stdin.extend_from_slice(opts.stdin.unwrap_or_default());
+    Ok(Invocation { command, stdin })
+}
+
+fn with_env(script: &str, env: &[(String, String)]) -> Result<String, InvalidRequest> {
+    let mut text = String::new();
+    for (name, value) in env {
+        if !is_env_name(name) {
+            return Err(InvalidRequest::EnvName(name.clone()));
+        }
+        text.push_str(&format!("export {name}={}\n", quote(value)));
+    }
+    text.push_str(script);
+    Ok(text)
+}
+
+fn is_env_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn is_user_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+/// Runs `command` as `user` with `sudo -n`; directly when already that user
+/// (so sudo to root as root needs no sudo at all).
+fn sudo(command: &str, user: &str) -> String {
+    format!(
+        "s={}\n\
+         if [ \"$(id -un)\" = {user} ]; then exec sh -c \"$s\"; fi\n\
+         exec sudo -n -H -u {user} -- sh -c \"$s\"",
+        quote(command)
+    )
+}
+
+/// Like [`sudo`], with the password as the first line of stdin. The wrapper
+/// reads that line itself and hands it to sudo through a private askpass
+/// helper, so it is never in argv and never reaches the command's stdin —
+/// not even when the sudoers rule needs no password (`sudo -S` would leave
+/// it there in that case).
+fn sudo_with_password(command: &str, user: &str) -> String {
+    format!(
+        "s={}\n\
+         IFS= read -r INFRAC_SUDO_PASSWORD || exit 1\n\
+         if [ \"$(id -un)\" = {user} ]; then unset INFRAC_SUDO_PASSWORD; exec sh -c \"$s\"; fi\n\
+         export INFRAC_SUDO_PASSWORD\n\
+         a=$(mktemp) || exit 1\n\
+         printf '%s\\n' '#!/bin/sh' 'printf \"%s\\n\" \"$INFRAC_SUDO_PASSWORD\"' > \"$a\" && chmod 700 \"$a\" || {{ rm -f \"$a\"; exit 1; }}\n\
+         SUDO_ASKPASS=$a sudo -A -k -H -p '' -u {user} -- sh -c \"$s\"\n\
+         r=$?\n\
+         rm -f \"$a\"\n\
+         exit $r",
+        quote(command)
+    )
+}
+
+/// Bounds `command` with coreutils `timeout` on the host itself, so the
+/// whole process group dies there even when only a channel connects us.
+fn with_timeout(command: &str, limit: Duration) -> String {
+    format!(
+        "exec timeout -k 2 {:.3} sh -c {}",
+        limit.as_secs_f64(),
+        quote(command)
+    )
+}
+
+/// Stdin of [`upload_script`]: the file content.
+///
+/// The script writes stdin to a temporary file next to `remote`, sets mode
+/// and owner, and renames it over `remote`; the temporary file is removed
+/// when any step fails. Without an explicit mode or owner, those of an
+/// existing file are kept (the owner only when running as root).
+pub fn upload_script(
+    remote: &str,
+    mode: Option<u32>,
+    owner: Option<&str>,
+    group: Option<&str>,
+) -> String {
+    let mut text = format!(
+        "set -e\n\
+         r={}\n\
+         t=$(mktemp \"$(dirname -- \"$r\")/.infrac-upload.XXXXXX\")\n\
+         trap 'rm -f \"$t\"' EXIT\n\
+         cat > \"$t\"\n",
+        quote(remote)
+    );
+    match mode {
+        Some(mode) => text.push_str(&format!("chmod {:o} \"$t\"\n", mode & 0o7777)),
+        None => text.push_str(
+            "if [ -e \"$r\" ]; then chmod --reference=\"$r\" \"$t\"; \
+             else chmod \"$(printf '%o' $((0666 & ~0$(umask))))\" \"$t\"; fi\n",
+        ),
+    }
+    let spec = match (owner, group) {
+        (None, None) => None,
+        (Some(o), None) => Some(quote(o)),
+        (None, Some(g)) => Some(format!(":{}", quote(g))),
+        (Some(o), Some(g)) => Some(format!("{}:{}", quote(o), quote(g))),
+    };
+    match spec {
+        Some(spec) => text.push_str(&format!("chown {spec} \"$t\"\n")),
+        None => text.push_str("if [ -e \"$r\" ] && [ \"$(id -u)\" -eq 0 ]; then chown --reference=\"$r\" \"$t\"; fi\n"),
+    }
+    text.push_str("mv -f \"$t\" \"$r\"\ntrap - EXIT\n");
+    text
+}
+
+/// Prints the content of `remote` on stdout.
+pub fn download_script(remote: &str) -> String {
+    format!("exec cat -- {}", quote(remote))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use expect_test::expect;
+
+    #[test]
+    fn quotes_only_when_needed() {
+        assert_eq!(quote("abc-1.2/x"), "abc-1.2/x");
+        assert_eq!(quote(""), "''");
+        assert_eq!(quote("a b"), "'a b'");
+        assert_eq!(quote("it's"), r"'it'\''s'");
+        assert_eq!(quote("$HOME;rm"), "'$HOME;rm'");
+    }
+
+    #[test]
+    fn plain_script_is_unchanged() {
+        let inv = invocation("echo hi", &ExecOptions::default()).unwrap();
+        assert_eq!(
+            inv,
+            Invocation {
+                command: "echo hi".into(),
+                stdin: vec![]
+            }
+        );
+    }
+
+    #[test]
+    fn env_is_exported_before_the_script() {
+        let env = [
+            ("A".to_owned(), "x y".to_owned()),
+            ("_B2".to_owned(), "it's".to_owned()),
+        ];
+        let opts = ExecOptions {
+            env: &env,
+            ..Default::default()
+        };
+        expect![[r#"
+            export A='x y'
+            export _B2='it'\''s'
+            echo "$A""#]]
+        .assert_eq(&invocation("echo \"$A\"", &opts).unwrap().command);
+    }
+
+    #[test]
+    fn rejects_bad_env_names_and_users() {
+        let env = [("A-B".to_owned(), String::new())];
+        let opts = ExecOptions {
+            env: &env,
+            ..Default::default()
+        };
+        assert_eq!(
+            invocation("true", &opts),
+            Err(InvalidRequest::EnvName("A-B".into()))
+        );
+        let opts = ExecOptions {
+            sudo: Some(Some("x;y")),
+            ..Default::default()
+        };
+        assert_eq!(
+            invocation("true", &opts),
+            Err(InvalidRequest::SudoUser("x;y".into()))
+        );
+    }
+
+    #[test]
+    fn sudo_password_goes_first_on_stdin() {
+        let opts = ExecOptions {
+            sudo: Some(None),
+            sudo_password: Some("pw"),
+            stdin: Some(b"data"),
+            ..Default::default()
+        };
+        let inv = invocation("cat", &opts).unwrap();
+        assert_eq!(inv.stdin, b"pw\ndata");
+        assert!(!inv.command.contains("pw"));
+    }
+
+    #[test]
+    fn timeout_wraps_sudo() {
+        let opts = ExecOptions {
+            sudo: Some(Some("deploy")),
+            timeout: Some(Duration::from_millis(1500)),
+            ..Default::default()
+        };
+        expect![[r#"
+            exec timeout -k 2 1.500 sh -c 's=true
+            if [ "$(id -un)" = deploy ]; then exec sh -c "$s"; fi
+            exec sudo -n -H -u deploy -- sh -c "$s"'"#]]
+        .assert_eq(&invocation("true", &opts).unwrap().command);
+    }
+
+    #[test]
+    fn upload_script_sets_mode_and_owner() {
+        expect![[r#"
+            set -e
+            r='/etc/my file'
+            t=$(mktemp "$(dirname -- "$r")/.infrac-upload.XXXXXX")
+            trap 'rm -f "$t"' EXIT
+            cat > "$t"
+            chmod 640 "$t"
+            chown root:adm "$t"
+            mv -f "$t" "$r"
+            trap - EXIT
+        "#]]
+        .assert_eq(&upload_script(
+            "/etc/my file",
+            Some(0o640),
+            Some("root"),
+            Some("adm"),
+        ));
+    }
+}
