@@ -3,3 +3,5 @@
 //!
 //! Architecture invariant: this crate knows nothing of syntax. Its input is
 //! an `infrac_bytecode::Program`.
+
+pub mod facts;

@@ -1,0 +1,464 @@
+//! Native fact readers: for every bodyless `fact` of stdlib/facts.infra, a
+//! shell snippet and a typed parser of its output. [`batch`] runs many of
+//! them in one round trip.
+
+pub mod batch;
+mod parse;
+mod quote;
+
+mod account;
+mod command;
+mod env;
+mod file;
+mod packages;
+mod service;
+mod system;
+
+pub use parse::Section;
+
+use infrac_vm::request::{FactArg, FactKey};
+use infrac_vm::value::Value;
+
+/// One native fact: its name in `facts.NAME`, its (string) parameters, the
+/// snippet that reads it and the parser of the snippet's output.
+struct NativeFact {
+    name: &'static str,
+    arity: usize,
+    script: fn(&[&str]) -> String,
+    parse: fn(&Section) -> parse::ParseResult,
+}
+
+const NATIVE: &[NativeFact] = &[
+    NativeFact {
+        name: "os",
+        arity: 0,
+        script: system::os_script,
+        parse: system::parse_os,
+    },
+    NativeFact {
+        name: "hostname",
+        arity: 0,
+        script: system::hostname_script,
+        parse: system::parse_line,
+    },
+    NativeFact {
+        name: "arch",
+        arity: 0,
+        script: system::arch_script,
+        parse: system::parse_line,
+    },
+    NativeFact {
+        name: "kernel",
+        arity: 0,
+        script: system::kernel_script,
+        parse: system::parse_line,
+    },
+    NativeFact {
+        name: "file",
+        arity: 1,
+        script: file::file_script,
+        parse: file::parse_file,
+    },
+    NativeFact {
+        name: "dir",
+        arity: 1,
+        script: file::dir_script,
+        parse: file::parse_dir,
+    },
+    NativeFact {
+        name: "packages",
+        arity: 0,
+        script: packages::script,
+        parse: packages::parse,
+    },
+    NativeFact {
+        name: "service",
+        arity: 1,
+        script: service::script,
+        parse: service::parse,
+    },
+    NativeFact {
+        name: "user",
+        arity: 1,
+        script: account::user_script,
+        parse: account::parse_user,
+    },
+    NativeFact {
+        name: "group",
+        arity: 1,
+        script: account::group_script,
+        parse: account::parse_group,
+    },
+    NativeFact {
+        name: "env",
+        arity: 1,
+        script: env::env_script,
+        parse: env::parse_env,
+    },
+    NativeFact {
+        name: "which",
+        arity: 1,
+        script: env::which_script,
+        parse: env::parse_which,
+    },
+    NativeFact {
+        name: "crontab",
+        arity: 1,
+        script: env::crontab_script,
+        parse: env::parse_crontab,
+    },
+    NativeFact {
+        name: "command",
+        arity: 1,
+        script: command::script,
+        parse: command::parse,
+    },
+];
+
+/// A fact ready to run: the shell snippet and how to read its output.
+pub struct PlannedFact {
+    /// `facts.file("/etc/hosts")`: names the fact in errors.
+    pub label: String,
+    pub script: String,
+    parse: fn(&Section) -> parse::ParseResult,
+}
+
+impl PlannedFact {
+    /// The typed value, or an error that names the fact.
+    pub fn parse(&self, section: &Section) -> Result<Value, String> {
+        (self.parse)(section).map_err(|e| format!("{}: {e}", self.label))
+    }
+}
+
+/// Finds the reader of `key` and builds its snippet.
+pub fn plan(key: &FactKey) -> Result<PlannedFact, String> {
+    let label = label(key);
+    let Some(fact) = NATIVE.iter().find(|f| f.name == key.name) else {
+        return Err(format!("{label}: no native reader for facts.{}", key.name));
+    };
+    if key.args.len() != fact.arity {
+        return Err(format!(
+            "{label}: expected {} argument(s), got {}",
+            fact.arity,
+            key.args.len()
+        ));
+    }
+    let mut args = Vec::with_capacity(key.args.len());
+    for arg in &key.args {
+        match arg {
+            FactArg::Str(s) => args.push(s.as_str()),
+            other => {
+                return Err(format!(
+                    "{label}: expected a string argument, got {other:?}"
+                ));
+            }
+        }
+    }
+    Ok(PlannedFact {
+        script: (fact.script)(&args),
+        parse: fact.parse,
+        label,
+    })
+}
+
+/// A `Request::ReadFacts`: the facts' snippets joined into one batch
+/// script, and how to turn the batch's output into one result per fact.
+pub struct FactRead {
+    planned: Vec<Result<PlannedFact, String>>,
+    batch: batch::Batch,
+}
+
+impl FactRead {
+    pub fn new(keys: &[FactKey]) -> FactRead {
+        let planned: Vec<_> = keys.iter().map(plan).collect();
+        let snippets: Vec<&str> = planned
+            .iter()
+            .filter_map(|p| p.as_ref().ok())
+            .map(|p| p.script.as_str())
+            .collect();
+        FactRead {
+            batch: batch::Batch::new(&snippets),
+            planned,
+        }
+    }
+
+    /// The one script to run on the host.
+    pub fn script(&self) -> &str {
+        &self.batch.script
+    }
+
+    /// One result per requested fact, in order.
+    pub fn results(&self, stdout: &str, stderr: &str) -> Vec<Result<Value, String>> {
+        let mut sections = self.batch.split(stdout, stderr).into_iter();
+        self.planned
+            .iter()
+            .map(|planned| {
+                let planned = planned.as_ref().map_err(Clone::clone)?;
+                let section = sections.next().unwrap_or_else(|| Err("no output".into()));
+                planned.parse(&section.map_err(|e| format!("{}: {e}", planned.label))?)
+            })
+            .collect()
+    }
+
+    /// Every fact failed the same way (the host could not be reached).
+    pub fn failed(&self, error: &str) -> Vec<Result<Value, String>> {
+        self.planned
+            .iter()
+            .map(|p| match p {
+                Ok(p) => Err(format!("{}: {error}", p.label)),
+                Err(e) => Err(e.clone()),
+            })
+            .collect()
+    }
+}
+
+/// `facts.NAME` or `facts.NAME(args)`, as a program writes it.
+pub fn label(key: &FactKey) -> String {
+    if key.args.is_empty() {
+        return format!("facts.{}", key.name);
+    }
+    let args: Vec<String> = key
+        .args
+        .iter()
+        .map(|a| match a {
+            FactArg::Str(s) => format!("{s:?}"),
+            FactArg::Int(i) => i.to_string(),
+            FactArg::Bool(b) => b.to_string(),
+        })
+        .collect();
+    format!("facts.{}({})", key.name, args.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(name: &str, args: &[&str]) -> FactKey {
+        FactKey {
+            name: name.into(),
+            args: args.iter().map(|a| FactArg::Str(a.to_string())).collect(),
+        }
+    }
+
+    #[test]
+    fn every_fact_of_the_stdlib_has_a_reader() {
+        let source = include_str!("../../../stdlib/facts.infra");
+        let bodyless: Vec<&str> = source
+            .lines()
+            .filter_map(|l| l.strip_prefix("pub fact "))
+            .filter(|l| !l.trim_end().ends_with('{'))
+            .map(|l| {
+                l.split(|c: char| c == ':' || c == '(')
+                    .next()
+                    .unwrap_or_default()
+            })
+            .collect();
+        assert!(bodyless.len() >= 14, "{bodyless:?}");
+        for name in bodyless {
+            assert!(
+                NATIVE.iter().any(|f| f.name == name),
+                "no reader for facts.{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn plan_checks_name_and_arguments() {
+        assert!(plan(&key("file", &["/etc"])).is_ok());
+        assert_eq!(
+            plan(&key("nope", &[])).err(),
+            Some("facts.nope: no native reader for facts.nope".into())
+        );
+        assert_eq!(
+            plan(&key("file", &[])).err(),
+            Some("facts.file: expected 1 argument(s), got 0".into())
+        );
+        let int_arg = FactKey {
+            name: "user".into(),
+            args: vec![FactArg::Int(3)],
+        };
+        assert!(plan(&int_arg).is_err());
+    }
+
+    #[test]
+    fn parse_errors_name_the_fact() {
+        let Ok(planned) = plan(&key("file", &["/x"])) else {
+            panic!("no reader for facts.file")
+        };
+        let bad = Section {
+            code: 0,
+            stdout: "zz 1\nu\ng\n".into(),
+            stderr: String::new(),
+        };
+        assert_eq!(
+            planned.parse(&bad).err(),
+            Some("facts.file(\"/x\"): the raw mode is not hexadecimal: \"zz\" (offending line: \"zz 1\")".into())
+        );
+    }
+}
+
+/// Every reader against this machine, through one real batch (`sh -c`).
+#[cfg(test)]
+mod local_tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn key(name: &str, args: &[&str]) -> FactKey {
+        FactKey {
+            name: name.into(),
+            args: args.iter().map(|a| FactArg::Str(a.to_string())).collect(),
+        }
+    }
+
+    fn read(keys: &[FactKey]) -> Vec<Result<Value, String>> {
+        let read = FactRead::new(keys);
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(read.script())
+            .output();
+        let Ok(out) = out else {
+            panic!("cannot run sh")
+        };
+        read.results(
+            &String::from_utf8_lossy(&out.stdout),
+            &String::from_utf8_lossy(&out.stderr),
+        )
+    }
+
+    fn field(v: &Result<Value, String>, name: &str) -> Value {
+        match v {
+            Ok(Value::Record(r)) => r.get(name).cloned().unwrap_or(Value::None),
+            other => panic!("not a record: {other:?}"),
+        }
+    }
+
+    fn s(text: &str) -> Value {
+        Value::Str(Arc::from(text))
+    }
+
+    #[test]
+    fn files_and_directories() {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string());
+        let Ok(dir) = dir else { panic!("{dir:?}") };
+        let root = dir.path().join("odd 'name'\n$x");
+        let file = root.join("f.txt");
+        let sub = root.join("sub");
+        let link = root.join("l");
+        let created = std::fs::create_dir(&root)
+            .and_then(|_| std::fs::write(&file, "hello"))
+            .and_then(|_| std::fs::create_dir(&sub))
+            .and_then(|_| std::os::unix::fs::symlink("f.txt", &link));
+        assert!(created.is_ok(), "{created:?}");
+        let path = |p: &std::path::Path| p.to_string_lossy().into_owned();
+        let results = read(&[
+            key("file", &[&path(&file)]),
+            key("file", &[&path(&link)]),
+            key("file", &[&path(&sub)]),
+            key("file", &[&path(&root.join("missing"))]),
+            key("dir", &[&path(&root)]),
+            key("dir", &[&path(&file)]),
+            key("dir", &[&path(&sub)]),
+        ]);
+        assert_eq!(
+            field(&results[0], "sha256"),
+            s("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824")
+        );
+        assert_eq!(field(&results[0], "size"), Value::Int(5));
+        assert_eq!(field(&results[1], "target"), s("f.txt"));
+        assert_eq!(
+            field(&results[2], "kind"),
+            Value::Enum {
+                ty: Arc::from("FileKind"),
+                variant: Arc::from("dir")
+            }
+        );
+        assert_eq!(results[3], Ok(Value::None));
+        let Ok(Value::List(entries)) = &results[4] else {
+            panic!("{:?}", results[4])
+        };
+        let names: Vec<Value> = entries
+            .iter()
+            .map(|e| field(&Ok(e.clone()), "name"))
+            .collect();
+        assert_eq!(names, vec![s("f.txt"), s("l"), s("sub")]);
+        assert_eq!(results[5], Ok(Value::None));
+        assert_eq!(results[6], Ok(Value::List(Arc::new(Vec::new()))));
+    }
+
+    #[test]
+    fn system_accounts_and_environment() {
+        let results = read(&[
+            key("os", &[]),
+            key("hostname", &[]),
+            key("arch", &[]),
+            key("kernel", &[]),
+            key("user", &["root"]),
+            key("user", &["no-such-user-infrac"]),
+            key("group", &["root"]),
+            key("env", &["HOME"]),
+            key("env", &["INFRAC_SURELY_UNSET"]),
+            key("which", &["sh"]),
+            key("which", &["no-such-binary-infrac"]),
+            key("command", &["echo out; echo err >&2; exit 4"]),
+            key("packages", &[]),
+        ]);
+        assert!(matches!(field(&results[0], "id"), Value::Str(id) if !id.is_empty()));
+        for r in &results[1..4] {
+            assert!(matches!(r, Ok(Value::Str(t)) if !t.is_empty()), "{r:?}");
+        }
+        assert_eq!(field(&results[4], "uid"), Value::Int(0));
+        assert_eq!(field(&results[4], "home"), s("/root"));
+        assert_eq!(results[5], Ok(Value::None));
+        assert_eq!(field(&results[6], "gid"), Value::Int(0));
+        assert!(
+            matches!(&results[7], Ok(Value::Str(h)) if h.starts_with('/')),
+            "{:?}",
+            results[7]
+        );
+        assert_eq!(results[8], Ok(Value::None));
+        assert!(
+            matches!(&results[9], Ok(Value::Str(p)) if p.ends_with("/sh")),
+            "{:?}",
+            results[9]
+        );
+        assert_eq!(results[10], Ok(Value::None));
+        assert_eq!(field(&results[11], "code"), Value::Int(4));
+        assert_eq!(field(&results[11], "stdout"), s("out\n"));
+        assert_eq!(field(&results[11], "stderr"), s("err\n"));
+        // Debian hosts only: the package database lists sh's package.
+        if std::path::Path::new("/usr/bin/dpkg-query").exists() {
+            assert!(
+                matches!(&results[12], Ok(Value::Map(m)) if m.contains_key("dash")),
+                "{:?}",
+                results[12]
+            );
+        }
+    }
+
+    #[test]
+    fn missing_tools_are_clear_errors() {
+        let results = read(&[
+            key("service", &["ssh"]),
+            key("crontab", &["root"]),
+            key("hostname", &[]),
+        ]);
+        if !std::path::Path::new("/run/systemd/system").exists() {
+            assert_eq!(
+                results[0],
+                Err("facts.service(\"ssh\"): the command exited with status 3: systemd is not running on this host: facts.service needs systemd".into())
+            );
+        }
+        if std::process::Command::new("sh")
+            .arg("-c")
+            .arg("command -v crontab")
+            .output()
+            .is_ok_and(|o| !o.status.success())
+        {
+            assert_eq!(
+                results[1],
+                Err("facts.crontab(\"root\"): the command exited with status 127: crontab not found on this host".into())
+            );
+        }
+        assert!(results[2].is_ok());
+    }
+}
