@@ -20,7 +20,13 @@ impl Display for Program {
             writeln!(f)?;
         }
         for (i, g) in self.groups.iter().enumerate() {
-            writeln!(f, "group #{i} {}: {} = fn#{}", g.name, self.type_name(&g.data), g.hosts)?;
+            writeln!(
+                f,
+                "group #{i} {}: {} = fn#{}",
+                g.name,
+                self.type_name(&g.data),
+                g.hosts
+            )?;
         }
         for (i, s) in self.stages.iter().enumerate() {
             self.fmt_stage(f, i, s)?;
@@ -38,7 +44,11 @@ impl Display for Program {
                 OpChanges::Nothing => "nothing",
                 OpChanges::Listed => "listed",
             };
-            writeln!(f, "op #{i} {}/{} = fn#{} changes {changes}", op.name, op.arity, op.function)?;
+            writeln!(
+                f,
+                "op #{i} {}/{} = fn#{} changes {changes}",
+                op.name, op.arity, op.function
+            )?;
         }
         for (i, n) in self.natives.iter().enumerate() {
             writeln!(f, "native #{i} {n}")?;
@@ -79,8 +89,15 @@ impl Program {
             .targets
             .iter()
             .map(|t| {
-                let name = self.groups.get(t.group as usize).map_or("?", |g| g.name.as_str());
-                if t.one { format!("one({name})") } else { name.to_string() }
+                let name = self
+                    .groups
+                    .get(t.group as usize)
+                    .map_or("?", |g| g.name.as_str());
+                if t.one {
+                    format!("one({name})")
+                } else {
+                    name.to_string()
+                }
             })
             .collect();
         write!(f, "stage #{i} {} on {}", s.name, targets.join(", "))?;
@@ -112,7 +129,10 @@ impl Program {
                 .prefetch
                 .iter()
                 .map(|p| {
-                    let name = self.facts.get(p.fact as usize).map_or("?", |d| d.name.as_str());
+                    let name = self
+                        .facts
+                        .get(p.fact as usize)
+                        .map_or("?", |d| d.name.as_str());
                     let args: Vec<String> = p
                         .args
                         .iter()
@@ -131,7 +151,10 @@ impl Program {
     }
 
     fn fmt_function(&self, f: &mut Formatter<'_>, i: usize, func: &Function) -> fmt::Result {
-        let module = self.modules.get(func.module as usize).map_or("?", |m| m.path.as_str());
+        let module = self
+            .modules
+            .get(func.module as usize)
+            .map_or("?", |m| m.path.as_str());
         writeln!(
             f,
             "fn#{i} {} ({:?}, {module}, arity {}, locals {})",
@@ -161,14 +184,24 @@ impl Program {
             Instr::GetField(n) => format!("GetField {}", konst(n)),
             Instr::GetFieldOpt(n) => format!("GetFieldOpt {}", konst(n)),
             Instr::MakeRecord(n) => {
-                let names = self.shapes.get(n as usize).map(|s| s.join(", ")).unwrap_or_default();
+                let names = self
+                    .shapes
+                    .get(n as usize)
+                    .map(|s| s.join(", "))
+                    .unwrap_or_default();
                 format!("MakeRecord {{{names}}}")
             }
             Instr::LoadParam(n) => {
-                format!("LoadParam {}", self.params.get(n as usize).map_or("?", |p| &p.name))
+                format!(
+                    "LoadParam {}",
+                    self.params.get(n as usize).map_or("?", |p| &p.name)
+                )
             }
             Instr::LoadStage(n) => {
-                format!("LoadStage {}", self.stages.get(n as usize).map_or("?", |s| &s.name))
+                format!(
+                    "LoadStage {}",
+                    self.stages.get(n as usize).map_or("?", |s| &s.name)
+                )
             }
             Instr::Format(fmt) => format!("Format {{:{fmt}}}"),
             Instr::Call { func: n, argc } => {
@@ -179,7 +212,9 @@ impl Program {
                 let name = self.natives.get(native as usize).map_or("?", |s| s);
                 format!("CallNative {name}/{argc}")
             }
-            Instr::CallBuiltin { builtin, argc } => format!("CallBuiltin {}/{argc}", builtin.name()),
+            Instr::CallBuiltin { builtin, argc } => {
+                format!("CallBuiltin {}/{argc}", builtin.name())
+            }
             Instr::CallMethod { name, argc } => format!("CallMethod {}/{argc}", konst(name)),
             Instr::ReadFact { fact: n, argc } => format!("ReadFact {}/{argc}", fact(n)),
             Instr::Invalidate { fact: n, argc } => format!("Invalidate {}/{argc}", fact(n)),
@@ -188,9 +223,15 @@ impl Program {
                 format!("CallOp {name}/{argc}")
             }
             Instr::IterNext { slot, exit, pair } => {
-                format!("IterNext slot {slot} exit {exit}{}", if pair { " pair" } else { "" })
+                format!(
+                    "IterNext slot {slot} exit {exit}{}",
+                    if pair { " pair" } else { "" }
+                )
             }
-            other => format!("{other:?}").replace(['(', ')'], " ").trim_end().to_string(),
+            other => format!("{other:?}")
+                .replace(['(', ')'], " ")
+                .trim_end()
+                .to_string(),
         }
     }
 }

@@ -60,7 +60,11 @@ pub enum Instr {
     /// the position, an int starting at 0). When exhausted, jump to `exit`;
     /// else push the next element (lists), or the next key (maps) and, when
     /// `pair`, its value too.
-    IterNext { slot: u32, exit: u32, pair: bool },
+    IterNext {
+        slot: u32,
+        exit: u32,
+        pair: bool,
+    },
     /// Pop a value, push its text (string interpolation).
     Format(Fmt),
     /// Pop `n` strings, push their concatenation.
@@ -73,23 +77,44 @@ pub enum Instr {
     /// fragments), push the command.
     MakeCmd(u32),
     /// Call bytecode function `func` with `argc` arguments.
-    Call { func: u32, argc: u32 },
+    Call {
+        func: u32,
+        argc: u32,
+    },
     /// Call the native function `native` (implemented in the VM by name).
-    CallNative { native: u32, argc: u32 },
+    CallNative {
+        native: u32,
+        argc: u32,
+    },
     /// Call a built-in function with all its arguments (defaults filled).
-    CallBuiltin { builtin: Builtin, argc: u32 },
+    CallBuiltin {
+        builtin: Builtin,
+        argc: u32,
+    },
     /// Call the method named by constant `name` on a receiver; the receiver
     /// is pushed before the `argc` arguments.
-    CallMethod { name: u32, argc: u32 },
+    CallMethod {
+        name: u32,
+        argc: u32,
+    },
     /// Read fact `fact` with `argc` arguments (cached per host).
-    ReadFact { fact: u32, argc: u32 },
+    ReadFact {
+        fact: u32,
+        argc: u32,
+    },
     /// Call op `op`: `argc` declared arguments, then `sudo` and `sudo_user`
     /// (each `none` when not given). Pushes an `OpResult`.
-    CallOp { op: u32, argc: u32 },
+    CallOp {
+        op: u32,
+        argc: u32,
+    },
     /// Push whether the current op has changed something (op epilogues).
     OpChanged,
     /// Pop `argc` arguments; drop that entry of fact `fact` from the cache.
-    Invalidate { fact: u32, argc: u32 },
+    Invalidate {
+        fact: u32,
+        argc: u32,
+    },
     /// Drop the whole fact cache of the host.
     InvalidateAll,
     /// Pop a message; stop this host with an error at this instruction.
@@ -168,7 +193,11 @@ impl Fmt {
             Some(b'x') => (&spec[..spec.len() - 1], Radix::Hex),
             _ => (spec, Radix::Decimal),
         };
-        let width = if digits.is_empty() { 0 } else { digits.parse::<u8>().ok()? };
+        let width = if digits.is_empty() {
+            0
+        } else {
+            digits.parse::<u8>().ok()?
+        };
         if !digits.is_empty() && !digits.starts_with('0') && radix == Radix::Decimal {
             // `{n:3}` (space padding) is not a format of the language.
             return None;
@@ -196,10 +225,34 @@ mod tests {
 
     #[test]
     fn parses_formats() {
-        assert_eq!(Fmt::parse("o"), Some(Fmt { radix: Radix::Octal, width: 0 }));
-        assert_eq!(Fmt::parse("x"), Some(Fmt { radix: Radix::Hex, width: 0 }));
-        assert_eq!(Fmt::parse("03"), Some(Fmt { radix: Radix::Decimal, width: 3 }));
-        assert_eq!(Fmt::parse("04o"), Some(Fmt { radix: Radix::Octal, width: 4 }));
+        assert_eq!(
+            Fmt::parse("o"),
+            Some(Fmt {
+                radix: Radix::Octal,
+                width: 0
+            })
+        );
+        assert_eq!(
+            Fmt::parse("x"),
+            Some(Fmt {
+                radix: Radix::Hex,
+                width: 0
+            })
+        );
+        assert_eq!(
+            Fmt::parse("03"),
+            Some(Fmt {
+                radix: Radix::Decimal,
+                width: 3
+            })
+        );
+        assert_eq!(
+            Fmt::parse("04o"),
+            Some(Fmt {
+                radix: Radix::Octal,
+                width: 4
+            })
+        );
         assert_eq!(Fmt::parse(""), Some(Fmt::default()));
         assert_eq!(Fmt::parse("3"), None);
         assert_eq!(Fmt::parse("q"), None);

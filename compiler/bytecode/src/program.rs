@@ -83,7 +83,11 @@ impl Function {
     /// The source span of instruction `pc` (the function's first span when
     /// `pc` is out of range).
     pub fn span_at(&self, pc: usize) -> Span {
-        self.spans.get(pc).or(self.spans.first()).copied().unwrap_or_default()
+        self.spans
+            .get(pc)
+            .or(self.spans.first())
+            .copied()
+            .unwrap_or_default()
     }
 }
 
@@ -93,7 +97,10 @@ pub enum Const {
     Float(f64),
     Str(Arc<str>),
     /// An enum variant `Type.variant` (type by its declared name).
-    Enum { ty: Arc<str>, variant: Arc<str> },
+    Enum {
+        ty: Arc<str>,
+        variant: Arc<str>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -144,7 +151,10 @@ pub enum TypeDesc {
     Str,
     Secret,
     Cmd,
-    Enum { name: Arc<str>, variants: Vec<Arc<str>> },
+    Enum {
+        name: Arc<str>,
+        variants: Vec<Arc<str>>,
+    },
     Optional(Box<TypeDesc>),
     List(Box<TypeDesc>),
     Map(Box<TypeDesc>),

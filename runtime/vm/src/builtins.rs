@@ -1,0 +1,92 @@
+//! Built-in functions that need no I/O on the host: connectors (`local`,
+//! `ssh`, `docker`), `len`, `reveal`, `env`, `read_file`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use infrac_bytecode::Builtin;
+
+use crate::format::kind_name;
+use crate::natives;
+use crate::value::{HostSpec, HostValue, Value};
+
+/// Evaluates a pure built-in (not `probe`/`run`/`upload`).
+pub fn call(builtin: Builtin, args: &[Value], base_dir: &Path) -> Result<Value, String> {
+    match (builtin, args) {
+        (Builtin::Len, [v]) => len(v),
+        (Builtin::Reveal, [Value::Secret(s)]) => Ok(Value::Str(Arc::clone(s))),
+        (Builtin::Env, [Value::Str(name)]) => Ok(natives::env(name)),
+        (Builtin::ReadFile, [Value::Str(path)]) => natives::read_file(base_dir, path),
+        (Builtin::Local, [name, sudo, data]) => {
+            host(HostSpec::Local, opt_str(name, "name")?.unwrap_or_else(|| "local".into()), sudo, data)
+        }
+        (Builtin::Ssh, [Value::Str(address), user, port, identity, jump, name, sudo, data]) => {
+            let port = match port {
+                Value::None => None,
+                Value::Int(p) => Some(u16::try_from(*p).map_err(|_| format!("{p} is not a TCP port"))?),
+                other => return Err(format!("`port:` must be an int, found a {}", kind_name(other))),
+            };
+            let spec = HostSpec::Ssh {
+                address: address.to_string(),
+                user: opt_str(user, "user")?,
+                port,
+                identity: opt_str(identity, "identity")?,
+                jump: opt_str(jump, "jump")?,
+            };
+            host(spec, opt_str(name, "name")?.unwrap_or_else(|| address.to_string()), sudo, data)
+        }
+        (Builtin::Docker, [Value::Str(container), image, name, sudo, data]) => {
+            let spec = HostSpec::Docker { container: container.to_string(), image: opt_str(image, "image")? };
+            host(spec, opt_str(name, "name")?.unwrap_or_else(|| container.to_string()), sudo, data)
+        }
+        (Builtin::Inventory, _) => {
+            Err("`inventory(...)` is not supported yet: list the hosts with ssh(...)/docker(...)/local()".into())
+        }
+        (b, args) => Err(format!("internal: `{}` called with {} unexpected arguments", b.name(), args.len())),
+    }
+}
+
+fn len(v: &Value) -> Result<Value, String> {
+    let n = match v {
+        Value::Str(s) => s.chars().count(),
+        Value::List(items) => items.len(),
+        Value::Map(m) => m.len(),
+        other => {
+            return Err(format!(
+                "`len` needs a str, list or map, found a {}",
+                kind_name(other)
+            ));
+        }
+    };
+    Ok(Value::Int(n as i64))
+}
+
+fn opt_str(v: &Value, what: &str) -> Result<Option<String>, String> {
+    match v {
+        Value::None => Ok(None),
+        Value::Str(s) => Ok(Some(s.to_string())),
+        other => Err(format!(
+            "`{what}:` must be a str, found a {}",
+            kind_name(other)
+        )),
+    }
+}
+
+fn host(spec: HostSpec, name: String, sudo: &Value, data: &Value) -> Result<Value, String> {
+    let sudo = match sudo {
+        Value::None => false,
+        Value::Bool(b) => *b,
+        other => {
+            return Err(format!(
+                "`sudo:` must be a bool, found a {}",
+                kind_name(other)
+            ));
+        }
+    };
+    Ok(Value::Host(Arc::new(HostValue {
+        name,
+        spec,
+        data: data.clone(),
+        sudo,
+    })))
+}

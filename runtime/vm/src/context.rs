@@ -1,0 +1,72 @@
+//! What every host's VM of one run shares: the program, the params and the
+//! controller directory.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use infrac_bytecode::{Const, Program};
+
+use crate::value::Value;
+
+#[derive(Debug)]
+pub struct RunContext {
+    program: Arc<Program>,
+    params: Arc<[Value]>,
+    base_dir: PathBuf,
+    /// `consts[f]`: the constant pool of function `f` as values.
+    consts: Arc<[Box<[Value]>]>,
+}
+
+impl RunContext {
+    /// `params` are in `program.params` order (see
+    /// [`crate::controller::eval_params`]); `base_dir` is the directory of
+    /// the program file (controller paths are relative to it).
+    pub fn new(program: Arc<Program>, params: Arc<[Value]>, base_dir: PathBuf) -> Self {
+        let consts = program
+            .functions
+            .iter()
+            .map(|f| f.consts.iter().map(const_value).collect())
+            .collect();
+        RunContext {
+            program,
+            params,
+            base_dir,
+            consts,
+        }
+    }
+
+    /// The same context with other param values.
+    pub fn with_params(&self, params: Arc<[Value]>) -> Self {
+        RunContext {
+            program: Arc::clone(&self.program),
+            params,
+            base_dir: self.base_dir.clone(),
+            consts: Arc::clone(&self.consts),
+        }
+    }
+
+    pub fn program(&self) -> &Arc<Program> {
+        &self.program
+    }
+    pub fn params(&self) -> &[Value] {
+        &self.params
+    }
+    pub fn base_dir(&self) -> &Path {
+        &self.base_dir
+    }
+    pub(crate) fn consts(&self, func: usize) -> &[Value] {
+        self.consts.get(func).map_or(&[], |c| c)
+    }
+}
+
+fn const_value(c: &Const) -> Value {
+    match c {
+        Const::Int(n) => Value::Int(*n),
+        Const::Float(x) => Value::Float(*x),
+        Const::Str(s) => Value::Str(Arc::clone(s)),
+        Const::Enum { ty, variant } => Value::Enum {
+            ty: Arc::clone(ty),
+            variant: Arc::clone(variant),
+        },
+    }
+}

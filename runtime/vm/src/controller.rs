@@ -1,0 +1,217 @@
+//! Evaluation on the controller, before any host is touched: params (from
+//! `--set` text and defaults) and the host lists of groups.
+
+use std::sync::Arc;
+
+use infrac_bytecode::{Program, Span, TypeDesc};
+
+use crate::context::RunContext;
+use crate::error::RuntimeError;
+use crate::machine::{Halt, Vm};
+use crate::value::{HostValue, Value};
+
+/// A bad `--set` (a usage error), with the param's declaration when known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamError {
+    pub message: String,
+    /// The declaration of the param (module index, span), when there is one.
+    pub place: Option<(u32, Span)>,
+}
+
+impl std::fmt::Display for ParamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The value of every param, in `program.params` order: the `--set` text
+/// converted to the declared type, else the default (which may read earlier
+/// params). `ctx` supplies the program and the directory; its params are
+/// ignored. Returns the context to run with.
+pub fn eval_params(ctx: &RunContext, sets: &[(String, String)]) -> Result<RunContext, ParamError> {
+    let program = Arc::clone(ctx.program());
+    for (name, _) in sets {
+        if !program.params.iter().any(|p| &p.name == name) {
+            let known: Vec<&str> = program.params.iter().map(|p| p.name.as_str()).collect();
+            let known = if known.is_empty() {
+                "the program has none".to_string()
+            } else {
+                known.join(", ")
+            };
+            return Err(ParamError {
+                message: format!("there is no param `{name}` (params: {known})"),
+                place: None,
+            });
+        }
+    }
+    let mut values: Vec<Value> = Vec::with_capacity(program.params.len());
+    for p in &program.params {
+        let place = Some((p.module, p.span));
+        let set = sets.iter().rev().find(|(n, _)| n == &p.name);
+        let value = match (set, p.default) {
+            (Some((_, text)), _) => parse_text(text, &p.ty, &program).map_err(|m| ParamError {
+                message: format!("--set {}={text}: {m}", p.name),
+                place,
+            })?,
+            (None, Some(func)) => {
+                let mut partial = values.clone();
+                partial.resize(program.params.len(), Value::None);
+                let ctx = Arc::new(ctx.with_params(partial.into()));
+                run_function(&ctx, func).map_err(|e| ParamError {
+                    message: format!("the default of param `{}`: {}", p.name, e.message),
+                    place: Some((e.module, e.span)),
+                })?
+            }
+            (None, None) if !p.required => Value::None,
+            (None, None) => {
+                return Err(ParamError {
+                    message: format!(
+                        "param `{}` has no default: set it with --set {}=...",
+                        p.name, p.name
+                    ),
+                    place,
+                });
+            }
+        };
+        values.push(value);
+    }
+    Ok(ctx.with_params(values.into()))
+}
+
+/// Converts command-line text to a value of type `ty`.
+pub fn parse_text(text: &str, ty: &TypeDesc, program: &Program) -> Result<Value, String> {
+    match ty {
+        TypeDesc::Str => Ok(Value::Str(text.into())),
+        TypeDesc::Secret => Ok(Value::Secret(text.into())),
+        TypeDesc::Int => parse_int(text).ok_or_else(|| format!("`{text}` is not an int")),
+        TypeDesc::Float => text
+            .trim()
+            .parse()
+            .map(Value::Float)
+            .map_err(|_| format!("`{text}` is not a float")),
+        TypeDesc::Bool => match text.trim() {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(format!("`{text}` is not a bool (true or false)")),
+        },
+        TypeDesc::Enum { name, variants } => match variants.iter().find(|v| &***v == text.trim()) {
+            Some(v) => Ok(Value::Enum {
+                ty: Arc::clone(name),
+                variant: Arc::clone(v),
+            }),
+            None => {
+                let all: Vec<&str> = variants.iter().map(|v| &**v).collect();
+                Err(format!(
+                    "`{text}` is not a variant of {name} ({})",
+                    all.join(", ")
+                ))
+            }
+        },
+        TypeDesc::Optional(_) if text.trim() == "none" => Ok(Value::None),
+        TypeDesc::Optional(inner) => parse_text(text, inner, program),
+        other => Err(format!(
+            "a param of type {} cannot be set from text",
+            type_label(other, program)
+        )),
+    }
+}
+
+fn type_label(ty: &TypeDesc, program: &Program) -> String {
+    match ty {
+        TypeDesc::Record(r) => program
+            .records
+            .get(*r as usize)
+            .map_or("record".into(), |r| r.name.clone()),
+        TypeDesc::List(_) => "list".into(),
+        TypeDesc::Map(_) => "map".into(),
+        TypeDesc::Host => "Host".into(),
+        TypeDesc::Cmd => "cmd".into(),
+        _ => "this type".into(),
+    }
+}
+
+fn parse_int(text: &str) -> Option<Value> {
+    let t = text.trim().replace('_', "");
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.as_str()),
+    };
+    let n = if let Some(d) = digits.strip_prefix("0o") {
+        i64::from_str_radix(d, 8).ok()?
+    } else if let Some(d) = digits.strip_prefix("0x") {
+        i64::from_str_radix(d, 16).ok()?
+    } else if let Some(d) = digits.strip_prefix("0b") {
+        i64::from_str_radix(d, 2).ok()?
+    } else {
+        digits.parse().ok()?
+    };
+    Some(Value::Int(if neg { -n } else { n }))
+}
+
+/// The hosts of every group, in `program.groups` order. `ctx` must carry
+/// the params (from [`eval_params`]).
+pub fn eval_groups(ctx: &Arc<RunContext>) -> Result<Vec<Vec<Arc<HostValue>>>, RuntimeError> {
+    let program = Arc::clone(ctx.program());
+    let mut groups = Vec::with_capacity(program.groups.len());
+    for g in &program.groups {
+        let value = run_function(ctx, g.hosts)?;
+        let fail = |message: String| RuntimeError {
+            message,
+            module: g.module,
+            span: g.span,
+            notes: Vec::new(),
+        };
+        let Value::List(items) = value else {
+            return Err(fail(format!("group `{}` is not a list of hosts", g.name)));
+        };
+        let mut hosts: Vec<Arc<HostValue>> = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            let Value::Host(h) = item else {
+                return Err(fail(format!(
+                    "group `{}` holds something that is not a host",
+                    g.name
+                )));
+            };
+            if hosts.iter().any(|other| other.name == h.name) {
+                return Err(fail(format!(
+                    "host name `{}` appears twice in group `{}`",
+                    h.name, g.name
+                )));
+            }
+            hosts.push(Arc::clone(h));
+        }
+        groups.push(hosts);
+    }
+    Ok(groups)
+}
+
+/// Runs a function without arguments on the controller (no host: a
+/// command, an upload or a fact read is an error).
+pub fn run_function(ctx: &Arc<RunContext>, func: u32) -> Result<Value, RuntimeError> {
+    let mut vm = Vm::with_host(Arc::clone(ctx), None);
+    if let Err(message) = vm.start_function(func, Vec::new()) {
+        let module = ctx
+            .program()
+            .functions
+            .get(func as usize)
+            .map_or(0, |f| f.module);
+        return Err(RuntimeError {
+            message,
+            module,
+            span: Span::default(),
+            notes: Vec::new(),
+        });
+    }
+    loop {
+        match vm.resume(None, u32::MAX) {
+            Halt::Done(v) => return Ok(v),
+            Halt::Failed(e) => return Err(e),
+            Halt::Budget => {}
+            Halt::Request(_) => {
+                return Err(vm.fail_here(
+                    "hosts cannot be reached here: this runs on the controller".into(),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,945 @@
+//! The interpreter: runs one host's stage bodies, halting for I/O.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use infrac_bytecode::{Builtin, FactKind, Instr, Span};
+
+use crate::context::RunContext;
+use crate::error::{Note, RuntimeError};
+use crate::event::Event;
+use crate::facts::{self, FactCache};
+use crate::format::{interpolate, kind_name};
+use crate::ops::{OpState, call_sudo, command_result};
+use crate::request::{
+    ExecRequest, FactArg, FactKey, Request, Response, Sudo, UploadRequest, UploadSource,
+};
+use crate::value::{HostValue, Value};
+use crate::{arith, builtins, methods, natives, shell};
+
+/// Calls nested deeper than this stop the host (runaway recursion).
+const MAX_FRAMES: usize = 512;
+
+/// Why [`Vm::resume`] returned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Halt {
+    /// Perform this and call `resume(Some(response), ..)`.
+    Request(Request),
+    /// The instruction budget is spent; call `resume(None, ..)` to go on.
+    Budget,
+    /// The stage body ended with this value (`none` for stages without `-> T`).
+    Done(Value),
+    /// The host failed (a `fail`, a command that failed, a bad value...).
+    Failed(RuntimeError),
+}
+
+/// One host's virtual machine. It keeps the host's fact cache from stage to
+/// stage; everything else is reset by [`Vm::start_stage`].
+#[derive(Debug)]
+pub struct Vm {
+    ctx: Arc<RunContext>,
+    /// `None` on the controller (params, groups).
+    host: Option<Arc<HostValue>>,
+    stack: Vec<Value>,
+    frames: Vec<Frame>,
+    ops: Vec<OpState>,
+    facts: FactCache,
+    stage_values: Vec<Option<Value>>,
+    stage_sudo: bool,
+    /// What the response to the last request is for.
+    pending: Pending,
+    /// A request to return on the next `resume` (the stage prefetch).
+    queued: Option<Request>,
+    events: Vec<Event>,
+}
+
+#[derive(Debug)]
+struct Frame {
+    func: u32,
+    pc: usize,
+    base: usize,
+    kind: FrameKind,
+}
+
+#[derive(Debug)]
+enum FrameKind {
+    Plain,
+    Op,
+    /// A fact body; its result is cached under the key (when it has one).
+    Fact(Option<FactKey>),
+}
+
+#[derive(Debug)]
+enum Pending {
+    Nothing,
+    Prefetch(Vec<FactKey>),
+    Fact(FactKey),
+    Exec {
+        changing: bool,
+        check: bool,
+        display: String,
+    },
+    Upload {
+        display: String,
+    },
+}
+
+enum Flow {
+    Continue,
+    Halt(Halt),
+}
+
+type Step = Result<Flow, String>;
+
+impl Vm {
+    /// A VM for `host`. Create one per host for the whole run: it owns the
+    /// host's fact cache.
+    pub fn new(ctx: Arc<RunContext>, host: Arc<HostValue>) -> Self {
+        Vm::with_host(ctx, Some(host))
+    }
+
+    pub(crate) fn with_host(ctx: Arc<RunContext>, host: Option<Arc<HostValue>>) -> Self {
+        Vm {
+            ctx,
+            host,
+            stack: Vec::new(),
+            frames: Vec::new(),
+            ops: Vec::new(),
+            facts: FactCache::default(),
+            stage_values: Vec::new(),
+            stage_sudo: false,
+            pending: Pending::Nothing,
+            queued: None,
+            events: Vec::new(),
+        }
+    }
+
+    /// Prepares stage `stage` (index into `Program::stages`).
+    /// `stage_values[i]` is the value of stage `i` when it has one (`T` for
+    /// a `one(...)` stage, else a map from host name to `T`). The first
+    /// `resume(None, ..)` asks for the stage's prefetch facts not yet cached.
+    pub fn start_stage(
+        &mut self,
+        stage: usize,
+        stage_values: &[Option<Value>],
+    ) -> Result<(), RuntimeError> {
+        let ctx = Arc::clone(&self.ctx);
+        let Some(def) = ctx.program().stages.get(stage) else {
+            return Err(self.error_at(
+                0,
+                Span::default(),
+                format!("internal: there is no stage #{stage}"),
+            ));
+        };
+        self.reset();
+        self.stage_values = stage_values.to_vec();
+        self.stage_sudo = def.options.sudo;
+        let mut keys: Vec<FactKey> = Vec::new();
+        for p in &def.prefetch {
+            let Some(fact) = ctx.program().facts.get(p.fact as usize) else {
+                continue;
+            };
+            let args = p.args.iter().map(prefetch_arg).collect();
+            let key = FactKey {
+                name: fact.name.clone(),
+                args,
+            };
+            if !self.facts.contains(&key) && !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        if !keys.is_empty() {
+            self.queued = Some(Request::ReadFacts(keys.clone()));
+            self.pending = Pending::Prefetch(keys);
+        }
+        self.call(def.body, 0, FrameKind::Plain)
+            .map_err(|m| self.error_at(def.module, def.span, m))
+    }
+
+    /// Prepares a call of function `func` with `args` (controller use).
+    pub(crate) fn start_function(&mut self, func: u32, args: Vec<Value>) -> Result<(), String> {
+        self.reset();
+        let argc = args.len() as u32;
+        self.stack.extend(args);
+        self.call(func, argc, FrameKind::Plain)
+    }
+
+    /// Runs at most `budget` instructions. Pass the response to the request
+    /// of the previous halt, else `None`.
+    pub fn resume(&mut self, response: Option<Response>, budget: u32) -> Halt {
+        if let Some(request) = self.queued.take() {
+            return Halt::Request(request);
+        }
+        let pending = std::mem::replace(&mut self.pending, Pending::Nothing);
+        let delivered = match (pending, response) {
+            (Pending::Nothing, None) => Ok(()),
+            (Pending::Nothing, Some(_)) => {
+                Err("internal: a response without a request".to_string())
+            }
+            (pending, Some(r)) => self.deliver(pending, r),
+            (pending, None) => {
+                self.pending = pending;
+                Err("internal: resumed without the response to the last request".to_string())
+            }
+        };
+        if let Err(message) = delivered {
+            return self.fail(message);
+        }
+        if self.frames.is_empty() {
+            return self.fail("internal: no stage is running".into());
+        }
+        self.run(budget.max(1))
+    }
+
+    /// The op starts and ends since the last call.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// The cached value of a fact (for tests and for plan output).
+    pub fn cached_fact(&mut self, key: &FactKey) -> Option<Value> {
+        self.facts
+            .contains(key)
+            .then(|| self.facts.read(key))
+            .flatten()
+    }
+
+    fn reset(&mut self) {
+        self.stack.clear();
+        self.frames.clear();
+        self.ops.clear();
+        self.facts.abandon_bodies();
+        self.pending = Pending::Nothing;
+        self.queued = None;
+    }
+
+    /// An error at the current instruction, ending the run (controller use).
+    pub(crate) fn fail_here(&mut self, message: String) -> RuntimeError {
+        let err = self.error(message);
+        self.reset();
+        err
+    }
+
+    fn fail(&mut self, message: String) -> Halt {
+        let err = self.error(message);
+        self.reset();
+        Halt::Failed(err)
+    }
+
+    /// An error at the current instruction, with the call chain as notes.
+    fn error(&self, message: String) -> RuntimeError {
+        let mut places = self.frames.iter().rev().map(|f| self.place(f));
+        let (module, span) = places.next().unwrap_or_default();
+        let notes = places
+            .map(|(module, span)| Note {
+                message: "called from here".into(),
+                module,
+                span,
+            })
+            .collect();
+        RuntimeError {
+            message,
+            module,
+            span,
+            notes,
+        }
+    }
+
+    fn error_at(&self, module: u32, span: Span, message: String) -> RuntimeError {
+        RuntimeError {
+            message,
+            module,
+            span,
+            notes: Vec::new(),
+        }
+    }
+
+    /// The module and span of the instruction a frame is executing.
+    fn place(&self, frame: &Frame) -> (u32, Span) {
+        match self.ctx.program().functions.get(frame.func as usize) {
+            Some(f) => (f.module, f.span_at(frame.pc.saturating_sub(1))),
+            None => (0, Span::default()),
+        }
+    }
+
+    fn deliver(&mut self, pending: Pending, response: Response) -> Result<(), String> {
+        match (pending, response) {
+            (Pending::Prefetch(keys), Response::Facts(values)) => {
+                // A prefetch error is not fatal: the body reads the fact
+                // again and then reports the error where it reads it.
+                for (key, value) in keys.into_iter().zip(values) {
+                    if let Ok(v) = value {
+                        self.facts.insert(key, v);
+                    }
+                }
+                Ok(())
+            }
+            (Pending::Fact(key), Response::Facts(values)) => match values.into_iter().next() {
+                Some(Ok(v)) => {
+                    self.facts.insert(key, v.clone());
+                    self.stack.push(v);
+                    Ok(())
+                }
+                Some(Err(e)) => Err(format!("cannot read {}: {e}", describe_fact(&key))),
+                None => Err(format!("cannot read {}: no answer", describe_fact(&key))),
+            },
+            (
+                Pending::Exec {
+                    changing,
+                    check,
+                    display,
+                },
+                Response::Done(out),
+            ) => {
+                if changing && check && out.code != 0 {
+                    let stderr = out.stderr.trim_end();
+                    let mut msg = format!("command failed with exit code {}: {display}", out.code);
+                    if !stderr.is_empty() {
+                        msg.push_str(&format!("\n{stderr}"));
+                    }
+                    return Err(msg);
+                }
+                if changing && let Some(op) = self.ops.last_mut() {
+                    op.record(display, &out);
+                }
+                self.stack.push(command_result(&out));
+                Ok(())
+            }
+            (Pending::Upload { display }, Response::Done(out)) => {
+                if out.code != 0 {
+                    return Err(format!("{display} failed: {}", out.stderr.trim_end()));
+                }
+                if let Some(op) = self.ops.last_mut() {
+                    op.record(display, &out);
+                }
+                self.stack.push(command_result(&out));
+                Ok(())
+            }
+            (_, r) => Err(format!("internal: unexpected response {r:?}")),
+        }
+    }
+
+    fn run(&mut self, mut budget: u32) -> Halt {
+        let ctx = Arc::clone(&self.ctx);
+        loop {
+            if budget == 0 {
+                return Halt::Budget;
+            }
+            budget -= 1;
+            let Some(frame) = self.frames.last_mut() else {
+                return self.fail("internal: no frame".into());
+            };
+            let fidx = frame.func as usize;
+            let instr = ctx
+                .program()
+                .functions
+                .get(fidx)
+                .and_then(|f| f.code.get(frame.pc))
+                .copied();
+            frame.pc += 1;
+            let Some(instr) = instr else {
+                return self.fail("internal: ran past the end of a function".into());
+            };
+            match self.step(&ctx, fidx, instr) {
+                Ok(Flow::Continue) => {}
+                Ok(Flow::Halt(halt)) => return halt,
+                Err(message) => return self.fail(message),
+            }
+        }
+    }
+
+    fn pop(&mut self) -> Result<Value, String> {
+        self.stack
+            .pop()
+            .ok_or_else(|| "internal: stack underflow".to_string())
+    }
+
+    fn pop_n(&mut self, n: u32) -> Result<Vec<Value>, String> {
+        let at = self
+            .stack
+            .len()
+            .checked_sub(n as usize)
+            .ok_or("internal: stack underflow")?;
+        Ok(self.stack.split_off(at))
+    }
+
+    fn frame(&self) -> Result<&Frame, String> {
+        self.frames
+            .last()
+            .ok_or_else(|| "internal: no frame".to_string())
+    }
+
+    fn local_slot(&self, slot: u32) -> Result<usize, String> {
+        let i = self.frame()?.base + slot as usize;
+        if i < self.stack.len() {
+            Ok(i)
+        } else {
+            Err(format!("internal: bad local {slot}"))
+        }
+    }
+
+    fn jump(&mut self, target: u32) -> Result<Flow, String> {
+        self.frames.last_mut().ok_or("internal: no frame")?.pc = target as usize;
+        Ok(Flow::Continue)
+    }
+
+    fn pop_bool(&mut self) -> Result<bool, String> {
+        match self.pop()? {
+            Value::Bool(b) => Ok(b),
+            other => Err(format!("expected a bool, found a {}", kind_name(&other))),
+        }
+    }
+
+    fn call(&mut self, func: u32, argc: u32, kind: FrameKind) -> Result<(), String> {
+        let f = self
+            .ctx
+            .program()
+            .functions
+            .get(func as usize)
+            .ok_or("internal: no such function")?;
+        if f.arity != argc {
+            return Err(format!(
+                "internal: {} takes {} arguments, got {argc}",
+                f.name, f.arity
+            ));
+        }
+        if self.frames.len() >= MAX_FRAMES {
+            return Err(format!(
+                "calls nested too deeply (more than {MAX_FRAMES}) in {}",
+                f.name
+            ));
+        }
+        let base = self
+            .stack
+            .len()
+            .checked_sub(argc as usize)
+            .ok_or("internal: stack underflow")?;
+        self.stack
+            .resize(base + f.locals.max(argc) as usize, Value::None);
+        self.frames.push(Frame {
+            func,
+            pc: 0,
+            base,
+            kind,
+        });
+        Ok(())
+    }
+
+    fn current_sudo(&self) -> Option<Sudo> {
+        match self.ops.last() {
+            Some(op) => op.sudo.clone(),
+            None => {
+                let host_sudo = self.host.as_ref().is_some_and(|h| h.sudo);
+                (self.stage_sudo || host_sudo).then_some(Sudo { user: None })
+            }
+        }
+    }
+
+    fn step(&mut self, ctx: &RunContext, fidx: usize, instr: Instr) -> Step {
+        match instr {
+            Instr::Const(n) => {
+                let v = ctx
+                    .consts(fidx)
+                    .get(n as usize)
+                    .cloned()
+                    .ok_or("internal: bad constant")?;
+                self.stack.push(v);
+            }
+            Instr::PushNone => self.stack.push(Value::None),
+            Instr::PushTrue => self.stack.push(Value::Bool(true)),
+            Instr::PushFalse => self.stack.push(Value::Bool(false)),
+            Instr::Pop => {
+                self.pop()?;
+            }
+            Instr::Dup => {
+                let v = self
+                    .stack
+                    .last()
+                    .cloned()
+                    .ok_or("internal: stack underflow")?;
+                self.stack.push(v);
+            }
+            Instr::LoadLocal(slot) => {
+                let i = self.local_slot(slot)?;
+                self.stack.push(self.stack[i].clone());
+            }
+            Instr::StoreLocal(slot) => {
+                let v = self.pop()?;
+                let i = self.local_slot(slot)?;
+                self.stack[i] = v;
+            }
+            Instr::LoadParam(n) => {
+                let v = ctx
+                    .params()
+                    .get(n as usize)
+                    .cloned()
+                    .ok_or("internal: param without value")?;
+                self.stack.push(v);
+            }
+            Instr::LoadHost => {
+                let host = self.host.as_ref().ok_or("`host` is not available here")?;
+                self.stack.push(Value::Host(Arc::clone(host)));
+            }
+            Instr::LoadStage(n) => {
+                let v = self
+                    .stage_values
+                    .get(n as usize)
+                    .cloned()
+                    .flatten()
+                    .ok_or_else(|| {
+                        let name = ctx
+                            .program()
+                            .stages
+                            .get(n as usize)
+                            .map_or("?", |s| s.name.as_str());
+                        format!("stage `{name}` has no value here (it has not run, or it failed)")
+                    })?;
+                self.stack.push(v);
+            }
+            Instr::MakeList(n) => {
+                let items = self.pop_n(n)?;
+                self.stack.push(Value::List(Arc::new(items)));
+            }
+            Instr::MakeMap(n) => {
+                let flat = self.pop_n(n * 2)?;
+                let mut map = BTreeMap::new();
+                let mut it = flat.into_iter();
+                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                    match k {
+                        Value::Str(k) => map.insert(k, v),
+                        other => {
+                            return Err(format!(
+                                "map keys must be str, found a {}",
+                                kind_name(&other)
+                            ));
+                        }
+                    };
+                }
+                self.stack.push(Value::Map(Arc::new(map)));
+            }
+            Instr::MakeRecord(shape) => {
+                let names = ctx
+                    .program()
+                    .shapes
+                    .get(shape as usize)
+                    .ok_or("internal: bad shape")?;
+                let values = self.pop_n(names.len() as u32)?;
+                let map = names.iter().cloned().zip(values).collect();
+                self.stack.push(Value::Record(Arc::new(map)));
+            }
+            Instr::GetField(n) | Instr::GetFieldOpt(n) => {
+                let base = self.pop()?;
+                let v = match (&base, instr) {
+                    (Value::None, Instr::GetFieldOpt(_)) => Value::None,
+                    _ => get_field(&base, str_const(ctx, fidx, n)?)?,
+                };
+                self.stack.push(v);
+            }
+            Instr::Index => {
+                let index = self.pop()?;
+                let base = self.pop()?;
+                self.stack.push(arith::index(&base, &index)?);
+            }
+            Instr::Neg => {
+                let v = self.pop()?;
+                self.stack.push(arith::negate(v)?);
+            }
+            Instr::Not => {
+                let v = self.pop()?;
+                self.stack.push(arith::not(v)?);
+            }
+            Instr::Add
+            | Instr::Sub
+            | Instr::Mul
+            | Instr::Div
+            | Instr::Rem
+            | Instr::Eq
+            | Instr::Ne
+            | Instr::Lt
+            | Instr::Le
+            | Instr::Gt
+            | Instr::Ge => {
+                let b = self.pop()?;
+                let a = self.pop()?;
+                self.stack.push(arith::binary(instr, a, b)?);
+            }
+            Instr::IsNone => {
+                let v = self.pop()?;
+                self.stack.push(Value::Bool(v == Value::None));
+            }
+            Instr::Jump(t) => return self.jump(t),
+            Instr::JumpIfFalse(t) => {
+                if !self.pop_bool()? {
+                    return self.jump(t);
+                }
+            }
+            Instr::JumpIfTrue(t) => {
+                if self.pop_bool()? {
+                    return self.jump(t);
+                }
+            }
+            Instr::IterNext { slot, exit, pair } => return self.iter_next(slot, exit, pair),
+            Instr::Format(fmt) => {
+                let v = self.pop()?;
+                self.stack.push(Value::Str(interpolate(&v, fmt)?.into()));
+            }
+            Instr::Concat(n) => {
+                let parts = self.pop_n(n)?;
+                let mut s = String::new();
+                for p in &parts {
+                    match p {
+                        Value::Str(t) => s.push_str(t),
+                        other => s.push_str(&other.to_string()),
+                    }
+                }
+                self.stack.push(Value::Str(s.into()));
+            }
+            Instr::ShQuote => {
+                let v = self.pop()?;
+                self.stack
+                    .push(Value::Cmd(Arc::new(shell::quoted_fragment(&v))));
+            }
+            Instr::ShRaw => {
+                let v = self.pop()?;
+                self.stack
+                    .push(Value::Cmd(Arc::new(shell::raw_fragment(&v))));
+            }
+            Instr::MakeCmd(n) => {
+                let parts = self.pop_n(n)?;
+                self.stack.push(shell::build(&parts)?);
+            }
+            Instr::Call { func, argc } => self.call(func, argc, FrameKind::Plain)?,
+            Instr::CallNative { native, argc } => {
+                let args = self.pop_n(argc)?;
+                let name = ctx
+                    .program()
+                    .natives
+                    .get(native as usize)
+                    .ok_or("internal: bad native")?;
+                self.stack.push(natives::call(name, &args, ctx.base_dir())?);
+            }
+            Instr::CallBuiltin { builtin, argc } => return self.call_builtin(ctx, builtin, argc),
+            Instr::CallMethod { name, argc } => {
+                let args = self.pop_n(argc)?;
+                let receiver = self.pop()?;
+                self.stack.push(methods::call(
+                    &receiver,
+                    str_const(ctx, fidx, name)?,
+                    &args,
+                )?);
+            }
+            Instr::ReadFact { fact, argc } => return self.read_fact(ctx, fact, argc),
+            Instr::CallOp { op, argc } => {
+                let sudo_user = self.pop()?;
+                let sudo = self.pop()?;
+                let def = ctx
+                    .program()
+                    .ops
+                    .get(op as usize)
+                    .ok_or("internal: bad op")?;
+                let sudo = call_sudo(&sudo, &sudo_user, self.current_sudo())?;
+                let (module, span) = self.place(self.frame()?);
+                self.events.push(Event::OpStart {
+                    op: def.name.clone(),
+                    module,
+                    span,
+                    depth: self.ops.len() as u32,
+                });
+                self.ops.push(OpState {
+                    op,
+                    module,
+                    span,
+                    changed: false,
+                    commands: Vec::new(),
+                    last: Default::default(),
+                    sudo,
+                });
+                self.call(def.function, argc, FrameKind::Op)?;
+            }
+            Instr::OpChanged => {
+                let changed = self.ops.last().is_some_and(|o| o.changed);
+                self.stack.push(Value::Bool(changed));
+            }
+            Instr::Invalidate { fact, argc } => {
+                let args = self.pop_n(argc)?;
+                let def = ctx
+                    .program()
+                    .facts
+                    .get(fact as usize)
+                    .ok_or("internal: bad fact")?;
+                match facts::key(&def.name, &args) {
+                    Some(key) => self.facts.invalidate(&key),
+                    None => self.facts.clear(),
+                }
+            }
+            Instr::InvalidateAll => self.facts.clear(),
+            Instr::Fail => {
+                let message = self.pop()?;
+                return Err(message.to_string());
+            }
+            Instr::Return => return self.ret(),
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn ret(&mut self) -> Step {
+        let result = self.pop()?;
+        let frame = self.frames.pop().ok_or("internal: no frame")?;
+        self.stack.truncate(frame.base);
+        let value = match frame.kind {
+            FrameKind::Plain => result,
+            FrameKind::Fact(key) => {
+                self.facts.end_body(key, result.clone());
+                result
+            }
+            FrameKind::Op => {
+                let state = self.ops.pop().ok_or("internal: op state missing")?;
+                if let Some(parent) = self.ops.last_mut() {
+                    parent.absorb(&state);
+                }
+                let name = self
+                    .ctx
+                    .program()
+                    .ops
+                    .get(state.op as usize)
+                    .map(|o| o.name.clone());
+                self.events.push(Event::OpEnd {
+                    op: name.unwrap_or_default(),
+                    module: state.module,
+                    span: state.span,
+                    depth: self.ops.len() as u32,
+                    changed: state.changed,
+                    commands: state.commands.clone(),
+                });
+                state.result()
+            }
+        };
+        if self.frames.is_empty() {
+            return Ok(Flow::Halt(Halt::Done(value)));
+        }
+        self.stack.push(value);
+        Ok(Flow::Continue)
+    }
+
+    fn iter_next(&mut self, slot: u32, exit: u32, pair: bool) -> Step {
+        let coll_at = self.local_slot(slot)?;
+        let pos_at = self.local_slot(slot + 1)?;
+        let pos = match &self.stack[pos_at] {
+            Value::Int(n) => usize::try_from(*n).unwrap_or(usize::MAX),
+            _ => 0,
+        };
+        let next: Option<(Value, Option<Value>)> = match &self.stack[coll_at] {
+            Value::List(items) => items.get(pos).map(|v| (v.clone(), None)),
+            Value::Map(m) => m
+                .iter()
+                .nth(pos)
+                .map(|(k, v)| (Value::Str(Arc::clone(k)), Some(v.clone()))),
+            other => return Err(format!("cannot loop over a {}", kind_name(other))),
+        };
+        let Some((first, second)) = next else {
+            return self.jump(exit);
+        };
+        self.stack[pos_at] = Value::Int(pos as i64 + 1);
+        self.stack.push(first);
+        if pair {
+            self.stack.push(second.unwrap_or(Value::None));
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn read_fact(&mut self, ctx: &RunContext, fact: u32, argc: u32) -> Step {
+        let def = ctx
+            .program()
+            .facts
+            .get(fact as usize)
+            .ok_or("internal: bad fact")?;
+        let args = self.pop_n(argc)?;
+        let key = facts::key(&def.name, &args);
+        if let Some(v) = key.as_ref().and_then(|k| self.facts.read(k)) {
+            self.stack.push(v);
+            return Ok(Flow::Continue);
+        }
+        match def.kind {
+            FactKind::Native => {
+                let key = key.ok_or_else(|| {
+                    format!(
+                        "the arguments of facts.{} must be str, int or bool",
+                        def.name
+                    )
+                })?;
+                self.pending = Pending::Fact(key.clone());
+                Ok(Flow::Halt(Halt::Request(Request::ReadFacts(vec![key]))))
+            }
+            FactKind::Body(func) => {
+                self.facts.begin_body();
+                self.stack.extend(args);
+                self.call(func, argc, FrameKind::Fact(key))?;
+                Ok(Flow::Continue)
+            }
+        }
+    }
+
+    fn call_builtin(&mut self, ctx: &RunContext, builtin: Builtin, argc: u32) -> Step {
+        let args = self.pop_n(argc)?;
+        let request = match (builtin, args.as_slice()) {
+            (Builtin::Probe, [cmd]) => self.exec(cmd, None, false, false)?,
+            (Builtin::Run, [cmd, stdin, check]) => {
+                let stdin = match stdin {
+                    Value::None => None,
+                    Value::Str(s) | Value::Secret(s) => Some(s.to_string()),
+                    other => {
+                        return Err(format!(
+                            "`stdin:` must be a str, found a {}",
+                            kind_name(other)
+                        ));
+                    }
+                };
+                self.exec(cmd, stdin, true, *check != Value::Bool(false))?
+            }
+            (Builtin::Upload, [remote, src, content, mode, owner, group]) => {
+                self.upload(ctx, remote, src, content, mode, owner, group)?
+            }
+            (Builtin::Probe | Builtin::Run | Builtin::Upload, _) => {
+                return Err(format!(
+                    "internal: `{}` with {argc} arguments",
+                    builtin.name()
+                ));
+            }
+            _ => {
+                self.stack
+                    .push(builtins::call(builtin, &args, ctx.base_dir())?);
+                return Ok(Flow::Continue);
+            }
+        };
+        Ok(Flow::Halt(Halt::Request(request)))
+    }
+
+    fn exec(
+        &mut self,
+        cmd: &Value,
+        stdin: Option<String>,
+        changing: bool,
+        check: bool,
+    ) -> Result<Request, String> {
+        let Value::Cmd(cmd) = cmd else {
+            return Err(format!(
+                "a command must be built with sh\"...\", found a {}",
+                kind_name(cmd)
+            ));
+        };
+        self.pending = Pending::Exec {
+            changing,
+            check,
+            display: cmd.display.clone(),
+        };
+        Ok(Request::Exec(ExecRequest {
+            script: cmd.script.clone(),
+            display: cmd.display.clone(),
+            stdin,
+            sudo: self.current_sudo(),
+            changing,
+        }))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn upload(
+        &mut self,
+        ctx: &RunContext,
+        remote: &Value,
+        src: &Value,
+        content: &Value,
+        mode: &Value,
+        owner: &Value,
+        group: &Value,
+    ) -> Result<Request, String> {
+        let Value::Str(remote) = remote else {
+            return Err("`upload`: `remote` must be a str".into());
+        };
+        let source = match (src, content) {
+            (Value::Str(src), Value::None) => UploadSource::LocalFile(ctx.base_dir().join(&**src)),
+            (Value::None, Value::Str(text) | Value::Secret(text)) => {
+                UploadSource::Content(text.as_bytes().to_vec())
+            }
+            _ => return Err("`upload` needs exactly one of `src:` and `content:`".into()),
+        };
+        let mode = match mode {
+            Value::None => None,
+            Value::Int(m) => {
+                Some(u32::try_from(*m).map_err(|_| format!("{m} is not a file mode"))?)
+            }
+            other => {
+                return Err(format!(
+                    "`mode:` must be an int, found a {}",
+                    kind_name(other)
+                ));
+            }
+        };
+        let text = |v: &Value, what: &str| match v {
+            Value::None => Ok(None),
+            Value::Str(s) => Ok(Some(s.to_string())),
+            other => Err(format!(
+                "`{what}:` must be a str, found a {}",
+                kind_name(other)
+            )),
+        };
+        self.pending = Pending::Upload {
+            display: format!("upload {remote}"),
+        };
+        Ok(Request::Upload(UploadRequest {
+            source,
+            remote: remote.to_string(),
+            mode,
+            owner: text(owner, "owner")?,
+            group: text(group, "group")?,
+            sudo: self.current_sudo(),
+        }))
+    }
+}
+
+fn str_const<'a>(ctx: &'a RunContext, fidx: usize, n: u32) -> Result<&'a str, String> {
+    match ctx.consts(fidx).get(n as usize) {
+        Some(Value::Str(s)) => Ok(s),
+        _ => Err("internal: bad name constant".into()),
+    }
+}
+
+fn get_field(base: &Value, name: &str) -> Result<Value, String> {
+    match base {
+        Value::Record(fields) => fields
+            .get(name)
+            .cloned()
+            .ok_or_else(|| format!("the record has no field `{name}`")),
+        Value::Host(h) => match name {
+            "name" => Ok(Value::Str(h.name.as_str().into())),
+            "data" => Ok(h.data.clone()),
+            _ => Err(format!("a host has no field `{name}`")),
+        },
+        Value::None => Err(format!("cannot read `.{name}` of none")),
+        // `s.len`, `xs.first`: methods without arguments read like fields.
+        other => methods::call(other, name, &[]),
+    }
+}
+
+fn prefetch_arg(a: &infrac_bytecode::PrefetchArg) -> FactArg {
+    match a {
+        infrac_bytecode::PrefetchArg::Str(s) => FactArg::Str(s.clone()),
+        infrac_bytecode::PrefetchArg::Int(n) => FactArg::Int(*n),
+        infrac_bytecode::PrefetchArg::Bool(b) => FactArg::Bool(*b),
+    }
+}
+
+fn describe_fact(key: &FactKey) -> String {
+    if key.args.is_empty() {
+        return format!("facts.{}", key.name);
+    }
+    let args: Vec<String> = key
+        .args
+        .iter()
+        .map(|a| match a {
+            FactArg::Str(s) => format!("{s:?}"),
+            FactArg::Int(n) => n.to_string(),
+            FactArg::Bool(b) => b.to_string(),
+        })
+        .collect();
+    format!("facts.{}({})", key.name, args.join(", "))
+}

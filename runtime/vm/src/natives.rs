@@ -1,0 +1,153 @@
+//! Native functions: the bodyless `fn`s of the standard library, by
+//! qualified name. They run on the controller.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::format::kind_name;
+use crate::value::Value;
+
+pub fn call(name: &str, args: &[Value], base_dir: &Path) -> Result<Value, String> {
+    match (name, args) {
+        ("local.render_template", [Value::Str(path), vars]) => {
+            render_template(base_dir, path, vars)
+        }
+        ("local.read_file", [Value::Str(path)]) => read_file(base_dir, path),
+        ("local.sha256_file", [Value::Str(path)]) => {
+            let bytes = read_bytes(base_dir, path)?;
+            Ok(Value::Str(hex_sha256(&bytes).into()))
+        }
+        ("local.sha256", [Value::Str(text)]) => Ok(Value::Str(hex_sha256(text.as_bytes()).into())),
+        ("local.env", [Value::Str(var)]) => Ok(env(var)),
+        _ => Err(format!(
+            "no native function `{name}` taking these {} arguments",
+            args.len()
+        )),
+    }
+}
+
+/// The controller environment variable `name`, or `none`.
+pub fn env(name: &str) -> Value {
+    std::env::var(name).map_or(Value::None, |v| Value::Str(v.into()))
+}
+
+fn read_bytes(base_dir: &Path, path: &str) -> Result<Vec<u8>, String> {
+    let full = base_dir.join(path);
+    std::fs::read(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))
+}
+
+pub fn read_file(base_dir: &Path, path: &str) -> Result<Value, String> {
+    let bytes = read_bytes(base_dir, path)?;
+    String::from_utf8(bytes)
+        .map(|s| Value::Str(s.into()))
+        .map_err(|_| format!("{} is not UTF-8 text", base_dir.join(path).display()))
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn render_template(base_dir: &Path, path: &str, vars: &Value) -> Result<Value, String> {
+    let source = match read_file(base_dir, path)? {
+        Value::Str(s) => s,
+        _ => return Err(format!("cannot read {path}")),
+    };
+    let mut env = minijinja::Environment::new();
+    // Jinja2 keeps a final newline only when asked; templates of config
+    // files expect it kept.
+    env.set_keep_trailing_newline(true);
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    let template = env
+        .template_from_str(&source)
+        .map_err(|e| format!("template {path}: {e:#}"))?;
+    let context = match vars {
+        Value::Record(_) | Value::Map(_) => to_jinja(vars),
+        other => {
+            return Err(format!(
+                "template variables must be a record or a map, found a {}",
+                kind_name(other)
+            ));
+        }
+    };
+    template
+        .render(context)
+        .map(|s| Value::Str(s.into()))
+        .map_err(|e| format!("template {path}: {e:#}"))
+}
+
+/// Converts a value for minijinja. Secrets are revealed (see local.infra).
+fn to_jinja(v: &Value) -> minijinja::Value {
+    use minijinja::Value as J;
+    match v {
+        Value::None => J::from(()),
+        Value::Bool(b) => J::from(*b),
+        Value::Int(n) => J::from(*n),
+        Value::Float(x) => J::from(*x),
+        Value::Str(s) | Value::Secret(s) => J::from(&**s),
+        Value::Cmd(c) => J::from(c.script.as_str()),
+        Value::List(items) => J::from(items.iter().map(to_jinja).collect::<Vec<_>>()),
+        Value::Map(m) | Value::Record(m) => {
+            J::from_iter(m.iter().map(|(k, v)| (k.to_string(), to_jinja(v))))
+        }
+        Value::Enum { variant, .. } => J::from(&**variant),
+        Value::Host(h) => J::from_iter([
+            ("name".to_string(), J::from(h.name.as_str())),
+            ("data".to_string(), to_jinja(&h.data)),
+        ]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn renders_templates_and_hashes() {
+        let dir = std::env::temp_dir().join(format!("infrac-vm-natives-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("t.j2"),
+            "port={{ port }}{% for t in tags %} {{ t }}{% endfor %}\n",
+        )
+        .unwrap();
+        let vars = Value::Record(Arc::new(
+            [
+                (Arc::from("port"), Value::Int(80)),
+                (
+                    Arc::from("tags"),
+                    Value::List(Arc::new(vec![
+                        Value::Str("a".into()),
+                        Value::Str("b".into()),
+                    ])),
+                ),
+            ]
+            .into_iter()
+            .collect(),
+        ));
+        let out = call(
+            "local.render_template",
+            &[Value::Str("t.j2".into()), vars],
+            &dir,
+        );
+        assert_eq!(out, Ok(Value::Str("port=80 a b\n".into())));
+        let missing = call(
+            "local.render_template",
+            &[Value::Str("t.j2".into()), Value::Record(Arc::default())],
+            &dir,
+        );
+        assert!(missing.is_err(), "an undefined variable is an error");
+        assert_eq!(
+            call("local.sha256", &[Value::Str("abc".into())], &dir),
+            Ok(Value::Str(
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".into()
+            ))
+        );
+        assert!(call("local.read_file", &[Value::Str("nope".into())], &dir).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
