@@ -4,4 +4,7 @@
 //! Architecture invariant: this crate knows nothing of syntax. Its input is
 //! an `infrac_bytecode::Program`.
 
+pub mod event;
 pub mod facts;
+pub mod output;
+pub mod select;

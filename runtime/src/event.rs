@@ -1,0 +1,168 @@
+//! What a run reports while it goes: events for the output sinks, and the
+//! final summary.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use infrac_bytecode::Span;
+
+/// A place in the program: a module (index into `Program::modules`) and a
+/// byte span in its source. The binary turns it into file and line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Place {
+    pub module: u32,
+    pub span: Span,
+}
+
+/// A file and 1-based line, for display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+}
+
+/// Turns places into file and line (implemented by the binary, which has
+/// the sources).
+pub trait Locate: Send + Sync {
+    fn locate(&self, place: Place) -> Location;
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunEvent {
+    /// A stage begins on these hosts (after `--limit` and earlier failures).
+    StageStarted {
+        stage: String,
+        hosts: Vec<String>,
+    },
+    /// An op called by a stage body began on a host.
+    OpStarted {
+        host: String,
+        stage: String,
+        op: String,
+        place: Place,
+    },
+    OpFinished(OpRecord),
+    /// The host stopped: it takes no further part in the run.
+    HostFailed {
+        host: String,
+        stage: String,
+        error: HostError,
+    },
+    StageFinished {
+        stage: String,
+    },
+    /// Ctrl-C: no new command starts; running ones finish.
+    Interrupted,
+}
+
+/// One op call by a stage body, on one host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpRecord {
+    pub host: String,
+    pub stage: String,
+    pub op: String,
+    pub place: Place,
+    pub status: OpStatus,
+    /// Display texts of the changing commands it ran (secrets redacted).
+    pub commands: Vec<String>,
+    pub duration: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpStatus {
+    Ok,
+    Changed,
+    Failed,
+}
+
+impl OpStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpStatus::Ok => "ok",
+            OpStatus::Changed => "changed",
+            OpStatus::Failed => "failed",
+        }
+    }
+}
+
+/// Why a host stopped, with the place in the program when there is one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostError {
+    pub message: String,
+    pub place: Option<Place>,
+    /// The call chain, innermost caller first.
+    pub notes: Vec<(String, Place)>,
+}
+
+impl HostError {
+    pub fn new(message: impl Into<String>, place: Option<Place>) -> HostError {
+        HostError {
+            message: message.into(),
+            place,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// The end of a run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RunSummary {
+    pub hosts: BTreeMap<String, HostSummary>,
+    /// Ctrl-C stopped the run early.
+    pub interrupted: bool,
+    /// Stages not started because of `max_failures` or an interruption.
+    pub skipped_stages: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HostSummary {
+    /// Ops that changed nothing.
+    pub ok: u32,
+    pub changed: u32,
+    pub failure: Option<HostFailure>,
+    /// Time spent running this host's stage bodies.
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostFailure {
+    pub stage: String,
+    pub error: HostError,
+}
+
+impl RunSummary {
+    pub fn changed(&self) -> u32 {
+        self.hosts.values().map(|h| h.changed).sum()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.hosts.values().filter(|h| h.failure.is_some()).count()
+    }
+
+    /// Counts an event into the per-host totals.
+    pub fn record(&mut self, event: &RunEvent) {
+        match event {
+            RunEvent::OpFinished(op) => {
+                let host = self.hosts.entry(op.host.clone()).or_default();
+                match op.status {
+                    OpStatus::Ok => host.ok += 1,
+                    OpStatus::Changed => host.changed += 1,
+                    OpStatus::Failed => {}
+                }
+            }
+            RunEvent::HostFailed { host, stage, error } => {
+                self.hosts.entry(host.clone()).or_default().failure = Some(HostFailure {
+                    stage: stage.clone(),
+                    error: error.clone(),
+                });
+            }
+            RunEvent::StageStarted { hosts, .. } => {
+                for host in hosts {
+                    self.hosts.entry(host.clone()).or_default();
+                }
+            }
+            RunEvent::Interrupted => self.interrupted = true,
+            RunEvent::OpStarted { .. } | RunEvent::StageFinished { .. } => {}
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! The human view. On a terminal: a live block per stage, one row per op
+//! call site with its hosts' states, redrawn in place. Otherwise: one plain
+//! line per finished op. Both end with a per-host summary table.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Arc;
+
+use super::{Sink, format_duration};
+use crate::event::{Locate, OpStatus, Place, RunEvent, RunSummary};
+
+pub struct HumanSink<W> {
+    out: W,
+    locate: Arc<dyn Locate>,
+    live: bool,
+    stage: Option<StageView>,
+    /// Lines of the live block currently on screen.
+    drawn: usize,
+}
+
+#[derive(Default)]
+struct StageView {
+    rows: Vec<Row>,
+    failures: Vec<String>,
+}
+
+struct Row {
+    op: String,
+    place: Place,
+    location: String,
+    states: BTreeMap<String, State>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Running,
+    Done(OpStatus),
+}
+
+impl<W: Write + Send> HumanSink<W> {
+    /// `live`: redraw in place (for a terminal).
+    pub fn new(out: W, locate: Arc<dyn Locate>, live: bool) -> Self {
+        HumanSink {
+            out,
+            locate,
+            live,
+            stage: None,
+            drawn: 0,
+        }
+    }
+
+    fn print(&mut self, text: &str) {
+        // A closed output must not stop the run.
+        let _ = writeln!(self.out, "{text}");
+        let _ = self.out.flush();
+    }
+
+    fn location(&self, place: Place) -> String {
+        let loc = self.locate.locate(place);
+        format!("{}:{}", loc.file, loc.line)
+    }
+
+    fn row(&mut self, op: &str, place: Place) -> Option<&mut Row> {
+        let location = self.location(place);
+        let view = self.stage.get_or_insert_with(StageView::default);
+        let index = match view.rows.iter().position(|r| r.place == place) {
+            Some(i) => i,
+            None => {
+                view.rows.push(Row {
+                    op: op.to_string(),
+                    place,
+                    location,
+                    states: BTreeMap::new(),
+                });
+                view.rows.len() - 1
+            }
+        };
+        view.rows.get_mut(index)
+    }
+
+    /// Redraws the live block: cursor up over the previous drawing, then
+    /// every row, clearing each line.
+    fn redraw(&mut self) {
+        let Some(view) = &self.stage else { return };
+        let mut lines: Vec<String> = view.rows.iter().map(render_row).collect();
+        lines.extend(view.failures.iter().cloned());
+        let mut text = String::new();
+        if self.drawn > 0 {
+            text.push_str(&format!("\x1b[{}F", self.drawn));
+        }
+        for line in &lines {
+            text.push_str("\x1b[2K");
+            text.push_str(line);
+            text.push('\n');
+        }
+        text.push_str("\x1b[J");
+        let _ = self.out.write_all(text.as_bytes());
+        let _ = self.out.flush();
+        self.drawn = lines.len();
+    }
+}
+
+impl<W: Write + Send> Sink for HumanSink<W> {
+    fn event(&mut self, event: &RunEvent) {
+        match event {
+            RunEvent::StageStarted { stage, hosts } => {
+                self.stage = Some(StageView::default());
+                self.drawn = 0;
+                let plural = if hosts.len() == 1 { "" } else { "s" };
+                self.print(&format!("stage {stage} on {} host{plural}", hosts.len()));
+            }
+            RunEvent::OpStarted {
+                host, op, place, ..
+            } => {
+                if let Some(row) = self.row(op, *place) {
+                    row.states.insert(host.clone(), State::Running);
+                }
+            }
+            RunEvent::OpFinished(record) => {
+                if let Some(row) = self.row(&record.op, record.place) {
+                    row.states
+                        .insert(record.host.clone(), State::Done(record.status));
+                }
+                if !self.live {
+                    let location = self.location(record.place);
+                    self.print(&format!(
+                        "  [{}] {} ({location}): {} in {}",
+                        record.host,
+                        record.op,
+                        record.status.as_str(),
+                        format_duration(record.duration)
+                    ));
+                }
+            }
+            RunEvent::HostFailed { host, error, .. } => {
+                let at = error
+                    .place
+                    .map(|p| format!(" ({})", self.location(p)))
+                    .unwrap_or_default();
+                let line = format!("  [{host}] failed: {}{at}", error.message);
+                if self.live {
+                    self.stage
+                        .get_or_insert_with(StageView::default)
+                        .failures
+                        .push(line);
+                } else {
+                    self.print(&line);
+                }
+            }
+            RunEvent::StageFinished { .. } => {}
+            RunEvent::Interrupted => {
+                if self.live {
+                    self.redraw();
+                    self.drawn = 0;
+                }
+                self.print("interrupted: no new command starts; waiting for running ones");
+            }
+        }
+        if self.live && !matches!(event, RunEvent::StageStarted { .. } | RunEvent::Interrupted) {
+            self.redraw();
+        }
+    }
+
+    fn finish(&mut self, summary: &RunSummary) {
+        self.drawn = 0;
+        let text = render_summary(summary);
+        self.print(&text);
+    }
+}
+
+/// `  files.directory (site.infra:12)  2 changed, 1 ok, 1 running`
+fn render_row(row: &Row) -> String {
+    let mut counts = [0usize; 4];
+    for state in row.states.values() {
+        let slot = match state {
+            State::Done(OpStatus::Changed) => 0,
+            State::Done(OpStatus::Ok) => 1,
+            State::Running => 2,
+            State::Done(OpStatus::Failed) => 3,
+        };
+        counts[slot] += 1;
+    }
+    let names = ["changed", "ok", "running", "failed"];
+    let parts: Vec<String> = counts
+        .iter()
+        .zip(names)
+        .filter(|(n, _)| **n > 0)
+        .map(|(n, name)| format!("{n} {name}"))
+        .collect();
+    format!("  {} ({})  {}", row.op, row.location, parts.join(", "))
+}
+
+/// The final table: one line per host, then the totals.
+pub fn render_summary(summary: &RunSummary) -> String {
+    let width = summary
+        .hosts
+        .keys()
+        .map(|h| h.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let mut text = format!(
+        "\n{:<width$}  {:>4}  {:>7}  {:<6}  {}\n",
+        "HOST", "OK", "CHANGED", "FAILED", "TIME"
+    );
+    for (name, host) in &summary.hosts {
+        let failed = match &host.failure {
+            Some(f) => format!("in {}", f.stage),
+            None => "-".to_string(),
+        };
+        text.push_str(&format!(
+            "{name:<width$}  {:>4}  {:>7}  {failed:<6}  {}\n",
+            host.ok,
+            host.changed,
+            format_duration(host.elapsed)
+        ));
+    }
+    let failed = summary.failed();
+    let hosts = if failed == 1 { "host" } else { "hosts" };
+    text.push_str(&format!(
+        "{} changed, {failed} {hosts} failed",
+        summary.changed()
+    ));
+    if summary.interrupted {
+        text.push_str(", interrupted");
+    }
+    if !summary.skipped_stages.is_empty() {
+        text.push_str(&format!(
+            "; stages not run: {}",
+            summary.skipped_stages.join(", ")
+        ));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{HostError, HostFailure, HostSummary, Location, OpRecord};
+    use expect_test::expect;
+    use infrac_bytecode::Span;
+    use std::time::Duration;
+
+    struct Lines;
+    impl Locate for Lines {
+        fn locate(&self, place: Place) -> Location {
+            Location {
+                file: "site.infra".into(),
+                line: place.span.start,
+            }
+        }
+    }
+
+    fn op(host: &str, line: u32, status: OpStatus) -> RunEvent {
+        RunEvent::OpFinished(OpRecord {
+            host: host.into(),
+            stage: "base".into(),
+            op: "files.directory".into(),
+            place: Place {
+                module: 0,
+                span: Span::new(line, line + 1),
+            },
+            status,
+            commands: vec![],
+            duration: Duration::from_millis(12),
+        })
+    }
+
+    fn run(live: bool, events: &[RunEvent]) -> String {
+        let mut out = Vec::new();
+        let mut sink = HumanSink::new(&mut out, Arc::new(Lines), live);
+        for e in events {
+            sink.event(e);
+        }
+        drop(sink);
+        String::from_utf8_lossy(&out).replace('\x1b', "^")
+    }
+
+    #[test]
+    fn plain_lines() {
+        let events = [
+            RunEvent::StageStarted {
+                stage: "base".into(),
+                hosts: vec!["a".into(), "b".into()],
+            },
+            op("a", 3, OpStatus::Changed),
+            op("b", 3, OpStatus::Ok),
+            RunEvent::HostFailed {
+                host: "b".into(),
+                stage: "base".into(),
+                error: HostError::new(
+                    "boom",
+                    Some(Place {
+                        module: 0,
+                        span: Span::new(7, 8),
+                    }),
+                ),
+            },
+        ];
+        expect![[r#"
+            stage base on 2 hosts
+              [a] files.directory (site.infra:3): changed in 12ms
+              [b] files.directory (site.infra:3): ok in 12ms
+              [b] failed: boom (site.infra:7)
+        "#]]
+        .assert_eq(&run(false, &events));
+    }
+
+    #[test]
+    fn live_rows_are_redrawn_in_place() {
+        let started = RunEvent::OpStarted {
+            host: "a".into(),
+            stage: "base".into(),
+            op: "files.directory".into(),
+            place: Place {
+                module: 0,
+                span: Span::new(3, 4),
+            },
+        };
+        let events = [
+            RunEvent::StageStarted {
+                stage: "base".into(),
+                hosts: vec!["a".into()],
+            },
+            started,
+            op("a", 3, OpStatus::Changed),
+        ];
+        expect![[r#"
+            stage base on 1 host
+            ^[2K  files.directory (site.infra:3)  1 running
+            ^[J^[1F^[2K  files.directory (site.infra:3)  1 changed
+            ^[J"#]]
+        .assert_eq(&run(true, &events));
+    }
+
+    #[test]
+    fn summary_table() {
+        let mut summary = RunSummary::default();
+        summary.hosts.insert(
+            "web-1".into(),
+            HostSummary {
+                ok: 4,
+                changed: 2,
+                failure: None,
+                elapsed: Duration::from_millis(1520),
+            },
+        );
+        summary.hosts.insert(
+            "db".into(),
+            HostSummary {
+                ok: 0,
+                changed: 1,
+                failure: Some(HostFailure {
+                    stage: "app".into(),
+                    error: HostError::new("x", None),
+                }),
+                elapsed: Duration::from_millis(80),
+            },
+        );
+        expect![[r#"
+
+            HOST     OK  CHANGED  FAILED  TIME
+            db        0        1  in app  80ms
+            web-1     4        2  -       1.52s
+            3 changed, 1 host failed"#]]
+        .assert_eq(&render_summary(&summary));
+    }
+}

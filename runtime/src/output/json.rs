@@ -1,0 +1,88 @@
+//! `--format json`: one JSON object per line, per op per host, then a
+//! summary object.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use serde_json::{Map, Value as Json, json};
+
+use super::Sink;
+use crate::event::{HostError, Locate, RunEvent, RunSummary};
+
+pub struct JsonSink<W> {
+    out: W,
+    locate: Arc<dyn Locate>,
+}
+
+impl<W: Write + Send> JsonSink<W> {
+    pub fn new(out: W, locate: Arc<dyn Locate>) -> Self {
+        JsonSink { out, locate }
+    }
+
+    fn line(&mut self, value: &Json) {
+        // A closed stdout (`| head`) must not stop the run: output is lost.
+        let _ = writeln!(self.out, "{value}");
+        let _ = self.out.flush();
+    }
+
+    fn error(&self, stage: &str, error: &HostError) -> Json {
+        let (file, line) = match error.place {
+            Some(place) => {
+                let loc = self.locate.locate(place);
+                (Json::from(loc.file), Json::from(loc.line))
+            }
+            None => (Json::Null, Json::Null),
+        };
+        json!({ "message": error.message, "stage": stage, "file": file, "line": line })
+    }
+}
+
+impl<W: Write + Send> Sink for JsonSink<W> {
+    fn event(&mut self, event: &RunEvent) {
+        if let RunEvent::OpFinished(op) = event {
+            let loc = self.locate.locate(op.place);
+            let value = json!({
+                "event": "op",
+                "host": op.host,
+                "stage": op.stage,
+                "op": op.op,
+                "file": loc.file,
+                "line": loc.line,
+                "changed": op.status == crate::event::OpStatus::Changed,
+                "status": op.status.as_str(),
+                "commands": op.commands,
+                "duration_ms": u64::try_from(op.duration.as_millis()).unwrap_or(u64::MAX),
+            });
+            self.line(&value);
+        }
+    }
+
+    fn finish(&mut self, summary: &RunSummary) {
+        let mut hosts = Map::new();
+        for (name, host) in &summary.hosts {
+            let error = host
+                .failure
+                .as_ref()
+                .map_or(Json::Null, |f| self.error(&f.stage, &f.error));
+            hosts.insert(
+                name.clone(),
+                json!({
+                    "ok": host.ok,
+                    "changed": host.changed,
+                    "failed": host.failure.is_some(),
+                    "error": error,
+                    "duration_ms": u64::try_from(host.elapsed.as_millis()).unwrap_or(u64::MAX),
+                }),
+            );
+        }
+        let value = json!({
+            "event": "summary",
+            "changed": summary.changed(),
+            "failed": summary.failed(),
+            "interrupted": summary.interrupted,
+            "skipped_stages": summary.skipped_stages,
+            "hosts": hosts,
+        });
+        self.line(&value);
+    }
+}
