@@ -102,7 +102,8 @@ client_files() {
     chmod 0644 "$STATE/authorized_keys"
 }
 
-# Per-host directory mounted at /etc/ssh/infrac: host key + authorized keys.
+# Per-host directory mounted at /etc/ssh/infrac: host key + authorized keys
+# (one file for every user, hence AllowUsers below).
 host_dir() {
     d="$STATE/host-$1"
     mkdir -p "$d"
@@ -131,7 +132,8 @@ start_host() {
         -o HostKey=/etc/ssh/infrac/ssh_host_ed25519_key \
         -o AuthorizedKeysFile=/etc/ssh/infrac/authorized_keys \
         -o PidFile=/run/sshd-infrac.pid \
-        -o StrictModes=no >/dev/null
+        -o StrictModes=no \
+        -o 'AllowUsers root deploy' >/dev/null
 }
 
 write_client_config() {

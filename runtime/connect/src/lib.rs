@@ -16,9 +16,11 @@ pub use infrac_vm::request::CommandOutput;
 mod error;
 pub mod local;
 pub mod shell;
+pub mod ssh;
 
 pub use error::{ConnectorError, ErrorKind};
 pub use local::LocalConnector;
+pub use ssh::{KnownHostsPolicy, SshConnector, SshOptions};
 
 /// Options of one command.
 #[derive(Debug, Clone, Default)]

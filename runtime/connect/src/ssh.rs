@@ -1,0 +1,272 @@
+//! The SSH connector: one OpenSSH master connection per host (ControlMaster,
+//! driven by the `openssh` crate with its native mux client); every command
+//! is a new channel on that connection.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use openssh::{KnownHosts, Session, SessionBuilder, Stdio};
+use tokio::io::AsyncWriteExt;
+
+use crate::shell::quote;
+use crate::{ConnectorError, ErrorKind, RawOutput, Transport};
+
+/// What to do with a host key that is not in known_hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KnownHostsPolicy {
+    /// Refuse unknown and changed keys (`StrictHostKeyChecking=yes`).
+    #[default]
+    Strict,
+    /// Record unknown keys, refuse changed ones (`accept-new`).
+    AcceptNew,
+    /// Accept any key (`no`). Only for throwaway test machines.
+    Off,
+}
+
+/// How to reach one SSH host. Unset fields fall back to the user's
+/// `~/.ssh/config` (or `config_file`) and then to ssh's defaults.
+#[derive(Debug, Clone)]
+pub struct SshOptions {
+    pub user: Option<String>,
+    pub port: Option<u16>,
+    pub identity_file: Option<PathBuf>,
+    /// Replaces `~/.ssh/config` (like `ssh -F`).
+    pub config_file: Option<PathBuf>,
+    /// ProxyJump hosts, in order (`ssh -J a,b`).
+    pub jump_hosts: Vec<String>,
+    pub connect_timeout: Duration,
+    pub known_hosts: KnownHostsPolicy,
+    /// Replaces `~/.ssh/known_hosts`.
+    pub known_hosts_file: Option<PathBuf>,
+    /// Where the control socket lives (default: ssh state dir of the user).
+    /// Unix socket paths are short (about 100 bytes): keep this short.
+    pub control_directory: Option<PathBuf>,
+}
+
+impl Default for SshOptions {
+    fn default() -> Self {
+        SshOptions {
+            user: None,
+            port: None,
+            identity_file: None,
+            config_file: None,
+            jump_hosts: Vec::new(),
+            connect_timeout: Duration::from_secs(10),
+            known_hosts: KnownHostsPolicy::Strict,
+            known_hosts_file: None,
+            control_directory: None,
+        }
+    }
+}
+
+impl SshOptions {
+    /// Warnings the caller should show before connecting (a relaxed
+    /// host key policy).
+    pub fn warnings(&self) -> Vec<String> {
+        match self.known_hosts {
+            KnownHostsPolicy::Strict => vec![],
+            KnownHostsPolicy::AcceptNew => {
+                vec![
+                    "host keys not in known_hosts are accepted and recorded without verification"
+                        .into(),
+                ]
+            }
+            KnownHostsPolicy::Off => {
+                vec!["host key checking is off: connections can be intercepted".into()]
+            }
+        }
+    }
+
+    fn builder(&self) -> SessionBuilder {
+        let mut b = SessionBuilder::default();
+        if let Some(user) = &self.user {
+            b.user(user.clone());
+        }
+        if let Some(port) = self.port {
+            b.port(port);
+        }
+        if let Some(key) = &self.identity_file {
+            b.keyfile(key);
+        }
+        if let Some(config) = &self.config_file {
+            b.config_file(config);
+        }
+        if !self.jump_hosts.is_empty() {
+            b.jump_hosts(&self.jump_hosts);
+        }
+        if let Some(file) = &self.known_hosts_file {
+            b.user_known_hosts_file(file);
+        }
+        if let Some(dir) = &self.control_directory {
+            b.control_directory(dir);
+        }
+        b.connect_timeout(self.connect_timeout);
+        b.known_hosts_check(match self.known_hosts {
+            KnownHostsPolicy::Strict => KnownHosts::Strict,
+            KnownHostsPolicy::AcceptNew => KnownHosts::Add,
+            KnownHostsPolicy::Off => KnownHosts::Accept,
+        });
+        b
+    }
+}
+
+/// An open master connection to one host.
+#[derive(Debug)]
+pub struct SshConnector {
+    name: String,
+    session: Session,
+}
+
+impl SshConnector {
+    /// Opens the master connection. `name` is the inventory name (used in
+    /// messages); `address` is what `ssh` connects to (a host name, an IP
+    /// address or a `Host` alias of the ssh config).
+    pub async fn connect(
+        name: &str,
+        address: &str,
+        opts: &SshOptions,
+    ) -> Result<Self, ConnectorError> {
+        let builder = opts.builder();
+        // ssh applies ConnectTimeout itself; this bound only guards against
+        // a master that never finishes authenticating.
+        let limit = opts.connect_timeout * 2 + Duration::from_secs(5);
+        let session = match tokio::time::timeout(limit, builder.connect_mux(address)).await {
+            Ok(Ok(session)) => session,
+            Ok(Err(e)) => return Err(connect_error(name, address, &e)),
+            Err(_) => {
+                return Err(ConnectorError::new(
+                    name,
+                    ErrorKind::Unreachable,
+                    format!(
+                        "cannot connect to {address}: no answer after {}s",
+                        limit.as_secs()
+                    ),
+                ));
+            }
+        };
+        Ok(SshConnector {
+            name: name.to_owned(),
+            session,
+        })
+    }
+
+    fn lost(&self, e: &openssh::Error) -> ConnectorError {
+        ConnectorError::new(
+            &self.name,
+            ErrorKind::ConnectionLost,
+            format!("connection lost: {}", describe(e)),
+        )
+    }
+}
+
+impl Transport for SshConnector {
+    fn host(&self) -> &str {
+        &self.name
+    }
+
+    async fn run(
+        &self,
+        command: &str,
+        stdin: Vec<u8>,
+        limit: Option<Duration>,
+    ) -> Result<RawOutput, ConnectorError> {
+        // sshd hands the command to the login shell of the user; `sh -c`
+        // makes the script's dialect independent of that shell.
+        let mut child = match self
+            .session
+            .raw_command(format!("sh -c {}", quote(command)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .await
+        {
+            Ok(child) => child,
+            Err(e) => return Err(self.lost(&e)),
+        };
+        let pipe = child.stdin().take();
+        let feed = async move {
+            if let Some(mut pipe) = pipe {
+                // A command that exits without reading its stdin breaks the
+                // pipe: not an error of ours.
+                let _ = pipe.write_all(&stdin).await;
+                let _ = pipe.shutdown().await;
+            }
+        };
+        let finished = async { tokio::join!(feed, child.wait_with_output()).1 };
+        let output = match limit {
+            None => finished.await,
+            // Dropping the channel abandons the command; the host-side
+            // `timeout` of the shell layer is what kills it there.
+            Some(limit) => tokio::time::timeout(limit, finished)
+                .await
+                .map_err(|_| ConnectorError::timeout(&self.name, limit))?,
+        };
+        match output {
+            Ok(output) => Ok(RawOutput {
+                code: output.status.code().unwrap_or(255),
+                stdout: output.stdout,
+                stderr: output.stderr,
+            }),
+            // The mux protocol cannot tell a process killed by a signal
+            // from a lost connection: ask the master.
+            Err(openssh::Error::RemoteProcessTerminated) => match self.session.check().await {
+                Ok(()) => Ok(RawOutput {
+                    code: 255,
+                    stdout: Vec::new(),
+                    stderr: b"infrac: the remote process was terminated by a signal\n".to_vec(),
+                }),
+                Err(e) => Err(self.lost(&e)),
+            },
+            Err(e) => Err(self.lost(&e)),
+        }
+    }
+
+    async fn shutdown(self) -> Result<(), ConnectorError> {
+        let name = self.name;
+        self.session.close().await.map_err(|e| {
+            ConnectorError::new(
+                name,
+                ErrorKind::ConnectionLost,
+                format!("closing: {}", describe(&e)),
+            )
+        })
+    }
+}
+
+/// Classifies a failed master connection from ssh's own message.
+fn connect_error(name: &str, address: &str, e: &openssh::Error) -> ConnectorError {
+    let text = match e {
+        // ssh's own message, without openssh's generic prefix.
+        openssh::Error::Connect(io) => io.to_string().replace(['\r', '\n'], " "),
+        other => describe(other),
+    };
+    let kind = if text.contains("Host key verification failed")
+        || text.contains("IDENTIFICATION HAS CHANGED")
+    {
+        ErrorKind::HostKey
+    } else if text.contains("Permission denied")
+        || text.contains("Too many authentication failures")
+    {
+        ErrorKind::Authentication
+    } else {
+        ErrorKind::Unreachable
+    };
+    ConnectorError::new(name, kind, format!("cannot connect to {address}: {text}"))
+}
+
+/// The error with its sources, on one line (ssh's stderr is the useful part).
+fn describe(e: &openssh::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        let s_text = s_text.trim();
+        if !s_text.is_empty() {
+            text.push_str(": ");
+            text.push_str(&s_text.replace(['\r', '\n'], " "));
+        }
+        source = s.source();
+    }
+    text
+}
