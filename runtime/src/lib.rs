@@ -4,7 +4,16 @@
 //! Architecture invariant: this crate knows nothing of syntax. Its input is
 //! an `infrac_bytecode::Program`.
 
+pub mod cancel;
+pub mod connection;
+pub mod driver;
 pub mod event;
 pub mod facts;
+pub mod orchestrator;
 pub mod output;
+mod perform;
+mod report;
 pub mod select;
+
+pub use cancel::Cancel;
+pub use orchestrator::{RunOptions, run};

@@ -6,7 +6,7 @@ use infrac_bytecode::Serial;
 /// `--limit PATTERN`: a host is kept when the pattern matches its name or
 /// the name of a group it belongs to. `*` matches any run of characters,
 /// `?` one character; without them the pattern must match exactly.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Limit {
     patterns: Vec<String>,
 }

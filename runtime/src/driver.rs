@@ -1,0 +1,198 @@
+//! The per-host driver: runs one host's VM through one stage, performing
+//! its requests over the host's connection and reporting its op calls.
+
+use std::time::{Duration, Instant};
+
+use infrac_vm::value::Value;
+use infrac_vm::{Event, Halt, RuntimeError, Vm};
+
+use crate::cancel::Cancel;
+use crate::connection::Connection;
+use crate::event::{HostError, OpRecord, OpStatus, Place, RunEvent};
+use crate::perform::perform;
+use crate::report::Reporter;
+
+/// Instructions a VM runs before it yields to the other hosts' tasks.
+const BUDGET: u32 = 10_000;
+
+/// What one host needs to run a stage.
+pub struct StageRun<'a> {
+    pub host: &'a str,
+    pub stage: &'a str,
+    /// Index into `Program::stages`.
+    pub index: usize,
+    /// Where the stage is declared: the place of errors outside any op.
+    pub place: Place,
+    pub stage_values: &'a [Option<Value>],
+    pub timeout: Option<Duration>,
+}
+
+/// Runs the stage body on one host to its end: its value, or why the host
+/// stopped.
+pub async fn run_stage(
+    vm: &mut Vm,
+    conn: &Connection,
+    run: &StageRun<'_>,
+    reporter: &Reporter,
+    cancel: &Cancel,
+) -> Result<Value, HostError> {
+    let mut ops = OpTracker::default();
+    if let Err(e) = vm.start_stage(run.index, run.stage_values) {
+        return Err(runtime_error(e));
+    }
+    let mut response = None;
+    loop {
+        let halt = vm.resume(response.take(), BUDGET);
+        ops.absorb(vm.take_events(), run, reporter);
+        match halt {
+            Halt::Request(request) => {
+                if cancel.is_cancelled() {
+                    return Err(ops.fail(
+                        run,
+                        reporter,
+                        "interrupted (Ctrl-C) before the next command".into(),
+                    ));
+                }
+                match perform(conn, request, run.timeout).await {
+                    Ok(r) => response = Some(r),
+                    Err(e) => return Err(ops.fail(run, reporter, e.message)),
+                }
+            }
+            Halt::Budget => tokio::task::yield_now().await,
+            Halt::Done(value) => return Ok(value),
+            Halt::Failed(e) => {
+                ops.close_failed(run, reporter);
+                return Err(runtime_error(e));
+            }
+        }
+    }
+}
+
+fn runtime_error(e: RuntimeError) -> HostError {
+    HostError {
+        message: e.message,
+        place: Some(Place {
+            module: e.module,
+            span: e.span,
+        }),
+        notes: e
+            .notes
+            .into_iter()
+            .map(|n| {
+                (
+                    n.message,
+                    Place {
+                        module: n.module,
+                        span: n.span,
+                    },
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The op calls in progress on this host (innermost last), to time them,
+/// to report those called by the stage body, and to place errors that are
+/// not the VM's own (a lost connection).
+#[derive(Default)]
+struct OpTracker {
+    open: Vec<OpenOp>,
+}
+
+struct OpenOp {
+    op: String,
+    place: Place,
+    depth: u32,
+    started: Instant,
+}
+
+impl OpTracker {
+    fn absorb(&mut self, events: Vec<Event>, run: &StageRun<'_>, reporter: &Reporter) {
+        for event in events {
+            match event {
+                Event::OpStart {
+                    op,
+                    module,
+                    span,
+                    depth,
+                } => {
+                    let place = Place { module, span };
+                    if depth == 0 {
+                        reporter.emit(RunEvent::OpStarted {
+                            host: run.host.to_string(),
+                            stage: run.stage.to_string(),
+                            op: op.clone(),
+                            place,
+                        });
+                    }
+                    self.open.push(OpenOp {
+                        op,
+                        place,
+                        depth,
+                        started: Instant::now(),
+                    });
+                }
+                Event::OpEnd {
+                    depth,
+                    changed,
+                    commands,
+                    ..
+                } => {
+                    let Some(open) = self.open.pop() else {
+                        continue;
+                    };
+                    if depth == 0 {
+                        let status = if changed {
+                            OpStatus::Changed
+                        } else {
+                            OpStatus::Ok
+                        };
+                        reporter.emit(RunEvent::OpFinished(record(run, open, status, commands)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The host stopped inside the ops still open: the one the stage body
+    /// called is reported as failed.
+    fn close_failed(&mut self, run: &StageRun<'_>, reporter: &Reporter) {
+        let outer = self.open.drain(..).find(|o| o.depth == 0);
+        if let Some(open) = outer {
+            reporter.emit(RunEvent::OpFinished(record(
+                run,
+                open,
+                OpStatus::Failed,
+                Vec::new(),
+            )));
+        }
+    }
+
+    /// An error of the driver's own, placed at the innermost open op call
+    /// (its callers as notes), or at the stage when no op is running.
+    fn fail(&mut self, run: &StageRun<'_>, reporter: &Reporter, message: String) -> HostError {
+        let mut places = self.open.iter().rev().map(|o| o.place);
+        let place = places.next().unwrap_or(run.place);
+        let notes = places
+            .map(|p| ("called from here".to_string(), p))
+            .collect();
+        self.close_failed(run, reporter);
+        HostError {
+            message,
+            place: Some(place),
+            notes,
+        }
+    }
+}
+
+fn record(run: &StageRun<'_>, open: OpenOp, status: OpStatus, commands: Vec<String>) -> OpRecord {
+    OpRecord {
+        host: run.host.to_string(),
+        stage: run.stage.to_string(),
+        op: open.op,
+        place: open.place,
+        status,
+        commands,
+        duration: open.started.elapsed(),
+    }
+}
