@@ -13,11 +13,15 @@ use std::time::{Duration, Instant};
 
 pub use infrac_vm::request::CommandOutput;
 
+mod any;
+pub mod docker;
 mod error;
 pub mod local;
 pub mod shell;
 pub mod ssh;
 
+pub use any::{AnyConnector, Target};
+pub use docker::DockerConnector;
 pub use error::{ConnectorError, ErrorKind};
 pub use local::LocalConnector;
 pub use ssh::{KnownHostsPolicy, SshConnector, SshOptions};

@@ -274,3 +274,17 @@ fn assert_only_files(dir: &std::path::Path, expected: &[&str]) {
     names.sort();
     assert_eq!(names, expected);
 }
+
+#[tokio::test]
+async fn any_connector_opens_a_local_target() {
+    let c = infrac_connect::AnyConnector::open("here", &infrac_connect::Target::Local)
+        .await
+        .unwrap();
+    let out = c
+        .exec("echo hi; exit 2", ExecOptions::default())
+        .await
+        .unwrap();
+    assert_eq!((out.code, out.stdout.as_str()), (2, "hi\n"));
+    assert_eq!(c.host(), "here");
+    c.close().await.unwrap();
+}

@@ -340,3 +340,27 @@ async fn lost_connection_is_reported() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn any_connector_opens_an_ssh_target() {
+    let Some(tb) = testbed() else { return };
+    let target = infrac_connect::Target::Ssh {
+        address: "127.0.0.1".into(),
+        options: tb.ssh_options(2, "root"),
+    };
+    let c = infrac_connect::AnyConnector::open("db", &target)
+        .await
+        .unwrap();
+    let out = c
+        .exec(
+            "id -un",
+            ExecOptions {
+                sudo: Some(None),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.stdout, "root\n");
+    c.close().await.unwrap();
+}
