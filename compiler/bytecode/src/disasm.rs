@@ -218,6 +218,7 @@ impl Program {
             Instr::CallMethod { name, argc } => format!("CallMethod {}/{argc}", konst(name)),
             Instr::ReadFact { fact: n, argc } => format!("ReadFact {}/{argc}", fact(n)),
             Instr::Invalidate { fact: n, argc } => format!("Invalidate {}/{argc}", fact(n)),
+            Instr::InvalidateFact(n) => format!("InvalidateFact {}", fact(n)),
             Instr::CallOp { op, argc } => {
                 let name = self.ops.get(op as usize).map_or("?", |o| &o.name);
                 format!("CallOp {name}/{argc}")

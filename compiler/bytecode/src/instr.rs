@@ -115,6 +115,8 @@ pub enum Instr {
         fact: u32,
         argc: u32,
     },
+    /// Drop every cached entry of fact `n`, whatever its arguments.
+    InvalidateFact(u32),
     /// Drop the whole fact cache of the host.
     InvalidateAll,
     /// Pop a message; stop this host with an error at this instruction.

@@ -84,8 +84,25 @@ impl FactCache {
 
     /// Drops `key` and every entry that depends on it, transitively.
     pub fn invalidate(&mut self, key: &FactKey) {
-        let mut dropped = vec![key.clone()];
         self.entries.remove(key);
+        self.drop_dependents(vec![key.clone()]);
+    }
+
+    /// Drops every entry of the fact `name` and their dependents.
+    pub fn invalidate_fact(&mut self, name: &str) {
+        let keys: Vec<FactKey> = self
+            .entries
+            .keys()
+            .filter(|k| k.name == name)
+            .cloned()
+            .collect();
+        for k in &keys {
+            self.entries.remove(k);
+        }
+        self.drop_dependents(keys);
+    }
+
+    fn drop_dependents(&mut self, mut dropped: Vec<FactKey>) {
         while let Some(gone) = dropped.pop() {
             let dependents: Vec<FactKey> = self
                 .entries

@@ -672,6 +672,14 @@ impl Vm {
                     None => self.facts.clear(),
                 }
             }
+            Instr::InvalidateFact(fact) => {
+                let def = ctx
+                    .program()
+                    .facts
+                    .get(fact as usize)
+                    .ok_or("internal: bad fact")?;
+                self.facts.invalidate_fact(&def.name);
+            }
             Instr::InvalidateAll => self.facts.clear(),
             Instr::Fail => {
                 let message = self.pop()?;
@@ -896,7 +904,7 @@ impl Vm {
     }
 }
 
-fn str_const<'a>(ctx: &'a RunContext, fidx: usize, n: u32) -> Result<&'a str, String> {
+fn str_const(ctx: &RunContext, fidx: usize, n: u32) -> Result<&str, String> {
     match ctx.consts(fidx).get(n as usize) {
         Some(Value::Str(s)) => Ok(s),
         _ => Err("internal: bad name constant".into()),

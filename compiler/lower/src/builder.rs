@@ -1,0 +1,149 @@
+//! Building one function: code with spans, constants, local slots and
+//! scopes.
+
+use std::sync::Arc;
+
+use infrac_bytecode::{Const, Function, FunctionKind, Instr, PrefetchFact, TypeDesc};
+use infrac_syntax::ast::Span;
+
+use crate::items::bspan;
+
+pub(crate) struct FnBuilder {
+    pub module: usize,
+    pub kind: FunctionKind,
+    code: Vec<Instr>,
+    spans: Vec<infrac_bytecode::Span>,
+    consts: Vec<Const>,
+    /// Innermost scope last: name -> slot.
+    scopes: Vec<Vec<(String, u32)>>,
+    next_slot: u32,
+    max_slots: u32,
+    /// The function's declared result, expected by `return`.
+    pub ret: Option<TypeDesc>,
+    /// In an op: the jumps of `return` to patch to the epilogue.
+    pub op_returns: Option<Vec<usize>>,
+    /// In a group's host list: the group's data type (for `data:`).
+    pub group_data: Option<TypeDesc>,
+    /// In a stage body: native facts read with constant arguments.
+    pub prefetch: Option<Vec<PrefetchFact>>,
+}
+
+impl FnBuilder {
+    pub fn new(module: usize, kind: FunctionKind, params: &[&str]) -> Self {
+        let mut b = FnBuilder {
+            module,
+            kind,
+            code: Vec::new(),
+            spans: Vec::new(),
+            consts: Vec::new(),
+            scopes: vec![Vec::new()],
+            next_slot: 0,
+            max_slots: 0,
+            ret: None,
+            op_returns: None,
+            group_data: None,
+            prefetch: None,
+        };
+        for p in params {
+            b.bind(p);
+        }
+        b
+    }
+
+    pub fn emit(&mut self, instr: Instr, span: Span) -> usize {
+        self.code.push(instr);
+        self.spans.push(bspan(span));
+        self.code.len() - 1
+    }
+
+    /// The index the next instruction will have.
+    pub fn here(&self) -> u32 {
+        self.code.len() as u32
+    }
+
+    /// Points the jump at `at` to `target`.
+    pub fn patch(&mut self, at: usize, target: u32) {
+        if let Some(instr) = self.code.get_mut(at) {
+            *instr = match *instr {
+                Instr::Jump(_) => Instr::Jump(target),
+                Instr::JumpIfFalse(_) => Instr::JumpIfFalse(target),
+                Instr::JumpIfTrue(_) => Instr::JumpIfTrue(target),
+                Instr::IterNext { slot, pair, .. } => Instr::IterNext {
+                    slot,
+                    exit: target,
+                    pair,
+                },
+                other => other,
+            };
+        }
+    }
+
+    pub fn konst(&mut self, c: Const) -> u32 {
+        if let Some(i) = self.consts.iter().position(|k| same_const(k, &c)) {
+            return i as u32;
+        }
+        self.consts.push(c);
+        (self.consts.len() - 1) as u32
+    }
+
+    pub fn str_const(&mut self, s: &str) -> u32 {
+        self.konst(Const::Str(Arc::from(s)))
+    }
+
+    pub fn push_scope(&mut self) {
+        self.scopes.push(Vec::new());
+    }
+
+    /// Leaves a scope; its slots are reused by later bindings.
+    pub fn pop_scope(&mut self) {
+        if let Some(scope) = self.scopes.pop() {
+            self.next_slot -= scope.len() as u32;
+        }
+    }
+
+    /// A new local slot named `name` in the innermost scope.
+    pub fn bind(&mut self, name: &str) -> u32 {
+        let slot = self.next_slot;
+        self.next_slot += 1;
+        self.max_slots = self.max_slots.max(self.next_slot);
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.push((name.to_string(), slot));
+        }
+        slot
+    }
+
+    /// A hidden slot (loop state, match scrutinee) in the innermost scope.
+    pub fn temp(&mut self) -> u32 {
+        self.bind("")
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<u32> {
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.iter().rev())
+            .find(|(n, _)| n == name)
+            .map(|(_, slot)| *slot)
+    }
+
+    pub fn finish(self, name: String, arity: u32) -> Function {
+        Function {
+            name,
+            kind: self.kind,
+            module: self.module as u32,
+            arity,
+            locals: self.max_slots.max(arity),
+            code: self.code,
+            spans: self.spans,
+            consts: self.consts,
+        }
+    }
+}
+
+/// Constants are deduplicated; floats by their bits.
+fn same_const(a: &Const, b: &Const) -> bool {
+    match (a, b) {
+        (Const::Float(x), Const::Float(y)) => x.to_bits() == y.to_bits(),
+        _ => a == b,
+    }
+}

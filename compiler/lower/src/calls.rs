@@ -1,0 +1,280 @@
+//! Calls: functions, natives, ops, facts, built-ins and methods. Named
+//! arguments are put in parameter order and missing ones filled with the
+//! callee's defaults.
+
+use infrac_bytecode::{Builtin, FactKind, Instr, PrefetchArg, PrefetchFact, TypeDesc};
+use infrac_syntax::ast::{Arg, Expr, ExprKind, Span, StrPart};
+
+use crate::LowerError;
+use crate::builder::FnBuilder;
+use crate::exprs::Static;
+use crate::items::{ItemRef, Lowerer, Sig, SigKey, SigParam};
+
+type R = Result<(), LowerError>;
+
+/// The named arguments every op accepts (§2.8).
+const OP_EXTRAS: [&str; 2] = ["sudo", "sudo_user"];
+
+/// A built-in's parameters: name and whether its default is `true`
+/// (else `none`); `None` for a required parameter.
+fn builtin_params(b: Builtin) -> &'static [(&'static str, Option<bool>)] {
+    const REQ: Option<bool> = None;
+    const NONE: Option<bool> = Some(false);
+    match b {
+        Builtin::Probe => &[("cmd", REQ)],
+        Builtin::Run => &[("cmd", REQ), ("stdin", NONE), ("check", Some(true))],
+        Builtin::Upload => &[
+            ("remote", REQ),
+            ("src", NONE),
+            ("content", NONE),
+            ("mode", NONE),
+            ("owner", NONE),
+            ("group", NONE),
+        ],
+        Builtin::Reveal => &[("value", REQ)],
+        Builtin::Env | Builtin::ReadFile => &[("name", REQ)],
+        Builtin::Len => &[("value", REQ)],
+        Builtin::Local => &[("name", NONE), ("sudo", NONE), ("data", NONE)],
+        Builtin::Ssh => &[
+            ("address", REQ),
+            ("user", NONE),
+            ("port", NONE),
+            ("identity", NONE),
+            ("jump", NONE),
+            ("name", NONE),
+            ("sudo", NONE),
+            ("data", NONE),
+        ],
+        Builtin::Docker => &[
+            ("container", REQ),
+            ("image", NONE),
+            ("name", NONE),
+            ("sudo", NONE),
+            ("data", NONE),
+        ],
+        Builtin::Inventory => &[("path", REQ), ("group", NONE)],
+    }
+}
+
+impl<'a> Lowerer<'a> {
+    pub(crate) fn call(
+        &mut self,
+        b: &mut FnBuilder,
+        callee: &'a Expr,
+        args: &'a [Arg],
+        span: Span,
+    ) -> R {
+        match self.resolve_static(b, callee) {
+            Some(Static::Item(ItemRef::Fn(func))) => {
+                let argc = self.args(b, SigKey::Fn(func), args, &[], span)?;
+                b.emit(Instr::Call { func, argc }, span);
+            }
+            Some(Static::Item(ItemRef::Native(native))) => {
+                let argc = self.args(b, SigKey::Native(native), args, &[], span)?;
+                b.emit(Instr::CallNative { native, argc }, span);
+            }
+            Some(Static::Item(ItemRef::Op(op))) => {
+                let argc = self.args(b, SigKey::Op(op), args, &OP_EXTRAS, span)?;
+                for extra in OP_EXTRAS {
+                    match args
+                        .iter()
+                        .find(|a| a.name.as_ref().is_some_and(|n| n.name == extra))
+                    {
+                        Some(a) => self.expr(b, &a.value, None)?,
+                        None => {
+                            b.emit(Instr::PushNone, span);
+                        }
+                    }
+                }
+                b.emit(Instr::CallOp { op, argc }, span);
+            }
+            Some(Static::Item(ItemRef::Fact(fact))) => self.read_fact(b, fact, args, span)?,
+            Some(Static::Builtin(builtin)) => self.builtin_call(b, builtin, args, span)?,
+            Some(Static::Raw) => {
+                return Err(self.error(
+                    b.module,
+                    span,
+                    "`raw(...)` is only allowed inside sh\"...\"",
+                ));
+            }
+            _ => match &callee.kind {
+                ExprKind::Field {
+                    base,
+                    name,
+                    optional,
+                } => {
+                    self.expr(b, base, None)?;
+                    // `x?.m()` is `none` when `x` is.
+                    let skip = optional.then(|| {
+                        b.emit(Instr::Dup, span);
+                        b.emit(Instr::IsNone, span);
+                        b.emit(Instr::JumpIfTrue(0), span)
+                    });
+                    for a in args {
+                        self.expr(b, &a.value, None)?;
+                    }
+                    let k = b.str_const(&name.name);
+                    b.emit(
+                        Instr::CallMethod {
+                            name: k,
+                            argc: args.len() as u32,
+                        },
+                        span,
+                    );
+                    if let Some(at) = skip {
+                        let end = b.here();
+                        b.patch(at, end);
+                    }
+                }
+                _ => return Err(self.error(b.module, callee.span, "this cannot be called")),
+            },
+        }
+        Ok(())
+    }
+
+    /// Reads fact `fact`; in a stage body, a native fact read with constant
+    /// arguments joins the stage's prefetch list.
+    pub(crate) fn read_fact(
+        &mut self,
+        b: &mut FnBuilder,
+        fact: u32,
+        args: &'a [Arg],
+        span: Span,
+    ) -> R {
+        let argc = self.args(b, SigKey::Fact(fact), args, &[], span)?;
+        let native = self
+            .program
+            .facts
+            .get(fact as usize)
+            .is_some_and(|f| f.kind == FactKind::Native);
+        if let (true, Some(list)) = (native, b.prefetch.as_mut()) {
+            let consts: Option<Vec<PrefetchArg>> =
+                args.iter().map(|a| constant_arg(&a.value)).collect();
+            if let Some(args) = consts.filter(|c| c.len() == argc as usize) {
+                let entry = PrefetchFact { fact, args };
+                if !list.contains(&entry) {
+                    list.push(entry);
+                }
+            }
+        }
+        b.emit(Instr::ReadFact { fact, argc }, span);
+        Ok(())
+    }
+
+    fn builtin_call(
+        &mut self,
+        b: &mut FnBuilder,
+        builtin: Builtin,
+        args: &'a [Arg],
+        span: Span,
+    ) -> R {
+        let data = b.group_data.clone();
+        let params: Vec<SigParam> = builtin_params(builtin)
+            .iter()
+            .map(|(name, _)| SigParam {
+                name: name.to_string(),
+                ty: if *name == "data" {
+                    data.clone().unwrap_or(TypeDesc::Any)
+                } else {
+                    TypeDesc::Any
+                },
+                default: None,
+            })
+            .collect();
+        let defaults = builtin_params(builtin);
+        let argc = self.arrange(b, &Sig { params }, args, &[], span, |b, i| {
+            match defaults.get(i) {
+                Some((_, Some(true))) => Some(Instr::PushTrue),
+                Some((_, Some(false))) => Some(Instr::PushNone),
+                _ => None,
+            }
+            .map(|instr| {
+                b.emit(instr, span);
+            })
+        })?;
+        b.emit(Instr::CallBuiltin { builtin, argc }, span);
+        Ok(())
+    }
+
+    /// Lowers the arguments of a call to `key` in parameter order; returns
+    /// how many were pushed.
+    fn args(
+        &mut self,
+        b: &mut FnBuilder,
+        key: SigKey,
+        args: &'a [Arg],
+        extras: &[&str],
+        span: Span,
+    ) -> Result<u32, LowerError> {
+        let sig = self.sigs.get(&key).cloned().unwrap_or_default();
+        let defaults: Vec<Option<u32>> = sig.params.iter().map(|p| p.default).collect();
+        self.arrange(b, &sig, args, extras, span, |b, i| {
+            defaults.get(i).copied().flatten().map(|func| {
+                b.emit(Instr::Call { func, argc: 0 }, span);
+            })
+        })
+    }
+
+    /// Pushes one value per parameter of `sig`: the argument given for it
+    /// (positional first, then by name), else what `default` emits.
+    fn arrange(
+        &mut self,
+        b: &mut FnBuilder,
+        sig: &Sig,
+        args: &'a [Arg],
+        extras: &[&str],
+        span: Span,
+        default: impl Fn(&mut FnBuilder, usize) -> Option<()>,
+    ) -> Result<u32, LowerError> {
+        let positional: Vec<&'a Arg> = args.iter().filter(|a| a.name.is_none()).collect();
+        if positional.len() > sig.params.len() {
+            return Err(self.error(b.module, span, "too many arguments"));
+        }
+        for a in args {
+            if let Some(n) = &a.name
+                && !sig.params.iter().any(|p| p.name == n.name)
+                && !extras.contains(&n.name.as_str())
+            {
+                return Err(self.error(b.module, n.span, format!("unknown argument `{}`", n.name)));
+            }
+        }
+        for (i, p) in sig.params.iter().enumerate() {
+            let given = positional.get(i).copied().or_else(|| {
+                args.iter()
+                    .find(|a| a.name.as_ref().is_some_and(|n| n.name == p.name))
+            });
+            match given {
+                Some(a) => self.expr(b, &a.value, Some(&p.ty))?,
+                None => {
+                    if default(b, i).is_none() {
+                        return Err(self.error(
+                            b.module,
+                            span,
+                            format!("missing argument `{}`", p.name),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(sig.params.len() as u32)
+    }
+}
+
+/// A literal argument known at compile time.
+fn constant_arg(e: &Expr) -> Option<PrefetchArg> {
+    match &e.kind {
+        ExprKind::Int(n) => Some(PrefetchArg::Int(*n)),
+        ExprKind::Bool(v) => Some(PrefetchArg::Bool(*v)),
+        ExprKind::Str(parts) => {
+            let mut text = String::new();
+            for p in parts {
+                match p {
+                    StrPart::Text(t, _) => text.push_str(t),
+                    StrPart::Interp { .. } => return None,
+                }
+            }
+            Some(PrefetchArg::Str(text))
+        }
+        _ => None,
+    }
+}

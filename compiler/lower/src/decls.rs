@@ -1,0 +1,326 @@
+//! Program-level declarations (params, groups, stages) and the bodies of
+//! functions, ops, facts and stages.
+
+use infrac_bytecode::{FunctionKind, Instr, OpChanges, Serial, StageTarget, TypeDesc};
+use infrac_syntax::ast::{Arg, Changes, ExprKind, GroupDecl, ItemKind, ParamDecl, StrPart};
+
+use crate::LowerError;
+use crate::builder::FnBuilder;
+use crate::exprs::Static;
+use crate::items::{ItemRef, Job, Lowerer};
+
+impl<'a> Lowerer<'a> {
+    pub(crate) fn declare_param(&mut self, m: usize, d: &'a ParamDecl) -> Result<(), LowerError> {
+        let Some(ItemRef::Param(p)) = self.item(m, &d.name.name, false) else {
+            return Ok(());
+        };
+        let ty = self.resolve_type(m, &d.ty)?;
+        let default = d.default.as_ref().map(|e| {
+            self.alloc_default(format!("param {} default", d.name.name), m, e, ty.clone())
+        });
+        if let Some(def) = self.program.params.get_mut(p as usize) {
+            def.required = default.is_none() && !matches!(ty, TypeDesc::Optional(_));
+            def.secret = ty == TypeDesc::Secret;
+            def.default = default;
+            def.ty = ty;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn declare_group(&mut self, m: usize, d: &'a GroupDecl) -> Result<(), LowerError> {
+        let Some(ItemRef::Group(g)) = self.item(m, &d.name.name, false) else {
+            return Ok(());
+        };
+        let data = match &d.data_ty {
+            Some(t) => self.resolve_type(m, t)?,
+            None => TypeDesc::Unit,
+        };
+        let func = self.alloc_function(format!("group {}", d.name.name), FunctionKind::Group, m, 0);
+        self.jobs.push(Job::Group {
+            func,
+            module: m,
+            decl: d,
+            data: data.clone(),
+        });
+        if let Some(def) = self.program.groups.get_mut(g as usize) {
+            def.data = data;
+            def.hosts = func;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn declare_stages(&mut self) -> Result<(), LowerError> {
+        for (m, input) in self.modules.iter().enumerate() {
+            for item in &input.ast.items {
+                let ItemKind::Stage(d) = &item.kind else {
+                    continue;
+                };
+                let Some(ItemRef::Stage(s)) = self.item(m, &d.name.name, false) else {
+                    continue;
+                };
+                let mut targets = Vec::new();
+                for t in &d.targets {
+                    let (ident, one) = match t {
+                        infrac_syntax::ast::StageTarget::Group(id) => (id, false),
+                        infrac_syntax::ast::StageTarget::One(id, _) => (id, true),
+                    };
+                    let group = self.group(m, &ident.name).ok_or_else(|| {
+                        self.error(m, ident.span, format!("unknown group `{}`", ident.name))
+                    })?;
+                    targets.push(StageTarget { group, one });
+                }
+                let options = self.stage_options(m, &d.options)?;
+                let func = self.alloc_function(
+                    format!("stage {}", d.name.name),
+                    FunctionKind::Stage,
+                    m,
+                    0,
+                );
+                self.jobs.push(Job::Stage {
+                    func,
+                    stage: s,
+                    module: m,
+                    decl: d,
+                });
+                if let Some(def) = self.program.stages.get_mut(s as usize) {
+                    def.targets = targets;
+                    def.options = options;
+                    def.body = func;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn stage_options(
+        &self,
+        m: usize,
+        args: &[Arg],
+    ) -> Result<infrac_bytecode::StageOptions, LowerError> {
+        let mut o = infrac_bytecode::StageOptions::default();
+        for a in args {
+            let Some(name) = &a.name else {
+                return Err(self.error(m, a.value.span, "stage options are named: `serial: 2`"));
+            };
+            let bad = || {
+                self.error(
+                    m,
+                    a.value.span,
+                    format!("unsupported value for `{}`", name.name),
+                )
+            };
+            let count = || match a.value.kind {
+                ExprKind::Int(n) => u32::try_from(n).map_err(|_| bad()),
+                _ => Err(bad()),
+            };
+            match name.name.as_str() {
+                "serial" => {
+                    o.serial = Some(match &a.value.kind {
+                        ExprKind::Str(parts) => match parts.as_slice() {
+                            [StrPart::Text(t, _)] => t
+                                .strip_suffix('%')
+                                .and_then(|n| n.trim().parse().ok())
+                                .map(Serial::Percent)
+                                .ok_or_else(bad)?,
+                            _ => return Err(bad()),
+                        },
+                        _ => Serial::Count(count()?),
+                    })
+                }
+                "max_failures" => o.max_failures = Some(count()?),
+                "parallel" => o.parallel = Some(count()?),
+                "sudo" => {
+                    o.sudo = match a.value.kind {
+                        ExprKind::Bool(v) => v,
+                        _ => return Err(bad()),
+                    }
+                }
+                other => {
+                    return Err(self.error(
+                        m,
+                        name.span,
+                        format!("unknown stage option `{other}`"),
+                    ));
+                }
+            }
+        }
+        Ok(o)
+    }
+
+    pub(crate) fn lower_job(&mut self, job: Job<'a>) -> Result<(), LowerError> {
+        let (func, function) = match job {
+            Job::Default {
+                func,
+                module,
+                expr,
+                ty,
+            } => {
+                let mut b = FnBuilder::new(module, FunctionKind::Default, &[]);
+                self.expr(&mut b, expr, Some(&ty))?;
+                b.emit(Instr::Return, expr.span);
+                (func, b)
+            }
+            Job::Group {
+                func,
+                module,
+                decl,
+                data,
+            } => {
+                let mut b = FnBuilder::new(module, FunctionKind::Group, &[]);
+                b.group_data = Some(data);
+                self.expr(&mut b, &decl.hosts, None)?;
+                b.emit(Instr::Return, decl.hosts.span);
+                (func, b)
+            }
+            Job::Fn {
+                func,
+                module,
+                decl,
+                body,
+            } => {
+                let names: Vec<&str> = decl.params.iter().map(|p| p.name.name.as_str()).collect();
+                let mut b = FnBuilder::new(module, FunctionKind::Fn, &names);
+                b.ret = match &decl.ret {
+                    Some(t) => Some(self.resolve_type(module, t)?),
+                    None => None,
+                };
+                let ret = b.ret.clone();
+                self.block(&mut b, body, ret.as_ref())?;
+                b.emit(Instr::Return, body.span);
+                (func, b)
+            }
+            Job::Fact {
+                func,
+                module,
+                decl,
+                body,
+            } => {
+                let names: Vec<&str> = decl
+                    .params
+                    .iter()
+                    .flatten()
+                    .map(|p| p.name.name.as_str())
+                    .collect();
+                let mut b = FnBuilder::new(module, FunctionKind::Fact, &names);
+                b.ret = Some(self.resolve_type(module, &decl.ret)?);
+                let ret = b.ret.clone();
+                self.block(&mut b, body, ret.as_ref())?;
+                b.emit(Instr::Return, body.span);
+                (func, b)
+            }
+            Job::Stage {
+                func,
+                stage,
+                module,
+                decl,
+            } => {
+                let mut b = FnBuilder::new(module, FunctionKind::Stage, &[]);
+                b.ret = match &decl.ret {
+                    Some(t) => Some(self.resolve_type(module, t)?),
+                    None => None,
+                };
+                b.prefetch = Some(Vec::new());
+                let ret = b.ret.clone();
+                self.block(&mut b, &decl.body, ret.as_ref())?;
+                b.emit(Instr::Return, decl.body.span);
+                if let Some(def) = self.program.stages.get_mut(stage as usize) {
+                    def.prefetch = b.prefetch.take().unwrap_or_default();
+                }
+                (func, b)
+            }
+            Job::Op { func, module, decl } => {
+                let names: Vec<&str> = decl.params.iter().map(|p| p.name.name.as_str()).collect();
+                let mut b = FnBuilder::new(module, FunctionKind::Op, &names);
+                b.op_returns = Some(Vec::new());
+                self.block(&mut b, &decl.body, None)?;
+                b.emit(Instr::Pop, decl.body.span);
+                let epilogue = b.here();
+                for at in b.op_returns.take().unwrap_or_default() {
+                    b.patch(at, epilogue);
+                }
+                self.op_epilogue(&mut b, decl)?;
+                (func, b)
+            }
+        };
+        let Some(slot) = self.program.functions.get_mut(func as usize) else {
+            return Ok(());
+        };
+        let (name, arity) = (std::mem::take(&mut slot.name), slot.arity);
+        *slot = function.finish(name, arity);
+        Ok(())
+    }
+
+    /// After an op's body (and every `return` in it): when the op changed
+    /// something, drop the facts its `changes` clause names (all facts
+    /// without a clause); then return.
+    fn op_epilogue(
+        &mut self,
+        b: &mut FnBuilder,
+        decl: &'a infrac_syntax::ast::OpDecl,
+    ) -> Result<(), LowerError> {
+        let span = match &decl.changes {
+            Some(Changes::Nothing(s)) => *s,
+            Some(Changes::Facts(entries)) => entries.first().map_or(decl.body.span, |e| e.span),
+            None => decl.body.span,
+        };
+        let Some(ItemRef::Op(op)) = self.item(b.module, &decl.name.name, false) else {
+            return Err(self.error(b.module, decl.name.span, "internal: op not registered"));
+        };
+        let changes = self.program.ops.get(op as usize).map(|o| o.changes);
+        if changes != Some(OpChanges::Nothing) {
+            b.emit(Instr::OpChanged, span);
+            let skip = b.emit(Instr::JumpIfFalse(0), span);
+            match &decl.changes {
+                Some(Changes::Facts(entries)) => {
+                    for entry in entries {
+                        self.invalidation(b, entry)?;
+                    }
+                }
+                _ => {
+                    b.emit(Instr::InvalidateAll, span);
+                }
+            }
+            let end = b.here();
+            b.patch(skip, end);
+        }
+        b.emit(Instr::PushNone, span);
+        b.emit(Instr::Return, span);
+        Ok(())
+    }
+
+    /// `facts.file(path)`: that entry; `facts.file` (a fact with
+    /// parameters, without arguments): every entry of the fact.
+    fn invalidation(
+        &mut self,
+        b: &mut FnBuilder,
+        entry: &'a infrac_syntax::ast::Expr,
+    ) -> Result<(), LowerError> {
+        let (target, args) = match &entry.kind {
+            ExprKind::Call { callee, args } => (&**callee, args.as_slice()),
+            _ => (entry, &[][..]),
+        };
+        let Some(Static::Item(ItemRef::Fact(fact))) = self.resolve_static(b, target) else {
+            return Err(self.error(
+                b.module,
+                entry.span,
+                "`changes` lists facts: `facts.NAME` or `facts.NAME(args)`",
+            ));
+        };
+        let arity = self.program.facts.get(fact as usize).map_or(0, |f| f.arity);
+        if args.is_empty() && arity > 0 {
+            b.emit(Instr::InvalidateFact(fact), entry.span);
+            return Ok(());
+        }
+        for a in args {
+            self.expr(b, &a.value, None)?;
+        }
+        b.emit(
+            Instr::Invalidate {
+                fact,
+                argc: args.len() as u32,
+            },
+            entry.span,
+        );
+        Ok(())
+    }
+}

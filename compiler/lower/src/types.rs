@@ -1,0 +1,136 @@
+//! Type expressions to run-time type descriptors (for record defaults,
+//! param conversion and inventories).
+
+use std::sync::Arc;
+
+use infrac_bytecode::{RecordDef, RecordField, TypeDesc};
+use infrac_syntax::ast::{FieldDecl, TypeExpr, TypeExprKind};
+
+use crate::LowerError;
+use crate::items::{ItemRef, Lowerer};
+
+/// Aliases nested deeper than this are a cycle.
+const MAX_ALIAS_DEPTH: u32 = 32;
+
+impl<'a> Lowerer<'a> {
+    pub fn resolve_type(&mut self, m: usize, t: &'a TypeExpr) -> Result<TypeDesc, LowerError> {
+        self.resolve_type_at(m, t, 0)
+    }
+
+    fn resolve_type_at(
+        &mut self,
+        m: usize,
+        t: &'a TypeExpr,
+        depth: u32,
+    ) -> Result<TypeDesc, LowerError> {
+        if depth > MAX_ALIAS_DEPTH {
+            return Err(self.error(m, t.span, "type aliases refer to each other in a cycle"));
+        }
+        Ok(match &t.kind {
+            TypeExprKind::Optional(inner) => {
+                TypeDesc::Optional(Box::new(self.resolve_type_at(m, inner, depth)?))
+            }
+            TypeExprKind::Unit => TypeDesc::Unit,
+            TypeExprKind::Error => TypeDesc::Any,
+            TypeExprKind::Record(fields) => {
+                let fields = self.record_fields(m, "record", fields)?;
+                let idx = self.program.records.len() as u32;
+                self.program.records.push(RecordDef {
+                    name: "record".into(),
+                    fields,
+                });
+                TypeDesc::Record(idx)
+            }
+            TypeExprKind::Named { path, args } => {
+                let arg = |l: &mut Self, i: usize| match args.get(i) {
+                    Some(a) => l.resolve_type_at(m, a, depth),
+                    None => Ok(TypeDesc::Any),
+                };
+                match (path.as_slice(), args.len()) {
+                    ([one], _) => match one.name.as_str() {
+                        "int" => TypeDesc::Int,
+                        "float" => TypeDesc::Float,
+                        "bool" => TypeDesc::Bool,
+                        "str" => TypeDesc::Str,
+                        "secret" => TypeDesc::Secret,
+                        "cmd" => TypeDesc::Cmd,
+                        "any" => TypeDesc::Any,
+                        "Host" => TypeDesc::Host,
+                        "list" => TypeDesc::List(Box::new(arg(self, 0)?)),
+                        "map" => TypeDesc::Map(Box::new(arg(self, 1)?)),
+                        name => {
+                            let item = self
+                                .item(m, name, false)
+                                .or_else(|| self.prelude_item(name));
+                            self.item_type(m, item, t, depth)?
+                        }
+                    },
+                    ([module, name], _) => {
+                        let item = self
+                            .import(m, &module.name)
+                            .and_then(|i| self.item(i, &name.name, true));
+                        let owner = self.import(m, &module.name).unwrap_or(m);
+                        self.item_type(owner, item, t, depth)?
+                    }
+                    _ => TypeDesc::Any,
+                }
+            }
+        })
+    }
+
+    fn item_type(
+        &mut self,
+        m: usize,
+        item: Option<ItemRef<'a>>,
+        t: &'a TypeExpr,
+        depth: u32,
+    ) -> Result<TypeDesc, LowerError> {
+        match item {
+            Some(ItemRef::Record(r)) => Ok(TypeDesc::Record(r)),
+            Some(ItemRef::Enum { name, variants }) => Ok(TypeDesc::Enum { name, variants }),
+            Some(ItemRef::Alias(target)) => {
+                // An alias is resolved in its own module.
+                let owner = self.alias_module(m, target);
+                self.resolve_type_at(owner, target, depth + 1)
+            }
+            _ => Err(self.error(m, t.span, "unknown type")),
+        }
+    }
+
+    /// The module that declares the alias whose target is `target`.
+    fn alias_module(&self, fallback: usize, target: &TypeExpr) -> usize {
+        (0..self.items.len())
+            .find(|&i| {
+                self.items[i]
+                    .values()
+                    .any(|it| matches!(it.kind, ItemRef::Alias(t) if std::ptr::eq(t, target)))
+            })
+            .unwrap_or(fallback)
+    }
+
+    /// The fields of a record type; defaults become `Default` functions.
+    pub fn record_fields(
+        &mut self,
+        m: usize,
+        owner: &str,
+        fields: &'a [FieldDecl],
+    ) -> Result<Vec<RecordField>, LowerError> {
+        let mut out = Vec::with_capacity(fields.len());
+        for f in fields {
+            let ty = self.resolve_type(m, &f.ty)?;
+            let default = match &f.default {
+                Some(e) => {
+                    let name = format!("{}.{} default", self.qualified(m, owner), f.name.name);
+                    Some(self.alloc_default(name, m, e, ty.clone()))
+                }
+                None => None,
+            };
+            out.push(RecordField {
+                name: Arc::from(f.name.name.as_str()),
+                ty,
+                default,
+            });
+        }
+        Ok(out)
+    }
+}
