@@ -1,6 +1,7 @@
 //! Subcommands. One file per subcommand.
 
 mod check;
+mod lsp;
 
 use std::process::ExitCode;
 
@@ -28,11 +29,14 @@ pub struct Cli {
 enum Command {
     /// Parse, resolve and type-check programs without touching any host.
     Check(check::Args),
+    /// Run the language server over stdin/stdout (for editors).
+    Lsp(lsp::Args),
 }
 
 pub fn dispatch(cli: Cli) -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Lsp(args) => lsp::run(args),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,200 @@
+//! The `LanguageServer` implementation: document sync, diagnostics and the
+//! dispatch of requests to the feature modules.
+//!
+//! Concurrency: tower-lsp-server runs up to four handlers at once and they
+//! may finish out of order. Every edit is applied in the handler's
+//! synchronous prefix, under `state`'s lock, before the first `.await`, so
+//! edits apply in arrival order. Requests take a snapshot under the lock
+//! and compute after releasing it (see [`crate::analysis`]).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+use crate::analysis::{self, Failure};
+use crate::features;
+use crate::line_index::Encoding;
+use crate::state::{Snapshot, State};
+use crate::stdlib_files::StdlibFiles;
+
+/// LSP's "content modified" error: the answer would be for stale text.
+const CONTENT_MODIFIED: i64 = -32801;
+
+pub struct Backend {
+    client: Client,
+    state: Arc<Mutex<State>>,
+    /// The last version whose diagnostics were published, per document.
+    /// Held across the check and the send so that an older result is never
+    /// sent after a newer one.
+    published: tokio::sync::Mutex<HashMap<Uri, i32>>,
+}
+
+impl Backend {
+    pub fn new(client: Client) -> Self {
+        Backend {
+            client,
+            state: Arc::default(),
+            published: tokio::sync::Mutex::default(),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the state half
+        // written (every write is one assignment), so a poisoned lock is
+        // still usable.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs a request's computation on a snapshot of `uri`.
+    async fn on_snapshot<T: Send + 'static>(
+        &self,
+        uri: &Uri,
+        compute: impl Fn(&Snapshot) -> T + Send + Sync + Clone + 'static,
+    ) -> Result<Option<T>> {
+        let state = self.state.clone();
+        let take = || {
+            state
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .snapshot(uri)
+        };
+        match analysis::run(take, compute).await {
+            Ok(value) => Ok(value),
+            Err(Failure::Cancelled) => Err(Error {
+                code: ErrorCode::ServerError(CONTENT_MODIFIED),
+                message: "content modified".into(),
+                data: None,
+            }),
+            Err(Failure::Panicked(message)) => {
+                self.client
+                    .log_message(
+                        MessageType::ERROR,
+                        format!("infrac lsp: internal error: {message}"),
+                    )
+                    .await;
+                Err(Error::internal_error())
+            }
+        }
+    }
+
+    /// Recomputes and pushes the diagnostics of every open document (an
+    /// edit in one file can change another's: a `use`d module).
+    async fn publish_all(&self) {
+        let open: Vec<(Uri, i32)> = self
+            .state()
+            .docs
+            .iter()
+            .map(|(u, d)| (u.clone(), d.version))
+            .collect();
+        for (uri, version) in open {
+            self.publish(uri, version).await;
+        }
+    }
+
+    async fn publish(&self, uri: Uri, version: i32) {
+        let result = self
+            .on_snapshot(&uri, features::diagnostics::for_file)
+            .await;
+        let diagnostics = match result {
+            Ok(Some(d)) => d,
+            // Closed meanwhile, or superseded by edits: a newer publish follows.
+            Ok(None) | Err(_) => return,
+        };
+        let mut published = self.published.lock().await;
+        let current = self.state().docs.get(&uri).map(|d| d.version);
+        let newer_sent = published.get(&uri).is_some_and(|&v| v > version);
+        if current != Some(version) || newer_sent {
+            return;
+        }
+        published.insert(uri.clone(), version);
+        self.client
+            .publish_diagnostics(uri, diagnostics, Some(version))
+            .await;
+    }
+}
+
+fn negotiate_encoding(params: &InitializeParams) -> Encoding {
+    let offered = params
+        .capabilities
+        .general
+        .as_ref()
+        .and_then(|g| g.position_encodings.as_ref());
+    match offered {
+        Some(kinds) if kinds.contains(&PositionEncodingKind::UTF8) => Encoding::Utf8,
+        _ => Encoding::Utf16,
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let encoding = negotiate_encoding(&params);
+        let stdlib_error = {
+            let mut state = self.state();
+            state.encoding = encoding;
+            match StdlibFiles::materialize(&state.db, &std::env::temp_dir()) {
+                Ok(files) => {
+                    state.stdlib = Some(files);
+                    None
+                }
+                Err(e) => Some(e),
+            }
+        };
+        if let Some(e) = stdlib_error {
+            self.client
+                .log_message(MessageType::WARNING, format!("infrac lsp: cannot write the stdlib copy ({e}); go to definition into the stdlib is off"))
+                .await;
+        }
+        Ok(InitializeResult {
+            capabilities: features::capabilities(encoding),
+            server_info: Some(ServerInfo {
+                name: "infrac".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            ..Default::default()
+        })
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        self.state().open(doc.uri, doc.text, doc.version);
+        self.publish_all().await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let applied = self.state().change(
+            &params.text_document.uri,
+            params.content_changes,
+            params.text_document.version,
+        );
+        if applied {
+            self.publish_all().await;
+        }
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        self.state().close(&uri);
+        self.published.lock().await.remove(&uri);
+        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        self.publish_all().await;
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        {
+            let mut state = self.state();
+            for change in params.changes {
+                state.reload_from_disk(&change.uri);
+            }
+        }
+        self.publish_all().await;
+    }
+}
