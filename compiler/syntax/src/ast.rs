@@ -210,7 +210,10 @@ pub struct TypeExpr {
 pub enum TypeExprKind {
     /// `int`, `Web`, `common.Web`, `list<str>`, `map<str, int>`, `Host<Web>`:
     /// a (possibly module-qualified) path and type arguments.
-    Named { path: Vec<Ident>, args: Vec<TypeExpr> },
+    Named {
+        path: Vec<Ident>,
+        args: Vec<TypeExpr>,
+    },
     /// `T?`
     Optional(Box<TypeExpr>),
     /// `{ a: int, b: str = "x" }` written inline.
@@ -236,9 +239,18 @@ pub struct Stmt {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StmtKind {
-    Let { name: Ident, ty: Option<TypeExpr>, value: Expr },
+    Let {
+        name: Ident,
+        ty: Option<TypeExpr>,
+        value: Expr,
+    },
     /// `for x in e { }` / `for k, v in e { }`
-    For { first: Ident, second: Option<Ident>, iter: Expr, body: Block },
+    For {
+        first: Ident,
+        second: Option<Ident>,
+        iter: Expr,
+        body: Block,
+    },
     Expr(Expr),
     Error,
 }
@@ -266,14 +278,38 @@ pub enum ExprKind {
     /// `{ "key": value }`
     Map(Vec<MapEntry>),
     /// `base.name` or, when `optional`, `base?.name`.
-    Field { base: Box<Expr>, name: Ident, optional: bool },
-    Index { base: Box<Expr>, index: Box<Expr> },
-    Call { callee: Box<Expr>, args: Vec<Arg> },
-    Unary { op: UnaryOp, operand: Box<Expr> },
-    Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Field {
+        base: Box<Expr>,
+        name: Ident,
+        optional: bool,
+    },
+    Index {
+        base: Box<Expr>,
+        index: Box<Expr>,
+    },
+    Call {
+        callee: Box<Expr>,
+        args: Vec<Arg>,
+    },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
     /// `else_` is a `Block` expression or another `If`.
-    If { cond: Box<Expr>, then: Block, else_: Option<Box<Expr>> },
-    Match { scrutinee: Box<Expr>, arms: Vec<MatchArm> },
+    If {
+        cond: Box<Expr>,
+        then: Block,
+        else_: Option<Box<Expr>>,
+    },
+    Match {
+        scrutinee: Box<Expr>,
+        arms: Vec<MatchArm>,
+    },
     Block(Block),
     /// `fail "message"`
     Fail(Box<Expr>),
@@ -298,7 +334,11 @@ impl FloatLit {
 pub enum StrPart {
     Text(String, Span),
     /// `{expr}` or `{expr:fmt}`; `span` covers the braces.
-    Interp { expr: Expr, format: Option<String>, span: Span },
+    Interp {
+        expr: Expr,
+        format: Option<String>,
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

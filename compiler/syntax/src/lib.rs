@@ -5,8 +5,13 @@
 //! returns a tree plus the syntax errors found, whatever the input bytes.
 
 pub mod ast;
+mod lexer;
+mod parser;
+mod shift;
+mod token;
 
 pub use ast::Span;
+pub use shift::Shift;
 
 /// The result of parsing one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +40,28 @@ pub struct SyntaxError {
 /// lexer reports each U+FFFD replacement character as `E0001` (invalid
 /// UTF-8), so invalid bytes are diagnosed, never fatal.
 pub fn parse(source: &str) -> Parse {
-    let _ = source;
-    Parse { file: ast::SourceFile::default(), errors: Vec::new() }
+    let lexed = lexer::lex(source);
+    let (file, parse_errors) = parser::parse_tokens(&lexed.tokens, source.len());
+    let mut errors = lexed.errors;
+    errors.extend(parse_errors);
+    errors.sort_by_key(|e| (e.span.start, e.span.end));
+    Parse { file, errors }
+}
+
+impl SyntaxError {
+    pub fn new(code: &'static str, message: impl Into<String>, span: Span) -> Self {
+        SyntaxError {
+            code,
+            message: message.into(),
+            span,
+            label: None,
+            context: None,
+        }
+    }
+}
+
+/// An [`ast::Span`] from byte offsets (files over 4 GiB saturate).
+pub(crate) fn byte_span(start: usize, end: usize) -> Span {
+    let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    Span::new(clamp(start), clamp(end))
 }

@@ -1,0 +1,132 @@
+//! Types shared by the grammar modules and small token-level parsers.
+
+use std::fmt;
+
+use chumsky::input::MappedInput;
+use chumsky::inspector::SimpleState;
+use chumsky::prelude::*;
+use chumsky::recursive::Indirect;
+
+use crate::ast::{Ident, Span};
+use crate::byte_span;
+use crate::token::{Keyword, Punct, Tok, TokenKind};
+
+/// The parser's input: the lexer's tokens with their spans.
+pub(crate) type In<'t> = MappedInput<'t, Tok, SimpleSpan, &'t [(Tok, SimpleSpan)]>;
+pub(crate) type Error<'t> = Rich<'t, Tok, SimpleSpan, CustomError>;
+pub(crate) type Extra<'t> = extra::Full<Error<'t>, SimpleState<Nesting>, ()>;
+/// A grammar rule declared before it is defined (expressions, blocks, types).
+pub(crate) type Rec<'t, O> = Recursive<Indirect<'t, 't, In<'t>, O, Extra<'t>>>;
+
+/// Parsers of this grammar: over tokens, with our error and state.
+pub(crate) trait P<'t, O>: Parser<'t, In<'t>, O, Extra<'t>> + Clone + 't {}
+impl<'t, O, T: Parser<'t, In<'t>, O, Extra<'t>> + Clone + 't> P<'t, O> for T {}
+
+/// How deeply expressions and types are nested at the current position;
+/// bounded so that no input can overflow the stack.
+#[derive(Debug, Default)]
+pub(crate) struct Nesting {
+    pub depth: usize,
+}
+
+/// Deeper nesting than this is reported instead of parsed.
+pub(crate) const MAX_NESTING: usize = 64;
+
+/// An error the grammar reports itself (not an "expected X, found Y").
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CustomError {
+    pub code: &'static str,
+    pub message: String,
+    pub label: Option<String>,
+}
+
+impl fmt::Display for CustomError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub(crate) fn custom_error<'t>(
+    code: &'static str,
+    message: impl Into<String>,
+    label: Option<String>,
+    span: SimpleSpan,
+) -> Error<'t> {
+    Rich::custom(
+        span,
+        CustomError {
+            code,
+            message: message.into(),
+            label,
+        },
+    )
+}
+
+pub(crate) fn span(s: SimpleSpan) -> Span {
+    byte_span(s.start, s.end)
+}
+
+pub(crate) fn punct<'t>(p: Punct) -> impl P<'t, SimpleSpan> {
+    just(Tok::punct(p)).map_with(|_, e| e.span())
+}
+
+pub(crate) fn kw<'t>(k: Keyword) -> impl P<'t, SimpleSpan> {
+    just(Tok::kw(k)).map_with(|_, e| e.span())
+}
+
+/// `p` when it is on the same line as the previous token: `(`, `[` and `-`
+/// at the start of a line begin a new statement.
+pub(crate) fn same_line<'t>(p: Punct) -> impl P<'t, SimpleSpan> {
+    let label = match p {
+        Punct::LParen => "`(`",
+        Punct::LBracket => "`[`",
+        Punct::Minus => "`-`",
+        _ => "a token on the same line",
+    };
+    any()
+        .filter(move |t: &Tok| t.is_punct(p) && !t.nl)
+        .map_with(|_, e| e.span())
+        .labelled(label)
+}
+
+/// A plain identifier (never a keyword).
+pub(crate) fn ident<'t>() -> impl P<'t, Ident> {
+    select_ref! {
+        Tok { kind: TokenKind::Ident(name), .. } = e => Ident { name: name.clone(), span: span(e.span()) },
+    }
+    .labelled("identifier")
+}
+
+/// A name in a position where keywords cannot be meant: after `.`, record
+/// fields, named arguments, parameters and fact/op/fn names
+/// (`facts.group(...)`, `group: "web"`).
+pub(crate) fn name<'t>() -> impl P<'t, Ident> {
+    select_ref! {
+        Tok { kind: TokenKind::Ident(name), .. } = e => Ident { name: name.clone(), span: span(e.span()) },
+        Tok { kind: TokenKind::Kw(k), .. } = e => Ident { name: k.as_str().to_string(), span: span(e.span()) },
+    }
+    .labelled("identifier")
+}
+
+/// An item keyword used as an ordinary name in an expression: a parameter
+/// may be called `group` or `type`. Not when a name follows, as in
+/// `group web = ...`, which starts an item.
+pub(crate) fn soft_keyword_name<'t>() -> impl P<'t, Ident> {
+    select_ref! {
+        Tok { kind: TokenKind::Kw(k), .. } = e if k.is_soft() => Ident { name: k.as_str().to_string(), span: span(e.span()) },
+    }
+    .then_ignore(name().not())
+}
+
+/// The `///` docs attached to the next token (consumes nothing).
+pub(crate) fn docs<'t>() -> impl P<'t, Option<String>> {
+    custom(|inp| Ok(inp.peek_ref().and_then(|t: &Tok| t.docs.clone())))
+}
+
+/// Describes a token for "found ..." in messages.
+pub(crate) fn describe(tok: Option<&Tok>) -> String {
+    match tok {
+        Some(t) => t.to_string(),
+        None => "end of file".to_string(),
+    }
+}

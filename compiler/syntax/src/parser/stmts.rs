@@ -1,0 +1,85 @@
+//! Blocks and statements. Statements are separated by newlines or `;`: a
+//! statement ends where it could end and the next token starts a line (see
+//! [`Tok::nl`]), is `;` or `}`.
+
+use chumsky::label::LabelError;
+use chumsky::prelude::*;
+use chumsky::util::MaybeRef;
+
+use chumsky::input::InputRef;
+
+use super::common::{Error, Extra, In, P, Rec, ident, kw, punct, span};
+use super::recovery::{Until, delimited, skip};
+use crate::ast::{Block, Expr, Stmt, StmtKind, TypeExpr};
+use crate::token::{Keyword, Punct};
+
+pub(crate) fn block<'t>(
+    block: Rec<'t, Block>,
+    expr: Rec<'t, Expr>,
+    ty: Rec<'t, TypeExpr>,
+) -> impl P<'t, Block> {
+    let let_ = kw(Keyword::Let)
+        .ignore_then(ident())
+        .then(punct(Punct::Colon).ignore_then(ty).or_not())
+        .then_ignore(punct(Punct::Eq))
+        .then(expr.clone())
+        .map(|((name, ty), value)| StmtKind::Let { name, ty, value });
+    let for_ = kw(Keyword::For)
+        .ignore_then(ident())
+        .then(punct(Punct::Comma).ignore_then(ident()).or_not())
+        .then_ignore(kw(Keyword::In))
+        .then(expr.clone())
+        .then(block)
+        .map(|(((first, second), iter), body)| StmtKind::For {
+            first,
+            second,
+            iter,
+            body,
+        });
+    let stmt = choice((let_, for_, expr.map(StmtKind::Expr)))
+        .then_ignore(end_of_statement())
+        .map_with(|kind, e| Stmt {
+            kind,
+            span: span(e.span()),
+        })
+        .recover_with(via_parser(skip(Until::Stmt).map(|s| Stmt {
+            kind: StmtKind::Error,
+            span: span(s),
+        })));
+    let semis = punct(Punct::Semi).repeated();
+    let stmts = semis
+        .clone()
+        .ignore_then(stmt.then_ignore(semis).repeated().collect::<Vec<_>>());
+    delimited(Punct::LBrace, stmts, Punct::RBrace, "`}`")
+        .map_with(|stmts, e| Block {
+            stmts,
+            span: span(e.span()),
+        })
+        .labelled("block")
+        .boxed()
+}
+
+/// Succeeds (consuming nothing) when the statement may end here.
+fn end_of_statement<'t>() -> impl P<'t, ()> {
+    custom(|inp: &mut InputRef<'t, '_, In<'t>, Extra<'t>>| {
+        let start = inp.cursor();
+        match inp.peek_ref() {
+            None => Ok(()),
+            Some(t) if t.nl || t.is_punct(Punct::Semi) || t.is_punct(Punct::RBrace) => Ok(()),
+            Some(t) => {
+                let found = t.clone();
+                let before = inp.save();
+                inp.skip();
+                let at = inp.span_since(&start);
+                inp.rewind(before);
+                Err(
+                    <Error<'t> as LabelError<'t, In<'t>, &'static str>>::expected_found(
+                        ["`;`", "newline"],
+                        Some(MaybeRef::Val(found)),
+                        at,
+                    ),
+                )
+            }
+        }
+    })
+}

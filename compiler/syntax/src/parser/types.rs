@@ -1,0 +1,79 @@
+//! Type expressions: `int`, `a.B`, `list<T>`, `map<str, T>`, `Host<T>`,
+//! `T?`, `{ a: int, b: str = "x" }`, `()`.
+
+use chumsky::prelude::*;
+
+use super::common::{P, Rec, docs, ident, name, punct, span};
+use super::exprs::comma_list;
+use super::recovery::{delimited, nested};
+use crate::ast::{Expr, FieldDecl, TypeExpr, TypeExprKind};
+use crate::token::Punct;
+
+pub(crate) fn ty<'t>(ty: Rec<'t, TypeExpr>, expr: Rec<'t, Expr>) -> impl P<'t, TypeExpr> {
+    let type_args = delimited(
+        Punct::Lt,
+        comma_list(ty.clone(), |s| {
+            Some(TypeExpr {
+                kind: TypeExprKind::Error,
+                span: span(s),
+            })
+        }),
+        Punct::Gt,
+        "`,` or `>`",
+    );
+    let named = ident()
+        .then(
+            punct(Punct::Dot)
+                .ignore_then(ident())
+                .repeated()
+                .collect::<Vec<_>>(),
+        )
+        .then(type_args.or_not())
+        .map(|((first, mut rest), args)| {
+            rest.insert(0, first);
+            TypeExprKind::Named {
+                path: rest,
+                args: args.unwrap_or_default(),
+            }
+        });
+    let unit = punct(Punct::LParen)
+        .then(punct(Punct::RParen))
+        .to(TypeExprKind::Unit);
+    let record = record_fields(ty, expr).map(TypeExprKind::Record);
+    let atom = choice((named, unit, record)).map_with(|kind, e| TypeExpr {
+        kind,
+        span: span(e.span()),
+    });
+    let optional = atom.foldl_with(punct(Punct::Question).repeated(), |inner, _, e| TypeExpr {
+        span: span(e.span()).to(inner.span),
+        kind: TypeExprKind::Optional(Box::new(inner)),
+    });
+    nested(optional).labelled("type")
+}
+
+/// `{ /// docs
+///    name: T = default, ... }`, in `type` declarations and inline types.
+pub(crate) fn record_fields<'t>(
+    ty: Rec<'t, TypeExpr>,
+    expr: Rec<'t, Expr>,
+) -> impl P<'t, Vec<FieldDecl>> {
+    let field = docs()
+        .then(name())
+        .then_ignore(punct(Punct::Colon))
+        .then(ty)
+        .then(punct(Punct::Eq).ignore_then(expr).or_not())
+        .map_with(|(((docs, name), ty), default), e| FieldDecl {
+            docs,
+            name,
+            ty,
+            default,
+            span: span(e.span()),
+        });
+    delimited(
+        Punct::LBrace,
+        comma_list(field, |_| None),
+        Punct::RBrace,
+        "`,` or `}`",
+    )
+    .boxed()
+}
