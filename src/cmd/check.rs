@@ -1,12 +1,153 @@
-//! `infrac check [PATH...] [--format human|json]`
+//! `infrac check [PATH...] [--format human|json]`: parse, resolve and
+//! type-check programs without touching any host.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use infrac_compiler::render::{render_human, render_json};
+use infrac_compiler::{Database, Diagnostic, OsFileLoader, SourceFile, check_programs};
+
+use super::exit;
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Files or folders (every `*.infra` below); default: the current folder.
-    paths: Vec<std::path::PathBuf>,
+    /// Files or folders (every `*.infra` below, each a program); default: the current folder.
+    paths: Vec<PathBuf>,
+    /// `human` (rustc-style, on stderr) or `json` (an array on stdout).
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
 }
 
 pub fn run(args: Args) -> u8 {
-    let _ = args.paths;
-    2
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths
+    };
+    let mut files = Vec::new();
+    for path in &paths {
+        if let Err(message) = collect(path, &mut files) {
+            eprintln!("error: {message}");
+            return exit::USAGE;
+        }
+    }
+    let mut db = Database::new(Arc::new(OsFileLoader));
+    let mut roots = Vec::new();
+    for path in &files {
+        match load_root(&mut db, path) {
+            Ok(root) => roots.push(root),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return exit::USAGE;
+            }
+        }
+    }
+    let diags = check_programs(&db, &roots);
+    let text_of = |file: &str| -> String {
+        db.file_by_display_path(file)
+            .and_then(|f| f.text(&db).clone())
+            .unwrap_or_default()
+    };
+    match args.format {
+        Format::Json => {
+            let texts: Vec<(String, String)> = diags
+                .iter()
+                .map(|d| (d.file.clone(), text_of(&d.file)))
+                .collect();
+            let lookup = |file: &str| -> &str {
+                texts
+                    .iter()
+                    .find(|(f, _)| f == file)
+                    .map_or("", |(_, t)| t.as_str())
+            };
+            println!("{}", render_json(&diags, lookup));
+        }
+        Format::Human => {
+            let color = std::io::stderr().is_terminal();
+            for diag in &diags {
+                eprint!("{}", render_human(diag, &text_of(&diag.file), color));
+            }
+            if let Some(line) = summary(&diags, &files) {
+                eprintln!("{line}");
+            }
+        }
+    }
+    if diags.iter().any(Diagnostic::is_error) {
+        exit::PROGRAM_ERRORS
+    } else {
+        exit::OK
+    }
+}
+
+/// Adds `path` (a file, or every `*.infra` below a folder) to `out`.
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    if !meta.is_dir() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(path)
+        .map_err(|e| format!("cannot read folder `{}`: {e}", path.display()))?;
+    let mut children: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    children.sort();
+    for child in children {
+        let hidden = child
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if child.is_dir() && !hidden && child.file_name().is_some_and(|n| n != "target") {
+            collect(&child, out)?;
+        } else if child.extension().is_some_and(|e| e == "infra") {
+            out.push(child);
+        }
+    }
+    Ok(())
+}
+
+/// Loads a program root. A file of a `stdlib` folder is checked as the
+/// standard-library module it is (replacing the embedded copy).
+fn load_root(db: &mut Database, path: &Path) -> Result<SourceFile, String> {
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let in_stdlib = path
+        .parent()
+        .and_then(Path::file_name)
+        .is_some_and(|n| n == "stdlib");
+    match path.file_stem().and_then(|s| s.to_str()) {
+        Some(name) if in_stdlib => Ok(db.set_std_text(name, text)),
+        _ => Ok(db.set_file_text(path, text)),
+    }
+}
+
+/// rustc-style closing line.
+fn summary(diags: &[Diagnostic], files: &[PathBuf]) -> Option<String> {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    let what = match files {
+        [one] => format!("`{}`", one.display()),
+        many => format!("{} files", many.len()),
+    };
+    let count = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (0, 0) => None,
+        (0, w) => Some(format!("warning: {what} generated {}", count(w, "warning"))),
+        (e, 0) => Some(format!(
+            "error: could not check {what} due to {}",
+            count(e, "previous error")
+        )),
+        (e, w) => Some(format!(
+            "error: could not check {what} due to {}; {} emitted",
+            count(e, "previous error"),
+            count(w, "warning")
+        )),
+    }
 }

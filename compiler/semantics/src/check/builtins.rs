@@ -1,0 +1,194 @@
+//! Built-in functions and methods (docs/language.md §6) and the host
+//! constructors of groups (§2.5).
+
+use crate::db::Db;
+use crate::sigs::{ParamSig, prelude_type};
+use crate::ty::Ty;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Builtin {
+    Probe,
+    Run,
+    Upload,
+    Raw,
+    Reveal,
+    Env,
+    ReadFile,
+    Len,
+    Local,
+    Ssh,
+    Docker,
+    Inventory,
+}
+
+pub(super) const NAMES: &[&str] = &[
+    "probe",
+    "run",
+    "upload",
+    "raw",
+    "reveal",
+    "env",
+    "read_file",
+    "len",
+    "local",
+    "ssh",
+    "docker",
+    "inventory",
+];
+
+impl Builtin {
+    pub(super) fn lookup(name: &str) -> Option<Builtin> {
+        Some(match name {
+            "probe" => Builtin::Probe,
+            "run" => Builtin::Run,
+            "upload" => Builtin::Upload,
+            "raw" => Builtin::Raw,
+            "reveal" => Builtin::Reveal,
+            "env" => Builtin::Env,
+            "read_file" => Builtin::ReadFile,
+            "len" => Builtin::Len,
+            "local" => Builtin::Local,
+            "ssh" => Builtin::Ssh,
+            "docker" => Builtin::Docker,
+            "inventory" => Builtin::Inventory,
+            _ => return None,
+        })
+    }
+
+    pub(super) fn is_host_constructor(self) -> bool {
+        matches!(
+            self,
+            Builtin::Local | Builtin::Ssh | Builtin::Docker | Builtin::Inventory
+        )
+    }
+
+    /// Parameters; `data` is the group's data type for host constructors
+    /// (`None`: the group has none, so hosts take no `data:`).
+    pub(super) fn params(self, data: Option<&Ty>, data_required: bool) -> Vec<ParamSig> {
+        let opt_str = || Ty::optional(Ty::Str);
+        let mut params = match self {
+            Builtin::Probe => vec![p("cmd", Ty::Cmd, false)],
+            Builtin::Run => vec![
+                p("cmd", Ty::Cmd, false),
+                p("stdin", opt_str(), true),
+                p("check", Ty::Bool, true),
+            ],
+            Builtin::Upload => vec![
+                p("remote", Ty::Str, false),
+                p("src", opt_str(), true),
+                p("content", opt_str(), true),
+                p("mode", Ty::optional(Ty::Int), true),
+                p("owner", opt_str(), true),
+                p("group", opt_str(), true),
+            ],
+            Builtin::Raw => vec![p("text", Ty::Str, false)],
+            Builtin::Reveal => vec![p("value", Ty::Secret, false)],
+            Builtin::Env | Builtin::ReadFile => vec![p("name", Ty::Str, false)],
+            Builtin::Len => vec![p("value", Ty::Unknown, false)],
+            Builtin::Local => vec![p("name", opt_str(), true), p("sudo", Ty::Bool, true)],
+            Builtin::Ssh => vec![
+                p("address", Ty::Str, false),
+                p("user", opt_str(), true),
+                p("port", Ty::optional(Ty::Int), true),
+                p("identity", opt_str(), true),
+                p("jump", opt_str(), true),
+                p("name", opt_str(), true),
+                p("sudo", Ty::Bool, true),
+            ],
+            Builtin::Docker => vec![
+                p("container", Ty::Str, false),
+                p("image", opt_str(), true),
+                p("name", opt_str(), true),
+                p("sudo", Ty::Bool, true),
+            ],
+            Builtin::Inventory => vec![p("path", Ty::Str, false), p("group", opt_str(), true)],
+        };
+        if let (Some(data), Builtin::Local | Builtin::Ssh | Builtin::Docker) = (data, self) {
+            params.push(p("data", data.clone(), !data_required));
+        }
+        params
+    }
+
+    pub(super) fn ret(self, db: &dyn Db, data: Option<&Ty>) -> Ty {
+        let host = || Ty::Host(Box::new(data.cloned().unwrap_or(Ty::Unit)));
+        match self {
+            Builtin::Probe | Builtin::Run | Builtin::Upload => prelude_type(db, "CommandResult"),
+            // Only valid inside `sh"..."`, where it is handled as text.
+            Builtin::Raw => Ty::Unknown,
+            Builtin::Reveal | Builtin::ReadFile => Ty::Str,
+            Builtin::Env => Ty::optional(Ty::Str),
+            Builtin::Len => Ty::Int,
+            Builtin::Local | Builtin::Ssh | Builtin::Docker => host(),
+            Builtin::Inventory => Ty::list(host()),
+        }
+    }
+}
+
+fn p(name: &str, ty: Ty, has_default: bool) -> ParamSig {
+    ParamSig {
+        name: name.to_string(),
+        ty,
+        has_default,
+    }
+}
+
+/// The parameters and result of method `name` on a value of type `recv`.
+pub(super) fn method(recv: &Ty, name: &str) -> Option<(Vec<ParamSig>, Ty)> {
+    let none = Vec::new;
+    let one = |n: &str, t: Ty| vec![p(n, t, false)];
+    Some(match (recv, name) {
+        (Ty::Str, "len") => (none(), Ty::Int),
+        (Ty::Str, "trim" | "trim_start" | "trim_end" | "upper" | "lower") => (none(), Ty::Str),
+        (Ty::Str, "lines") => (none(), Ty::list(Ty::Str)),
+        (Ty::Str, "split") => (one("sep", Ty::Str), Ty::list(Ty::Str)),
+        (Ty::Str, "starts_with" | "ends_with" | "contains") => (one("text", Ty::Str), Ty::Bool),
+        (Ty::Str, "replace") => (
+            vec![p("from", Ty::Str, false), p("to", Ty::Str, false)],
+            Ty::Str,
+        ),
+        (Ty::Str, "to_int") => (none(), Ty::optional(Ty::Int)),
+        (Ty::Str, "to_float") => (none(), Ty::optional(Ty::Float)),
+        (Ty::List(_), "len") | (Ty::Map(_), "len") => (none(), Ty::Int),
+        (Ty::List(elem), "first" | "last") => (none(), Ty::optional((**elem).clone())),
+        (Ty::List(elem), "contains") => (one("value", (**elem).clone()), Ty::Bool),
+        (Ty::List(elem), "join") if matches!(**elem, Ty::Str | Ty::Never | Ty::Unknown) => {
+            (one("sep", Ty::Str), Ty::Str)
+        }
+        (Ty::List(_), "reverse") => (none(), recv.clone()),
+        (Ty::Map(value), "get") => (one("key", Ty::Str), Ty::optional((**value).clone())),
+        (Ty::Map(_), "keys") => (none(), Ty::list(Ty::Str)),
+        (Ty::Map(value), "values") => (none(), Ty::list((**value).clone())),
+        (Ty::Map(_), "contains") => (one("key", Ty::Str), Ty::Bool),
+        (Ty::Int, "to_str") | (Ty::Float, "to_str") => (none(), Ty::Str),
+        (Ty::Int, "to_float") => (none(), Ty::Float),
+        (Ty::Float, "round") => (none(), Ty::Int),
+        _ => return None,
+    })
+}
+
+/// Method names of a type, for suggestions.
+pub(super) fn method_names(recv: &Ty) -> &'static [&'static str] {
+    match recv {
+        Ty::Str => &[
+            "len",
+            "trim",
+            "trim_start",
+            "trim_end",
+            "lines",
+            "split",
+            "starts_with",
+            "ends_with",
+            "contains",
+            "replace",
+            "upper",
+            "lower",
+            "to_int",
+            "to_float",
+        ],
+        Ty::List(_) => &["len", "first", "last", "contains", "join", "reverse"],
+        Ty::Map(_) => &["len", "get", "keys", "values", "contains"],
+        Ty::Int => &["to_str", "to_float"],
+        Ty::Float => &["to_str", "round"],
+        _ => &[],
+    }
+}

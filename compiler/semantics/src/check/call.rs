@@ -1,0 +1,538 @@
+//! Calls: ops, fns, facts, built-in functions, methods, and their
+//! arguments; effect rules (where `run`, `probe`, ops and facts may be used).
+
+use std::collections::HashMap;
+
+use infrac_syntax::ast::{Arg, Expr, ExprKind, Ident, Span};
+
+use super::builtins::{self, Builtin};
+use super::{Checker, Context};
+use crate::diagnostic::Diag;
+use crate::items::{ItemId, ItemTag};
+use crate::scope::{
+    find_callable, find_fact, find_module, is_pub, module_scope, visible_fact_names,
+};
+use crate::sigs::{ParamSig, callable_sig, fact_sig, record_fields};
+use crate::suggest;
+use crate::ty::Ty;
+
+impl Checker<'_> {
+    pub(super) fn call(&mut self, span: Span, callee: &Expr, args: &[Arg]) -> Ty {
+        match &callee.kind {
+            ExprKind::Name(name) if self.find_local(&name.name).is_none() => {
+                self.call_name(span, name, args)
+            }
+            ExprKind::Field {
+                base,
+                name,
+                optional,
+            } => {
+                if let ExprKind::Name(module) = &base.kind {
+                    if !*optional && self.find_local(&module.name).is_none() {
+                        if module.name == "facts"
+                            && find_module(self.db, self.file, "facts").is_none()
+                        {
+                            return self.fact_read(name, Some(args), span);
+                        }
+                        if let Some(target) = find_module(self.db, self.file, &module.name) {
+                            return self.call_module(span, module, target, name, args);
+                        }
+                    }
+                }
+                let recv = self.expr(base, None);
+                self.method_call(span, &recv, name, *optional, args, base.span)
+            }
+            _ => {
+                let ty = self.expr(callee, None);
+                self.unchecked_args(args);
+                if !ty.is_silent() {
+                    self.error(Diag::error(
+                        "E0212",
+                        callee.span,
+                        format!("a value of type `{ty}` cannot be called"),
+                    ));
+                }
+                Ty::Unknown
+            }
+        }
+    }
+
+    fn call_name(&mut self, span: Span, name: &Ident, args: &[Arg]) -> Ty {
+        if let Some(id) = find_callable(self.db, self.file, &name.name) {
+            return self.call_item(span, name, id, args);
+        }
+        if let Some(builtin) = Builtin::lookup(&name.name) {
+            return self.call_builtin(span, name, builtin, args);
+        }
+        self.unchecked_args(args);
+        let scope = module_scope(self.db, self.file);
+        let mut candidates: Vec<&str> = builtins::NAMES.to_vec();
+        candidates.extend(
+            scope
+                .values
+                .iter()
+                .filter(|(_, id)| matches!(id.tag(self.db), ItemTag::Op | ItemTag::Fn))
+                .map(|(n, _)| n.as_str()),
+        );
+        self.error(
+            Diag::error(
+                "E0101",
+                name.span,
+                format!("unknown function `{}`", name.name),
+            )
+            .with_label("not found in this scope")
+            .with_help_opt(suggest::did_you_mean(&name.name, candidates)),
+        );
+        Ty::Unknown
+    }
+
+    /// `module.item(args)`.
+    fn call_module(
+        &mut self,
+        span: Span,
+        module: &Ident,
+        target: Option<crate::db::SourceFile>,
+        name: &Ident,
+        args: &[Arg],
+    ) -> Ty {
+        let Some(target) = target else {
+            self.unchecked_args(args);
+            return Ty::Unknown;
+        };
+        let scope = module_scope(self.db, target);
+        let found = scope
+            .values
+            .get(&name.name)
+            .copied()
+            .filter(|id| matches!(id.tag(self.db), ItemTag::Op | ItemTag::Fn));
+        match found {
+            Some(id) if is_pub(self.db, id) => self.call_item(span, name, id, args),
+            Some(id) => {
+                self.unchecked_args(args);
+                self.error(
+                    Diag::error(
+                        "E0108",
+                        name.span,
+                        format!(
+                            "{} `{}` is private to module `{}`",
+                            id.tag(self.db).describe(),
+                            name.name,
+                            module.name
+                        ),
+                    )
+                    .with_help("mark it `pub` in its module"),
+                );
+                Ty::Unknown
+            }
+            None => {
+                self.unchecked_args(args);
+                let candidates = scope
+                    .values
+                    .iter()
+                    .filter(|(_, id)| {
+                        matches!(id.tag(self.db), ItemTag::Op | ItemTag::Fn)
+                            && is_pub(self.db, **id)
+                    })
+                    .map(|(n, _)| n.as_str());
+                let help = suggest::did_you_mean(&name.name, candidates);
+                self.error(
+                    Diag::error(
+                        "E0109",
+                        name.span,
+                        format!("module `{}` has no op or fn `{}`", module.name, name.name),
+                    )
+                    .with_help_opt(help),
+                );
+                Ty::Unknown
+            }
+        }
+    }
+
+    /// A call of a declared `op` or `fn`.
+    fn call_item(&mut self, span: Span, name: &Ident, id: ItemId, args: &[Arg]) -> Ty {
+        let Some(sig) = callable_sig(self.db, id).cloned() else {
+            self.unchecked_args(args);
+            return Ty::Unknown;
+        };
+        let mut extra = Vec::new();
+        if sig.is_op {
+            match self.context {
+                Context::Op | Context::Fn | Context::Stage(_) => {}
+                Context::Fact => self.error(
+                    Diag::error(
+                        "E0402",
+                        name.span,
+                        format!("op `{}` cannot be called from a fact", name.name),
+                    )
+                    .with_note("facts only read host state: they may call `probe` and other facts"),
+                ),
+                other => self.error(
+                    Diag::error(
+                        "E0402",
+                        name.span,
+                        format!(
+                            "op `{}` cannot be called in {}",
+                            name.name,
+                            other.describe()
+                        ),
+                    )
+                    .with_note("ops may be called in stages, ops and fns"),
+                ),
+            }
+            extra = vec![
+                ParamSig {
+                    name: "sudo".into(),
+                    ty: Ty::Bool,
+                    has_default: true,
+                },
+                ParamSig {
+                    name: "sudo_user".into(),
+                    ty: Ty::Str,
+                    has_default: true,
+                },
+            ];
+        }
+        self.check_args(span, &name.name, &sig.params, &extra, args);
+        sig.ret
+    }
+
+    fn call_builtin(&mut self, span: Span, name: &Ident, builtin: Builtin, args: &[Arg]) -> Ty {
+        self.builtin_effects(name, builtin);
+        let group_data = self.group_data.clone().flatten();
+        if builtin.is_host_constructor() && builtin != Builtin::Inventory && group_data.is_none() {
+            if let Some(data) = args
+                .iter()
+                .find_map(|a| a.name.as_ref().filter(|n| n.name == "data"))
+            {
+                self.error(
+                    Diag::error(
+                        "E0306",
+                        data.span,
+                        "this group has no data type, so its hosts carry no data",
+                    )
+                    .with_help("declare the group's data type: `group NAME: Type = [...]`"),
+                );
+            }
+        }
+        let data_required = group_data.as_ref().is_some_and(|t| self.needs_value(t));
+        let params = builtin.params(group_data.as_ref(), data_required);
+        if builtin == Builtin::Len {
+            self.check_args(span, &name.name, &params, &[], args);
+            if let Some(arg) = args.first() {
+                let ty = self.expr_type_silently(&arg.value);
+                if !matches!(ty, Ty::Str | Ty::List(_) | Ty::Map(_)) && !ty.is_silent() {
+                    self.error(Diag::error(
+                        "E0201",
+                        arg.value.span,
+                        format!("`len` takes a str, a list or a map, found `{ty}`"),
+                    ));
+                }
+            }
+            return Ty::Int;
+        }
+        let args: Vec<Arg> = if builtin.is_host_constructor() && group_data.is_none() {
+            // `data:` without a data type was reported above.
+            args.iter()
+                .filter(|a| a.name.as_ref().is_none_or(|n| n.name != "data"))
+                .cloned()
+                .collect()
+        } else {
+            args.to_vec()
+        };
+        self.check_args(span, &name.name, &params, &[], &args);
+        builtin.ret(self.db, group_data.as_ref())
+    }
+
+    /// Whether a value of a host data type must be given (a record with a
+    /// field without default, or any non-record type).
+    fn needs_value(&self, ty: &Ty) -> bool {
+        match ty {
+            Ty::Record(r) => {
+                record_fields(self.db, r).is_none_or(|f| f.iter().any(|d| !d.has_default))
+            }
+            Ty::Optional(_) | Ty::Unknown => false,
+            _ => true,
+        }
+    }
+
+    /// The type of an expression already checked (re-typed without
+    /// reporting twice).
+    fn expr_type_silently(&mut self, e: &Expr) -> Ty {
+        let saved = self.diags.len();
+        let ty = self.expr(e, None);
+        self.diags.truncate(saved);
+        ty
+    }
+
+    fn builtin_effects(&mut self, name: &Ident, builtin: Builtin) {
+        let context = self.context;
+        let diag = match builtin {
+            Builtin::Run | Builtin::Upload if context != Context::Op => Some(
+                Diag::error("E0401", name.span, format!("`{}` is only allowed in an op, not in {}", name.name, context.describe()))
+                    .with_note("changing commands belong in ops, so that every change is declared and reported")
+                    .with_help("use `probe(...)` for a read-only command, or move this into an op"),
+            ),
+            Builtin::Probe if !matches!(context, Context::Op | Context::Fact | Context::Fn | Context::Stage(_)) => {
+                Some(Diag::error("E0403", name.span, format!("`probe` cannot be used in {}", context.describe())))
+            }
+            Builtin::Raw => Some(
+                Diag::error("E0404", name.span, "`raw(...)` is only allowed as a whole interpolation in `sh\"...\"`")
+                    .with_help("write `sh\"... {raw(text)} ...\"`"),
+            ),
+            b if b.is_host_constructor() && context != Context::Group => Some(
+                Diag::error("E0309", name.span, format!("`{}(...)` makes a host: it is only allowed in a group", name.name)),
+            ),
+            _ => None,
+        };
+        if let Some(diag) = diag {
+            self.error(diag);
+        }
+    }
+
+    /// Reports `facts.NAME` when no such fact is visible.
+    pub(super) fn fact_exists(&mut self, name: &Ident) {
+        if find_fact(self.db, self.file, &name.name).is_none() {
+            self.unknown_fact(name);
+        }
+    }
+
+    fn unknown_fact(&mut self, name: &Ident) {
+        let names = visible_fact_names(self.db, self.file);
+        let help = suggest::did_you_mean(&name.name, names.iter().map(String::as_str));
+        self.error(
+            Diag::error("E0103", name.span, format!("unknown fact `{}`", name.name))
+                .with_label("no such fact")
+                .with_help_opt(help),
+        );
+    }
+
+    /// `facts.NAME` (`args: None`) or `facts.NAME(args)`.
+    pub(super) fn fact_read(&mut self, name: &Ident, args: Option<&[Arg]>, span: Span) -> Ty {
+        if !matches!(
+            self.context,
+            Context::Op | Context::Fact | Context::Fn | Context::Stage(_)
+        ) {
+            self.error(Diag::error(
+                "E0403",
+                name.span,
+                format!("facts cannot be read in {}", self.context.describe()),
+            ));
+        }
+        let Some(id) = find_fact(self.db, self.file, &name.name) else {
+            if let Some(args) = args {
+                self.unchecked_args(args);
+            }
+            self.unknown_fact(name);
+            return Ty::Unknown;
+        };
+        let Some(sig) = fact_sig(self.db, id).cloned() else {
+            return Ty::Unknown;
+        };
+        match (&sig.params, args) {
+            (None, Some(args)) => {
+                self.unchecked_args(args);
+                self.error(
+                    Diag::error(
+                        "E0213",
+                        span,
+                        format!("fact `{}` takes no arguments", name.name),
+                    )
+                    .with_help(format!("write `facts.{}`", name.name)),
+                );
+            }
+            (Some(params), None) => {
+                let list = params
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.error(
+                    Diag::error(
+                        "E0213",
+                        span,
+                        format!("fact `{}` needs arguments", name.name),
+                    )
+                    .with_help(format!("write `facts.{}({list})`", name.name)),
+                );
+            }
+            (Some(params), Some(args)) => self.check_args(span, &name.name, params, &[], args),
+            (None, None) => {}
+        }
+        sig.ret
+    }
+
+    fn method_call(
+        &mut self,
+        span: Span,
+        recv: &Ty,
+        name: &Ident,
+        optional: bool,
+        args: &[Arg],
+        base_span: Span,
+    ) -> Ty {
+        let (target, wrap) = match recv {
+            Ty::Optional(inner) if optional => ((**inner).clone(), true),
+            Ty::Optional(inner) if **inner != Ty::Never => {
+                self.unchecked_args(args);
+                self.error(
+                    Diag::error(
+                        "E0216",
+                        base_span,
+                        format!("this value may be `none` (its type is `{recv}`)"),
+                    )
+                    .with_help(format!(
+                        "use `?.{}(...)`, or check it with `if x != none` first",
+                        name.name
+                    )),
+                );
+                return Ty::Unknown;
+            }
+            other => (other.clone(), false),
+        };
+        if target.is_silent() || matches!(target, Ty::Optional(_)) {
+            self.unchecked_args(args);
+            return Ty::Unknown;
+        }
+        let Some((params, ret)) = builtins::method(&target, &name.name) else {
+            self.unchecked_args(args);
+            let help =
+                suggest::did_you_mean(&name.name, builtins::method_names(&target).iter().copied());
+            self.error(
+                Diag::error(
+                    "E0214",
+                    name.span,
+                    format!("`{target}` has no method `{}`", name.name),
+                )
+                .with_label("unknown method")
+                .with_help_opt(help),
+            );
+            return Ty::Unknown;
+        };
+        self.check_args(span, &name.name, &params, &[], args);
+        if wrap { Ty::optional(ret) } else { ret }
+    }
+
+    /// Types the arguments of a call that could not be resolved.
+    fn unchecked_args(&mut self, args: &[Arg]) {
+        for arg in args {
+            self.expr(&arg.value, None);
+        }
+    }
+
+    /// Matches arguments to parameters: positional first, then named;
+    /// `extra` parameters (an op's `sudo:`, `sudo_user:`) are named-only.
+    fn check_args(
+        &mut self,
+        span: Span,
+        callee: &str,
+        params: &[ParamSig],
+        extra: &[ParamSig],
+        args: &[Arg],
+    ) {
+        let all: Vec<&ParamSig> = params
+            .iter()
+            .chain(
+                extra
+                    .iter()
+                    .filter(|e| !params.iter().any(|p| p.name == e.name)),
+            )
+            .collect();
+        let mut given: HashMap<usize, Span> = HashMap::new();
+        let mut positional = 0;
+        let mut named_seen = false;
+        for arg in args {
+            let index = match &arg.name {
+                None if named_seen => {
+                    self.error(
+                        Diag::error(
+                            "E0209",
+                            arg.value.span,
+                            "positional argument after a named argument",
+                        )
+                        .with_help("put positional arguments first"),
+                    );
+                    None
+                }
+                None => {
+                    positional += 1;
+                    if positional > params.len() {
+                        self.error(Diag::error(
+                            "E0202",
+                            arg.value.span,
+                            format!(
+                                "`{callee}` takes {} positional argument{}",
+                                params.len(),
+                                if params.len() == 1 { "" } else { "s" }
+                            ),
+                        ));
+                        None
+                    } else {
+                        Some(positional - 1)
+                    }
+                }
+                Some(name) => {
+                    named_seen = true;
+                    let found = all.iter().position(|p| p.name == name.name);
+                    if found.is_none() {
+                        let help =
+                            suggest::did_you_mean(&name.name, all.iter().map(|p| p.name.as_str()));
+                        self.error(
+                            Diag::error(
+                                "E0203",
+                                name.span,
+                                format!("`{callee}` has no parameter `{}`", name.name),
+                            )
+                            .with_label("unknown argument")
+                            .with_help_opt(help),
+                        );
+                    }
+                    found
+                }
+            };
+            let Some(index) = index else {
+                self.expr(&arg.value, None);
+                continue;
+            };
+            let arg_span = arg
+                .name
+                .as_ref()
+                .map_or(arg.value.span, |n| n.span.to(arg.value.span));
+            if let Some(first) = given.insert(index, arg_span) {
+                self.error(
+                    Diag::error(
+                        "E0208",
+                        arg_span,
+                        format!("the argument `{}` is given twice", all[index].name),
+                    )
+                    .with_secondary(first, "first given here"),
+                );
+            }
+            let ty = all[index].ty.clone();
+            self.expr(&arg.value, Some(&ty));
+        }
+        let missing: Vec<&str> = all
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| !p.has_default && !given.contains_key(i))
+            .map(|(_, p)| p.name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            let list = missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.error(
+                Diag::error(
+                    "E0207",
+                    span,
+                    format!(
+                        "missing argument{} {list} in the call of `{callee}`",
+                        if missing.len() == 1 { "" } else { "s" }
+                    ),
+                )
+                .with_label(format!("needs {list}")),
+            );
+        }
+    }
+}

@@ -1,0 +1,394 @@
+//! Item-level checks: each kind of declaration, then its body.
+
+use std::collections::HashMap;
+
+use infrac_syntax::ast::{
+    Arg, Block, Changes, ExprKind, FieldDecl, Ident, Item, ItemKind, Param, Span, StageDecl,
+    StageTarget, TypeDeclBody,
+};
+
+use super::{Checker, Context};
+use crate::diagnostic::Diag;
+use crate::sigs::{enum_variants, param_sigs, resolve_type, signatures};
+use crate::suggest;
+use crate::ty::Ty;
+
+pub(super) fn check_decl(c: &mut Checker<'_>, item: &Item) {
+    match &item.kind {
+        ItemKind::Type(decl) => match &decl.body {
+            TypeDeclBody::Record(fields) => check_fields(c, fields),
+            TypeDeclBody::Alias(target) => {
+                resolve_type(c.db, c.file, target, &mut c.diags);
+            }
+        },
+        ItemKind::Enum(decl) => {
+            report_duplicates(c, decl.variants.iter().map(|v| &v.name), "variant");
+        }
+        ItemKind::Param(decl) => {
+            let ty = resolve_type(c.db, c.file, &decl.ty, &mut c.diags);
+            if !param_type_allowed(c, &ty) {
+                c.error(
+                    Diag::error("E0219", decl.ty.span, format!("a param cannot have type `{ty}`"))
+                        .with_note("params are set from the command line: use int, float, bool, str, secret, an enum, or an optional of those"),
+                );
+            }
+            if let Some(default) = &decl.default {
+                c.context = Context::Constant;
+                c.expr(default, Some(&ty));
+            }
+        }
+        ItemKind::Group(decl) => {
+            let data = decl
+                .data_ty
+                .as_ref()
+                .map(|t| resolve_type(c.db, c.file, t, &mut c.diags));
+            c.context = Context::Group;
+            c.group_data = Some(data.clone());
+            let expected = Ty::list(Ty::Host(Box::new(data.unwrap_or(Ty::Unit))));
+            let found = c.expr(&decl.hosts, Some(&expected));
+            if !crate::ty::assignable(&found, &expected) {
+                c.error(
+                    Diag::error(
+                        "E0308",
+                        decl.hosts.span,
+                        format!("a group is a list of hosts, found `{found}`"),
+                    )
+                    .with_help("write `[ssh(\"address\"), local()]` or `inventory(\"hosts.ini\")`"),
+                );
+            }
+            check_host_names(c, &decl.hosts);
+        }
+        ItemKind::Stage(decl) => check_stage(c, decl),
+        ItemKind::Fact(decl) => {
+            let params = decl.params.as_deref().unwrap_or(&[]);
+            check_params(c, params);
+            let ret = resolve_type(c.db, c.file, &decl.ret, &mut c.diags);
+            match &decl.body {
+                Some(body) => check_body(c, Context::Fact, params, body, Some(ret)),
+                None => bodyless_outside_std(c, "fact", &decl.name),
+            }
+        }
+        ItemKind::Op(decl) => {
+            check_params(c, &decl.params);
+            if let Some(Changes::Facts(facts)) = &decl.changes {
+                c.context = Context::Op;
+                c.push_scope();
+                declare_params(c, &decl.params);
+                for fact in facts {
+                    match &fact.kind {
+                        // `facts.file` names every entry of a fact with parameters.
+                        ExprKind::Field { name, .. } if is_fact_expr(&fact.kind) => {
+                            c.fact_exists(name)
+                        }
+                        kind if is_fact_expr(kind) => {
+                            c.expr(fact, None);
+                        }
+                        _ => c.error(Diag::error(
+                            "E0201",
+                            fact.span,
+                            "expected a fact: `facts.NAME` or `facts.NAME(args)`",
+                        )),
+                    }
+                }
+                c.scopes.pop();
+            }
+            check_body(c, Context::Op, &decl.params, &decl.body, None);
+        }
+        ItemKind::Fn(decl) => {
+            check_params(c, &decl.params);
+            let ret = decl
+                .ret
+                .as_ref()
+                .map_or(Ty::Unit, |t| resolve_type(c.db, c.file, t, &mut c.diags));
+            match &decl.body {
+                Some(body) => check_body(c, Context::Fn, &decl.params, body, Some(ret)),
+                None => bodyless_outside_std(c, "fn", &decl.name),
+            }
+        }
+        ItemKind::Use(_) | ItemKind::Error => {}
+    }
+}
+
+fn is_fact_expr(kind: &ExprKind) -> bool {
+    let is_facts_field = |kind: &ExprKind| {
+        matches!(kind, ExprKind::Field { base, optional: false, .. }
+            if matches!(&base.kind, ExprKind::Name(n) if n.name == "facts"))
+    };
+    match kind {
+        ExprKind::Call { callee, .. } => is_facts_field(&callee.kind),
+        other => is_facts_field(other),
+    }
+}
+
+fn bodyless_outside_std(c: &mut Checker<'_>, what: &str, name: &Ident) {
+    if !c.is_std() {
+        c.error(
+            Diag::error(
+                "E0218",
+                name.span,
+                format!("`{what} {}` has no body", name.name),
+            )
+            .with_note("only the standard library declares native facts and functions")
+            .with_help("add a body `{ ... }`"),
+        );
+    }
+}
+
+fn param_type_allowed(c: &Checker<'_>, ty: &Ty) -> bool {
+    match ty {
+        Ty::Int | Ty::Float | Ty::Bool | Ty::Str | Ty::Secret | Ty::Enum(_) | Ty::Unknown => true,
+        Ty::Optional(inner) => param_type_allowed(c, inner),
+        _ => false,
+    }
+}
+
+fn report_duplicates<'a>(c: &mut Checker<'_>, names: impl Iterator<Item = &'a Ident>, what: &str) {
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    for name in names {
+        if let Some(first) = seen.get(name.name.as_str()) {
+            c.error(
+                Diag::error(
+                    "E0107",
+                    name.span,
+                    format!("the {what} `{}` is defined twice", name.name),
+                )
+                .with_secondary(*first, "first defined here"),
+            );
+        } else {
+            seen.insert(&name.name, name.span);
+        }
+    }
+}
+
+fn check_fields(c: &mut Checker<'_>, fields: &[FieldDecl]) {
+    report_duplicates(c, fields.iter().map(|f| &f.name), "field");
+    c.context = Context::Constant;
+    for field in fields {
+        let ty = resolve_type(c.db, c.file, &field.ty, &mut c.diags);
+        if let Some(default) = &field.default {
+            c.expr(default, Some(&ty));
+        }
+    }
+}
+
+fn check_params(c: &mut Checker<'_>, params: &[Param]) {
+    report_duplicates(c, params.iter().map(|p| &p.name), "parameter");
+    let sigs = param_sigs(c.db, c.file, params, &mut c.diags);
+    c.context = Context::Constant;
+    for (param, sig) in params.iter().zip(&sigs) {
+        if let Some(default) = &param.default {
+            c.expr(default, Some(&sig.ty));
+        }
+    }
+}
+
+fn declare_params(c: &mut Checker<'_>, params: &[Param]) {
+    let sigs = param_sigs(c.db, c.file, params, &mut Vec::new());
+    for (param, sig) in params.iter().zip(sigs) {
+        c.declare(&param.name, sig.ty, false);
+    }
+}
+
+/// Checks a body whose value must be `ret` (`None`: any value is fine).
+fn check_body(
+    c: &mut Checker<'_>,
+    context: Context,
+    params: &[Param],
+    body: &Block,
+    ret: Option<Ty>,
+) {
+    c.context = context;
+    c.ret = match context {
+        Context::Op => Some(Ty::Unit),
+        _ => ret.clone(),
+    };
+    c.push_scope();
+    declare_params(c, params);
+    let expected = ret.filter(|t| *t != Ty::Unit);
+    c.block(body, expected.as_ref());
+    c.pop_scope();
+}
+
+const STAGE_OPTIONS: &[&str] = &["serial", "max_failures", "parallel", "sudo"];
+
+fn check_stage(c: &mut Checker<'_>, decl: &StageDecl) {
+    let sigs = signatures(c.db, c.file);
+    let mut data_types: Vec<Option<Ty>> = Vec::new();
+    for target in &decl.targets {
+        let (StageTarget::Group(name) | StageTarget::One(name, _)) = target;
+        match sigs.groups.get(&name.name) {
+            Some(data) => data_types.push(data.clone()),
+            None => {
+                let what = if sigs.stages.contains_key(&name.name)
+                    || sigs.params.contains_key(&name.name)
+                {
+                    format!("`{}` is not a group", name.name)
+                } else {
+                    format!("unknown group `{}`", name.name)
+                };
+                c.error(
+                    Diag::error("E0301", name.span, what)
+                        .with_label("expected a group")
+                        .with_help_opt(suggest::did_you_mean(
+                            &name.name,
+                            sigs.groups.keys().map(String::as_str),
+                        )),
+                );
+            }
+        }
+        if matches!(target, StageTarget::One(..)) && decl.targets.len() > 1 {
+            c.error(Diag::error(
+                "E0301",
+                name.span,
+                "`one(...)` must be the only target of a stage",
+            ));
+        }
+    }
+    check_options(c, &decl.options);
+    let host_data = match data_types.split_first() {
+        None => Ty::Unknown,
+        Some((first, rest)) if rest.iter().all(|t| t == first) => first.clone().unwrap_or(Ty::Unit),
+        Some(_) => {
+            c.host_data_conflict = true;
+            Ty::Unknown
+        }
+    };
+    let ret = decl
+        .ret
+        .as_ref()
+        .map(|t| resolve_type(c.db, c.file, t, &mut c.diags));
+    let ordinal = sigs
+        .stages
+        .get(&decl.name.name)
+        .map_or(u32::MAX, |s| s.ordinal);
+    c.context = Context::Stage(ordinal);
+    c.ret = None;
+    c.push_scope();
+    let host = Ident {
+        name: "host".to_string(),
+        span: decl.name.span,
+    };
+    c.declare(&host, Ty::Host(Box::new(host_data)), false);
+    c.block(&decl.body, ret.as_ref());
+    c.pop_scope();
+}
+
+fn check_options(c: &mut Checker<'_>, options: &[Arg]) {
+    c.context = Context::Constant;
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    for option in options {
+        let Some(name) = &option.name else {
+            c.error(Diag::error(
+                "E0302",
+                option.value.span,
+                "stage options are named: `serial: 2`",
+            ));
+            continue;
+        };
+        if let Some(first) = seen.insert(&name.name, name.span) {
+            c.error(
+                Diag::error(
+                    "E0302",
+                    name.span,
+                    format!("the option `{}` is given twice", name.name),
+                )
+                .with_secondary(first, "first given here"),
+            );
+            continue;
+        }
+        let expected = match name.name.as_str() {
+            "max_failures" | "parallel" => Ty::Int,
+            "sudo" => Ty::Bool,
+            "serial" => {
+                let found = c.expr(&option.value, None);
+                if !matches!(found, Ty::Int | Ty::Str) && !found.is_silent() {
+                    c.error(Diag::error(
+                        "E0201",
+                        option.value.span,
+                        format!("`serial` is an int or a percentage like \"30%\", found `{found}`"),
+                    ));
+                }
+                continue;
+            }
+            _ => {
+                c.error(
+                    Diag::error(
+                        "E0302",
+                        name.span,
+                        format!("unknown stage option `{}`", name.name),
+                    )
+                    .with_note("stage options: serial, max_failures, parallel, sudo")
+                    .with_help_opt(suggest::did_you_mean(
+                        &name.name,
+                        STAGE_OPTIONS.iter().copied(),
+                    )),
+                );
+                continue;
+            }
+        };
+        c.expr(&option.value, Some(&expected));
+    }
+}
+
+/// Host names written as literals must be unique in a group.
+fn check_host_names(c: &mut Checker<'_>, hosts: &infrac_syntax::ast::Expr) {
+    let ExprKind::List(items) = &hosts.kind else {
+        return;
+    };
+    let mut seen: HashMap<String, Span> = HashMap::new();
+    for host in items {
+        let Some((name, span)) = literal_host_name(host) else {
+            continue;
+        };
+        if let Some(first) = seen.get(&name) {
+            c.error(
+                Diag::error(
+                    "E0307",
+                    span,
+                    format!("two hosts of this group are named `{name}`"),
+                )
+                .with_secondary(*first, "first host with this name")
+                .with_help("give one of them another `name:`"),
+            );
+        } else {
+            seen.insert(name, span);
+        }
+    }
+}
+
+/// The name a host constructor call gives its host, when written literally.
+fn literal_host_name(host: &infrac_syntax::ast::Expr) -> Option<(String, Span)> {
+    let ExprKind::Call { callee, args } = &host.kind else {
+        return None;
+    };
+    let ExprKind::Name(ctor) = &callee.kind else {
+        return None;
+    };
+    let literal = |arg: &Arg| match &arg.value.kind {
+        ExprKind::Str(parts) => match parts.as_slice() {
+            [infrac_syntax::ast::StrPart::Text(text, _)] => Some((text.clone(), arg.value.span)),
+            [] => Some((String::new(), arg.value.span)),
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(named) = args
+        .iter()
+        .find(|a| a.name.as_ref().is_some_and(|n| n.name == "name"))
+    {
+        return literal(named);
+    }
+    match ctor.name.as_str() {
+        "local" => Some(("local".to_string(), host.span)),
+        "ssh" | "docker" => args.first().filter(|a| a.name.is_none()).and_then(literal),
+        _ => None,
+    }
+}
+
+/// Whether `name` is one of the variants of an enum (used by `match`).
+pub(super) fn variants_of(c: &Checker<'_>, ty: &Ty) -> Option<Vec<String>> {
+    match ty {
+        Ty::Enum(r) => enum_variants(c.db, r).map(<[String]>::to_vec),
+        _ => None,
+    }
+}

@@ -1,0 +1,231 @@
+//! Checking of one item: its signature's types and its body.
+//!
+//! [`check_item`] is the per-item query: it reads the item's own tree
+//! (item-relative spans) and the signatures of everything else, so an edit
+//! inside one body re-runs this query for that item only.
+
+mod builtins;
+mod call;
+mod decl;
+mod expr;
+mod stmt;
+
+use infrac_syntax::ast::{Ident, Span};
+
+use crate::db::{Db, SourceFile};
+use crate::diagnostic::Diag;
+use crate::items::{ItemId, item_ast};
+use crate::ty::Ty;
+
+/// The diagnostics of one item, spans relative to the item's start.
+#[salsa::tracked(returns(ref))]
+pub fn check_item(db: &dyn Db, id: ItemId) -> Vec<Diag> {
+    let Some(item) = item_ast(db, id) else {
+        return Vec::new();
+    };
+    let mut checker = Checker::new(db, id.file(db));
+    decl::check_decl(&mut checker, item);
+    checker.diags
+}
+
+/// Where a body is, which decides what it may do (§2.7, §2.8, §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Context {
+    Op,
+    Fact,
+    Fn,
+    /// A stage body; its position among the file's stages.
+    Stage(u32),
+    /// A group's host list.
+    Group,
+    /// Param defaults, record field defaults, stage options.
+    Constant,
+}
+
+impl Context {
+    fn describe(self) -> &'static str {
+        match self {
+            Context::Op => "an op",
+            Context::Fact => "a fact",
+            Context::Fn => "a fn",
+            Context::Stage(_) => "a stage",
+            Context::Group => "a group",
+            Context::Constant => "a constant expression",
+        }
+    }
+}
+
+struct Local {
+    name: String,
+    ty: Ty,
+    span: Span,
+    used: bool,
+    /// Locals made by narrowing point at the local they narrow, so that a
+    /// use marks the original as used.
+    narrows: Option<(usize, usize)>,
+    /// Warn when never read.
+    warn_unused: bool,
+}
+
+pub(crate) struct Checker<'db> {
+    db: &'db dyn Db,
+    file: SourceFile,
+    context: Context,
+    /// The type `return` must produce (`None`: `return` not allowed).
+    ret: Option<Ty>,
+    /// Set inside a stage: the group data types of its targets disagree.
+    host_data_conflict: bool,
+    /// Inside a group's host list: the group's data type, if it has one.
+    group_data: Option<Option<Ty>>,
+    scopes: Vec<Vec<Local>>,
+    diags: Vec<Diag>,
+}
+
+impl<'db> Checker<'db> {
+    fn new(db: &'db dyn Db, file: SourceFile) -> Self {
+        Checker {
+            db,
+            file,
+            context: Context::Constant,
+            ret: None,
+            host_data_conflict: false,
+            group_data: None,
+            scopes: vec![Vec::new()],
+            diags: Vec::new(),
+        }
+    }
+
+    fn error(&mut self, diag: Diag) {
+        self.diags.push(diag);
+    }
+
+    fn is_std(&self) -> bool {
+        self.file.is_std(self.db)
+    }
+
+    fn push_scope(&mut self) {
+        self.scopes.push(Vec::new());
+    }
+
+    /// Ends a scope, warning about locals never read.
+    fn pop_scope(&mut self) {
+        let Some(scope) = self.scopes.pop() else {
+            return;
+        };
+        for local in scope {
+            if local.warn_unused && !local.used && !local.name.starts_with('_') {
+                self.diags.push(
+                    Diag::warning(
+                        "W0101",
+                        local.span,
+                        format!("unused variable `{}`", local.name),
+                    )
+                    .with_help(format!(
+                        "if this is intentional, prefix it with an underscore: `_{}`",
+                        local.name
+                    )),
+                );
+            }
+        }
+    }
+
+    /// Declares a local in the innermost scope.
+    fn declare(&mut self, name: &Ident, ty: Ty, warn_unused: bool) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.push(Local {
+                name: name.name.clone(),
+                ty,
+                span: name.span,
+                used: false,
+                narrows: None,
+                warn_unused,
+            });
+        }
+    }
+
+    /// Finds a local, marking it used.
+    fn use_local(&mut self, name: &str) -> Option<Ty> {
+        let (si, li) = self.find_local(name)?;
+        let local = &mut self.scopes[si][li];
+        local.used = true;
+        let ty = local.ty.clone();
+        if let Some((osi, oli)) = local.narrows {
+            if let Some(original) = self.scopes.get_mut(osi).and_then(|s| s.get_mut(oli)) {
+                original.used = true;
+            }
+        }
+        Some(ty)
+    }
+
+    fn find_local(&self, name: &str) -> Option<(usize, usize)> {
+        self.scopes
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(si, scope)| {
+                scope
+                    .iter()
+                    .rposition(|l| l.name == name)
+                    .map(|li| (si, li))
+            })
+    }
+
+    fn local_names(&self) -> impl Iterator<Item = &str> {
+        self.scopes.iter().flatten().map(|l| l.name.as_str())
+    }
+
+    /// Narrows the optional locals `names` to their inner type in the
+    /// innermost scope (which the caller pushed).
+    fn narrow(&mut self, names: &[&Ident]) {
+        for name in names {
+            let Some((si, li)) = self.find_local(&name.name) else {
+                continue;
+            };
+            let local = &self.scopes[si][li];
+            let Ty::Optional(inner) = &local.ty else {
+                continue;
+            };
+            let narrowed = Local {
+                name: local.name.clone(),
+                ty: (**inner).clone(),
+                span: local.span,
+                used: false,
+                narrows: Some(local.narrows.unwrap_or((si, li))),
+                warn_unused: false,
+            };
+            if let Some(scope) = self.scopes.last_mut() {
+                scope.push(narrowed);
+            }
+        }
+    }
+
+    /// Reports `found` where `expected` is needed, unless it converts.
+    fn expect_assignable(&mut self, found: &Ty, expected: &Ty, span: Span) {
+        if crate::ty::assignable(found, expected) {
+            return;
+        }
+        if *found == Ty::Secret && matches!(expected.strip_optional(), Ty::Str) {
+            self.error(
+                Diag::error("E0220", span, "a `secret` cannot be used as a `str`")
+                    .with_label("this is a secret")
+                    .with_help("use `reveal(...)` to turn it into a `str` visibly, or interpolate it in `sh\"...\"`"),
+            );
+            return;
+        }
+        let mut diag = Diag::error(
+            "E0201",
+            span,
+            format!("expected `{expected}`, found `{found}`"),
+        )
+        .with_label(format!("expected `{expected}`"));
+        if let (Ty::Optional(inner), false) = (found, expected.is_optional()) {
+            if crate::ty::assignable(inner, expected) {
+                diag = diag.with_help("this value may be `none`: check it with `if x != none`, or give a default with `??`");
+            }
+        }
+        if matches!((found, expected), (Ty::Int, Ty::Float)) {
+            diag = diag.with_help("convert it with `.to_float()`");
+        }
+        self.error(diag);
+    }
+}

@@ -1,0 +1,230 @@
+//! Per-file syntax queries: the parse, the item tree (signatures only, with
+//! item-relative spans) and each item's full tree (item-relative too).
+//!
+//! Item-relative spans are what make checking incremental: typing inside a
+//! stage body changes that stage's [`item_ast`] only; the [`item_tree`] and
+//! every other item's tree compare equal and salsa reuses their results.
+
+use std::collections::HashMap;
+
+use infrac_syntax::Parse;
+use infrac_syntax::ast::{Block, Expr, ExprKind, Item, ItemKind, Span};
+
+use crate::db::{Db, SourceFile};
+
+#[salsa::tracked(returns(ref), no_eq)]
+pub fn parse(db: &dyn Db, file: SourceFile) -> Parse {
+    infrac_syntax::parse(file.text(db).as_deref().unwrap_or(""))
+}
+
+/// The kind of a named item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ItemTag {
+    Type,
+    Enum,
+    Param,
+    Group,
+    Stage,
+    Fact,
+    Op,
+    Fn,
+}
+
+impl ItemTag {
+    pub fn of(kind: &ItemKind) -> Option<ItemTag> {
+        Some(match kind {
+            ItemKind::Type(_) => ItemTag::Type,
+            ItemKind::Enum(_) => ItemTag::Enum,
+            ItemKind::Param(_) => ItemTag::Param,
+            ItemKind::Group(_) => ItemTag::Group,
+            ItemKind::Stage(_) => ItemTag::Stage,
+            ItemKind::Fact(_) => ItemTag::Fact,
+            ItemKind::Op(_) => ItemTag::Op,
+            ItemKind::Fn(_) => ItemTag::Fn,
+            ItemKind::Use(_) | ItemKind::Error => return None,
+        })
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            ItemTag::Type => "type",
+            ItemTag::Enum => "enum",
+            ItemTag::Param => "param",
+            ItemTag::Group => "group",
+            ItemTag::Stage => "stage",
+            ItemTag::Fact => "fact",
+            ItemTag::Op => "op",
+            ItemTag::Fn => "fn",
+        }
+    }
+}
+
+/// A named item, identified by file, kind, name and its rank among items
+/// with the same kind and name (duplicates are reported, but still checked).
+/// Stable across edits that do not rename items.
+// Never collected (`revisions = usize::MAX`), so ids can live in query results
+// without a `'db` lifetime.
+#[salsa::interned(unsafe(no_lifetime), revisions = usize::MAX, debug)]
+pub struct ItemId {
+    #[returns(copy)]
+    pub file: SourceFile,
+    #[returns(copy)]
+    pub tag: ItemTag,
+    #[returns(ref)]
+    pub name: String,
+    #[returns(copy)]
+    pub ordinal: u32,
+}
+
+/// The named items of a file with their signatures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemTree {
+    pub items: Vec<TreeItem>,
+    by_id: HashMap<ItemId, usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeItem {
+    pub id: ItemId,
+    /// Position in the parsed file's item list.
+    pub index: u32,
+    /// The item without its bodies (stage/fact/op/fn blocks, group hosts),
+    /// spans relative to the item's start, the item span itself zeroed.
+    pub sig: Item,
+}
+
+impl ItemTree {
+    pub fn get(&self, id: ItemId) -> Option<&TreeItem> {
+        self.by_id.get(&id).and_then(|&i| self.items.get(i))
+    }
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn item_tree(db: &dyn Db, file: SourceFile) -> ItemTree {
+    let mut ordinals: HashMap<(ItemTag, &str), u32> = HashMap::new();
+    let mut items = Vec::new();
+    let mut by_id = HashMap::new();
+    for (index, item) in parse(db, file).file.items.iter().enumerate() {
+        let (Some(tag), Some(name)) = (ItemTag::of(&item.kind), item.kind.name()) else {
+            continue;
+        };
+        let ordinal = ordinals.entry((tag, name.name.as_str())).or_insert(0);
+        let id = ItemId::new(db, file, tag, name.name.clone(), *ordinal);
+        *ordinal += 1;
+        by_id.insert(id, items.len());
+        items.push(TreeItem {
+            id,
+            index: index as u32,
+            sig: signature_of(item),
+        });
+    }
+    ItemTree { items, by_id }
+}
+
+/// The item, relative, with its bodies emptied (so that body edits leave it
+/// unchanged).
+fn signature_of(item: &Item) -> Item {
+    let mut sig = relative(item);
+    sig.span = Span::default();
+    let empty = || Block {
+        stmts: Vec::new(),
+        span: Span::default(),
+    };
+    match &mut sig.kind {
+        ItemKind::Stage(d) => d.body = empty(),
+        ItemKind::Fact(d) => d.body = d.body.as_ref().map(|_| empty()),
+        ItemKind::Op(d) => d.body = empty(),
+        ItemKind::Fn(d) => d.body = d.body.as_ref().map(|_| empty()),
+        ItemKind::Group(d) => {
+            d.hosts = Expr {
+                kind: ExprKind::Error,
+                span: Span::default(),
+            }
+        }
+        ItemKind::Param(d) => d.default = None,
+        ItemKind::Type(_) | ItemKind::Enum(_) | ItemKind::Use(_) | ItemKind::Error => {}
+    }
+    sig
+}
+
+/// A copy of `item` whose spans start at the item's start.
+fn relative(item: &Item) -> Item {
+    use infrac_syntax::Shift;
+    let mut copy = item.clone();
+    copy.shift(-(item.span.start as i64));
+    copy
+}
+
+/// The full tree of one item, spans relative to the item's start.
+#[salsa::tracked(returns(ref))]
+pub fn item_ast(db: &dyn Db, id: ItemId) -> Option<Item> {
+    let file = id.file(db);
+    let entry = item_tree(db, file).get(id)?;
+    parse(db, file)
+        .file
+        .items
+        .get(entry.index as usize)
+        .map(relative)
+}
+
+/// Where an item starts in its file (to make its diagnostics absolute).
+#[salsa::tracked(returns(copy))]
+pub fn item_origin(db: &dyn Db, id: ItemId) -> u32 {
+    let file = id.file(db);
+    item_tree(db, file)
+        .get(id)
+        .and_then(|entry| parse(db, file).file.items.get(entry.index as usize))
+        .map_or(0, |item| item.span.start)
+}
+
+/// One imported module: `use std::files`, `use lib::common as c`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UseDecl {
+    /// Every segment, the module name last (`["lib", "common"]`).
+    pub path: Vec<String>,
+    /// The name the module is known by in the file.
+    pub alias: String,
+    /// The span of the imported name (absolute).
+    pub span: Span,
+}
+
+impl UseDecl {
+    pub fn is_std(&self) -> bool {
+        self.path.first().is_some_and(|p| p == "std")
+    }
+}
+
+/// The `use` declarations of a file, absolute spans.
+#[salsa::tracked(returns(ref))]
+pub fn uses(db: &dyn Db, file: SourceFile) -> Vec<UseDecl> {
+    let mut out = Vec::new();
+    for item in &parse(db, file).file.items {
+        let ItemKind::Use(u) = &item.kind else {
+            continue;
+        };
+        for name in &u.names {
+            let mut path: Vec<String> = u.prefix.iter().map(|i| i.name.clone()).collect();
+            path.push(name.name.name.clone());
+            let alias = name.alias.as_ref().unwrap_or(&name.name);
+            out.push(UseDecl {
+                path,
+                alias: alias.name.clone(),
+                span: name.name.span.to(alias.span),
+            });
+        }
+    }
+    out
+}
+
+/// Convenience for the checker: the tree item of `id`.
+pub fn tree_item(db: &dyn Db, id: ItemId) -> Option<&TreeItem> {
+    item_tree(db, id.file(db)).get(id)
+}
+
+/// The named items of a file, in file order.
+pub fn items_of<'db>(
+    db: &'db dyn Db,
+    file: SourceFile,
+) -> impl Iterator<Item = &'db TreeItem> + 'db {
+    item_tree(db, file).items.iter()
+}
