@@ -222,6 +222,11 @@ impl<'a> Lowerer<'a> {
                 b.prefetch = Some(Vec::new());
                 let ret = b.ret.clone();
                 self.block(&mut b, &decl.body, ret.as_ref())?;
+                if ret.is_none() {
+                    // Only `-> T` stages have a value.
+                    b.emit(Instr::Pop, decl.body.span);
+                    b.emit(Instr::PushNone, decl.body.span);
+                }
                 b.emit(Instr::Return, decl.body.span);
                 if let Some(def) = self.program.stages.get_mut(stage as usize) {
                     def.prefetch = b.prefetch.take().unwrap_or_default();

@@ -1,0 +1,181 @@
+//! Compiles small programs with the real parser and lowering, and runs
+//! their stages against a scripted fake host (no tokio, no I/O).
+
+#![allow(dead_code)] // each test file uses a part of this module
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use infrac_bytecode::Program;
+use infrac_lower::{ModuleInput, lower};
+use infrac_syntax::ast::ItemKind;
+use infrac_vm::request::{CommandOutput, FactKey, Request, Response};
+use infrac_vm::value::{HostSpec, HostValue, Value};
+use infrac_vm::{Event, Halt, RunContext, RuntimeError, Vm};
+
+/// Standard modules always given to the lowering (the others when used).
+const ALWAYS: [&str; 3] = ["prelude", "facts", "server"];
+
+fn stdlib_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../stdlib")
+}
+
+/// Parses and lowers `src` (as `site.infra`) with the standard modules it
+/// uses. Panics on syntax or lowering errors: test programs are valid.
+pub fn compile(src: &str) -> Program {
+    let user = infrac_syntax::parse(src);
+    assert!(user.errors.is_empty(), "syntax errors: {:?}", user.errors);
+    let mut names: Vec<String> = ALWAYS.iter().map(|s| s.to_string()).collect();
+    add_std_uses(&user.file, &mut names);
+    let mut parsed = vec![("site.infra".to_string(), user.file)];
+    // Every standard module reachable through `use std::...`.
+    let mut j = 0;
+    while let Some(name) = names.get(j).cloned() {
+        let text = std::fs::read_to_string(stdlib_dir().join(format!("{name}.infra")))
+            .unwrap_or_else(|e| panic!("stdlib {name}: {e}"));
+        let p = infrac_syntax::parse(&text);
+        assert!(p.errors.is_empty(), "syntax errors in std {name}: {:?}", p.errors);
+        add_std_uses(&p.file, &mut names);
+        parsed.push((format!("<std>/{name}.infra"), p.file));
+        j += 1;
+    }
+    let index_of = |name: &str| parsed.iter().position(|(p, _)| p == &format!("<std>/{name}.infra"));
+    let inputs: Vec<ModuleInput<'_>> = parsed
+        .iter()
+        .enumerate()
+        .map(|(m, (path, ast))| {
+            let mut imports = Vec::new();
+            for item in &ast.items {
+                if let ItemKind::Use(u) = &item.kind {
+                    for n in &u.names {
+                        let alias = n.alias.as_ref().unwrap_or(&n.name).name.clone();
+                        if let Some(target) = index_of(&n.name.name) {
+                            imports.push((alias, target));
+                        }
+                    }
+                }
+            }
+            ModuleInput { path: path.clone(), is_std: m > 0, ast, imports }
+        })
+        .collect();
+    match lower(&inputs, 0) {
+        Ok(p) => p,
+        Err(e) => panic!("lowering {}: {} at {:?}", inputs[e.module].path, e.message, e.span),
+    }
+}
+
+fn add_std_uses(file: &infrac_syntax::ast::SourceFile, names: &mut Vec<String>) {
+    for item in &file.items {
+        if let ItemKind::Use(u) = &item.kind
+            && u.prefix.first().is_some_and(|p| p.name == "std")
+        {
+            for n in &u.names {
+                if !names.contains(&n.name.name) {
+                    names.push(n.name.name.clone());
+                }
+            }
+        }
+    }
+}
+
+pub fn local_host() -> Arc<HostValue> {
+    Arc::new(HostValue { name: "box".into(), spec: HostSpec::Local, data: Value::None, sudo: false })
+}
+
+/// A VM for `local_host()` with the params' defaults.
+pub fn vm(program: Program) -> Vm {
+    vm_with(program, &[])
+}
+
+pub fn vm_with(program: Program, sets: &[(&str, &str)]) -> Vm {
+    let ctx = context(program, sets);
+    Vm::new(Arc::new(ctx), local_host())
+}
+
+pub fn context(program: Program, sets: &[(&str, &str)]) -> RunContext {
+    let base = RunContext::new(Arc::new(program), Arc::from(Vec::new()), std::env::temp_dir());
+    let sets: Vec<(String, String)> = sets.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    infrac_vm::controller::eval_params(&base, &sets).unwrap_or_else(|e| panic!("params: {e}"))
+}
+
+/// A scripted host: native facts by key, command outputs by a substring
+/// of the script; it records every request.
+#[derive(Default)]
+pub struct FakeHost {
+    pub facts: HashMap<FactKey, Value>,
+    pub outputs: Vec<(String, CommandOutput)>,
+    pub requests: Vec<Request>,
+    pub events: Vec<Event>,
+}
+
+impl FakeHost {
+    pub fn fact(mut self, key: FactKey, value: Value) -> Self {
+        self.facts.insert(key, value);
+        self
+    }
+
+    pub fn output(mut self, script_part: &str, code: i32, stdout: &str) -> Self {
+        let out = CommandOutput { code, stdout: stdout.into(), stderr: if code == 0 { "" } else { "boom" }.into() };
+        self.outputs.push((script_part.into(), out));
+        self
+    }
+
+    fn answer(&mut self, req: &Request) -> Response {
+        match req {
+            Request::Exec(e) => {
+                let out = self.outputs.iter().find(|(part, _)| e.script.contains(part.as_str()));
+                Response::Done(out.map(|(_, o)| o.clone()).unwrap_or_default())
+            }
+            Request::ReadFacts(keys) => Response::Facts(
+                keys.iter().map(|k| self.facts.get(k).cloned().ok_or_else(|| "no such fact".to_string())).collect(),
+            ),
+            Request::Upload(_) => Response::Done(CommandOutput::default()),
+        }
+    }
+
+    /// Runs stage `stage` to its end, with a small budget to exercise
+    /// resumption.
+    pub fn run(&mut self, vm: &mut Vm, stage: usize) -> Result<Value, RuntimeError> {
+        vm.start_stage(stage, &[])?;
+        let mut response = None;
+        loop {
+            let halt = vm.resume(response.take(), 7);
+            self.events.extend(vm.take_events());
+            match halt {
+                Halt::Request(r) => {
+                    response = Some(self.answer(&r));
+                    self.requests.push(r);
+                }
+                Halt::Budget => {}
+                Halt::Done(v) => return Ok(v),
+                Halt::Failed(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The display texts of the commands run, in order.
+    pub fn commands(&self) -> Vec<String> {
+        self.requests
+            .iter()
+            .filter_map(|r| match r {
+                Request::Exec(e) => Some(e.display.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+pub fn s(text: &str) -> Value {
+    Value::Str(text.into())
+}
+
+pub fn key(name: &str, args: &[&str]) -> FactKey {
+    FactKey { name: name.into(), args: args.iter().map(|a| infrac_vm::request::FactArg::Str(a.to_string())).collect() }
+}
+
+/// Runs the only stage of `src` on a host with no facts; its value.
+pub fn eval(src: &str) -> Result<Value, RuntimeError> {
+    let mut vm = vm(compile(src));
+    FakeHost::default().run(&mut vm, 0)
+}
