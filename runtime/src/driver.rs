@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use infrac_vm::value::Value;
-use infrac_vm::{Event, Halt, RuntimeError, Vm};
+use infrac_vm::{Event, Halt, Vm};
 
 use crate::cancel::Cancel;
 use crate::connection::Connection;
@@ -38,7 +38,7 @@ pub async fn run_stage(
 ) -> Result<Value, HostError> {
     let mut ops = OpTracker::default();
     if let Err(e) = vm.start_stage(run.index, run.stage_values) {
-        return Err(runtime_error(e));
+        return Err(e.into());
     }
     let mut response = None;
     loop {
@@ -62,32 +62,9 @@ pub async fn run_stage(
             Halt::Done(value) => return Ok(value),
             Halt::Failed(e) => {
                 ops.close_failed(run, reporter);
-                return Err(runtime_error(e));
+                return Err(e.into());
             }
         }
-    }
-}
-
-fn runtime_error(e: RuntimeError) -> HostError {
-    HostError {
-        message: e.message,
-        place: Some(Place {
-            module: e.module,
-            span: e.span,
-        }),
-        notes: e
-            .notes
-            .into_iter()
-            .map(|n| {
-                (
-                    n.message,
-                    Place {
-                        module: n.module,
-                        span: n.span,
-                    },
-                )
-            })
-            .collect(),
     }
 }
 

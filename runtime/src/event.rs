@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use infrac_bytecode::Span;
+use infrac_vm::RuntimeError;
 
 /// A place in the program: a module (index into `Program::modules`) and a
 /// byte span in its source. The binary turns it into file and line.
@@ -100,6 +101,21 @@ impl HostError {
             message: message.into(),
             place,
             notes: Vec::new(),
+        }
+    }
+}
+
+impl From<RuntimeError> for HostError {
+    fn from(e: RuntimeError) -> HostError {
+        let place = |module, span| Place { module, span };
+        HostError {
+            message: e.message,
+            place: Some(place(e.module, e.span)),
+            notes: e
+                .notes
+                .into_iter()
+                .map(|n| (n.message, place(n.module, n.span)))
+                .collect(),
         }
     }
 }

@@ -14,12 +14,13 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::cancel::Cancel;
-use crate::connection::Connection;
+use crate::connection::{self, Connection};
 use crate::driver::{StageRun, run_stage};
 use crate::event::{HostError, Place, RunEvent, RunSummary};
 use crate::output::Sink;
 use crate::report::Reporter;
 use crate::select::{Limit, batch_size};
+use infrac_connect::Connector;
 
 /// How a run goes, from the command line.
 #[derive(Debug, Clone, Default)]
@@ -337,7 +338,7 @@ impl HostJob {
                     Some(place),
                 )),
             ),
-            None => match Connection::open(&host).await {
+            None => match connection::open(&host).await {
                 Ok(conn) => (Some(conn), Ok(())),
                 Err(e) => (
                     None,

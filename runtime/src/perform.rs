@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use infrac_connect::{CommandOutput, ConnectorError, ErrorKind, ExecOptions};
+use infrac_connect::{CommandOutput, Connector, ConnectorError, ErrorKind, ExecOptions};
 use infrac_vm::request::{ExecRequest, Request, Response, UploadRequest, UploadSource};
 
-use crate::connection::{Connection, UploadTarget};
+use crate::connection::Connection;
 use crate::facts::FactRead;
 
 /// Performs `request`. An `Err` means the host cannot go on (unreachable,
@@ -61,13 +61,12 @@ async fn perform_upload(
             }
         },
     };
-    let target = UploadTarget {
-        mode: upload.mode,
-        owner: upload.owner.as_deref(),
-        group: upload.group.as_deref(),
-        sudo: upload.sudo.as_ref().map(|s| s.user.as_deref()),
-    };
-    match conn.upload(&content, &upload.remote, target).await {
+    let sudo = upload.sudo.as_ref().map(|s| s.user.as_deref());
+    let (owner, group) = (upload.owner.as_deref(), upload.group.as_deref());
+    match conn
+        .upload(&content, &upload.remote, upload.mode, owner, group, sudo)
+        .await
+    {
         Ok(()) => Ok(CommandOutput::default()),
         // Refused on the host (permissions, no space): the op fails where
         // it uploads, like a failed command.

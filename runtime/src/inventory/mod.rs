@@ -1,0 +1,239 @@
+//! Inventories from outside: an Ansible INI inventory, an Ansible YAML
+//! inventory, or a JSON list of hosts, read into one neutral form — the
+//! hosts of each group, with how to reach them and their variables.
+//!
+//! The format is chosen by extension: `.json`, `.yml`/`.yaml`, anything
+//! else is INI (Ansible's `hosts` file has no extension).
+
+mod ini;
+mod json;
+mod pattern;
+mod resolve;
+mod tree;
+mod yaml;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use infrac_vm::value::HostSpec;
+use serde_json::{Map, Value};
+
+/// A host of an inventory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Host {
+    pub name: String,
+    /// Where to connect (`ansible_host`); the name when absent.
+    pub address: Option<String>,
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    /// The private key (`ansible_ssh_private_key_file`).
+    pub identity: Option<PathBuf>,
+    /// `ansible_connection`: `ssh` (default), `local` or `docker`.
+    pub connection: Option<String>,
+    /// Every other variable, after group and host variables are merged
+    /// (Ansible's order: `all`, then parent groups before child groups,
+    /// same depth by name, then the host's own).
+    pub vars: Map<String, Value>,
+    /// The groups the host belongs to, directly or through children, with
+    /// `all`, sorted.
+    pub groups: Vec<String>,
+    /// Where the host is first defined.
+    pub origin: Origin,
+}
+
+/// A place in an inventory file (1-based line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file.display(), self.line)
+    }
+}
+
+/// A problem in an inventory file. Displays as `file:line: message`
+/// (`file: message` when it is not about one line).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InventoryError {
+    pub file: PathBuf,
+    /// 1-based; 0 when the error is about the whole file.
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for InventoryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file.display(), self.message)
+        } else {
+            write!(f, "{}:{}: {}", self.file.display(), self.line, self.message)
+        }
+    }
+}
+
+impl std::error::Error for InventoryError {}
+
+/// The hosts of an inventory, in order of first definition, and its groups.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inventory {
+    pub file: PathBuf,
+    pub hosts: Vec<Host>,
+    /// Every group (with `all` and `ungrouped`) and the names of its hosts,
+    /// those of its children included, in host order.
+    pub groups: BTreeMap<String, Vec<String>>,
+}
+
+/// The file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Ini,
+    Yaml,
+    Json,
+}
+
+impl Format {
+    pub fn of_path(path: &Path) -> Format {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => Format::Json,
+            Some("yml" | "yaml") => Format::Yaml,
+            _ => Format::Ini,
+        }
+    }
+}
+
+impl Inventory {
+    /// Reads and parses the inventory at `path`.
+    pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
+        let text = std::fs::read_to_string(path).map_err(|e| InventoryError {
+            file: path.to_owned(),
+            line: 0,
+            message: format!("cannot read the inventory: {e}"),
+        })?;
+        Self::parse(path, &text, Format::of_path(path))
+    }
+
+    /// Parses `text`; `file` is only used in messages and origins.
+    pub fn parse(file: &Path, text: &str, format: Format) -> Result<Inventory, InventoryError> {
+        let fail = |line: usize, message: String| InventoryError { file: file.to_owned(), line, message };
+        let raw = match format {
+            Format::Ini => ini::parse(text),
+            Format::Yaml => yaml::parse(text),
+            Format::Json => json::parse(text),
+        }
+        .map_err(|e| fail(e.line, e.message))?;
+        resolve::resolve(raw, file).map_err(|e| fail(e.line, e.message))
+    }
+
+    /// The hosts of `group`, in inventory order. An unknown group is an
+    /// error that lists the known ones.
+    pub fn group(&self, group: &str) -> Result<Vec<&Host>, InventoryError> {
+        let Some(names) = self.groups.get(group) else {
+            let known: Vec<&str> = self.groups.keys().map(String::as_str).collect();
+            return Err(InventoryError {
+                file: self.file.clone(),
+                line: 0,
+                message: format!("no group `{group}` in the inventory (groups: {})", known.join(", ")),
+            });
+        };
+        Ok(self.hosts.iter().filter(|h| names.contains(&h.name)).collect())
+    }
+}
+
+impl Host {
+    /// How to reach the host with infrac's connectors.
+    pub fn spec(&self) -> HostSpec {
+        let address = self.address.clone().unwrap_or_else(|| self.name.clone());
+        match self.connection.as_deref() {
+            Some("local") => HostSpec::Local,
+            Some("docker") => HostSpec::Docker { container: address, image: None },
+            _ => HostSpec::Ssh {
+                address,
+                user: self.user.clone(),
+                port: self.port,
+                identity: self.identity.as_ref().map(|p| p.display().to_string()),
+                jump: None,
+            },
+        }
+    }
+}
+
+/// A parse error at a line, before the file name is known.
+#[derive(Debug, Clone, PartialEq)]
+struct LineError {
+    line: usize,
+    message: String,
+}
+
+fn line_error(line: usize, message: impl Into<String>) -> LineError {
+    LineError { line, message: message.into() }
+}
+
+/// What every parser produces: groups with their direct hosts, children
+/// and variables, and hosts with their own variables.
+#[derive(Debug, Default)]
+struct Raw {
+    groups: Vec<RawGroup>,
+    hosts: Vec<RawHost>,
+}
+
+#[derive(Debug)]
+struct RawGroup {
+    name: String,
+    line: usize,
+    hosts: Vec<String>,
+    children: Vec<String>,
+    vars: Map<String, Value>,
+}
+
+#[derive(Debug)]
+struct RawHost {
+    name: String,
+    line: usize,
+    vars: Map<String, Value>,
+}
+
+impl Raw {
+    /// The group `name`, created (empty) on first mention.
+    fn group(&mut self, name: &str, line: usize) -> &mut RawGroup {
+        let index = match self.groups.iter().position(|g| g.name == name) {
+            Some(i) => i,
+            None => {
+                self.groups.push(RawGroup {
+                    name: name.to_owned(),
+                    line,
+                    hosts: Vec::new(),
+                    children: Vec::new(),
+                    vars: Map::new(),
+                });
+                self.groups.len() - 1
+            }
+        };
+        &mut self.groups[index]
+    }
+
+    /// Adds `host` to `group` (when given) and merges `vars` into the
+    /// host's own variables (a later definition wins).
+    fn add_host(&mut self, group: Option<&str>, host: &str, line: usize, vars: Map<String, Value>) {
+        match self.hosts.iter_mut().find(|h| h.name == host) {
+            Some(existing) => existing.vars.extend(vars),
+            None => self.hosts.push(RawHost { name: host.to_owned(), line, vars }),
+        }
+        if let Some(group) = group {
+            let g = self.group(group, line);
+            if !g.hosts.iter().any(|h| h == host) {
+                g.hosts.push(host.to_owned());
+            }
+        }
+    }
+
+    fn add_child(&mut self, parent: &str, child: &str, line: usize) {
+        self.group(child, line);
+        let g = self.group(parent, line);
+        if !g.children.iter().any(|c| c == child) {
+            g.children.push(child.to_owned());
+        }
+    }
+}
