@@ -8,10 +8,10 @@ use chumsky::util::MaybeRef;
 
 use chumsky::input::InputRef;
 
-use super::common::{Error, Extra, In, P, Rec, ident, kw, punct, span};
+use super::common::{Error, Extra, In, P, Rec, custom_error, ident, kw, punct, span};
 use super::recovery::{Until, delimited, skip};
 use crate::ast::{Block, Expr, Stmt, StmtKind, TypeExpr};
-use crate::token::{Keyword, Punct};
+use crate::token::{Keyword, Punct, Tok, TokenKind};
 
 pub(crate) fn block<'t>(
     block: Rec<'t, Block>,
@@ -59,27 +59,72 @@ pub(crate) fn block<'t>(
         .boxed()
 }
 
-/// Succeeds (consuming nothing) when the statement may end here.
+/// Succeeds (consuming nothing) when the statement may end here. When a
+/// new statement starts on the same line (`let a = 1 let b = 2`), reports
+/// the missing separator and succeeds too, so that both statements are
+/// kept; anything else fails, and the statement's recovery reports the
+/// furthest error ("expected expression, found ...") and skips the line.
 fn end_of_statement<'t>() -> impl P<'t, ()> {
     custom(|inp: &mut InputRef<'t, '_, In<'t>, Extra<'t>>| {
         let start = inp.cursor();
-        match inp.peek_ref() {
-            None => Ok(()),
-            Some(t) if t.nl || t.is_punct(Punct::Semi) || t.is_punct(Punct::RBrace) => Ok(()),
-            Some(t) => {
-                let found = t.clone();
-                let before = inp.save();
-                inp.skip();
-                let at = inp.span_since(&start);
-                inp.rewind(before);
-                Err(
-                    <Error<'t> as LabelError<'t, In<'t>, &'static str>>::expected_found(
-                        ["`;`", "newline"],
-                        Some(MaybeRef::Val(found)),
-                        at,
-                    ),
-                )
-            }
+        let Some(next) = inp.peek_ref() else {
+            return Ok(());
+        };
+        if next.nl || next.is_punct(Punct::Semi) || next.is_punct(Punct::RBrace) {
+            return Ok(());
+        }
+        let starts_statement = starts_statement(next);
+        let found = next.clone();
+        let before = inp.save();
+        inp.skip();
+        let at = inp.span_since(&start);
+        inp.rewind(before);
+        if starts_statement {
+            let message = format!("expected `;` or newline, found {found}");
+            inp.emit(custom_error(
+                "E0003",
+                message,
+                Some("expected `;` or newline".to_string()),
+                at,
+            ));
+            Ok(())
+        } else {
+            Err(
+                <Error<'t> as LabelError<'t, In<'t>, &'static str>>::expected_found(
+                    ["`;`", "newline"],
+                    Some(MaybeRef::Val(found)),
+                    at,
+                ),
+            )
         }
     })
+}
+
+/// Tokens that can begin a statement (other than `(`, `[` and `-`, which
+/// would have continued the previous one on the same line).
+fn starts_statement(tok: &Tok) -> bool {
+    match &tok.kind {
+        TokenKind::Ident(_)
+        | TokenKind::Int(_)
+        | TokenKind::Float(_)
+        | TokenKind::StrStart { .. } => true,
+        TokenKind::Punct(p) => *p == Punct::LBrace,
+        TokenKind::Kw(k) => {
+            k.is_soft()
+                || matches!(
+                    k,
+                    Keyword::Let
+                        | Keyword::For
+                        | Keyword::If
+                        | Keyword::Match
+                        | Keyword::Fail
+                        | Keyword::Return
+                        | Keyword::Not
+                        | Keyword::True
+                        | Keyword::False
+                        | Keyword::None
+                )
+        }
+        _ => false,
+    }
 }
