@@ -7,7 +7,7 @@ use infrac_syntax::ast::{Arg, Expr, ExprKind, Span, StrPart};
 
 use crate::LowerError;
 use crate::builder::FnBuilder;
-use crate::exprs::Static;
+use crate::exprs::{Static, builtin};
 use crate::items::{ItemRef, Lowerer, Sig, SigKey, SigParam};
 
 type R = Result<(), LowerError>;
@@ -64,7 +64,12 @@ impl<'a> Lowerer<'a> {
         args: &'a [Arg],
         span: Span,
     ) -> R {
-        match self.resolve_static(b, callee) {
+        let resolved = match (self.resolve_static(b, callee), &callee.kind) {
+            // `use std::local` makes `local` a module; `local()` is still the connector.
+            (Some(Static::Module(_)), ExprKind::Name(id)) => builtin(&id.name),
+            (resolved, _) => resolved,
+        };
+        match resolved {
             Some(Static::Item(ItemRef::Fn(func))) => {
                 let argc = self.args(b, SigKey::Fn(func), args, &[], span)?;
                 b.emit(Instr::Call { func, argc }, span);

@@ -28,7 +28,7 @@ pub(crate) enum Static<'a> {
     Host,
 }
 
-fn builtin(name: &str) -> Option<Static<'static>> {
+pub(crate) fn builtin(name: &str) -> Option<Static<'static>> {
     Some(Static::Builtin(match name {
         "probe" => Builtin::Probe,
         "run" => Builtin::Run,

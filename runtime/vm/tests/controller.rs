@@ -1,0 +1,100 @@
+//! Params from `--set` and defaults, and the host lists of groups.
+
+mod support;
+
+use std::sync::Arc;
+
+use infrac_vm::RunContext;
+use infrac_vm::controller::{eval_groups, eval_params};
+use infrac_vm::value::{HostSpec, Value};
+use support::*;
+
+const PARAMS: &str = r#"
+    enum Env { staging, prod }
+    param release: str = "2.4.0"
+    param replicas: int = 2
+    param env: Env = Env.staging
+    param pw: secret
+    param note: str?
+    param tag: str = "v{release}-{replicas}"
+    group g = [local()]
+"#;
+
+fn params(sets: &[(&str, &str)]) -> Result<Vec<Value>, String> {
+    let base = RunContext::new(Arc::new(compile(PARAMS)), Arc::from(Vec::new()), std::env::temp_dir());
+    let sets: Vec<(String, String)> = sets.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    eval_params(&base, &sets).map(|ctx| ctx.params().to_vec()).map_err(|e| e.message)
+}
+
+#[test]
+fn params_take_set_values_then_defaults() {
+    let values = params(&[("pw", "hunter2"), ("replicas", "0x10"), ("env", "prod")]).expect("valid");
+    assert_eq!(
+        values,
+        [
+            s("2.4.0"),
+            Value::Int(16),
+            Value::Enum { ty: "Env".into(), variant: "prod".into() },
+            Value::Secret("hunter2".into()),
+            Value::None,
+            s("v2.4.0-16"),
+        ]
+    );
+    assert_eq!(values[3].to_string(), "***");
+}
+
+#[test]
+fn bad_params_are_usage_errors() {
+    assert_eq!(params(&[]), Err("param `pw` has no default: set it with --set pw=...".into()));
+    assert_eq!(params(&[("pw", "x"), ("replicas", "two")]), Err("--set replicas=two: `two` is not an int".into()));
+    assert_eq!(
+        params(&[("pw", "x"), ("env", "dev")]),
+        Err("--set env=dev: `dev` is not a variant of Env (staging, prod)".into())
+    );
+    assert_eq!(
+        params(&[("pw", "x"), ("nope", "1")]),
+        Err("there is no param `nope` (params: release, replicas, env, pw, note, tag)".into())
+    );
+}
+
+#[test]
+fn groups_build_hosts_with_typed_data() {
+    let src = r#"
+        type Web = { port: int, workers: int = 4 }
+        param user: str = "deploy"
+        group web: Web = [
+          ssh("web-1.internal", user: user, data: { port: 8080 }),
+          ssh("web-2.internal", port: 2222, name: "w2", sudo: true, data: { port: 8081, workers: 8 }),
+        ]
+        group lab = [docker("lab-box", image: "debian:12"), local()]
+        stage s on web, lab { }
+    "#;
+    let ctx = Arc::new(context(compile(src), &[]));
+    let groups = eval_groups(&ctx).expect("groups evaluate");
+    let web = &groups[0];
+    assert_eq!(web[0].name, "web-1.internal");
+    assert_eq!(
+        web[0].spec,
+        HostSpec::Ssh { address: "web-1.internal".into(), user: Some("deploy".into()), port: None, identity: None, jump: None }
+    );
+    assert_eq!(web[0].data.to_string(), "{port: 8080, workers: 4}");
+    assert_eq!((web[1].name.as_str(), web[1].sudo), ("w2", true));
+    assert_eq!(web[1].data.to_string(), "{port: 8081, workers: 8}");
+    let lab: Vec<&str> = groups[1].iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(lab, ["lab-box", "local"]);
+    let stage = &ctx.program().stages[0];
+    assert_eq!(stage.targets.len(), 2);
+}
+
+#[test]
+fn duplicate_host_names_and_inventories_are_reported() {
+    let dup = "group g = [local(), local()]";
+    let ctx = Arc::new(context(compile(dup), &[]));
+    let e = eval_groups(&ctx).expect_err("duplicate");
+    assert_eq!(e.message, "host name `local` appears twice in group `g`");
+    let inv = r#"group g = inventory("hosts.ini", group: "web")"#;
+    let ctx = Arc::new(context(compile(inv), &[]));
+    let e = eval_groups(&ctx).expect_err("unsupported");
+    assert!(e.message.contains("not supported yet"), "{}", e.message);
+    assert_eq!(&inv[e.span.start as usize..e.span.end as usize], r#"inventory("hosts.ini", group: "web")"#);
+}

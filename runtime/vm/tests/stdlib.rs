@@ -1,0 +1,71 @@
+//! The standard library's ops, lowered and run against a fake host.
+
+mod support;
+
+use std::sync::Arc;
+
+use infrac_vm::request::{FactArg, FactKey, Request};
+use infrac_vm::value::Value;
+use support::*;
+
+fn file(kind: &str, mode: i64) -> Value {
+    let fields = [
+        ("kind", Value::Enum { ty: "FileKind".into(), variant: kind.into() }),
+        ("mode", Value::Int(mode)),
+        ("owner", s("root")),
+        ("group", s("root")),
+        ("size", Value::Int(0)),
+        ("sha256", Value::None),
+        ("target", Value::None),
+    ];
+    Value::Record(Arc::new(fields.into_iter().map(|(k, v)| (Arc::from(k), v)).collect()))
+}
+
+#[test]
+fn every_standard_module_lowers() {
+    let program = compile("use std::{apt, files, systemd, server, local}\ngroup g = [local()]\nstage s on g { }");
+    for op in ["files.directory", "files.template", "apt.packages", "systemd.service", "server.user"] {
+        assert!(program.ops.iter().any(|o| o.name == op), "{op} missing");
+    }
+}
+
+#[test]
+fn directory_creates_then_sets_the_mode() {
+    let src = r#"
+        use std::files
+        group g = [local()]
+        stage s on g -> bool { files.directory("/srv/app", mode: 0o755).changed }
+    "#;
+    let mut vm = vm(compile(src));
+    let mut host = FakeHost::default().fact(key("file", &["/srv/app"]), Value::None);
+    assert_eq!(host.run(&mut vm, 0), Ok(Value::Bool(true)));
+    assert_eq!(host.commands(), ["mkdir -p -- /srv/app", "chmod 755 -- /srv/app"]);
+}
+
+#[test]
+fn directory_in_place_changes_nothing() {
+    let src = r#"
+        use std::files
+        group g = [local()]
+        stage s on g -> bool { files.directory("/srv/app", mode: 0o755).changed }
+    "#;
+    let mut vm = vm(compile(src));
+    let mut host = FakeHost::default().fact(key("file", &["/srv/app"]), file("dir", 0o755));
+    assert_eq!(host.run(&mut vm, 0), Ok(Value::Bool(false)));
+    assert!(host.commands().is_empty());
+}
+
+#[test]
+fn shell_is_in_the_prelude() {
+    let src = r#"
+        group g = [local()]
+        stage s on g -> str { shell("app --version", creates: "/opt/app").stdout.trim() }
+    "#;
+    let mut vm = vm(compile(src));
+    let mut host = FakeHost::default().fact(key("file", &["/opt/app"]), Value::None).output("app --version", 0, " 2.1\n");
+    assert_eq!(host.run(&mut vm, 0), Ok(s("2.1")));
+    // `creates:` made the op read the file fact first.
+    let first = host.requests.first();
+    let wanted = vec![FactKey { name: "file".into(), args: vec![FactArg::Str("/opt/app".into())] }];
+    assert!(matches!(first, Some(Request::ReadFacts(k)) if *k == wanted), "{first:?}");
+}
