@@ -13,6 +13,7 @@
 //! it uses). Render with [`render::render_human`] / [`render::render_json`].
 
 pub mod check;
+pub mod codes;
 pub mod db;
 pub mod diagnostic;
 pub mod items;

@@ -440,9 +440,11 @@ impl Checker<'_> {
         let mut given: HashMap<usize, Span> = HashMap::new();
         let mut positional = 0;
         let mut named_seen = false;
+        let mut misplaced = false;
         for arg in args {
             let index = match &arg.name {
                 None if named_seen => {
+                    misplaced = true;
                     self.error(
                         Diag::error(
                             "E0209",
@@ -516,7 +518,9 @@ impl Checker<'_> {
             .filter(|(i, p)| !p.has_default && !given.contains_key(i))
             .map(|(_, p)| p.name.as_str())
             .collect();
-        if !missing.is_empty() {
+        // After a misplaced positional argument, which parameter it meant is
+        // unclear: do not guess what is missing.
+        if !missing.is_empty() && !misplaced {
             let list = missing
                 .iter()
                 .map(|m| format!("`{m}`"))

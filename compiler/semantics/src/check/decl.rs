@@ -45,7 +45,9 @@ pub(super) fn check_decl(c: &mut Checker<'_>, item: &Item) {
             c.context = Context::Group;
             c.group_data = Some(data.clone());
             let expected = Ty::list(Ty::Host(Box::new(data.unwrap_or(Ty::Unit))));
-            let found = c.expr(&decl.hosts, Some(&expected));
+            // Host data literals get their expected type from the host
+            // constructors' `data:` parameter, so no expected type here.
+            let found = c.expr(&decl.hosts, None);
             if !crate::ty::assignable(&found, &expected) {
                 c.error(
                     Diag::error(

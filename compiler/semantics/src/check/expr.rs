@@ -393,7 +393,7 @@ impl Checker<'_> {
         match &base.kind {
             ExprKind::Name(n) if self.find_local(&n.name).is_none() => {
                 if n.name == "facts" && find_module(self.db, self.file, "facts").is_none() {
-                    return Some(self.fact_read(name, None, name.span));
+                    return Some(self.fact_read(name, None, base.span.to(name.span)));
                 }
                 if let Some(id) = find_type(self.db, self.file, &n.name) {
                     return Some(self.variant(id, name));

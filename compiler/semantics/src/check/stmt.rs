@@ -32,10 +32,12 @@ impl Checker<'_> {
             }
             self.narrow_after_guard(stmt);
         }
+        // A statement the parser could not read counts as a value: no
+        // second error about it.
         let ends_with_expr = matches!(
             block.stmts.last(),
             Some(Stmt {
-                kind: StmtKind::Expr(_),
+                kind: StmtKind::Expr(_) | StmtKind::Error,
                 ..
             })
         );
