@@ -67,3 +67,17 @@ pub const CODES: &[(&str, &str)] = &[
     ("W0101", "unused variable"),
     ("W0102", "unreachable code"),
 ];
+
+#[cfg(test)]
+mod tests {
+    /// docs/language.md §7 lists exactly these codes, with these summaries.
+    #[test]
+    fn language_reference_lists_every_code() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/language.md");
+        let doc = std::fs::read_to_string(path).unwrap_or_default();
+        for (code, summary) in super::CODES {
+            let row = format!("| `{code}` | {} |", summary.replace('|', "\\|"));
+            assert!(doc.contains(&row), "docs/language.md §7 lacks the row {row}");
+        }
+    }
+}
