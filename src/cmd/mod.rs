@@ -1,5 +1,6 @@
 //! Subcommands. One file per subcommand.
 
+mod build;
 mod check;
 mod lsp;
 
@@ -29,6 +30,8 @@ pub struct Cli {
 enum Command {
     /// Parse, resolve and type-check programs without touching any host.
     Check(check::Args),
+    /// Check a program and print its bytecode (`--emit bytecode`).
+    Build(build::Args),
     /// Run the language server over stdin/stdout (for editors).
     Lsp(lsp::Args),
 }
@@ -36,6 +39,7 @@ enum Command {
 pub fn dispatch(cli: Cli) -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Build(args) => build::run(args),
         Command::Lsp(args) => lsp::run(args),
     };
     ExitCode::from(code)
