@@ -9,6 +9,7 @@ pub mod connection;
 pub mod driver;
 pub mod event;
 pub mod facts;
+pub mod inventory;
 pub mod orchestrator;
 pub mod output;
 mod perform;

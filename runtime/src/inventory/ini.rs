@@ -12,8 +12,9 @@
 //! ```
 //!
 //! Inline host variables are typed (`8080` is a number, `true` a boolean,
-//! `[1, 2]` and `{"a": 1}` JSON); a quoted value stays a string. Values in
-//! `[group:vars]` are strings, as in Ansible.
+//! `'["a", "b"]'` and `'{"a": 1}'` JSON); other quoted values stay strings
+//! (Ansible would read `"8080"` as a number). Values in `[group:vars]` are
+//! strings, as in Ansible.
 
 use serde_json::{Map, Value};
 
@@ -37,7 +38,9 @@ pub(super) fn parse(text: &str) -> Result<Raw, LineError> {
         }
         if line.starts_with('[') {
             section = section_header(line).map_err(|m| line_error(number, m))?;
-            if let Section::Hosts(Some(name)) | Section::Vars(name) | Section::Children(name) = &section {
+            if let Section::Hosts(Some(name)) | Section::Vars(name) | Section::Children(name) =
+                &section
+            {
                 raw.group(name, number);
             }
             continue;
@@ -45,9 +48,12 @@ pub(super) fn parse(text: &str) -> Result<Raw, LineError> {
         match &section {
             Section::Hosts(group) => host_line(&mut raw, group.as_deref(), line, number)?,
             Section::Vars(group) => {
-                let (key, value) = line
-                    .split_once('=')
-                    .ok_or_else(|| line_error(number, format!("expected `name=value` in [{group}:vars], found `{line}`")))?;
+                let (key, value) = line.split_once('=').ok_or_else(|| {
+                    line_error(
+                        number,
+                        format!("expected `name=value` in [{group}:vars], found `{line}`"),
+                    )
+                })?;
                 let key = variable_name(key.trim()).map_err(|m| line_error(number, m))?;
                 let value = Value::String(unquote(value.trim()).to_owned());
                 raw.group(group, number).vars.insert(key, value);
@@ -75,7 +81,9 @@ fn section_header(line: &str) -> Result<Section, String> {
         None | Some("hosts") => Ok(Section::Hosts(Some(name))),
         Some("vars") => Ok(Section::Vars(name)),
         Some("children") => Ok(Section::Children(name)),
-        Some(other) => Err(format!("unknown section kind `:{other}` (expected :vars or :children)")),
+        Some(other) => Err(format!(
+            "unknown section kind `:{other}` (expected :vars or :children)"
+        )),
     }
 }
 
@@ -88,15 +96,25 @@ fn strip_comment(line: &str) -> &str {
 
 fn group_name(name: &str) -> Result<&str, String> {
     let valid = !name.is_empty()
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
-    if valid { Ok(name) } else { Err(format!("invalid group name `{name}`")) }
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
+    if valid {
+        Ok(name)
+    } else {
+        Err(format!("invalid group name `{name}`"))
+    }
 }
 
 fn variable_name(name: &str) -> Result<String, String> {
     let mut bytes = name.bytes();
     let valid = matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_')
         && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if valid { Ok(name.to_owned()) } else { Err(format!("invalid variable name `{name}`")) }
+    if valid {
+        Ok(name.to_owned())
+    } else {
+        Err(format!("invalid variable name `{name}`"))
+    }
 }
 
 fn unquote(value: &str) -> &str {
@@ -109,22 +127,36 @@ fn unquote(value: &str) -> &str {
 }
 
 /// `pattern[:port] [name=value ...] [# comment]`
-fn host_line(raw: &mut Raw, group: Option<&str>, line: &str, number: usize) -> Result<(), LineError> {
+fn host_line(
+    raw: &mut Raw,
+    group: Option<&str>,
+    line: &str,
+    number: usize,
+) -> Result<(), LineError> {
     let words = split_words(line).map_err(|m| line_error(number, m))?;
-    let Some((first, rest)) = words.split_first() else { return Ok(()) };
+    let Some((first, rest)) = words.split_first() else {
+        return Ok(());
+    };
     let mut vars = Map::new();
     for word in rest {
-        let (key, value) = word
-            .text
-            .split_once('=')
-            .ok_or_else(|| line_error(number, format!("expected `name=value` after the host, found `{}`", word.text)))?;
+        let (key, value) = word.text.split_once('=').ok_or_else(|| {
+            line_error(
+                number,
+                format!(
+                    "expected `name=value` after the host, found `{}`",
+                    word.text
+                ),
+            )
+        })?;
         let key = variable_name(key).map_err(|m| line_error(number, m))?;
-        let value = if word.quoted { Value::String(value.to_owned()) } else { literal(value) };
+        let value = typed(value, word.quoted);
         vars.insert(key, value);
     }
     let (pattern, port) = split_port(&first.text);
     if let Some(port) = port {
-        let port: u16 = port.parse().map_err(|_| line_error(number, format!("invalid port `{port}`")))?;
+        let port: u16 = port
+            .parse()
+            .map_err(|_| line_error(number, format!("invalid port `{port}`")))?;
         vars.insert("ansible_port".into(), Value::from(port));
     }
     for host in expand(pattern).map_err(|m| line_error(number, m))? {
@@ -151,8 +183,18 @@ fn split_port(word: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// A typed value of an inline host variable.
-fn literal(text: &str) -> Value {
+/// A typed value of an inline host variable. A quoted value stays a
+/// string, unless it is a JSON list or object (which needs quotes to keep
+/// its own quotes: `tags='["a", "b"]'`).
+fn typed(text: &str, quoted: bool) -> Value {
+    if text.starts_with(['[', '{']) {
+        if let Ok(v) = serde_json::from_str::<Value>(text) {
+            return v;
+        }
+    }
+    if quoted {
+        return Value::String(text.to_owned());
+    }
     match text {
         "true" | "True" => return Value::Bool(true),
         "false" | "False" => return Value::Bool(false),
@@ -162,12 +204,14 @@ fn literal(text: &str) -> Value {
     if let Ok(n) = text.parse::<i64>() {
         return Value::from(n);
     }
-    if text.starts_with(['[', '{']) || text.parse::<f64>().is_ok() {
-        if let Ok(v) = serde_json::from_str::<Value>(text) {
-            return v;
-        }
+    match text
+        .parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+    {
+        Some(n) => Value::Number(n),
+        None => Value::String(text.to_owned()),
     }
-    Value::String(text.to_owned())
 }
 
 struct Word {
@@ -187,7 +231,10 @@ fn split_words(line: &str) -> Result<Vec<Word>, String> {
             None | Some('#') => return Ok(words),
             Some(_) => {}
         }
-        let mut word = Word { text: String::new(), quoted: false };
+        let mut word = Word {
+            text: String::new(),
+            quoted: false,
+        };
         while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
             match c {
                 '\'' => {

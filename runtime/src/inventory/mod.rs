@@ -117,7 +117,11 @@ impl Inventory {
 
     /// Parses `text`; `file` is only used in messages and origins.
     pub fn parse(file: &Path, text: &str, format: Format) -> Result<Inventory, InventoryError> {
-        let fail = |line: usize, message: String| InventoryError { file: file.to_owned(), line, message };
+        let fail = |line: usize, message: String| InventoryError {
+            file: file.to_owned(),
+            line,
+            message,
+        };
         let raw = match format {
             Format::Ini => ini::parse(text),
             Format::Yaml => yaml::parse(text),
@@ -135,10 +139,17 @@ impl Inventory {
             return Err(InventoryError {
                 file: self.file.clone(),
                 line: 0,
-                message: format!("no group `{group}` in the inventory (groups: {})", known.join(", ")),
+                message: format!(
+                    "no group `{group}` in the inventory (groups: {})",
+                    known.join(", ")
+                ),
             });
         };
-        Ok(self.hosts.iter().filter(|h| names.contains(&h.name)).collect())
+        Ok(self
+            .hosts
+            .iter()
+            .filter(|h| names.contains(&h.name))
+            .collect())
     }
 }
 
@@ -148,7 +159,10 @@ impl Host {
         let address = self.address.clone().unwrap_or_else(|| self.name.clone());
         match self.connection.as_deref() {
             Some("local") => HostSpec::Local,
-            Some("docker") => HostSpec::Docker { container: address, image: None },
+            Some("docker") => HostSpec::Docker {
+                container: address,
+                image: None,
+            },
             _ => HostSpec::Ssh {
                 address,
                 user: self.user.clone(),
@@ -168,7 +182,10 @@ struct LineError {
 }
 
 fn line_error(line: usize, message: impl Into<String>) -> LineError {
-    LineError { line, message: message.into() }
+    LineError {
+        line,
+        message: message.into(),
+    }
 }
 
 /// What every parser produces: groups with their direct hosts, children
@@ -219,7 +236,11 @@ impl Raw {
     fn add_host(&mut self, group: Option<&str>, host: &str, line: usize, vars: Map<String, Value>) {
         match self.hosts.iter_mut().find(|h| h.name == host) {
             Some(existing) => existing.vars.extend(vars),
-            None => self.hosts.push(RawHost { name: host.to_owned(), line, vars }),
+            None => self.hosts.push(RawHost {
+                name: host.to_owned(),
+                line,
+                vars,
+            }),
         }
         if let Some(group) = group {
             let g = self.group(group, line);
@@ -237,3 +258,6 @@ impl Raw {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

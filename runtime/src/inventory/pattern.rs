@@ -20,11 +20,19 @@ fn expand_into(pattern: &str, out: &mut Vec<String>) -> Result<(), String> {
     let Some(close) = pattern[open..].find(']').map(|i| open + i) else {
         return Err(format!("unclosed `[` in host pattern `{pattern}`"));
     };
-    let (head, range, tail) = (&pattern[..open], &pattern[open + 1..close], &pattern[close + 1..]);
-    for item in range_items(range).map_err(|e| format!("bad host range `[{range}]` in `{pattern}`: {e}"))? {
+    let (head, range, tail) = (
+        &pattern[..open],
+        &pattern[open + 1..close],
+        &pattern[close + 1..],
+    );
+    for item in
+        range_items(range).map_err(|e| format!("bad host range `[{range}]` in `{pattern}`: {e}"))?
+    {
         expand_into(&format!("{head}{item}{tail}"), out)?;
         if out.len() > MAX_HOSTS {
-            return Err(format!("host pattern `{pattern}` makes more than {MAX_HOSTS} hosts"));
+            return Err(format!(
+                "host pattern `{pattern}` makes more than {MAX_HOSTS} hosts"
+            ));
         }
     }
     Ok(())
@@ -35,7 +43,9 @@ fn range_items(range: &str) -> Result<Vec<String>, String> {
     let (start, end, step) = match parts.as_slice() {
         [start, end] => (*start, *end, 1),
         [start, end, step] => {
-            let step: usize = step.parse().map_err(|_| format!("step `{step}` is not a number"))?;
+            let step: usize = step
+                .parse()
+                .map_err(|_| format!("step `{step}` is not a number"))?;
             (*start, *end, step)
         }
         _ => return Err("expected [start:end] or [start:end:step]".into()),
@@ -49,10 +59,16 @@ fn range_items(range: &str) -> Result<Vec<String>, String> {
         if a > b {
             return Err("the start is after the end".into());
         }
-        return Ok((a..=b).step_by(step).map(|c| char::from(c).to_string()).collect());
+        return Ok((a..=b)
+            .step_by(step)
+            .map(|c| char::from(c).to_string())
+            .collect());
     }
     let start_text = if start.is_empty() { "0" } else { start };
-    let number = |s: &str| s.parse::<u64>().map_err(|_| format!("`{s}` is not a number or a letter"));
+    let number = |s: &str| {
+        s.parse::<u64>()
+            .map_err(|_| format!("`{s}` is not a number or a letter"))
+    };
     let (a, b) = (number(start_text)?, number(end)?);
     if a > b {
         return Err("the start is after the end".into());
@@ -69,7 +85,10 @@ fn range_items(range: &str) -> Result<Vec<String>, String> {
     } else {
         0
     };
-    Ok((a..=b).step_by(step).map(|n| format!("{n:0width$}")).collect())
+    Ok((a..=b)
+        .step_by(step)
+        .map(|n| format!("{n:0width$}"))
+        .collect())
 }
 
 #[cfg(test)]
@@ -83,22 +102,37 @@ mod tests {
 
     #[test]
     fn numeric_alpha_stepped_and_nested_ranges() {
-        assert_eq!(expand("web[01:03].x").unwrap(), ["web01.x", "web02.x", "web03.x"]);
+        assert_eq!(
+            expand("web[01:03].x").unwrap(),
+            ["web01.x", "web02.x", "web03.x"]
+        );
         assert_eq!(expand("db-[a:c]").unwrap(), ["db-a", "db-b", "db-c"]);
         assert_eq!(expand("n[1:9:4]").unwrap(), ["n1", "n5", "n9"]);
-        assert_eq!(expand("r[1:2]c[a:b]").unwrap(), ["r1ca", "r1cb", "r2ca", "r2cb"]);
+        assert_eq!(
+            expand("r[1:2]c[a:b]").unwrap(),
+            ["r1ca", "r1cb", "r2ca", "r2cb"]
+        );
         assert_eq!(expand("h[:2]").unwrap(), ["h0", "h1", "h2"]);
     }
 
     #[test]
     fn bad_ranges_are_explained() {
-        assert_eq!(expand("w[3:1]").unwrap_err(), "bad host range `[3:1]` in `w[3:1]`: the start is after the end");
-        assert_eq!(expand("w[1:2").unwrap_err(), "unclosed `[` in host pattern `w[1:2`");
+        assert_eq!(
+            expand("w[3:1]").unwrap_err(),
+            "bad host range `[3:1]` in `w[3:1]`: the start is after the end"
+        );
+        assert_eq!(
+            expand("w[1:2").unwrap_err(),
+            "unclosed `[` in host pattern `w[1:2`"
+        );
         assert_eq!(
             expand("w[01:100]").unwrap_err(),
             "bad host range `[01:100]` in `w[01:100]`: a zero-padded range needs a start and an end of the same width"
         );
-        assert_eq!(expand("w[x]").unwrap_err(), "bad host range `[x]` in `w[x]`: expected [start:end] or [start:end:step]");
+        assert_eq!(
+            expand("w[x]").unwrap_err(),
+            "bad host range `[x]` in `w[x]`: expected [start:end] or [start:end:step]"
+        );
         assert!(expand("w[0:99999999]").unwrap_err().contains("more than"));
     }
 }

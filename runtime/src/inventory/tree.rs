@@ -17,17 +17,30 @@ pub(super) struct Node {
 pub(super) enum Kind {
     Scalar(Value),
     Seq(Vec<Node>),
-    /// Entries in document order; keys are scalars, as text.
-    Map(Vec<(String, Node)>),
+    /// Entries in document order.
+    Map(Vec<Entry>),
+}
+
+/// A mapping entry; keys are scalars, as text.
+#[derive(Debug)]
+pub(super) struct Entry {
+    pub key: String,
+    /// The key's line (1-based).
+    pub line: usize,
+    pub value: Node,
 }
 
 /// Parses a one-document file; `None` when it is empty.
 pub(super) fn load(text: &str) -> Result<Option<Node>, LineError> {
-    let docs = MarkedYaml::load_from_str(text).map_err(|e| line_error(e.marker().line(), e.info().to_owned()))?;
+    let docs = MarkedYaml::load_from_str(text)
+        .map_err(|e| line_error(e.marker().line(), e.info().to_owned()))?;
     match docs.as_slice() {
         [] => Ok(None),
         [doc] => convert(doc).map(Some),
-        [_, second, ..] => Err(line_error(second.span.start.line(), "more than one document in the file")),
+        [_, second, ..] => Err(line_error(
+            second.span.start.line(),
+            "more than one document in the file",
+        )),
     }
 }
 
@@ -37,22 +50,37 @@ fn convert(node: &MarkedYaml<'_>) -> Result<Node, LineError> {
         YamlData::Value(scalar) => Kind::Scalar(scalar_value(scalar)),
         YamlData::Representation(text, _, _) => Kind::Scalar(Value::String(text.to_string())),
         YamlData::Tagged(_, inner) => return convert(inner),
-        YamlData::Sequence(items) => Kind::Seq(items.iter().map(convert).collect::<Result<_, _>>()?),
+        YamlData::Sequence(items) => {
+            Kind::Seq(items.iter().map(convert).collect::<Result<_, _>>()?)
+        }
         YamlData::Mapping(entries) => {
             let mut out = Vec::with_capacity(entries.len());
             for (key, value) in entries {
                 let key_line = key.span.start.line();
                 let key = match convert(key)?.kind {
                     Kind::Scalar(Value::String(s)) => s,
-                    Kind::Scalar(Value::Null) => return Err(line_error(key_line, "a key is empty")),
+                    Kind::Scalar(Value::Null) => {
+                        return Err(line_error(key_line, "a key is empty"));
+                    }
                     Kind::Scalar(other) => other.to_string(),
-                    Kind::Seq(_) | Kind::Map(_) => return Err(line_error(key_line, "keys must be plain values")),
+                    Kind::Seq(_) | Kind::Map(_) => {
+                        return Err(line_error(key_line, "keys must be plain values"));
+                    }
                 };
-                out.push((key, convert(value)?));
+                out.push(Entry {
+                    key,
+                    line: key_line,
+                    value: convert(value)?,
+                });
             }
             Kind::Map(out)
         }
-        YamlData::Alias(_) => return Err(line_error(line, "YAML aliases (*name) are not supported in inventories")),
+        YamlData::Alias(_) => {
+            return Err(line_error(
+                line,
+                "YAML aliases (*name) are not supported in inventories",
+            ));
+        }
         YamlData::BadValue => return Err(line_error(line, "a value that YAML cannot represent")),
     };
     Ok(Node { line, kind })
@@ -63,9 +91,8 @@ fn scalar_value(scalar: &Scalar<'_>) -> Value {
         Scalar::Null => Value::Null,
         Scalar::Boolean(b) => Value::Bool(*b),
         Scalar::Integer(i) => Value::from(*i),
-        Scalar::FloatingPoint(f) => {
-            serde_json::Number::from_f64(f.into_inner()).map_or_else(|| Value::String(f.to_string()), Value::Number)
-        }
+        Scalar::FloatingPoint(f) => serde_json::Number::from_f64(f.into_inner())
+            .map_or_else(|| Value::String(f.to_string()), Value::Number),
         Scalar::String(s) => Value::String(s.to_string()),
     }
 }
@@ -76,13 +103,18 @@ impl Node {
         match &self.kind {
             Kind::Scalar(v) => v.clone(),
             Kind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
-            Kind::Map(entries) => Value::Object(entries.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+            Kind::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|e| (e.key.clone(), e.value.to_json()))
+                    .collect(),
+            ),
         }
     }
 
     /// Entries of a mapping; `null` (an empty YAML value) counts as an
     /// empty mapping. Anything else is an error saying what was expected.
-    pub fn entries(&self, what: &str) -> Result<&[(String, Node)], LineError> {
+    pub fn entries(&self, what: &str) -> Result<&[Entry], LineError> {
         match &self.kind {
             Kind::Map(entries) => Ok(entries),
             Kind::Scalar(Value::Null) => Ok(&[]),

@@ -19,27 +19,29 @@
 use serde_json::{Map, Value};
 
 use super::pattern::expand;
-use super::tree::{self, Node};
+use super::tree::{self, Entry, Node};
 use super::{LineError, Raw, line_error};
 
 pub(super) fn parse(text: &str) -> Result<Raw, LineError> {
     let mut raw = Raw::default();
-    let Some(root) = tree::load(text)? else { return Ok(raw) };
-    for (name, group) in root.entries("the top level of a YAML inventory (groups)")? {
-        read_group(&mut raw, name, group)?;
+    let Some(root) = tree::load(text)? else {
+        return Ok(raw);
+    };
+    for entry in root.entries("the top level of a YAML inventory (groups)")? {
+        read_group(&mut raw, &entry.key, &entry.value)?;
     }
     Ok(raw)
 }
 
 fn read_group(raw: &mut Raw, name: &str, group: &Node) -> Result<(), LineError> {
     raw.group(name, group.line);
-    for (key, value) in group.entries(&format!("group `{name}`"))? {
+    for Entry { key, line, value } in group.entries(&format!("group `{name}`"))? {
         match key.as_str() {
             "hosts" => {
-                for (pattern, vars) in value.entries(&format!("`hosts` of group `{name}`"))? {
-                    let vars = variables(vars, &format!("host `{pattern}`"))?;
-                    for host in expand(pattern).map_err(|m| line_error(vars_line(value, pattern), m))? {
-                        raw.add_host(Some(name), &host, vars_line(value, pattern), vars.clone());
+                for host in value.entries(&format!("`hosts` of group `{name}`"))? {
+                    let vars = variables(&host.value, &format!("host `{}`", host.key))?;
+                    for expanded in expand(&host.key).map_err(|m| line_error(host.line, m))? {
+                        raw.add_host(Some(name), &expanded, host.line, vars.clone());
                     }
                 }
             }
@@ -48,15 +50,17 @@ fn read_group(raw: &mut Raw, name: &str, group: &Node) -> Result<(), LineError> 
                 raw.group(name, group.line).vars.extend(vars);
             }
             "children" => {
-                for (child, child_group) in value.entries(&format!("`children` of group `{name}`"))? {
-                    raw.add_child(name, child, child_group.line);
-                    read_group(raw, child, child_group)?;
+                for child in value.entries(&format!("`children` of group `{name}`"))? {
+                    raw.add_child(name, &child.key, child.line);
+                    read_group(raw, &child.key, &child.value)?;
                 }
             }
             other => {
                 return Err(line_error(
-                    value.line,
-                    format!("unknown key `{other}` in group `{name}` (expected hosts, vars or children)"),
+                    *line,
+                    format!(
+                        "unknown key `{other}` in group `{name}` (expected hosts, vars or children)"
+                    ),
                 ));
             }
         }
@@ -64,15 +68,10 @@ fn read_group(raw: &mut Raw, name: &str, group: &Node) -> Result<(), LineError> 
     Ok(())
 }
 
-/// The line of the entry `key` in `map` (the key's line: a host with no
-/// variables has no node of its own worth pointing at).
-fn vars_line(map: &Node, key: &str) -> usize {
-    match &map.kind {
-        tree::Kind::Map(entries) => entries.iter().find(|(k, _)| k == key).map_or(map.line, |(_, v)| v.line),
-        _ => map.line,
-    }
-}
-
 fn variables(node: &Node, what: &str) -> Result<Map<String, Value>, LineError> {
-    Ok(node.entries(&format!("the variables of {what}"))?.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+    let entries = node.entries(&format!("the variables of {what}"))?;
+    Ok(entries
+        .iter()
+        .map(|e| (e.key.clone(), e.value.to_json()))
+        .collect())
 }
