@@ -1,0 +1,141 @@
+//! Snapshots of the bytecode of small programs (`UPDATE_EXPECT=1` to
+//! refresh). One user module, no standard library: the output stays short.
+
+use expect_test::{Expect, expect};
+use infrac_lower::{ModuleInput, lower};
+
+fn check(src: &str, expected: Expect) {
+    let parse = infrac_syntax::parse(src);
+    assert!(parse.errors.is_empty(), "{:?}", parse.errors);
+    let modules = [ModuleInput {
+        path: "site.infra".into(),
+        is_std: false,
+        ast: &parse.file,
+        imports: Vec::new(),
+    }];
+    match lower(&modules, 0) {
+        Ok(program) => expected.assert_eq(&program.to_string()),
+        Err(e) => panic!("{} at {:?}", e.message, e.span),
+    }
+}
+
+fn check_error(src: &str, expected: Expect) {
+    let parse = infrac_syntax::parse(src);
+    let modules = [ModuleInput {
+        path: "site.infra".into(),
+        is_std: false,
+        ast: &parse.file,
+        imports: Vec::new(),
+    }];
+    match lower(&modules, 0) {
+        Ok(_) => panic!("lowering should fail"),
+        Err(e) => expected.assert_eq(&format!(
+            "{} @{}..{}: {}",
+            e.module, e.span.start, e.span.end, e.message
+        )),
+    }
+}
+
+#[test]
+fn stage_with_options_and_value() {
+    check(
+        r#"param who: str = "world"
+group g = [local()]
+stage hello on one(g) (serial: "30%", sudo: true) -> str { "hello {who:03}" }"#,
+        expect![[r#"
+            param #0 who: str = fn#0
+            group #0 g: () = fn#1
+            stage #0 hello on one(g) (serial: 30%, sudo: true) -> value = fn#2
+
+            fn#0 param who default (Default, site.infra, arity 0, locals 0)
+              0000 Const "world"                     @17..24
+              0001 Return                            @17..24
+
+            fn#1 group g (Group, site.infra, arity 0, locals 0)
+              0000 PushNone                          @36..43
+              0001 PushNone                          @36..43
+              0002 PushNone                          @36..43
+              0003 CallBuiltin local/3               @36..43
+              0004 MakeList 1                        @35..44
+              0005 Return                            @35..44
+
+            fn#2 stage hello (Stage, site.infra, arity 0, locals 0)
+              0000 Const "hello "                    @105..111
+              0001 LoadParam who                     @112..115
+              0002 Format {:03}                      @111..119
+              0003 Concat 2                          @104..120
+              0004 Return                            @102..122
+        "#]],
+    );
+}
+
+#[test]
+fn op_with_changes_and_record_defaults() {
+    check(
+        r#"type Opts = { mode: int = 0o644 }
+fact exists(path: str): bool { probe(sh"test -e {path}").code == 0 }
+op put(path: str, o: Opts = {}) changes facts.exists(path) {
+  if o.mode > 0 { return }
+  run(sh"touch {path}")
+}"#,
+        expect![[r#"
+            fact #0 site.exists/1 = fn#0
+            op #0 site.put/2 = fn#1 changes listed
+
+            fn#0 fact site.exists (Fact, site.infra, arity 1, locals 1)
+              0000 Const "test -e "                  @74..82
+              0001 LoadLocal 0                       @83..87
+              0002 ShQuote                           @82..88
+              0003 MakeCmd 2                         @71..89
+              0004 CallBuiltin probe/1               @65..90
+              0005 GetField "code"                   @65..95
+              0006 Const 0                           @99..100
+              0007 Eq                                @65..100
+              0008 Return                            @63..102
+
+            fn#1 op site.put (Op, site.infra, arity 2, locals 2)
+              0000 LoadLocal 1                       @169..170
+              0001 GetField "mode"                   @169..175
+              0002 Const 0                           @178..179
+              0003 Gt                                @169..179
+              0004 JumpIfFalse 9                     @166..190
+              0005 PushNone                          @182..188
+              0006 Pop                               @182..188
+              0007 Jump 19                           @182..188
+              0008 Jump 10                           @166..190
+              0009 PushNone                          @166..190
+              0010 Pop                               @166..190
+              0011 Const "touch "                    @200..206
+              0012 LoadLocal 0                       @207..211
+              0013 ShQuote                           @206..212
+              0014 MakeCmd 2                         @197..213
+              0015 PushNone                          @193..214
+              0016 PushTrue                          @193..214
+              0017 CallBuiltin run/3                 @193..214
+              0018 Pop                               @162..216
+              0019 OpChanged                         @143..161
+              0020 JumpIfFalse 23                    @143..161
+              0021 LoadLocal 0                       @156..160
+              0022 Invalidate site.exists/1          @143..161
+              0023 PushNone                          @143..161
+              0024 Return                            @143..161
+
+            fn#2 site.Opts.mode default (Default, site.infra, arity 0, locals 0)
+              0000 Const 420                         @26..31
+              0001 Return                            @26..31
+
+            fn#3 site.put default o (Default, site.infra, arity 0, locals 0)
+              0000 Call fn#2 site.Opts.mode default/0 @131..133
+              0001 MakeRecord {mode}                 @131..133
+              0002 Return                            @131..133
+        "#]],
+    );
+}
+
+#[test]
+fn unknown_names_are_reported() {
+    check_error(
+        "group g = [local()]\nstage s on g { nope }",
+        expect!["0 @35..39: unknown name `nope`"],
+    );
+}
