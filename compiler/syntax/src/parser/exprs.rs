@@ -13,7 +13,10 @@ use crate::ast::*;
 use crate::token::{Keyword, Punct, Tok, TokenKind};
 
 pub(crate) fn expr<'t>(expr: Rec<'t, Expr>, block: Rec<'t, Block>) -> impl P<'t, Expr> {
-    let postfix = postfix(atom(expr.clone(), block).boxed(), expr);
+    let postfix = postfix(
+        atom(expr.clone(), block).labelled("expression").boxed(),
+        expr,
+    );
     let unary = prefix(punct(Punct::Minus), UnaryOp::Neg, postfix);
     let product = binary(
         unary,
@@ -34,7 +37,8 @@ pub(crate) fn expr<'t>(expr: Rec<'t, Expr>, block: Rec<'t, Block>) -> impl P<'t,
     let and = binary(not, kw(Keyword::And).to(BinaryOp::And));
     let or = binary(and, kw(Keyword::Or).to(BinaryOp::Or));
     let coalesce = binary(or, punct(Punct::QuestionQuestion).to(BinaryOp::Coalesce));
-    nested(coalesce).labelled("expression")
+    // The label goes inside `nested`: a label would replace its error.
+    nested(coalesce.labelled("expression"))
 }
 
 pub(crate) fn error_expr(s: SimpleSpan) -> Expr {
@@ -136,6 +140,7 @@ fn prefix<'t>(
     op.repeated()
         .collect::<Vec<SimpleSpan>>()
         .then(operand)
+        .labelled("expression")
         .map_with(move |(ops, operand), e| {
             if let Some(at) = ops.get(MAX_NESTING) {
                 let message =

@@ -33,8 +33,7 @@ pub(crate) fn item<'t>(r: Rules<'t>) -> impl P<'t, Item> {
         fact_decl(r.clone()).labelled("fact").as_context(),
         op_decl(r.clone()).labelled("op").as_context(),
         fn_decl(r.clone()).labelled("fn").as_context(),
-    ))
-    .labelled("item");
+    ));
     docs()
         .then(kw(Keyword::Pub).or_not())
         .then(kind)
@@ -44,6 +43,7 @@ pub(crate) fn item<'t>(r: Rules<'t>) -> impl P<'t, Item> {
             is_pub: is_pub.is_some(),
             span: span(e.span()),
         })
+        .labelled("item")
         .recover_with(via_parser(skip(Until::Item).map(|s| Item {
             kind: ItemKind::Error,
             docs: None,

@@ -89,7 +89,12 @@ fn stops(until: Until, tok: &Tok, depth: usize, interp_depth: usize, consumed: b
     let line_item = tok.nl && tok.starts_item();
     match until {
         Until::Item => consumed && (line_item || (top && tok.starts_item())),
-        Until::Stmt => line_item || (top && (closer || tok.starts_item() || (consumed && tok.nl))),
+        // A stray `)` or `]` in a block is skipped with the statement.
+        Until::Stmt => {
+            line_item
+                || (top
+                    && (tok.is_punct(Punct::RBrace) || tok.starts_item() || (consumed && tok.nl)))
+        }
         Until::Elem => {
             line_item
                 || (top && (closer || tok.is_punct(Punct::Comma) || tok.starts_item()))
@@ -129,15 +134,17 @@ pub(crate) enum Closing {
     /// Unexpected tokens, then the closing delimiter: everything up to and
     /// including it was consumed and reported.
     Garbage,
-    /// No closing delimiter before the construct had to end; nothing was
-    /// consumed. `found` describes the token found instead.
+    /// No closing delimiter before the construct had to end: the tokens up
+    /// to that point were consumed. `found` describes the first of them.
     Unclosed { found: String },
 }
 
 /// The closing delimiter `close`. When something else comes first, skips
 /// to a matching `close` in the same construct, reporting
-/// "expected {expected}, found X"; when there is none, reports nothing and
-/// returns [`Closing::Unclosed`] (the caller reports E0004 at the opener).
+/// "expected {expected}, found X"; when there is none, skips to where the
+/// construct must end (a closer of an enclosing construct, a new statement
+/// or item, the end of the file), reports nothing and returns
+/// [`Closing::Unclosed`] (the caller reports E0004 at the opener).
 pub(crate) fn closing<'t>(close: Punct, expected: &'static str) -> impl P<'t, Closing> {
     custom(move |inp: &mut InputRef<'t, '_, In<'t>, Extra<'t>>| {
         let before = inp.save();
@@ -151,14 +158,18 @@ pub(crate) fn closing<'t>(close: Punct, expected: &'static str) -> impl P<'t, Cl
             inp.skip();
         }
         let at = inp.span_since(&start);
-        inp.rewind(before.clone());
+        inp.rewind(before);
         let found = describe(first.as_ref());
 
         let mut depth = 0usize;
         let mut interp_depth = 0usize;
+        // Inside `(`, `[` and `<`, a token that starts a line is one the lexer
+        // saw as the start of a statement (see `Tok::nl`): the construct
+        // was left open.
+        let parenthesised = close != Punct::RBrace;
         while let Some(tok) = inp.peek_ref() {
             let top = depth == 0 && interp_depth == 0;
-            if tok.nl && tok.starts_item() {
+            if tok.nl && (tok.starts_item() || (parenthesised && top)) {
                 break;
             }
             if top && tok.is_punct(close) {
@@ -185,7 +196,6 @@ pub(crate) fn closing<'t>(close: Punct, expected: &'static str) -> impl P<'t, Cl
             }
             inp.skip();
         }
-        inp.rewind(before);
         Ok(Closing::Unclosed { found })
     })
 }

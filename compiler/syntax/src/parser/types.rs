@@ -48,7 +48,7 @@ pub(crate) fn ty<'t>(ty: Rec<'t, TypeExpr>, expr: Rec<'t, Expr>) -> impl P<'t, T
         span: span(e.span()).to(inner.span),
         kind: TypeExprKind::Optional(Box::new(inner)),
     });
-    nested(optional).labelled("type")
+    nested(optional.labelled("type"))
 }
 
 /// `{ /// docs
