@@ -19,7 +19,6 @@ pub fn render_human(diag: &Diagnostic, text: &str, color: bool) -> String {
     };
     // ariadne draws a label only when it has a message.
     let primary = Label::new((file, clamp(diag.span)))
-        .with_order(0)
         .with_message(diag.label.as_deref().unwrap_or(diag.message.as_str()));
     let mut report = Report::build(kind, (file, clamp(diag.span)))
         .with_config(
@@ -30,12 +29,8 @@ pub fn render_human(diag: &Diagnostic, text: &str, color: bool) -> String {
         .with_code(diag.code)
         .with_message(&diag.message)
         .with_label(primary);
-    for (i, l) in diag.labels.iter().enumerate() {
-        report = report.with_label(
-            Label::new((file, clamp(l.span)))
-                .with_message(&l.message)
-                .with_order(i as i32 + 1),
-        );
+    for l in &diag.labels {
+        report = report.with_label(Label::new((file, clamp(l.span))).with_message(&l.message));
     }
     for note in &diag.notes {
         report = report.with_note(note);
