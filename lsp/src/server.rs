@@ -188,6 +188,39 @@ impl LanguageServer for Backend {
         self.publish_all().await;
     }
 
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let at = params.text_document_position;
+        let items = self
+            .on_snapshot(&at.text_document.uri, move |s| {
+                features::completion::complete(s, s.offset(at.position))
+            })
+            .await?;
+        Ok(items.map(CompletionResponse::Array))
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let at = params.text_document_position_params;
+        Ok(self
+            .on_snapshot(&at.text_document.uri, move |s| {
+                features::hover::hover(s, s.offset(at.position))
+            })
+            .await?
+            .flatten())
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let at = params.text_document_position_params;
+        let found = self
+            .on_snapshot(&at.text_document.uri, move |s| {
+                features::definition::definition(s, s.offset(at.position))
+            })
+            .await?;
+        Ok(found.flatten().map(GotoDefinitionResponse::Scalar))
+    }
+
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         {
             let mut state = self.state();

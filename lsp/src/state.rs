@@ -142,14 +142,10 @@ impl State {
             stdlib: self.stdlib.clone(),
         })
     }
-
-    /// The URI under which the client can open `file`.
-    pub fn uri_of(&self, file: SourceFile) -> Option<Uri> {
-        uri_of(&self.db, self.stdlib.as_ref(), file)
-    }
 }
 
 impl Snapshot {
+    /// The URI under which the client can open `file`.
     pub fn uri_of(&self, file: SourceFile) -> Option<Uri> {
         uri_of(&self.db, self.stdlib.as_ref(), file)
     }

@@ -1,0 +1,386 @@
+//! Completion, hover and go to definition on fixtures with a `$0` cursor.
+
+mod support;
+
+use expect_test::{Expect, expect};
+use serde_json::{Value, json};
+use support::{Client, cursor};
+
+const SITE: &str = r#"use std::{files, apt}
+
+/// Host data of a web server.
+type Web = {
+  /// The port the app listens on.
+  port: int,
+  workers: int = 4,
+}
+
+enum Tier { frontend, backend }
+
+param release: str = "2.4.0"
+
+group web: Web = [ssh("web-1", data: { port: 8080 })]
+
+/// nginx's version, if installed.
+fact nginx_version: str? {
+  let r = probe(sh"nginx -v")
+  if r.code != 0 { none } else { r.stdout.trim() }
+}
+
+stage base on web {
+  let conf = files.directory("/srv/app", mode: 0o755)
+  let os = facts.os
+  let f = facts.file("/etc/hosts")
+  CURSOR_LINE
+}
+"#;
+
+/// Opens SITE with `line` in place of CURSOR_LINE; returns the client, the
+/// document URI and the cursor position.
+async fn open_with(line: &str) -> (Client, String, u32, u32) {
+    let (text, l, c) = cursor(&SITE.replace("CURSOR_LINE", line));
+    let mut client = Client::start().await;
+    let uri = client.open("site.infra", &text).await;
+    client.diagnostics(&uri).await;
+    (client, uri, l, c)
+}
+
+fn render_completion(result: &Value) -> String {
+    let items = result.as_array().cloned().unwrap_or_default();
+    items
+        .iter()
+        .map(|i| {
+            format!(
+                "{} [{}] {}\n",
+                i["label"].as_str().unwrap_or(""),
+                i["kind"],
+                i["detail"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+async fn check_completion(line: &str, expect: Expect) {
+    let (mut client, uri, l, c) = open_with(line).await;
+    let result = client
+        .at_cursor("textDocument/completion", &uri, l, c, json!({}))
+        .await;
+    expect.assert_eq(&render_completion(&result));
+}
+
+async fn check_hover(line: &str, expect: Expect) {
+    let (mut client, uri, l, c) = open_with(line).await;
+    let result = client
+        .at_cursor("textDocument/hover", &uri, l, c, json!({}))
+        .await;
+    expect.assert_eq(result["contents"]["value"].as_str().unwrap_or("<no hover>"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completes_facts() {
+    check_completion(
+        "let x = facts.$0",
+        expect![[r#"
+        arch [10] facts.arch: str
+        command [3] facts.command(script: str): CommandResult
+        crontab [3] facts.crontab(user: str): list<str>
+        dir [3] facts.dir(path: str): list<DirEntry>?
+        env [3] facts.env(name: str): str?
+        file [3] facts.file(path: str): File?
+        group [3] facts.group(name: str): Group?
+        hostname [10] facts.hostname: str
+        kernel [10] facts.kernel: str
+        nginx_version [10] facts.nginx_version: str?
+        os [10] facts.os: OsRelease
+        package [3] facts.package(name: str): str?
+        packages [10] facts.packages: map<str, str>
+        service [3] facts.service(name: str): Service?
+        systemd [10] facts.systemd: bool
+        user [3] facts.user(name: str): User?
+        which [3] facts.which(name: str): str?
+    "#]],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completes_module_members() {
+    check_completion("files.$0", expect![[r#"
+        directory [3] pub op directory(path: str, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true, recursive: bool = false) -> OpResult
+        file [3] pub op file(path: str, content: str? = none, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true) -> OpResult
+        line [3] pub op line(path: str, line: str, present: bool = true, replace: str? = none) -> OpResult
+        link [3] pub op link(path: str, target: str, present: bool = true, force: bool = false) -> OpResult
+        put [3] pub op put(src: str, dest: str, mode: int? = none, owner: str? = none, group: str? = none) -> OpResult
+        template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none) -> OpResult
+    "#]]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completes_record_fields_and_methods() {
+    check_completion(
+        "let p = f?.$0",
+        expect![[r#"
+        group [5] str
+        kind [5] FileKind
+        mode [5] int
+        owner [5] str
+        sha256 [5] str?
+        size [5] int
+        target [5] str?
+    "#]],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completes_op_results_and_host_data() {
+    check_completion(
+        "if conf.$0",
+        expect![[r#"
+        changed [5] bool
+        code [5] int
+        commands [5] list<str>
+        stderr [5] str
+        stdout [5] str
+    "#]],
+    )
+    .await;
+    check_completion(
+        "let port = host.data.$0",
+        expect![[r#"
+        port [5] int
+        workers [5] int
+    "#]],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completes_named_arguments() {
+    check_completion(r#"files.directory("/x", $0)"#, expect![[r#"
+        group: [6] str?
+        mode: [6] int?
+        owner: [6] str?
+        path: [6] str
+        present: [6] bool
+        recursive: [6] bool
+        sudo: [6] bool
+        sudo_user: [6] str
+        conf [6] OpResult
+        f [6] File?
+        os [6] OsRelease
+        Tier [13] enum Tier { frontend, backend }
+        base [23] stage base on web
+        release [21] param release: str = "2.4.0"
+        web [9] group web: Web
+        apt [9] module apt
+        docker [3] docker(container: str, image: str? = none, name: str? = none, sudo: bool = false, data: T) -> Host
+        env [3] env(name: str) -> str?
+        facts [3] facts
+        files [9] module files
+        host [3] host: Host<T>
+        inventory [3] inventory(path: str, group: str? = none) -> list<Host>
+        len [3] len(x) -> int
+        local [3] local(name: str? = none, sudo: bool = false, data: T) -> Host
+        probe [3] probe(cmd: cmd) -> CommandResult
+        raw [3] raw(text: str)
+        read_file [3] read_file(path: str) -> str
+        reveal [3] reveal(value: secret) -> str
+        run [3] run(cmd: cmd, stdin: str? = none, check: bool = true) -> CommandResult
+        ssh [3] ssh(address: str, user: str? = none, port: int? = none, identity: str? = none, jump: str? = none, name: str? = none, sudo: bool = false, data: T) -> Host
+        upload [3] upload(remote: str, src: str? = none, content: str? = none, mode: int? = none, owner: str? = none, group: str? = none) -> CommandResult
+        and [14] 
+        else [14] 
+        fail [14] 
+        false [14] 
+        for [14] 
+        if [14] 
+        in [14] 
+        let [14] 
+        match [14] 
+        none [14] 
+        not [14] 
+        or [14] 
+        return [14] 
+        true [14] 
+    "#]]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completes_enum_variants_and_names() {
+    check_completion(
+        "let t = Tier.$0",
+        expect![[r#"
+        backend [20] Tier.backend
+        frontend [20] Tier.frontend
+    "#]],
+    )
+    .await;
+    check_completion("let t = re$0", expect![[r#"
+        conf [6] OpResult
+        f [6] File?
+        os [6] OsRelease
+        Tier [13] enum Tier { frontend, backend }
+        base [23] stage base on web
+        release [21] param release: str = "2.4.0"
+        web [9] group web: Web
+        apt [9] module apt
+        docker [3] docker(container: str, image: str? = none, name: str? = none, sudo: bool = false, data: T) -> Host
+        env [3] env(name: str) -> str?
+        facts [3] facts
+        files [9] module files
+        host [3] host: Host<T>
+        inventory [3] inventory(path: str, group: str? = none) -> list<Host>
+        len [3] len(x) -> int
+        local [3] local(name: str? = none, sudo: bool = false, data: T) -> Host
+        probe [3] probe(cmd: cmd) -> CommandResult
+        raw [3] raw(text: str)
+        read_file [3] read_file(path: str) -> str
+        reveal [3] reveal(value: secret) -> str
+        run [3] run(cmd: cmd, stdin: str? = none, check: bool = true) -> CommandResult
+        ssh [3] ssh(address: str, user: str? = none, port: int? = none, identity: str? = none, jump: str? = none, name: str? = none, sudo: bool = false, data: T) -> Host
+        upload [3] upload(remote: str, src: str? = none, content: str? = none, mode: int? = none, owner: str? = none, group: str? = none) -> CommandResult
+        and [14] 
+        else [14] 
+        fail [14] 
+        false [14] 
+        for [14] 
+        if [14] 
+        in [14] 
+        let [14] 
+        match [14] 
+        none [14] 
+        not [14] 
+        or [14] 
+        return [14] 
+        true [14] 
+    "#]]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completes_groups_after_on() {
+    let (text, l, c) = cursor("group web = [local()]\ngroup db = [local()]\nstage s on $0");
+    let mut client = Client::start().await;
+    let uri = client.open("site.infra", &text).await;
+    let result = client
+        .at_cursor("textDocument/completion", &uri, l, c, json!({}))
+        .await;
+    expect![[r#"
+        db [9] group db
+        web [9] group web
+        one [14] 
+    "#]]
+    .assert_eq(&render_completion(&result));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hovers_show_types_docs_and_fact_schemas() {
+    check_hover(
+        "let y = facts.fi$0le(\"/etc\")",
+        expect![[r#"
+        ```infra
+        pub fact file(path: str): File?
+
+        pub type File = {
+          kind: FileKind,
+          /// Permission bits, e.g. `0o644`.
+          mode: int,
+          /// Owner user name.
+          owner: str,
+          /// Owner group name.
+          group: str,
+          /// Size in bytes.
+          size: int,
+          /// SHA-256 of the content, for regular files; `none` otherwise.
+          sha256: str?,
+          /// The target of a symbolic link; `none` otherwise.
+          target: str?,
+        }
+        ```
+
+        The file system entry at `path`, or `none` when nothing is there."#]],
+    )
+    .await;
+    check_hover(
+        "let y = conf$0.changed",
+        expect![[r#"
+        ```infra
+        let conf: OpResult
+        ```"#]],
+    )
+    .await;
+    check_hover(
+        "let y = host.data.po$0rt",
+        expect![[r#"
+        ```infra
+        Web.port: int
+        ```
+
+        The port the app listens on."#]],
+    )
+    .await;
+    check_hover(
+        "files.direc$0tory(\"/x\")",
+        expect![[r#"
+        ```infra
+        pub op directory(
+          /// Absolute path of the directory.
+          path: str,
+          /// Permission bits, e.g. `0o755`.
+          mode: int? = none,
+          /// Owner user name.
+          owner: str? = none,
+          /// Owner group name.
+          group: str? = none,
+          /// `false`: remove the directory and everything in it.
+          present: bool = true,
+          /// Apply `mode`, `owner` and `group` to everything under `path` too.
+          recursive: bool = false,
+        )
+            // `mkdir -p` may create parents: any path's entry may change.
+            changes facts.file, facts.dir
+        ```
+
+        Ensure `path` is a directory (created with its parents), or is absent."#]],
+    )
+    .await;
+    check_hover(
+        "let y = release$0",
+        expect![[r#"
+        ```infra
+        param release: str = "2.4.0"
+        ```"#]],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn goes_to_definitions_in_the_file_and_the_stdlib() {
+    let (mut client, uri, l, c) = open_with("let v = facts.nginx_ver$0sion").await;
+    let local = client
+        .at_cursor("textDocument/definition", &uri, l, c, json!({}))
+        .await;
+    assert_eq!(local["uri"], uri.as_str());
+    assert_eq!(
+        local["range"]["start"],
+        json!({ "line": 16, "character": 5 })
+    );
+
+    let (mut client, uri, l, c) = open_with("files.direct$0ory(\"/x\")").await;
+    let std = client
+        .at_cursor("textDocument/definition", &uri, l, c, json!({}))
+        .await;
+    let target = std["uri"].as_str().unwrap_or("");
+    assert!(target.ends_with("/files.infra"), "{target}");
+    let path = target.trim_start_matches("file://");
+    let text = std::fs::read_to_string(path).expect("the stdlib copy exists");
+    let line = std["range"]["start"]["line"].as_u64().unwrap_or(0) as usize;
+    assert!(
+        text.lines()
+            .nth(line)
+            .is_some_and(|l| l.contains("op directory")),
+        "{:?}",
+        text.lines().nth(line)
+    );
+    assert!(std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly()));
+}
