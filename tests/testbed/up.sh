@@ -12,7 +12,7 @@
 #   ssh_config        Host infrac-host-N entries (User deploy)
 #   known_hosts       the host keys of every container
 #   hosts.ini         an Ansible INI inventory of the hosts
-#   rootfs.tar        the cached debootstrap root file system
+#   bookworm-minbase.tar  the cached debootstrap root file system
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -66,34 +66,53 @@ debian_mirror() {
     echo "${m:-http://deb.debian.org/debian}"
 }
 
+# The plain debootstrap result, cached: the slow part of a first run.
 build_rootfs() {
-    [ -f "$STATE/rootfs.tar" ] && return 0
+    [ -f "$STATE/bookworm-minbase.tar" ] && return 0
     mirror=$(debian_mirror)
     root="$STATE/rootfs"
     rm -rf "$root"
-    log "debootstrap bookworm from $mirror (a few minutes)"
+    log "debootstrap bookworm from $mirror (about a minute)"
     debootstrap --variant=minbase --include=openssh-server,sudo \
         bookworm "$root" "$mirror" >"$STATE/debootstrap.log" 2>&1 \
         || { log "debootstrap failed; see $STATE/debootstrap.log"; exit 1; }
-    chroot "$root" useradd --create-home --shell /bin/bash deploy
-    # '*' instead of the locked '!': sshd refuses key logins to locked accounts.
-    chroot "$root" usermod -p '*' deploy
-    echo 'deploy ALL=(ALL) NOPASSWD: ALL' >"$root/etc/sudoers.d/deploy"
-    chmod 0440 "$root/etc/sudoers.d/deploy"
-    mkdir -p "$root/run/sshd"
-    # Host keys are mounted per container; drop the ones built into the image.
     rm -f "$root"/etc/ssh/ssh_host_*
     rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
-    tar -C "$root" -cf "$STATE/rootfs.tar.part" .
-    mv "$STATE/rootfs.tar.part" "$STATE/rootfs.tar"
+    tar -C "$root" -cf "$STATE/bookworm-minbase.tar.part" .
+    mv "$STATE/bookworm-minbase.tar.part" "$STATE/bookworm-minbase.tar"
     rm -rf "$root"
 }
 
+# What the test image adds to the base system. Its hash labels the image,
+# so editing it here rebuilds the image (quickly: from the cached base).
+#   deploy: key login, passwordless sudo.
+#   sudoer: key login, sudo with the password "infrac-pw" (tests sudo -S).
+CUSTOMIZE='set -e
+useradd --create-home --shell /bin/bash deploy
+usermod -p "*" deploy
+echo "deploy ALL=(ALL) NOPASSWD: ALL" > /etc/sudoers.d/deploy
+useradd --create-home --shell /bin/bash sudoer
+echo "sudoer:infrac-pw" | chpasswd
+echo "sudoer ALL=(ALL) ALL" > /etc/sudoers.d/sudoer
+chmod 0440 /etc/sudoers.d/deploy /etc/sudoers.d/sudoer
+mkdir -p /run/sshd'
+
 build_image() {
-    if docker image inspect "$IMAGE" >/dev/null 2>&1; then return 0; fi
-    build_rootfs
-    log "importing $IMAGE"
-    docker import "$STATE/rootfs.tar" "$IMAGE" >/dev/null
+    want=$(printf '%s' "$CUSTOMIZE" | sha256sum | cut -c1-16)
+    have=$(docker image inspect -f '{{index .Config.Labels "infrac.testbed"}}' "$IMAGE" 2>/dev/null || true)
+    [ "$have" = "$want" ] && return 0
+    if ! docker image inspect infrac-testbed-base:latest >/dev/null 2>&1; then
+        build_rootfs
+        log "importing infrac-testbed-base"
+        docker import "$STATE/bookworm-minbase.tar" infrac-testbed-base:latest >/dev/null
+    fi
+    log "building $IMAGE"
+    docker rm -f infrac-testbed-build >/dev/null 2>&1 || true
+    docker run --name infrac-testbed-build --network none infrac-testbed-base:latest sh -c "$CUSTOMIZE"
+    docker commit -c "LABEL infrac.testbed=$want" infrac-testbed-build "$IMAGE" >/dev/null
+    docker rm infrac-testbed-build >/dev/null
+    # Containers of an older image are recreated below.
+    for c in $(docker ps -aq --filter 'name=^infrac-host-[0-9]+$'); do docker rm -f "$c" >/dev/null; done
 }
 
 client_files() {
@@ -133,7 +152,7 @@ start_host() {
         -o AuthorizedKeysFile=/etc/ssh/infrac/authorized_keys \
         -o PidFile=/run/sshd-infrac.pid \
         -o StrictModes=no \
-        -o 'AllowUsers root deploy' >/dev/null
+        -o 'AllowUsers root deploy sudoer' >/dev/null
 }
 
 write_client_config() {

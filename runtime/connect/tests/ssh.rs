@@ -364,3 +364,53 @@ async fn any_connector_opens_an_ssh_target() {
     assert_eq!(out.stdout, "root\n");
     c.close().await.unwrap();
 }
+
+/// `sudoer` needs its password for sudo: it goes on stdin, read by the
+/// wrapper, and never reaches the command.
+#[tokio::test]
+async fn sudo_with_a_password() {
+    let Some(tb) = testbed() else { return };
+    let c = tb.ssh(2, "sudoer").await;
+    let opts = ExecOptions {
+        sudo: Some(None),
+        sudo_password: Some("infrac-pw"),
+        stdin: Some(b"data"),
+        ..Default::default()
+    };
+    let out = c.exec("id -un; cat", opts.clone()).await.unwrap();
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "root\ndata"),
+        "stderr: {}",
+        out.stderr
+    );
+
+    // The helper is gone afterwards.
+    let out = c
+        .exec("ls /tmp | grep -c tmp || true", ExecOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(out.stdout, "0\n");
+
+    let no_password = ExecOptions {
+        sudo_password: None,
+        ..opts.clone()
+    };
+    let out = c.exec("id -un", no_password).await.unwrap();
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr.contains("password is required"),
+        "{}",
+        out.stderr
+    );
+
+    let wrong = ExecOptions {
+        sudo_password: Some("wrong"),
+        ..opts
+    };
+    let out = c.exec("id -un", wrong).await.unwrap();
+    assert_ne!(out.code, 0);
+    assert_eq!(out.stdout, "");
+    assert!(out.stderr.contains("incorrect password"), "{}", out.stderr);
+    c.close().await.unwrap();
+}
