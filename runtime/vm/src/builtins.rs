@@ -17,14 +17,36 @@ pub fn call(builtin: Builtin, args: &[Value], base_dir: &Path) -> Result<Value, 
         (Builtin::Reveal, [Value::Secret(s)]) => Ok(Value::Str(Arc::clone(s))),
         (Builtin::Env, [Value::Str(name)]) => Ok(natives::env(name)),
         (Builtin::ReadFile, [Value::Str(path)]) => natives::read_file(base_dir, path),
-        (Builtin::Local, [name, sudo, data]) => {
-            host(HostSpec::Local, opt_str(name, "name")?.unwrap_or_else(|| "local".into()), sudo, data)
-        }
-        (Builtin::Ssh, [Value::Str(address), user, port, identity, jump, name, sudo, data]) => {
+        (Builtin::Local, [name, sudo, data]) => host(
+            HostSpec::Local,
+            opt_str(name, "name")?.unwrap_or_else(|| "local".into()),
+            sudo,
+            data,
+        ),
+        (
+            Builtin::Ssh,
+            [
+                Value::Str(address),
+                user,
+                port,
+                identity,
+                jump,
+                name,
+                sudo,
+                data,
+            ],
+        ) => {
             let port = match port {
                 Value::None => None,
-                Value::Int(p) => Some(u16::try_from(*p).map_err(|_| format!("{p} is not a TCP port"))?),
-                other => return Err(format!("`port:` must be an int, found a {}", kind_name(other))),
+                Value::Int(p) => {
+                    Some(u16::try_from(*p).map_err(|_| format!("{p} is not a TCP port"))?)
+                }
+                other => {
+                    return Err(format!(
+                        "`port:` must be an int, found a {}",
+                        kind_name(other)
+                    ));
+                }
             };
             let spec = HostSpec::Ssh {
                 address: address.to_string(),
@@ -33,16 +55,33 @@ pub fn call(builtin: Builtin, args: &[Value], base_dir: &Path) -> Result<Value, 
                 identity: opt_str(identity, "identity")?,
                 jump: opt_str(jump, "jump")?,
             };
-            host(spec, opt_str(name, "name")?.unwrap_or_else(|| address.to_string()), sudo, data)
+            host(
+                spec,
+                opt_str(name, "name")?.unwrap_or_else(|| address.to_string()),
+                sudo,
+                data,
+            )
         }
         (Builtin::Docker, [Value::Str(container), image, name, sudo, data]) => {
-            let spec = HostSpec::Docker { container: container.to_string(), image: opt_str(image, "image")? };
-            host(spec, opt_str(name, "name")?.unwrap_or_else(|| container.to_string()), sudo, data)
+            let spec = HostSpec::Docker {
+                container: container.to_string(),
+                image: opt_str(image, "image")?,
+            };
+            host(
+                spec,
+                opt_str(name, "name")?.unwrap_or_else(|| container.to_string()),
+                sudo,
+                data,
+            )
         }
         (Builtin::Inventory, _) => {
-            Err("`inventory(...)` is not supported yet: list the hosts with ssh(...)/docker(...)/local()".into())
+            Err("`inventory(...)` is only allowed in a group's host list".into())
         }
-        (b, args) => Err(format!("internal: `{}` called with {} unexpected arguments", b.name(), args.len())),
+        (b, args) => Err(format!(
+            "internal: `{}` called with {} unexpected arguments",
+            b.name(),
+            args.len()
+        )),
     }
 }
 

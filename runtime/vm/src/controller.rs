@@ -1,12 +1,15 @@
 //! Evaluation on the controller, before any host is touched: params (from
 //! `--set` text and defaults) and the host lists of groups.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use infrac_bytecode::{Program, Span, TypeDesc};
 
 use crate::context::RunContext;
 use crate::error::RuntimeError;
+pub use crate::inventory::InventoryHost;
+use crate::inventory::host_values;
 use crate::machine::{Halt, Vm};
 use crate::value::{HostValue, Value};
 
@@ -148,13 +151,37 @@ fn parse_int(text: &str) -> Option<Value> {
     Some(Value::Int(if neg { -n } else { n }))
 }
 
+/// Reads the inventory file at a path (already joined to the program's
+/// directory) and returns the hosts of `group` (all hosts when `None`).
+pub type LoadInventory<'l> =
+    dyn FnMut(&Path, Option<&str>) -> Result<Vec<InventoryHost>, String> + 'l;
+
 /// The hosts of every group, in `program.groups` order. `ctx` must carry
-/// the params (from [`eval_params`]).
+/// the params (from [`eval_params`]). `inventory(...)` is an error here;
+/// see [`eval_groups_with`].
 pub fn eval_groups(ctx: &Arc<RunContext>) -> Result<Vec<Vec<Arc<HostValue>>>, RuntimeError> {
+    eval_groups_with(ctx, &mut |path, _| {
+        Err(format!(
+            "cannot read inventory {}: no inventory reader is installed",
+            path.display()
+        ))
+    })
+}
+
+/// [`eval_groups`], reading `inventory(path, group:)` with `load`; each
+/// host's variables are converted to the group's data type.
+pub fn eval_groups_with(
+    ctx: &Arc<RunContext>,
+    load: &mut LoadInventory<'_>,
+) -> Result<Vec<Vec<Arc<HostValue>>>, RuntimeError> {
     let program = Arc::clone(ctx.program());
     let mut groups = Vec::with_capacity(program.groups.len());
     for g in &program.groups {
-        let value = run_function(ctx, g.hosts)?;
+        let mut inventory = |path: &str, group: Option<&str>| {
+            let hosts = load(&ctx.base_dir().join(path), group)?;
+            host_values(ctx, hosts, &g.data)
+        };
+        let value = run(ctx, g.hosts, &mut inventory)?;
         let fail = |message: String| RuntimeError {
             message,
             module: g.module,
@@ -188,6 +215,18 @@ pub fn eval_groups(ctx: &Arc<RunContext>) -> Result<Vec<Vec<Arc<HostValue>>>, Ru
 /// Runs a function without arguments on the controller (no host: a
 /// command, an upload or a fact read is an error).
 pub fn run_function(ctx: &Arc<RunContext>, func: u32) -> Result<Value, RuntimeError> {
+    run(ctx, func, &mut |_, _| {
+        Err("`inventory(...)` is only allowed in a group's host list".into())
+    })
+}
+
+type Inventory<'l> = dyn FnMut(&str, Option<&str>) -> Result<Value, String> + 'l;
+
+fn run(
+    ctx: &Arc<RunContext>,
+    func: u32,
+    inventory: &mut Inventory<'_>,
+) -> Result<Value, RuntimeError> {
     let mut vm = Vm::with_host(Arc::clone(ctx), None);
     if let Err(message) = vm.start_function(func, Vec::new()) {
         let module = ctx
@@ -206,7 +245,14 @@ pub fn run_function(ctx: &Arc<RunContext>, func: u32) -> Result<Value, RuntimeEr
         match vm.resume(None, u32::MAX) {
             Halt::Done(v) => return Ok(v),
             Halt::Failed(e) => return Err(e),
-            Halt::Budget => {}
+            Halt::Budget => {
+                if let Some((path, group)) = vm.take_inventory_call() {
+                    match inventory(&path, group.as_deref()) {
+                        Ok(hosts) => vm.push_result(hosts),
+                        Err(message) => return Err(vm.fail_here(message)),
+                    }
+                }
+            }
             Halt::Request(_) => {
                 return Err(vm.fail_here(
                     "hosts cannot be reached here: this runs on the controller".into(),

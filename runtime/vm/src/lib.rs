@@ -32,6 +32,7 @@ mod error;
 mod event;
 mod facts;
 mod format;
+mod inventory;
 mod machine;
 mod methods;
 mod natives;

@@ -51,6 +51,8 @@ pub struct Vm {
     /// A request to return on the next `resume` (the stage prefetch).
     queued: Option<Request>,
     events: Vec<Event>,
+    /// An `inventory(path, group)` call waiting for the controller.
+    inventory_call: Option<(String, Option<String>)>,
 }
 
 #[derive(Debug)]
@@ -111,6 +113,7 @@ impl Vm {
             pending: Pending::Nothing,
             queued: None,
             events: Vec::new(),
+            inventory_call: None,
         }
     }
 
@@ -211,6 +214,17 @@ impl Vm {
         self.facts.abandon_bodies();
         self.pending = Pending::Nothing;
         self.queued = None;
+        self.inventory_call = None;
+    }
+
+    /// The pending `inventory(path, group)` call, if the VM paused for one.
+    pub(crate) fn take_inventory_call(&mut self) -> Option<(String, Option<String>)> {
+        self.inventory_call.take()
+    }
+
+    /// Supplies the result of the call the VM paused for.
+    pub(crate) fn push_result(&mut self, value: Value) {
+        self.stack.push(value);
     }
 
     /// An error at the current instruction, ending the run (controller use).
@@ -806,6 +820,16 @@ impl Vm {
             }
             (Builtin::Upload, [remote, src, content, mode, owner, group]) => {
                 self.upload(ctx, remote, src, content, mode, owner, group)?
+            }
+            // On the controller, the group evaluation reads the inventory
+            // (see `controller::eval_groups_with`) and pushes the hosts.
+            (Builtin::Inventory, [Value::Str(path), group]) if self.host.is_none() => {
+                let group = match group {
+                    Value::Str(g) => Some(g.to_string()),
+                    _ => None,
+                };
+                self.inventory_call = Some((path.to_string(), group));
+                return Ok(Flow::Halt(Halt::Budget));
             }
             (Builtin::Probe | Builtin::Run | Builtin::Upload, _) => {
                 return Err(format!(

@@ -22,7 +22,10 @@ pub enum Value {
     /// Records (named, anonymous, fact schemas, `OpResult`,
     /// `CommandResult`, hosts' data): fields by name.
     Record(Arc<BTreeMap<Arc<str>, Value>>),
-    Enum { ty: Arc<str>, variant: Arc<str> },
+    Enum {
+        ty: Arc<str>,
+        variant: Arc<str>,
+    },
     /// A target host as seen by the program (`host.name`, `host.data`).
     Host(Arc<HostValue>),
 }
@@ -54,5 +57,8 @@ pub enum HostSpec {
         identity: Option<String>,
         jump: Option<String>,
     },
-    Docker { container: String, image: Option<String> },
+    Docker {
+        container: String,
+        image: Option<String>,
+    },
 }

@@ -5,7 +5,7 @@ mod support;
 use std::sync::Arc;
 
 use infrac_vm::RunContext;
-use infrac_vm::controller::{eval_groups, eval_params};
+use infrac_vm::controller::{InventoryHost, eval_groups, eval_groups_with, eval_params};
 use infrac_vm::value::{HostSpec, Value};
 use support::*;
 
@@ -21,20 +21,33 @@ const PARAMS: &str = r#"
 "#;
 
 fn params(sets: &[(&str, &str)]) -> Result<Vec<Value>, String> {
-    let base = RunContext::new(Arc::new(compile(PARAMS)), Arc::from(Vec::new()), std::env::temp_dir());
-    let sets: Vec<(String, String)> = sets.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    eval_params(&base, &sets).map(|ctx| ctx.params().to_vec()).map_err(|e| e.message)
+    let base = RunContext::new(
+        Arc::new(compile(PARAMS)),
+        Arc::from(Vec::new()),
+        std::env::temp_dir(),
+    );
+    let sets: Vec<(String, String)> = sets
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    eval_params(&base, &sets)
+        .map(|ctx| ctx.params().to_vec())
+        .map_err(|e| e.message)
 }
 
 #[test]
 fn params_take_set_values_then_defaults() {
-    let values = params(&[("pw", "hunter2"), ("replicas", "0x10"), ("env", "prod")]).expect("valid");
+    let values =
+        params(&[("pw", "hunter2"), ("replicas", "0x10"), ("env", "prod")]).expect("valid");
     assert_eq!(
         values,
         [
             s("2.4.0"),
             Value::Int(16),
-            Value::Enum { ty: "Env".into(), variant: "prod".into() },
+            Value::Enum {
+                ty: "Env".into(),
+                variant: "prod".into()
+            },
             Value::Secret("hunter2".into()),
             Value::None,
             s("v2.4.0-16"),
@@ -45,8 +58,14 @@ fn params_take_set_values_then_defaults() {
 
 #[test]
 fn bad_params_are_usage_errors() {
-    assert_eq!(params(&[]), Err("param `pw` has no default: set it with --set pw=...".into()));
-    assert_eq!(params(&[("pw", "x"), ("replicas", "two")]), Err("--set replicas=two: `two` is not an int".into()));
+    assert_eq!(
+        params(&[]),
+        Err("param `pw` has no default: set it with --set pw=...".into())
+    );
+    assert_eq!(
+        params(&[("pw", "x"), ("replicas", "two")]),
+        Err("--set replicas=two: `two` is not an int".into())
+    );
     assert_eq!(
         params(&[("pw", "x"), ("env", "dev")]),
         Err("--set env=dev: `dev` is not a variant of Env (staging, prod)".into())
@@ -75,7 +94,13 @@ fn groups_build_hosts_with_typed_data() {
     assert_eq!(web[0].name, "web-1.internal");
     assert_eq!(
         web[0].spec,
-        HostSpec::Ssh { address: "web-1.internal".into(), user: Some("deploy".into()), port: None, identity: None, jump: None }
+        HostSpec::Ssh {
+            address: "web-1.internal".into(),
+            user: Some("deploy".into()),
+            port: None,
+            identity: None,
+            jump: None
+        }
     );
     assert_eq!(web[0].data.to_string(), "{port: 8080, workers: 4}");
     assert_eq!((web[1].name.as_str(), web[1].sudo), ("w2", true));
@@ -87,14 +112,84 @@ fn groups_build_hosts_with_typed_data() {
 }
 
 #[test]
-fn duplicate_host_names_and_inventories_are_reported() {
+fn duplicate_host_names_are_reported() {
     let dup = "group g = [local(), local()]";
     let ctx = Arc::new(context(compile(dup), &[]));
     let e = eval_groups(&ctx).expect_err("duplicate");
     assert_eq!(e.message, "host name `local` appears twice in group `g`");
-    let inv = r#"group g = inventory("hosts.ini", group: "web")"#;
-    let ctx = Arc::new(context(compile(inv), &[]));
-    let e = eval_groups(&ctx).expect_err("unsupported");
-    assert!(e.message.contains("not supported yet"), "{}", e.message);
-    assert_eq!(&inv[e.span.start as usize..e.span.end as usize], r#"inventory("hosts.ini", group: "web")"#);
+}
+
+const INVENTORY: &str = r#"
+    type Web = { port: int, workers: int = 4, tags: list<str> = [] }
+    group fleet: Web = inventory("hosts.ini", group: "web") + [local(data: { port: 1 })]
+"#;
+
+fn inventory_host(name: &str, vars: serde_json::Value) -> InventoryHost {
+    let serde_json::Value::Object(vars) = vars else {
+        panic!("vars are an object")
+    };
+    InventoryHost {
+        name: name.into(),
+        spec: HostSpec::Local,
+        sudo: name == "b",
+        vars,
+    }
+}
+
+#[test]
+fn inventories_are_read_by_the_loader_and_typed() {
+    let ctx = Arc::new(context(compile(INVENTORY), &[]));
+    let mut asked = Vec::new();
+    let groups = eval_groups_with(&ctx, &mut |path, group| {
+        asked.push((path.to_path_buf(), group.map(String::from)));
+        Ok(vec![
+            inventory_host(
+                "a",
+                serde_json::json!({ "port": "8080", "ansible_user": "x" }),
+            ),
+            inventory_host(
+                "b",
+                serde_json::json!({ "port": 81, "workers": "2", "tags": ["x"] }),
+            ),
+        ])
+    })
+    .expect("typed");
+    assert_eq!(
+        asked,
+        [(
+            std::env::temp_dir().join("hosts.ini"),
+            Some("web".to_string())
+        )]
+    );
+    let data: Vec<String> = groups[0]
+        .iter()
+        .map(|h| format!("{} {} {}", h.name, h.sudo, h.data))
+        .collect();
+    assert_eq!(
+        data,
+        [
+            r#"a false {port: 8080, tags: [], workers: 4}"#,
+            r#"b true {port: 81, tags: ["x"], workers: 2}"#,
+            "local false {port: 1, tags: [], workers: 4}",
+        ]
+    );
+}
+
+#[test]
+fn bad_inventory_data_is_reported_at_the_call() {
+    let ctx = Arc::new(context(compile(INVENTORY), &[]));
+    let e = eval_groups_with(&ctx, &mut |_, _| {
+        Ok(vec![inventory_host(
+            "a",
+            serde_json::json!({ "port": "http" }),
+        )])
+    })
+    .expect_err("bad port");
+    assert_eq!(e.message, "host `a`: `port`: `http` is not an int");
+    assert_eq!(
+        &INVENTORY[e.span.start as usize..e.span.end as usize],
+        r#"inventory("hosts.ini", group: "web")"#
+    );
+    let e = eval_groups(&ctx).expect_err("no reader");
+    assert!(e.message.contains("no inventory reader"), "{}", e.message);
 }

@@ -10,11 +10,21 @@ use infrac_vm::value::Value;
 use support::*;
 
 fn record(fields: &[(&str, Value)]) -> Value {
-    Value::Record(Arc::new(fields.iter().map(|(k, v)| (Arc::from(*k), v.clone())).collect()))
+    Value::Record(Arc::new(
+        fields
+            .iter()
+            .map(|(k, v)| (Arc::from(*k), v.clone()))
+            .collect(),
+    ))
 }
 
 fn os() -> Value {
-    record(&[("id", s("debian")), ("version_id", s("12")), ("pretty_name", s("Debian")), ("id_like", Value::List(Arc::default()))])
+    record(&[
+        ("id", s("debian")),
+        ("version_id", s("12")),
+        ("pretty_name", s("Debian")),
+        ("id_like", Value::List(Arc::default())),
+    ])
 }
 
 fn fact_reads(host: &FakeHost) -> Vec<Vec<FactKey>> {
@@ -42,7 +52,9 @@ fn commands_quote_interpolations_and_redact_secrets() {
     let mut vm = vm_with(compile(src), &[("pw", "p w")]);
     let mut host = FakeHost::default().output("echo", 0, "out");
     assert_eq!(host.run(&mut vm, 0), Ok(s("out")));
-    let Some(Request::Exec(e)) = host.requests.first() else { panic!("no command") };
+    let Some(Request::Exec(e)) = host.requests.first() else {
+        panic!("no command")
+    };
     assert_eq!(e.script, r#"echo 'it'\''s a $(test)' | cat 'p w' 'a b' c"#);
     assert_eq!(e.display, r#"echo 'it'\''s a $(test)' | cat *** 'a b' c"#);
     assert!(!e.changing);
@@ -60,10 +72,15 @@ fn facts_are_cached_and_prefetched() {
         }
     "#;
     let mut vm = vm(compile(src));
-    let mut host = FakeHost::default().fact(key("os", &[]), os()).fact(key("file", &["/etc/hosts"]), Value::None);
+    let mut host = FakeHost::default()
+        .fact(key("os", &[]), os())
+        .fact(key("file", &["/etc/hosts"]), Value::None);
     assert_eq!(host.run(&mut vm, 0), Ok(s("debian 12 true")));
     // One round trip for the stage's prefetch list, none after.
-    assert_eq!(fact_reads(&host), vec![vec![key("os", &[]), key("file", &["/etc/hosts"])]]);
+    assert_eq!(
+        fact_reads(&host),
+        vec![vec![key("os", &[]), key("file", &["/etc/hosts"])]]
+    );
     // A later stage on the same VM finds them cached.
     let mut host2 = FakeHost::default();
     assert_eq!(host2.run(&mut vm, 0), Ok(s("debian 12 true")));
@@ -74,9 +91,14 @@ fn facts_are_cached_and_prefetched() {
 fn fact_read_errors_fail_at_the_read() {
     let src = "group g = [local()]\nfn p(): str { \"/x\" }\nstage s on g -> bool { facts.file(p()) == none }";
     let mut vm = vm(compile(src));
-    let e = FakeHost::default().run(&mut vm, 0).expect_err("no such fact");
+    let e = FakeHost::default()
+        .run(&mut vm, 0)
+        .expect_err("no such fact");
     assert_eq!(e.message, r#"cannot read facts.file("/x"): no such fact"#);
-    assert_eq!(&src[e.span.start as usize..e.span.end as usize], "facts.file(p())");
+    assert_eq!(
+        &src[e.span.start as usize..e.span.end as usize],
+        "facts.file(p())"
+    );
 }
 
 const OPS: &str = r#"
@@ -109,19 +131,33 @@ fn ops_report_changes_and_invalidate_their_facts() {
     // matters is that `file("/a")` was read again after `touch` changed it
     // (the fact `touched("/a")`, computed from it, went with it), and that
     // `touch` itself used the cached value.
-    assert_eq!(host.run(&mut vm, 0), Ok(s(r#"false true ["touch /a"] false false"#)));
+    assert_eq!(
+        host.run(&mut vm, 0),
+        Ok(s(r#"false true ["touch /a"] false false"#))
+    );
     let reads = fact_reads(&host);
-    assert_eq!(reads, [vec![key("file", &["/a"])], vec![key("file", &["/a"])]]);
+    assert_eq!(
+        reads,
+        [vec![key("file", &["/a"])], vec![key("file", &["/a"])]]
+    );
     assert_eq!(host.commands(), ["touch /a", "true"]);
     let events: Vec<(String, u32, bool)> = host
         .events
         .iter()
         .filter_map(|e| match e {
-            Event::OpEnd { op, depth, changed, .. } => Some((op.clone(), *depth, *changed)),
+            Event::OpEnd {
+                op, depth, changed, ..
+            } => Some((op.clone(), *depth, *changed)),
             Event::OpStart { .. } => None,
         })
         .collect();
-    assert_eq!(events, [("site.touch".into(), 0, true), ("site.noop".into(), 0, false)]);
+    assert_eq!(
+        events,
+        [
+            ("site.touch".into(), 0, true),
+            ("site.noop".into(), 0, false)
+        ]
+    );
 }
 
 #[test]
@@ -135,14 +171,22 @@ fn an_op_without_changes_clause_drops_every_fact() {
 
 #[test]
 fn nested_changes_count_for_the_caller() {
-    let src = format!("{OPS}\nstage s on g -> bool {{ let r = both(\"/b\")\n r.changed and r.commands.len() == 1 }}");
+    let src = format!(
+        "{OPS}\nstage s on g -> bool {{ let r = both(\"/b\")\n r.changed and r.commands.len() == 1 }}"
+    );
     let mut vm = vm(compile(&src));
     let mut host = FakeHost::default().fact(key("file", &["/b"]), Value::None);
     assert_eq!(host.run(&mut vm, 0), Ok(Value::Bool(true)));
     let starts: Vec<u32> = host
         .events
         .iter()
-        .filter_map(|e| if let Event::OpStart { depth, .. } = e { Some(*depth) } else { None })
+        .filter_map(|e| {
+            if let Event::OpStart { depth, .. } = e {
+                Some(*depth)
+            } else {
+                None
+            }
+        })
         .collect();
     assert_eq!(starts, [0, 1]);
 }
@@ -169,10 +213,18 @@ fn sudo_reaches_every_command_of_the_call() {
     let sudo: Vec<Option<Sudo>> = host
         .requests
         .iter()
-        .filter_map(|r| if let Request::Exec(e) = r { Some(e.sudo.clone()) } else { None })
+        .filter_map(|r| {
+            if let Request::Exec(e) = r {
+                Some(e.sudo.clone())
+            } else {
+                None
+            }
+        })
         .collect();
     let root = Some(Sudo { user: None });
-    let app = Some(Sudo { user: Some("app".into()) });
+    let app = Some(Sudo {
+        user: Some("app".into()),
+    });
     assert_eq!(sudo, [None, root.clone(), app, None, root, None]);
 }
 
@@ -191,8 +243,14 @@ fn failed_commands_fail_the_host_unless_unchecked() {
     assert_eq!(host.run(&mut vm, 0), Ok(Value::None));
     let e = host.run(&mut vm, 1).expect_err("strict fails");
     assert_eq!(e.message, "command failed with exit code 3: false\nboom");
-    assert_eq!(&src[e.span.start as usize..e.span.end as usize], r#"run(sh"false")"#);
-    assert_eq!(&src[e.notes[0].span.start as usize..e.notes[0].span.end as usize], "strict()");
+    assert_eq!(
+        &src[e.span.start as usize..e.span.end as usize],
+        r#"run(sh"false")"#
+    );
+    assert_eq!(
+        &src[e.notes[0].span.start as usize..e.notes[0].span.end as usize],
+        "strict()"
+    );
 }
 
 #[test]
@@ -205,10 +263,15 @@ fn uploads_carry_content_and_mode() {
     let mut vm = vm(compile(src));
     let mut host = FakeHost::default();
     assert_eq!(host.run(&mut vm, 0), Ok(Value::Bool(true)));
-    let Some(Request::Upload(u)) = host.requests.first() else { panic!("no upload") };
+    let Some(Request::Upload(u)) = host.requests.first() else {
+        panic!("no upload")
+    };
     assert_eq!(u.remote, "/etc/x");
     assert_eq!(u.mode, Some(0o600));
-    assert_eq!(u.source, infrac_vm::request::UploadSource::Content(b"hi".to_vec()));
+    assert_eq!(
+        u.source,
+        infrac_vm::request::UploadSource::Content(b"hi".to_vec())
+    );
 }
 
 #[test]
@@ -228,7 +291,8 @@ fn stage_values_and_host_are_readable() {
 
 #[test]
 fn the_budget_interrupts_long_loops() {
-    let src = "group g = [local()]\nstage s on g { for x in [1, 2, 3, 4, 5, 6, 7, 8, 9] { x * 2 } }";
+    let src =
+        "group g = [local()]\nstage s on g { for x in [1, 2, 3, 4, 5, 6, 7, 8, 9] { x * 2 } }";
     let mut vm = vm(compile(src));
     vm.start_stage(0, &[]).expect("starts");
     assert_eq!(vm.resume(None, 10), infrac_vm::Halt::Budget);

@@ -17,7 +17,10 @@ fn value(ty: &str, body: &str) -> Value {
 fn error(body: &str) -> (String, String) {
     let src = format!("group g = [local()]\nstage s on g -> int {{\n{body}\n}}");
     let e = eval(&src).expect_err("the stage should fail");
-    let at = src.get(e.span.start as usize..e.span.end as usize).unwrap_or("?").to_string();
+    let at = src
+        .get(e.span.start as usize..e.span.end as usize)
+        .unwrap_or("?")
+        .to_string();
     (e.message, at)
 }
 
@@ -26,16 +29,34 @@ fn arithmetic() {
     assert_eq!(value("int", "1 + 2 * 3 - 8 / 2 % 3"), Value::Int(6));
     assert_eq!(value("int", "-(2 + 3)"), Value::Int(-5));
     assert_eq!(value("float", "1.5 * 2.0"), Value::Float(3.0));
-    assert_eq!(value("bool", "1 < 2 and not (3 >= 4) or false"), Value::Bool(true));
+    assert_eq!(
+        value("bool", "1 < 2 and not (3 >= 4) or false"),
+        Value::Bool(true)
+    );
     assert_eq!(value("int", "0x1f + 0o10 + 0b11"), Value::Int(42));
 }
 
 #[test]
 fn strings_and_formats() {
-    assert_eq!(value("str", r#"let n = 493
-"{n:o} {255:x} {7:03} {"a" + "b"} {true} {[1, 2]}""#), s("755 ff 007 ab true [1, 2]"));
-    assert_eq!(value("str", r#"" a,b ".trim().split(",").reverse().join("-").upper()"#), s("B-A"));
-    assert_eq!(value("int", r#""héllo".len() + len([1, 2]) + len({ "k": 1 })"#), Value::Int(8));
+    assert_eq!(
+        value(
+            "str",
+            r#"let n = 493
+"{n:o} {255:x} {7:03} {"a" + "b"} {true} {[1, 2]}""#
+        ),
+        s("755 ff 007 ab true [1, 2]")
+    );
+    assert_eq!(
+        value(
+            "str",
+            r#"" a,b ".trim().split(",").reverse().join("-").upper()"#
+        ),
+        s("B-A")
+    );
+    assert_eq!(
+        value("int", r#""héllo".len() + len([1, 2]) + len({ "k": 1 })"#),
+        Value::Int(8)
+    );
     assert_eq!(value("int?", r#""12".to_int()"#), Value::Int(12));
     assert_eq!(value("int?", r#""x".to_int()"#), Value::None);
 }
@@ -102,13 +123,18 @@ fn named_arguments_and_defaults() {
 
 #[test]
 fn run_time_errors_point_at_their_source() {
-    assert_eq!(error("let z = 0\n10 / z"), ("division by zero".into(), "10 / z".into()));
+    assert_eq!(
+        error("let z = 0\n10 / z"),
+        ("division by zero".into(), "10 / z".into())
+    );
     let (msg, at) = error("let xs = [1]\nxs[3]");
     assert_eq!(msg, "index 3 is out of range (the list has 1 elements)");
     assert_eq!(at, "xs[3]");
-    let (msg, at) = error(r#"let n = 2
+    let (msg, at) = error(
+        r#"let n = 2
 if n > 1 { fail "too many: {n}" }
-n"#);
+n"#,
+    );
     assert_eq!(msg, "too many: 2");
     assert_eq!(at, r#"fail "too many: {n}""#);
 }
@@ -127,5 +153,9 @@ fn errors_in_functions_note_their_callers() {
 fn runaway_recursion_fails_the_host() {
     let src = "fn f(n: int): int { f(n + 1) }\ngroup g = [local()]\nstage s on g -> int { f(0) }";
     let e = eval(src).expect_err("fails");
-    assert!(e.message.starts_with("calls nested too deeply"), "{}", e.message);
+    assert!(
+        e.message.starts_with("calls nested too deeply"),
+        "{}",
+        e.message
+    );
 }

@@ -7,15 +7,19 @@ use proptest::prelude::*;
 
 fn shell_prints(word: &str) -> Vec<u8> {
     let script = format!("printf %s {}", infrac_vm::shell_quote(word));
-    let out = Command::new("sh").arg("-c").arg(&script).output().expect("sh runs");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("sh runs");
     assert!(out.status.success(), "sh failed on {script:?}");
     out.stdout
 }
 
 fn nasty() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
-        " ", "'", "\"", "$(id)", "`id`", ";", "\n", "*", "?", "[a]", "-rf", "--", "\\", "$HOME", "é", "日本", "!", "&&",
-        "|", ">", "#", "~", "{a,b}", "\t", "%s", "a", "0",
+        " ", "'", "\"", "$(id)", "`id`", ";", "\n", "*", "?", "[a]", "-rf", "--", "\\", "$HOME",
+        "é", "日本", "!", "&&", "|", ">", "#", "~", "{a,b}", "\t", "%s", "a", "0",
     ]);
     prop::collection::vec(pieces, 0..12).prop_map(|p| p.concat())
 }
@@ -37,7 +41,14 @@ proptest! {
 
 #[test]
 fn leading_dashes_stay_one_word() {
-    let script = format!("for a in {}; do printf '<%s>' \"$a\"; done", infrac_vm::shell_quote("-n x"));
-    let out = Command::new("sh").arg("-c").arg(&script).output().expect("sh runs");
+    let script = format!(
+        "for a in {}; do printf '<%s>' \"$a\"; done",
+        infrac_vm::shell_quote("-n x")
+    );
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("sh runs");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "<-n x>");
 }

@@ -10,7 +10,13 @@ use support::*;
 
 fn file(kind: &str, mode: i64) -> Value {
     let fields = [
-        ("kind", Value::Enum { ty: "FileKind".into(), variant: kind.into() }),
+        (
+            "kind",
+            Value::Enum {
+                ty: "FileKind".into(),
+                variant: kind.into(),
+            },
+        ),
         ("mode", Value::Int(mode)),
         ("owner", s("root")),
         ("group", s("root")),
@@ -18,13 +24,23 @@ fn file(kind: &str, mode: i64) -> Value {
         ("sha256", Value::None),
         ("target", Value::None),
     ];
-    Value::Record(Arc::new(fields.into_iter().map(|(k, v)| (Arc::from(k), v)).collect()))
+    Value::Record(Arc::new(
+        fields.into_iter().map(|(k, v)| (Arc::from(k), v)).collect(),
+    ))
 }
 
 #[test]
 fn every_standard_module_lowers() {
-    let program = compile("use std::{apt, files, systemd, server, local}\ngroup g = [local()]\nstage s on g { }");
-    for op in ["files.directory", "files.template", "apt.packages", "systemd.service", "server.user"] {
+    let program = compile(
+        "use std::{apt, files, systemd, server, local}\ngroup g = [local()]\nstage s on g { }",
+    );
+    for op in [
+        "files.directory",
+        "files.template",
+        "apt.packages",
+        "systemd.service",
+        "server.user",
+    ] {
         assert!(program.ops.iter().any(|o| o.name == op), "{op} missing");
     }
 }
@@ -39,7 +55,10 @@ fn directory_creates_then_sets_the_mode() {
     let mut vm = vm(compile(src));
     let mut host = FakeHost::default().fact(key("file", &["/srv/app"]), Value::None);
     assert_eq!(host.run(&mut vm, 0), Ok(Value::Bool(true)));
-    assert_eq!(host.commands(), ["mkdir -p -- /srv/app", "chmod 755 -- /srv/app"]);
+    assert_eq!(
+        host.commands(),
+        ["mkdir -p -- /srv/app", "chmod 755 -- /srv/app"]
+    );
 }
 
 #[test]
@@ -62,10 +81,18 @@ fn shell_is_in_the_prelude() {
         stage s on g -> str { shell("app --version", creates: "/opt/app").stdout.trim() }
     "#;
     let mut vm = vm(compile(src));
-    let mut host = FakeHost::default().fact(key("file", &["/opt/app"]), Value::None).output("app --version", 0, " 2.1\n");
+    let mut host = FakeHost::default()
+        .fact(key("file", &["/opt/app"]), Value::None)
+        .output("app --version", 0, " 2.1\n");
     assert_eq!(host.run(&mut vm, 0), Ok(s("2.1")));
     // `creates:` made the op read the file fact first.
     let first = host.requests.first();
-    let wanted = vec![FactKey { name: "file".into(), args: vec![FactArg::Str("/opt/app".into())] }];
-    assert!(matches!(first, Some(Request::ReadFacts(k)) if *k == wanted), "{first:?}");
+    let wanted = vec![FactKey {
+        name: "file".into(),
+        args: vec![FactArg::Str("/opt/app".into())],
+    }];
+    assert!(
+        matches!(first, Some(Request::ReadFacts(k)) if *k == wanted),
+        "{first:?}"
+    );
 }

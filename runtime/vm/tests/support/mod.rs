@@ -35,12 +35,20 @@ pub fn compile(src: &str) -> Program {
         let text = std::fs::read_to_string(stdlib_dir().join(format!("{name}.infra")))
             .unwrap_or_else(|e| panic!("stdlib {name}: {e}"));
         let p = infrac_syntax::parse(&text);
-        assert!(p.errors.is_empty(), "syntax errors in std {name}: {:?}", p.errors);
+        assert!(
+            p.errors.is_empty(),
+            "syntax errors in std {name}: {:?}",
+            p.errors
+        );
         add_std_uses(&p.file, &mut names);
         parsed.push((format!("<std>/{name}.infra"), p.file));
         j += 1;
     }
-    let index_of = |name: &str| parsed.iter().position(|(p, _)| p == &format!("<std>/{name}.infra"));
+    let index_of = |name: &str| {
+        parsed
+            .iter()
+            .position(|(p, _)| p == &format!("<std>/{name}.infra"))
+    };
     let inputs: Vec<ModuleInput<'_>> = parsed
         .iter()
         .enumerate()
@@ -56,12 +64,20 @@ pub fn compile(src: &str) -> Program {
                     }
                 }
             }
-            ModuleInput { path: path.clone(), is_std: m > 0, ast, imports }
+            ModuleInput {
+                path: path.clone(),
+                is_std: m > 0,
+                ast,
+                imports,
+            }
         })
         .collect();
     match lower(&inputs, 0) {
         Ok(p) => p,
-        Err(e) => panic!("lowering {}: {} at {:?}", inputs[e.module].path, e.message, e.span),
+        Err(e) => panic!(
+            "lowering {}: {} at {:?}",
+            inputs[e.module].path, e.message, e.span
+        ),
     }
 }
 
@@ -80,7 +96,12 @@ fn add_std_uses(file: &infrac_syntax::ast::SourceFile, names: &mut Vec<String>) 
 }
 
 pub fn local_host() -> Arc<HostValue> {
-    Arc::new(HostValue { name: "box".into(), spec: HostSpec::Local, data: Value::None, sudo: false })
+    Arc::new(HostValue {
+        name: "box".into(),
+        spec: HostSpec::Local,
+        data: Value::None,
+        sudo: false,
+    })
 }
 
 /// A VM for `local_host()` with the params' defaults.
@@ -94,8 +115,15 @@ pub fn vm_with(program: Program, sets: &[(&str, &str)]) -> Vm {
 }
 
 pub fn context(program: Program, sets: &[(&str, &str)]) -> RunContext {
-    let base = RunContext::new(Arc::new(program), Arc::from(Vec::new()), std::env::temp_dir());
-    let sets: Vec<(String, String)> = sets.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let base = RunContext::new(
+        Arc::new(program),
+        Arc::from(Vec::new()),
+        std::env::temp_dir(),
+    );
+    let sets: Vec<(String, String)> = sets
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     infrac_vm::controller::eval_params(&base, &sets).unwrap_or_else(|e| panic!("params: {e}"))
 }
 
@@ -116,7 +144,11 @@ impl FakeHost {
     }
 
     pub fn output(mut self, script_part: &str, code: i32, stdout: &str) -> Self {
-        let out = CommandOutput { code, stdout: stdout.into(), stderr: if code == 0 { "" } else { "boom" }.into() };
+        let out = CommandOutput {
+            code,
+            stdout: stdout.into(),
+            stderr: if code == 0 { "" } else { "boom" }.into(),
+        };
         self.outputs.push((script_part.into(), out));
         self
     }
@@ -124,11 +156,21 @@ impl FakeHost {
     fn answer(&mut self, req: &Request) -> Response {
         match req {
             Request::Exec(e) => {
-                let out = self.outputs.iter().find(|(part, _)| e.script.contains(part.as_str()));
+                let out = self
+                    .outputs
+                    .iter()
+                    .find(|(part, _)| e.script.contains(part.as_str()));
                 Response::Done(out.map(|(_, o)| o.clone()).unwrap_or_default())
             }
             Request::ReadFacts(keys) => Response::Facts(
-                keys.iter().map(|k| self.facts.get(k).cloned().ok_or_else(|| "no such fact".to_string())).collect(),
+                keys.iter()
+                    .map(|k| {
+                        self.facts
+                            .get(k)
+                            .cloned()
+                            .ok_or_else(|| "no such fact".to_string())
+                    })
+                    .collect(),
             ),
             Request::Upload(_) => Response::Done(CommandOutput::default()),
         }
@@ -171,7 +213,13 @@ pub fn s(text: &str) -> Value {
 }
 
 pub fn key(name: &str, args: &[&str]) -> FactKey {
-    FactKey { name: name.into(), args: args.iter().map(|a| infrac_vm::request::FactArg::Str(a.to_string())).collect() }
+    FactKey {
+        name: name.into(),
+        args: args
+            .iter()
+            .map(|a| infrac_vm::request::FactArg::Str(a.to_string()))
+            .collect(),
+    }
 }
 
 /// Runs the only stage of `src` on a host with no facts; its value.
