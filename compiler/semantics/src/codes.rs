@@ -77,7 +77,10 @@ mod tests {
         let doc = std::fs::read_to_string(path).unwrap_or_default();
         for (code, summary) in super::CODES {
             let row = format!("| `{code}` | {} |", summary.replace('|', "\\|"));
-            assert!(doc.contains(&row), "docs/language.md §7 lacks the row {row}");
+            assert!(
+                doc.contains(&row),
+                "docs/language.md §7 lacks the row {row}"
+            );
         }
     }
 }

@@ -14,6 +14,7 @@
 
 pub mod check;
 pub mod codes;
+pub mod compile;
 pub mod db;
 pub mod diagnostic;
 pub mod items;
@@ -24,6 +25,7 @@ pub mod sigs;
 pub mod suggest;
 pub mod ty;
 
+pub use compile::compile;
 pub use db::{Database, Db, FileLoader, MemoryFileLoader, Origin, OsFileLoader, SourceFile};
 pub use diagnostic::{Diagnostic, Label, LineIndex, Severity};
 
