@@ -105,6 +105,33 @@ impl HostError {
     }
 }
 
+impl HostError {
+    /// Moves the innermost place that is in user code (`is_std` false) to
+    /// the front: a failure inside a standard op is shown at the user's
+    /// call, the standard library's places become notes.
+    pub fn focus_user_code(self, is_std: impl Fn(u32) -> bool) -> HostError {
+        let Some(primary) = self.place else {
+            return self;
+        };
+        let mut chain = vec![(String::from("here, in the standard library"), primary)];
+        chain.extend(self.notes);
+        let Some(k) = chain.iter().position(|(_, p)| !is_std(p.module)) else {
+            let notes = chain.split_off(1);
+            return HostError {
+                message: self.message,
+                place: Some(primary),
+                notes,
+            };
+        };
+        let (_, place) = chain.remove(k);
+        HostError {
+            message: self.message,
+            place: Some(place),
+            notes: chain,
+        }
+    }
+}
+
 impl From<RuntimeError> for HostError {
     fn from(e: RuntimeError) -> HostError {
         let place = |module, span| Place { module, span };
@@ -180,5 +207,38 @@ impl RunSummary {
             RunEvent::Interrupted => self.interrupted = true,
             RunEvent::OpStarted { .. } | RunEvent::StageFinished { .. } => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(module: u32) -> Place {
+        Place {
+            module,
+            span: Span::new(module, module + 1),
+        }
+    }
+
+    #[test]
+    fn failures_inside_standard_ops_are_shown_at_the_users_call() {
+        let error = HostError {
+            message: "boom".into(),
+            place: Some(at(5)),
+            notes: vec![
+                ("called from here".into(), at(6)),
+                ("called from here".into(), at(0)),
+            ],
+        };
+        let focused = error.focus_user_code(|m| m >= 5);
+        assert_eq!(focused.place, Some(at(0)));
+        let notes: Vec<Place> = focused.notes.iter().map(|(_, p)| *p).collect();
+        assert_eq!(notes, vec![at(5), at(6)]);
+        assert_eq!(focused.notes[0].0, "here, in the standard library");
+        let user_only = HostError::new("x", Some(at(1))).focus_user_code(|m| m >= 5);
+        assert_eq!(user_only, HostError::new("x", Some(at(1))));
+        let std_only = HostError::new("x", Some(at(7))).focus_user_code(|m| m >= 5);
+        assert_eq!(std_only, HostError::new("x", Some(at(7))));
     }
 }

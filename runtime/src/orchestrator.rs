@@ -245,6 +245,9 @@ impl Run {
                     Err(error) => {
                         host.failed = true;
                         failures += 1;
+                        let modules = &self.ctx.program().modules;
+                        let error = error
+                            .focus_user_code(|m| modules.get(m as usize).is_some_and(|x| x.is_std));
                         self.reporter.emit(RunEvent::HostFailed {
                             host: host.value.name.clone(),
                             stage: def.name.clone(),

@@ -3,6 +3,7 @@
 mod build;
 mod check;
 mod lsp;
+mod run;
 
 use std::process::ExitCode;
 
@@ -34,6 +35,8 @@ enum Command {
     Build(build::Args),
     /// Run the language server over stdin/stdout (for editors).
     Lsp(lsp::Args),
+    /// Check a program, then run its stages live on its hosts.
+    Run(run::Args),
 }
 
 pub fn dispatch(cli: Cli) -> ExitCode {
@@ -41,6 +44,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Build(args) => build::run(args),
         Command::Lsp(args) => lsp::run(args),
+        Command::Run(args) => run::run(args),
     };
     ExitCode::from(code)
 }

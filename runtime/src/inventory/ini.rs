@@ -187,10 +187,10 @@ fn split_port(word: &str) -> (&str, Option<&str>) {
 /// string, unless it is a JSON list or object (which needs quotes to keep
 /// its own quotes: `tags='["a", "b"]'`).
 fn typed(text: &str, quoted: bool) -> Value {
-    if text.starts_with(['[', '{']) {
-        if let Ok(v) = serde_json::from_str::<Value>(text) {
-            return v;
-        }
+    if text.starts_with(['[', '{'])
+        && let Ok(v) = serde_json::from_str::<Value>(text)
+    {
+        return v;
     }
     if quoted {
         return Value::String(text.to_owned());

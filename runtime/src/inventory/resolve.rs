@@ -239,15 +239,15 @@ fn connection_settings(
         }
     });
     let connection = text(take(&["ansible_connection"]))?;
-    if let Some(c) = &connection {
-        if !["ssh", "local", "docker"].contains(&c.as_str()) {
-            return Err(line_error(
-                line,
-                format!(
-                    "host `{name}`: connection `{c}` is not supported (expected ssh, local or docker)"
-                ),
-            ));
-        }
+    if let Some(c) = &connection
+        && !["ssh", "local", "docker"].contains(&c.as_str())
+    {
+        return Err(line_error(
+            line,
+            format!(
+                "host `{name}`: connection `{c}` is not supported (expected ssh, local or docker)"
+            ),
+        ));
     }
     Ok(Host {
         name: name.to_owned(),

@@ -356,3 +356,17 @@ fn load_reads_the_file_and_picks_the_format() {
         "{missing}"
     );
 }
+
+#[test]
+fn json_indented_with_tabs() {
+    let text = "[\n\t{\n\t\t\"name\": \"a\",\n\t\t\"port\": 2222\n\t}\n]\n";
+    let inv = Inventory::parse(Path::new("t.json"), text, Format::Json).unwrap();
+    assert_eq!(
+        (
+            inv.hosts[0].name.as_str(),
+            inv.hosts[0].port,
+            inv.hosts[0].origin.line
+        ),
+        ("a", Some(2222), 2)
+    );
+}

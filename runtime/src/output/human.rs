@@ -137,14 +137,16 @@ impl<W: Write + Send> Sink for HumanSink<W> {
                     .place
                     .map(|p| format!(" ({})", self.location(p)))
                     .unwrap_or_default();
-                let line = format!("  [{host}] failed: {}{at}", error.message);
+                // The message's later lines (a command's stderr) are indented.
+                let mut message = error.message.lines();
+                let first = message.next().unwrap_or_default();
+                let mut lines = vec![format!("  [{host}] failed{at}: {first}")];
+                lines.extend(message.map(|l| format!("      {l}")));
                 if self.live {
-                    self.stage
-                        .get_or_insert_with(StageView::default)
-                        .failures
-                        .push(line);
+                    let view = self.stage.get_or_insert_with(StageView::default);
+                    view.failures.extend(lines);
                 } else {
-                    self.print(&line);
+                    self.print(&lines.join("\n"));
                 }
             }
             RunEvent::StageFinished { .. } => {}
@@ -289,7 +291,7 @@ mod tests {
                 host: "b".into(),
                 stage: "base".into(),
                 error: HostError::new(
-                    "boom",
+                    "boom\nstderr line",
                     Some(Place {
                         module: 0,
                         span: Span::new(7, 8),
@@ -301,7 +303,8 @@ mod tests {
             stage base on 2 hosts
               [a] files.directory (site.infra:3): changed in 12ms
               [b] files.directory (site.infra:3): ok in 12ms
-              [b] failed: boom (site.infra:7)
+              [b] failed (site.infra:7): boom
+                  stderr line
         "#]]
         .assert_eq(&run(false, &events));
     }

@@ -1,0 +1,69 @@
+#!/bin/sh
+# infrac run vs pyinfra on the local machine (run by hand, as root or a user
+# who may apt-get/pip install):
+#
+#   sh benches/run_vs_pyinfra/run_vs_pyinfra.sh [RUNS]
+#
+# 1. examples/quickstart.infra vs quickstart_deploy.py (its pyinfra
+#    equivalent), first run (fresh root each time) and no-change run;
+# 2. per-op overhead: 50 `files.file` ops minus 0 ops, divided by 50.
+# Medians of RUNS runs (default 10) by hyperfine. Prints hyperfine's tables
+# and exports them as Markdown into $OUT (default /tmp/infrac-bench).
+set -eu
+
+RUNS=${1:-10}
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+OUT=${OUT:-/tmp/infrac-bench}
+mkdir -p "$OUT"
+
+command -v hyperfine >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq hyperfine; }
+if [ ! -x "$OUT/venv/bin/pyinfra" ]; then
+  python3 -m venv "$OUT/venv"
+  "$OUT/venv/bin/pip" install -q pyinfra
+fi
+PYINFRA="$OUT/venv/bin/pyinfra"
+(cd "$REPO" && cargo build --release -q -p infrac)
+INFRAC="$REPO/target/release/infrac"
+
+echo "infrac: $("$INFRAC" --version)   pyinfra: $("$PYINFRA" --version 2>&1 | tail -n 1)"
+
+# --- 1. quickstart ---------------------------------------------------------
+QI="$OUT/qs-infrac" QP="$OUT/qs-pyinfra"
+infrac_qs="$INFRAC run $REPO/examples/quickstart.infra --set root=$QI --format json"
+pyinfra_qs="cd $HERE && $PYINFRA -y @local quickstart_deploy.py --data root=$QP"
+hyperfine --runs "$RUNS" --export-markdown "$OUT/quickstart-first.md" \
+  --command-name 'infrac, first run' --prepare "rm -rf $QI" "$infrac_qs" \
+  --command-name 'pyinfra, first run' --prepare "rm -rf $QP" "$pyinfra_qs"
+hyperfine --runs "$RUNS" --warmup 1 --export-markdown "$OUT/quickstart-nochange.md" \
+  --command-name 'infrac, no change' "$infrac_qs" \
+  --command-name 'pyinfra, no change' "$pyinfra_qs"
+
+# --- 2. per-op overhead ----------------------------------------------------
+gen_infra() { # N -> a program with N files.file ops
+  printf 'use std::files\nparam root: str\ngroup here = [local()]\nstage s on here {\n  files.directory(root)\n'
+  i=0; while [ "$i" -lt "$1" ]; do printf '  files.file("{root}/f%s")\n' "$i"; i=$((i + 1)); done
+  printf '}\n'
+}
+gen_py() { # N -> a deploy with N files.file ops
+  printf 'from pyinfra import host\nfrom pyinfra.operations import files\nroot = host.data.root\n'
+  printf 'files.directory(name="root", path=root)\n'
+  i=0; while [ "$i" -lt "$1" ]; do printf 'files.file(name="f%s", path=f"{root}/f%s")\n' "$i" "$i"; i=$((i + 1)); done
+}
+for n in 0 50; do
+  gen_infra "$n" > "$OUT/ops$n.infra"
+  gen_py "$n" > "$OUT/ops$n.py"
+done
+hyperfine --runs "$RUNS" --export-json "$OUT/ops.json" --export-markdown "$OUT/ops.md" \
+  --prepare "rm -rf $OUT/oi0" --command-name 'infrac 0 ops' "$INFRAC run $OUT/ops0.infra --set root=$OUT/oi0 --format json" \
+  --prepare "rm -rf $OUT/oi50" --command-name 'infrac 50 ops' "$INFRAC run $OUT/ops50.infra --set root=$OUT/oi50 --format json" \
+  --prepare "rm -rf $OUT/op0" --command-name 'pyinfra 0 ops' "cd $OUT && $PYINFRA -y @local ops0.py --data root=$OUT/op0" \
+  --prepare "rm -rf $OUT/op50" --command-name 'pyinfra 50 ops' "cd $OUT && $PYINFRA -y @local ops50.py --data root=$OUT/op50"
+python3 - "$OUT/ops.json" <<'PY'
+import json, sys
+r = {x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}
+for tool in ("infrac", "pyinfra"):
+    per_op = (r[f"{tool} 50 ops"] - r[f"{tool} 0 ops"]) / 50 * 1000
+    print(f"{tool}: {per_op:.2f} ms per files.file op (first run, median)")
+PY
+echo "Markdown tables in $OUT/*.md"

@@ -1,0 +1,311 @@
+//! `infrac run FILE [--set NAME=VALUE]... [--limit PATTERN] [--parallel N]
+//! [--format human|json] [--yes]`: check the program, evaluate its params
+//! and groups on the controller, then run its stages live on the hosts.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use infrac_compiler::render::{render_human, render_json};
+use infrac_compiler::{Database, Db, Diagnostic, LineIndex, OsFileLoader, Severity};
+use infrac_runtime::event::{HostError, Locate, Location, Place, RunSummary};
+use infrac_runtime::output::{HumanSink, JsonSink, Sink};
+use infrac_runtime::select::Limit;
+use infrac_runtime::{Cancel, RunOptions};
+use infrac_vm::RunContext;
+use infrac_vm::controller::{eval_groups, eval_params};
+use infrac_vm::value::HostValue;
+
+use super::exit;
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The program to run.
+    file: PathBuf,
+    /// Set a param: `--set release=2.4.1` (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    sets: Vec<String>,
+    /// Only these hosts: a host name, a group name or a glob (`web-*`);
+    /// repeatable or comma-separated.
+    #[arg(long, value_name = "PATTERN")]
+    limit: Vec<String>,
+    /// At most N hosts at once (a stage's `parallel:` may lower it).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    parallel: Option<u32>,
+    /// `human` (live view and summary) or `json` (one object per line).
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Seconds a single command may run before its host fails (0: no limit).
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    timeout: u64,
+    /// Do not ask for approval. Accepted now; runs never ask yet (plan and
+    /// approval come with `infrac plan`).
+    #[arg(long)]
+    yes: bool,
+}
+
+pub fn run(args: Args) -> u8 {
+    let _ = args.yes;
+    let sets = match parse_sets(&args.sets) {
+        Ok(sets) => sets,
+        Err(message) => return usage(&message),
+    };
+    if let Err(e) = std::fs::metadata(&args.file) {
+        return usage(&format!("cannot read `{}`: {e}", args.file.display()));
+    }
+    let db = Database::new(Arc::new(OsFileLoader));
+    let root = db.file(&args.file);
+    let program = match infrac_compiler::compile(&db, root) {
+        Ok(program) => Arc::new(program),
+        Err(diags) => {
+            print_diagnostics(&db, &diags, args.format);
+            return exit::PROGRAM_ERRORS;
+        }
+    };
+    let sources = Arc::new(Sources::new(&db, &program.modules));
+    let base_dir = base_dir(&args.file);
+    let ctx = RunContext::new(Arc::clone(&program), Arc::from(Vec::new()), base_dir);
+    let ctx = match eval_params(&ctx, &sets) {
+        Ok(ctx) => Arc::new(ctx),
+        Err(e) => return usage(&e.message),
+    };
+    let groups = match eval_groups(&ctx) {
+        Ok(groups) => groups,
+        Err(e) => {
+            let title = "cannot evaluate the groups' hosts".to_string();
+            print_diagnostics(
+                &db,
+                &[place_diagnostic(&sources, title, &HostError::from(e))],
+                args.format,
+            );
+            return exit::USAGE;
+        }
+    };
+    let limit = Limit::new(&args.limit);
+    let names = known_names(&groups, program.groups.iter().map(|g| g.name.as_str()));
+    let unmatched = limit.unmatched(&names.iter().map(String::as_str).collect::<Vec<_>>());
+    if !unmatched.is_empty() {
+        return usage(&format!(
+            "--limit {} matches no host or group",
+            unmatched.join(", ")
+        ));
+    }
+    let options = RunOptions {
+        parallel: args.parallel.map(|n| n as usize),
+        limit,
+        command_timeout: (args.timeout > 0).then(|| Duration::from_secs(args.timeout)),
+    };
+    let sink: Box<dyn Sink> = match args.format {
+        Format::Human => {
+            let live = std::io::stdout().is_terminal();
+            Box::new(HumanSink::new(std::io::stdout(), sources.clone(), live))
+        }
+        Format::Json => Box::new(JsonSink::new(std::io::stdout(), sources.clone())),
+    };
+    let summary = match execute(ctx, groups, options, sink) {
+        Ok(summary) => summary,
+        Err(message) => return usage(&message),
+    };
+    if args.format == Format::Human {
+        report_failures(&db, &sources, &summary);
+    }
+    if summary.failed() > 0 || summary.interrupted {
+        exit::HOST_FAILED
+    } else {
+        exit::OK
+    }
+}
+
+/// Runs the stages on a tokio runtime; the first Ctrl-C stops new commands.
+fn execute(
+    ctx: Arc<RunContext>,
+    groups: Vec<Vec<Arc<HostValue>>>,
+    options: RunOptions,
+    sink: Box<dyn Sink>,
+) -> Result<RunSummary, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let cancel = Cancel::default();
+    let on_signal = cancel.clone();
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ninterrupted: no new command starts; waiting for the running ones");
+            on_signal.cancel();
+        }
+    });
+    Ok(runtime.block_on(infrac_runtime::run(ctx, groups, options, sink, cancel)))
+}
+
+/// `NAME=VALUE` pairs; the value may contain `=`.
+fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, String> {
+    sets.iter()
+        .map(|s| match s.split_once('=') {
+            Some((name, value)) if !name.trim().is_empty() => {
+                Ok((name.trim().to_string(), value.to_string()))
+            }
+            _ => Err(format!("--set {s}: expected NAME=VALUE")),
+        })
+        .collect()
+}
+
+/// Controller paths (`upload(src:)`, templates) are relative to the program.
+fn base_dir(file: &Path) -> PathBuf {
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())
+}
+
+fn known_names<'a>(
+    groups: &[Vec<Arc<HostValue>>],
+    group_names: impl Iterator<Item = &'a str>,
+) -> Vec<String> {
+    let hosts = groups.iter().flatten().map(|h| h.name.clone());
+    hosts.chain(group_names.map(str::to_string)).collect()
+}
+
+fn usage(message: &str) -> u8 {
+    eprintln!("error: {message}");
+    exit::USAGE
+}
+
+fn print_diagnostics(db: &Database, diags: &[Diagnostic], format: Format) {
+    let text_of = |file: &str| -> String {
+        db.file_by_display_path(file)
+            .and_then(|f| f.text(db).clone())
+            .unwrap_or_default()
+    };
+    match format {
+        Format::Json => {
+            let texts: Vec<(String, String)> = diags
+                .iter()
+                .map(|d| (d.file.clone(), text_of(&d.file)))
+                .collect();
+            let lookup = |file: &str| -> &str {
+                texts
+                    .iter()
+                    .find(|(f, _)| f == file)
+                    .map_or("", |(_, t)| t.as_str())
+            };
+            let list: serde_json::Value = serde_json::from_str(&render_json(diags, lookup))
+                .unwrap_or(serde_json::Value::Null);
+            println!(
+                "{}",
+                serde_json::json!({ "event": "diagnostics", "diagnostics": list })
+            );
+        }
+        Format::Human => {
+            let color = std::io::stderr().is_terminal();
+            for diag in diags {
+                eprint!("{}", render_human(diag, &text_of(&diag.file), color));
+            }
+        }
+    }
+}
+
+/// Each failed host's error, rendered like a compile error at its place.
+fn report_failures(db: &Database, sources: &Sources, summary: &RunSummary) {
+    let diags: Vec<Diagnostic> = summary
+        .hosts
+        .iter()
+        .filter_map(|(host, s)| {
+            let failure = s.failure.as_ref()?;
+            let title = format!("host `{host}` failed in stage `{}`", failure.stage);
+            Some(place_diagnostic(sources, title, &failure.error))
+        })
+        .collect();
+    print_diagnostics(db, &diags, Format::Human);
+}
+
+/// A run-time error as a diagnostic: `title`, and the error's message under
+/// its place.
+fn place_diagnostic(sources: &Sources, title: String, error: &HostError) -> Diagnostic {
+    let (file, span) = match error.place {
+        Some(place) => (
+            sources.path(place.module),
+            infrac_syntax::Span::new(place.span.start, place.span.end),
+        ),
+        None => (String::new(), infrac_syntax::Span::default()),
+    };
+    // A label is one line: a command's stderr, after the first line, is a note.
+    let (label, output) = error
+        .message
+        .split_once('\n')
+        .unwrap_or((&error.message, ""));
+    let mut notes: Vec<String> = error
+        .notes
+        .iter()
+        .map(|(message, place)| {
+            let loc = sources.locate(*place);
+            format!("{message}: {}:{}", loc.file, loc.line)
+        })
+        .collect();
+    if !output.trim().is_empty() {
+        notes.insert(0, format!("output:\n{}", output.trim_end()));
+    }
+    Diagnostic {
+        severity: Severity::Error,
+        code: "run",
+        message: title,
+        file,
+        span,
+        label: Some(label.to_string()),
+        labels: Vec::new(),
+        notes,
+        help: None,
+    }
+}
+
+/// The program's module sources, to turn places into file and line.
+struct Sources {
+    modules: Vec<(String, String)>,
+}
+
+impl Sources {
+    fn new(db: &Database, modules: &[infrac_bytecode::ModuleInfo]) -> Sources {
+        let modules = modules
+            .iter()
+            .map(|m| {
+                let text = db
+                    .file_by_display_path(&m.path)
+                    .and_then(|f| f.text(db).clone())
+                    .unwrap_or_default();
+                (m.path.clone(), text)
+            })
+            .collect();
+        Sources { modules }
+    }
+
+    fn path(&self, module: u32) -> String {
+        self.modules
+            .get(module as usize)
+            .map(|(p, _)| p.clone())
+            .unwrap_or_default()
+    }
+}
+
+impl Locate for Sources {
+    fn locate(&self, place: Place) -> Location {
+        let Some((file, text)) = self.modules.get(place.module as usize) else {
+            return Location {
+                file: String::from("?"),
+                line: 0,
+            };
+        };
+        let (line, _) = LineIndex::new(text).line_col(place.span.start);
+        Location {
+            file: file.clone(),
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+        }
+    }
+}

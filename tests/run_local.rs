@@ -1,0 +1,304 @@
+//! End-to-end tests of `infrac run` on this machine (`local()` hosts): real
+//! commands in temporary folders, no mocks. Every program is run by the
+//! real binary; its JSON lines (or human output) are read back.
+
+use std::path::Path;
+use std::process::Output;
+
+use serde_json::Value as Json;
+
+mod run_common;
+use run_common::{Program, json_lines, op_events, summary_of};
+
+/// The standard file ops, each with something to do on a first run.
+const FILE_OPS: &str = r#"
+use std::{files, server}
+
+param root: str
+
+group here = [local()]
+
+stage site on here {
+  files.directory("{root}/d", mode: 0o750)
+  files.file("{root}/d/f.txt", content: "hello\n", mode: 0o640)
+  files.link("{root}/current", "{root}/d")
+  files.line("{root}/d/lines.txt", "first line")
+  files.line("{root}/d/lines.txt", "second line")
+  files.put("src.txt", "{root}/d/put.txt", mode: 0o600)
+  files.template("page.j2", "{root}/d/page.txt", vars: { name: "Ada" })
+  server.shell("touch {root}/d/marker", creates: "{root}/d/marker")
+}
+"#;
+
+fn file_ops_program() -> Program {
+    let program = Program::new(FILE_OPS);
+    program.write("src.txt", "uploaded\n");
+    program.write("page.j2", "Hello {{ name }}!\n");
+    program
+}
+
+#[test]
+fn first_run_changes_second_run_changes_nothing() {
+    let program = file_ops_program();
+    let first = program.run_json(&[]);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let ops = op_events(&first);
+    assert_eq!(ops.len(), 8, "{ops:#?}");
+    for op in &ops {
+        assert_eq!(op["status"], "changed", "first run: {op}");
+        assert!(
+            !op["commands"].as_array().is_some_and(Vec::is_empty),
+            "{op}"
+        );
+    }
+    let root = program.root();
+    assert_eq!(read(&root.join("d/f.txt")), "hello\n");
+    assert_eq!(read(&root.join("d/lines.txt")), "first line\nsecond line\n");
+    assert_eq!(read(&root.join("d/put.txt")), "uploaded\n");
+    assert_eq!(read(&root.join("d/page.txt")), "Hello Ada!\n");
+    assert_eq!(read(&root.join("current/f.txt")), "hello\n");
+    assert_eq!(mode(&root.join("d")), 0o750);
+    assert_eq!(mode(&root.join("d/f.txt")), 0o640);
+    assert_eq!(mode(&root.join("d/put.txt")), 0o600);
+
+    let second = program.run_json(&[]);
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    for op in op_events(&second) {
+        assert_eq!(op["status"], "ok", "second run: {op}");
+        assert_eq!(
+            op["commands"],
+            serde_json::json!([]),
+            "no changing command on a second run: {op}"
+        );
+    }
+    assert_eq!(summary_of(&second)["changed"], 0);
+}
+
+#[test]
+fn facts_are_read_again_after_an_op_changes_them() {
+    let program = Program::new(
+        r#"
+use std::files
+
+param root: str
+
+group here = [local()]
+
+stage s on here {
+  let before = facts.file("{root}/f")
+  if before != none { fail "expected no file yet" }
+  files.file("{root}/f", content: "abc")
+  let after = facts.file("{root}/f")
+  if after == none { fail "stale fact: the file is still missing" }
+  if after.size != 3 { fail "stale fact: size {after.size}" }
+}
+"#,
+    );
+    let out = program.run_json(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn an_ops_output_is_used_by_the_next_op() {
+    let program = Program::new(
+        r#"
+use std::{files, server}
+
+param root: str
+
+group here = [local()]
+
+stage s on here {
+  let r = server.shell("printf 'from shell'")
+  files.file("{root}/out", content: r.stdout + "\n")
+}
+"#,
+    );
+    let out = program.run_json(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(read(&program.root().join("out")), "from shell\n");
+}
+
+#[test]
+fn a_failing_command_stops_the_host_with_the_infra_line() {
+    let program = Program::new(
+        "use std::{files, server}\n\nparam root: str\n\ngroup here = [local(name: \"box\")]\n\nstage s on here {\n  server.shell(\"echo doomed >&2; exit 7\")\n  files.file(\"{root}/never\")\n}\n",
+    );
+    let out = program.run_json(&[]);
+    assert_eq!(out.status.code(), Some(3));
+    let summary = summary_of(&out);
+    let host = &summary["hosts"]["box"];
+    assert_eq!(host["failed"], true);
+    assert_eq!(host["error"]["line"], 8, "{host}");
+    assert_eq!(host["error"]["stage"], "s");
+    let message = host["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("exit code 7") && message.contains("doomed"),
+        "{message}"
+    );
+    assert!(
+        !program.root().join("never").exists(),
+        "nothing runs after the failure"
+    );
+    let failed: Vec<Json> = op_events(&out)
+        .into_iter()
+        .filter(|op| op["status"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["line"], 8);
+
+    // The human report names the host and shows the .infra line.
+    let human = program.run(&[]);
+    let stderr = String::from_utf8_lossy(&human.stderr);
+    assert!(
+        stderr.contains("host `box` failed in stage `s`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("server.shell(\"echo doomed"), "{stderr}");
+}
+
+#[test]
+fn exit_codes() {
+    let program = Program::new(
+        "use std::server\n\nparam root: str\nparam count: int = 1\n\ngroup here = [local()]\n\nstage s on here {\n  server.shell(\"true\")\n}\n",
+    );
+    assert_eq!(program.run(&[]).status.code(), Some(0));
+    assert_eq!(
+        program.run(&["--set", "count=many"]).status.code(),
+        Some(2),
+        "a bad --set value"
+    );
+    assert_eq!(
+        program.run(&["--set", "nope=1"]).status.code(),
+        Some(2),
+        "an unknown param"
+    );
+    assert_eq!(
+        program.run(&["--set", "count"]).status.code(),
+        Some(2),
+        "--set without ="
+    );
+    assert_eq!(
+        program.run(&["--limit", "nowhere"]).status.code(),
+        Some(2),
+        "a --limit matching nothing"
+    );
+    let broken =
+        Program::new("group here = [local()]\n\nstage s on here {\n  let x: int = \"text\"\n}\n");
+    let out = broken.run(&[]);
+    assert_eq!(out.status.code(), Some(1), "a program that does not check");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("E0201"),
+        "diagnostics are printed"
+    );
+}
+
+#[test]
+fn a_program_with_errors_touches_nothing() {
+    let program = Program::new(
+        "use std::files\n\nparam root: str\n\ngroup here = [local()]\n\nstage s on here {\n  files.directory(\"{root}/made\")\n  files.directory(42)\n}\n",
+    );
+    assert_eq!(program.run(&[]).status.code(), Some(1));
+    assert!(!program.root().join("made").exists());
+}
+
+#[test]
+fn json_lines_have_the_documented_shape() {
+    let program = file_ops_program();
+    let out = program.run_json(&[]);
+    let lines = json_lines(&out);
+    let op = &lines[0];
+    for key in [
+        "event",
+        "host",
+        "stage",
+        "op",
+        "file",
+        "line",
+        "changed",
+        "status",
+        "commands",
+        "duration_ms",
+    ] {
+        assert!(op.get(key).is_some(), "op event lacks {key}: {op}");
+    }
+    assert_eq!(op["host"], "local");
+    assert_eq!(op["op"], "files.directory");
+    assert_eq!(op["line"], 9);
+    assert!(
+        op["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("site.infra")),
+        "{op}"
+    );
+    let summary = lines.last().cloned().unwrap_or_default();
+    assert_eq!(summary["event"], "summary");
+    assert_eq!(summary["changed"], 8);
+    assert_eq!(summary["failed"], 0);
+    assert_eq!(summary["hosts"]["local"]["changed"], 8);
+    assert_eq!(summary["hosts"]["local"]["failed"], false);
+}
+
+#[test]
+fn human_summary_snapshot() {
+    let program = file_ops_program();
+    let out = program.run(&[]);
+    let text = run_common::normalize(&stdout(&out), program.root());
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn crontab_entries_are_idempotent_when_crontab_exists() {
+    if !run_common::has_command("crontab") {
+        eprintln!("skipped: no crontab command on this machine");
+        return;
+    }
+    let program = Program::new(
+        "use std::server\n\nparam root: str\n\ngroup here = [local()]\n\nstage s on here {\n  server.crontab(\"true # {root}\", user: \"root\", name: \"infrac-e2e\", minute: \"5\", present: true)\n}\n",
+    );
+    let first = program.run_json(&[]);
+    assert_eq!(summary_of(&first)["changed"], 1);
+    let second = program.run_json(&[]);
+    assert_eq!(summary_of(&second)["changed"], 0);
+    let cleanup = program.source().replace("present: true", "present: false");
+    let mut program = program;
+    program.rewrite(&cleanup);
+    assert_eq!(summary_of(&program.run_json(&[]))["changed"], 1);
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| format!("<cannot read {}: {e}>", path.display()))
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(0)
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
