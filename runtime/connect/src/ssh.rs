@@ -237,6 +237,9 @@ impl Transport for SshConnector {
 /// Classifies a failed master connection from ssh's own message.
 fn connect_error(name: &str, address: &str, e: &openssh::Error) -> ConnectorError {
     let text = match e {
+        openssh::Error::Connect(io) if io.kind() == std::io::ErrorKind::NotFound => {
+            format!("cannot run the local `ssh` program (is openssh-client installed?): {io}")
+        }
         // ssh's own message, without openssh's generic prefix.
         openssh::Error::Connect(io) => io.to_string().replace(['\r', '\n'], " "),
         other => describe(other),
