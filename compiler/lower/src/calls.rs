@@ -2,13 +2,14 @@
 //! arguments are put in parameter order and missing ones filled with the
 //! callee's defaults.
 
-use infrac_bytecode::{Builtin, FactKind, Instr, PrefetchArg, PrefetchFact, TypeDesc};
-use infrac_syntax::ast::{Arg, Expr, ExprKind, Span, StrPart};
+use infrac_bytecode::{Builtin, Instr, TypeDesc};
+use infrac_syntax::ast::{Arg, Expr, ExprKind, Span};
 
 use crate::LowerError;
 use crate::builder::FnBuilder;
 use crate::exprs::{Static, builtin};
 use crate::items::{ItemRef, Lowerer, Sig, SigKey, SigParam};
+use crate::prefetch::Callee;
 
 type R = Result<(), LowerError>;
 
@@ -80,6 +81,7 @@ impl<'a> Lowerer<'a> {
             }
             Some(Static::Item(ItemRef::Op(op))) => {
                 let argc = self.args(b, SigKey::Op(op), args, &OP_EXTRAS, span)?;
+                self.prefetch_call(b, Callee::Op(op), args);
                 for extra in OP_EXTRAS {
                     match args
                         .iter()
@@ -137,8 +139,8 @@ impl<'a> Lowerer<'a> {
         Ok(())
     }
 
-    /// Reads fact `fact`; in a stage body, a native fact read with constant
-    /// arguments joins the stage's prefetch list.
+    /// Reads fact `fact`; in a stage body, what it reads with arguments
+    /// known now joins the stage's prefetch list.
     pub(crate) fn read_fact(
         &mut self,
         b: &mut FnBuilder,
@@ -147,21 +149,7 @@ impl<'a> Lowerer<'a> {
         span: Span,
     ) -> R {
         let argc = self.args(b, SigKey::Fact(fact), args, &[], span)?;
-        let native = self
-            .program
-            .facts
-            .get(fact as usize)
-            .is_some_and(|f| f.kind == FactKind::Native);
-        if let (true, Some(list)) = (native, b.prefetch.as_mut()) {
-            let consts: Option<Vec<PrefetchArg>> =
-                args.iter().map(|a| constant_arg(&a.value)).collect();
-            if let Some(args) = consts.filter(|c| c.len() == argc as usize) {
-                let entry = PrefetchFact { fact, args };
-                if !list.contains(&entry) {
-                    list.push(entry);
-                }
-            }
-        }
+        self.prefetch_call(b, Callee::Fact(fact), args);
         b.emit(Instr::ReadFact { fact, argc }, span);
         Ok(())
     }
@@ -184,6 +172,7 @@ impl<'a> Lowerer<'a> {
                     TypeDesc::Any
                 },
                 default: None,
+                literal_default: None,
             })
             .collect();
         let defaults = builtin_params(builtin);
@@ -262,24 +251,5 @@ impl<'a> Lowerer<'a> {
             }
         }
         Ok(sig.params.len() as u32)
-    }
-}
-
-/// A literal argument known at compile time.
-fn constant_arg(e: &Expr) -> Option<PrefetchArg> {
-    match &e.kind {
-        ExprKind::Int(n) => Some(PrefetchArg::Int(*n)),
-        ExprKind::Bool(v) => Some(PrefetchArg::Bool(*v)),
-        ExprKind::Str(parts) => {
-            let mut text = String::new();
-            for p in parts {
-                match p {
-                    StrPart::Text(t, _) => text.push_str(t),
-                    StrPart::Interp { .. } => return None,
-                }
-            }
-            Some(PrefetchArg::Str(text))
-        }
-        _ => None,
     }
 }

@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use infrac_bytecode::{
     FactDef, FactKind, Function, FunctionKind, GroupDef, ModuleInfo, OpChanges, OpDef, ParamDef,
-    Program, RecordDef, StageDef, TypeDesc,
+    PrefetchArg, Program, RecordDef, StageDef, TypeDesc,
 };
 use infrac_syntax::ast::{
     Block, EnumDecl, Expr, FactDecl, FnDecl, GroupDecl, ItemKind, OpDecl, Param, ParamDecl, Span,
     StageDecl, TypeDecl, TypeExpr,
 };
 
+use crate::prefetch::{Callee, constant_arg};
 use crate::{LowerError, ModuleInput};
 
 /// A declared item of a module.
@@ -52,6 +53,16 @@ pub(crate) struct SigParam {
     pub ty: TypeDesc,
     /// A `Default` function.
     pub default: Option<u32>,
+    /// The default when it is a literal (for the stage prefetch).
+    pub literal_default: Option<PrefetchArg>,
+}
+
+/// The parameters and body of an op or a fact, in its module.
+#[derive(Clone, Copy)]
+pub(crate) struct Body<'a> {
+    pub module: usize,
+    pub params: &'a [Param],
+    pub block: &'a Block,
 }
 
 /// A body waiting to be lowered into an allocated function.
@@ -109,6 +120,9 @@ pub(crate) struct Lowerer<'a> {
     pub sigs: HashMap<SigKey, Sig>,
     pub jobs: Vec<Job<'a>>,
     shapes: HashMap<Vec<Arc<str>>, u32>,
+    /// The declaration of every op and fact with a body, by index (for the
+    /// stage prefetch analysis).
+    pub bodies: HashMap<Callee, Body<'a>>,
     /// Standard-library modules by file stem (`facts`, `server`...).
     pub std_by_stem: HashMap<String, usize>,
 }
@@ -145,6 +159,7 @@ impl<'a> Lowerer<'a> {
             sigs: HashMap::new(),
             jobs: Vec::new(),
             shapes: HashMap::new(),
+            bodies: HashMap::new(),
             std_by_stem,
         }
     }
@@ -348,6 +363,14 @@ impl<'a> Lowerer<'a> {
                     decl: d,
                     body,
                 });
+                let fact = self.program.facts.len() as u32;
+                let params = d.params.as_deref().unwrap_or_default();
+                let body = Body {
+                    module: m,
+                    params,
+                    block: body,
+                };
+                self.bodies.insert(Callee::Fact(fact), body);
                 FactKind::Body(func)
             }
             None => FactKind::Native,
@@ -383,6 +406,12 @@ impl<'a> Lowerer<'a> {
             module: m,
             decl: d,
         });
+        let body = Body {
+            module: m,
+            params: &d.params,
+            block: &d.body,
+        };
+        self.bodies.insert(Callee::Op(idx), body);
         ItemRef::Op(idx)
     }
 
@@ -552,10 +581,12 @@ impl<'a> Lowerer<'a> {
                 }
                 None => None,
             };
+            let literal_default = p.default.as_ref().and_then(constant_arg);
             out.push(SigParam {
                 name: p.name.name.clone(),
                 ty,
                 default,
+                literal_default,
             });
         }
         Ok(Sig { params: out })

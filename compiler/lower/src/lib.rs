@@ -13,6 +13,7 @@ mod calls;
 mod decls;
 mod exprs;
 mod items;
+mod prefetch;
 mod strings;
 mod types;
 

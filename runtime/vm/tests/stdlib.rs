@@ -59,6 +59,12 @@ fn directory_creates_then_sets_the_mode() {
         host.commands(),
         ["mkdir -p -- /srv/app", "chmod 755 -- /srv/app"]
     );
+    // The op's read of the file came with the stage's prefetch, first.
+    let first = host.requests.first();
+    assert_eq!(
+        first,
+        Some(&Request::ReadFacts(vec![key("file", &["/srv/app"])]))
+    );
 }
 
 #[test]
@@ -94,5 +100,35 @@ fn shell_is_in_the_prelude() {
     assert!(
         matches!(first, Some(Request::ReadFacts(k)) if *k == wanted),
         "{first:?}"
+    );
+}
+
+#[test]
+fn the_prefetch_follows_constant_arguments_into_ops() {
+    let program = compile(
+        r#"
+        use std::{server, files, apt}
+        group g = [local()]
+        stage s on g {
+          server.group("app", system: true)
+          files.directory("/srv/app", mode: 0o755)
+          apt.packages(["nginx"])
+          let dynamic = "/tmp/" + host.name
+          files.directory(dynamic)
+        }
+    "#,
+    );
+    let reads: Vec<String> = program.stages[0]
+        .prefetch
+        .iter()
+        .map(|p| format!("{}{:?}", program.facts[p.fact as usize].name, p.args))
+        .collect();
+    assert_eq!(
+        reads,
+        [
+            r#"group[Str("app")]"#,
+            r#"file[Str("/srv/app")]"#,
+            "packages[]"
+        ]
     );
 }

@@ -1,0 +1,268 @@
+//! The stage prefetch list: native facts a stage body will read, with
+//! arguments known at compile time, so the runtime reads them all in one
+//! round trip before the body starts.
+//!
+//! Reads are found in the stage body itself and, through constant
+//! arguments, in the ops and facts it calls (a few calls deep): for
+//! `files.directory("/srv/app")`, `facts.file("/srv/app")` is prefetched.
+//! Reading a fact the body then does not read is harmless (facts are
+//! read-only); invalidation keeps later reads right.
+
+use infrac_bytecode::{FactKind, FunctionKind, PrefetchArg, PrefetchFact};
+use infrac_syntax::ast::{Arg, Block, Expr, ExprKind, StmtKind, StrPart};
+
+use crate::builder::FnBuilder;
+use crate::exprs::Static;
+use crate::items::{ItemRef, Lowerer, SigKey};
+
+/// How many calls deep the analysis follows ops and facts.
+const MAX_DEPTH: u32 = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Callee {
+    Op(u32),
+    Fact(u32),
+}
+
+/// A literal argument known at compile time.
+pub(crate) fn constant_arg(e: &Expr) -> Option<PrefetchArg> {
+    match &e.kind {
+        ExprKind::Int(n) => Some(PrefetchArg::Int(*n)),
+        ExprKind::Bool(v) => Some(PrefetchArg::Bool(*v)),
+        ExprKind::Str(parts) => {
+            let mut text = String::new();
+            for p in parts {
+                match p {
+                    StrPart::Text(t, _) => text.push_str(t),
+                    StrPart::Interp { .. } => return None,
+                }
+            }
+            Some(PrefetchArg::Str(text))
+        }
+        _ => None,
+    }
+}
+
+impl<'a> Lowerer<'a> {
+    /// In a stage body: adds what a call of `callee` with `args` reads.
+    pub(crate) fn prefetch_call(&self, b: &mut FnBuilder, callee: Callee, args: &'a [Arg]) {
+        if b.prefetch.is_none() {
+            return;
+        }
+        let known = self.arg_values(callee, args, &|e| constant_arg(e));
+        let mut found = Vec::new();
+        self.reads(callee, &known, MAX_DEPTH, &mut found);
+        if let Some(list) = b.prefetch.as_mut() {
+            for f in found {
+                if !list.contains(&f) {
+                    list.push(f);
+                }
+            }
+        }
+    }
+
+    /// The value of each parameter of `callee` known now: its argument,
+    /// else its literal default.
+    fn arg_values(
+        &self,
+        callee: Callee,
+        args: &[Arg],
+        value: &dyn Fn(&Expr) -> Option<PrefetchArg>,
+    ) -> Vec<Option<PrefetchArg>> {
+        let key = match callee {
+            Callee::Op(o) => SigKey::Op(o),
+            Callee::Fact(f) => SigKey::Fact(f),
+        };
+        let Some(sig) = self.sigs.get(&key) else {
+            return Vec::new();
+        };
+        let positional: Vec<&Arg> = args.iter().filter(|a| a.name.is_none()).collect();
+        sig.params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let given = positional.get(i).copied().or_else(|| {
+                    args.iter()
+                        .find(|a| a.name.as_ref().is_some_and(|n| n.name == p.name))
+                });
+                match given {
+                    Some(a) => value(&a.value),
+                    None => p.literal_default.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// Adds to `out` the native facts `callee` reads when its parameters
+    /// have the values `known` (`None`: not known now).
+    fn reads(
+        &self,
+        callee: Callee,
+        known: &[Option<PrefetchArg>],
+        depth: u32,
+        out: &mut Vec<PrefetchFact>,
+    ) {
+        if let Callee::Fact(f) = callee
+            && self
+                .program
+                .facts
+                .get(f as usize)
+                .is_some_and(|d| d.kind == FactKind::Native)
+        {
+            if known.iter().all(Option::is_some) {
+                let entry = PrefetchFact {
+                    fact: f,
+                    args: known.iter().flatten().cloned().collect(),
+                };
+                if !out.contains(&entry) {
+                    out.push(entry);
+                }
+            }
+            return;
+        }
+        if depth == 0 {
+            return;
+        }
+        let Some(body) = self.bodies.get(&callee).copied() else {
+            return;
+        };
+        let names: Vec<&str> = body.params.iter().map(|p| p.name.name.as_str()).collect();
+        let scope = FnBuilder::new(body.module, FunctionKind::Op, &names);
+        let mut rebound = Vec::new();
+        walk_block(
+            body.block,
+            &mut |stmt_binding, _| rebound.push(stmt_binding.to_string()),
+            &mut |_| {},
+        );
+        // A parameter rebound by `let` or `for` is not known any more.
+        let param_value = |e: &Expr| match &e.kind {
+            ExprKind::Name(id) if !rebound.contains(&id.name) => names
+                .iter()
+                .position(|n| *n == id.name)
+                .and_then(|i| known.get(i).cloned().flatten()),
+            _ => constant_arg(e),
+        };
+        let mut calls: Vec<(Callee, Vec<Option<PrefetchArg>>)> = Vec::new();
+        walk_block(body.block, &mut |_, _| {}, &mut |e| {
+            let (target, args): (&Expr, &[Arg]) = match &e.kind {
+                ExprKind::Call { callee, args } => (callee, args),
+                ExprKind::Field {
+                    optional: false, ..
+                } => (e, &[]),
+                _ => return,
+            };
+            let next = match self.resolve_static(&scope, target) {
+                Some(Static::Item(ItemRef::Fact(f))) => Callee::Fact(f),
+                Some(Static::Item(ItemRef::Op(o)))
+                    if !args.is_empty() || matches!(e.kind, ExprKind::Call { .. }) =>
+                {
+                    Callee::Op(o)
+                }
+                _ => return,
+            };
+            // `facts.file` as the callee of `facts.file(p)` is not a read of its own.
+            let arity = match next {
+                Callee::Fact(f) => self.program.facts.get(f as usize).map_or(0, |d| d.arity),
+                Callee::Op(_) => 0,
+            };
+            if matches!(e.kind, ExprKind::Field { .. }) && arity > 0 {
+                return;
+            }
+            calls.push((next, self.arg_values(next, args, &param_value)));
+        });
+        for (next, values) in calls {
+            self.reads(next, &values, depth - 1, out);
+        }
+    }
+}
+
+/// Visits every expression of `block` (`expr`) and every name bound in it
+/// (`bind`).
+fn walk_block<'e>(
+    block: &'e Block,
+    bind: &mut dyn FnMut(&str, &'e Expr),
+    expr: &mut dyn FnMut(&'e Expr),
+) {
+    for stmt in &block.stmts {
+        match &stmt.kind {
+            StmtKind::Let { name, value, .. } => {
+                bind(&name.name, value);
+                walk_expr(value, bind, expr);
+            }
+            StmtKind::For {
+                first,
+                second,
+                iter,
+                body,
+            } => {
+                bind(&first.name, iter);
+                if let Some(s) = second {
+                    bind(&s.name, iter);
+                }
+                walk_expr(iter, bind, expr);
+                walk_block(body, bind, expr);
+            }
+            StmtKind::Expr(e) => walk_expr(e, bind, expr),
+            StmtKind::Error => {}
+        }
+    }
+}
+
+fn walk_expr<'e>(
+    e: &'e Expr,
+    bind: &mut dyn FnMut(&str, &'e Expr),
+    expr: &mut dyn FnMut(&'e Expr),
+) {
+    expr(e);
+    let mut sub = |x: &'e Expr| walk_expr(x, bind, expr);
+    match &e.kind {
+        ExprKind::Str(parts) | ExprKind::Sh(parts) => {
+            for p in parts {
+                if let StrPart::Interp { expr: x, .. } = p {
+                    sub(x);
+                }
+            }
+        }
+        ExprKind::List(items) => items.iter().for_each(sub),
+        ExprKind::Record(fields) => fields.iter().for_each(|f| sub(&f.value)),
+        ExprKind::Map(entries) => entries.iter().for_each(|m| {
+            sub(&m.key);
+            sub(&m.value);
+        }),
+        ExprKind::Field { base, .. } => sub(base),
+        ExprKind::Index { base, index } => {
+            sub(base);
+            sub(index);
+        }
+        ExprKind::Call { callee, args } => {
+            sub(callee);
+            args.iter().for_each(|a| sub(&a.value));
+        }
+        ExprKind::Unary { operand, .. } => sub(operand),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            sub(lhs);
+            sub(rhs);
+        }
+        ExprKind::If { cond, then, else_ } => {
+            sub(cond);
+            walk_block(then, bind, expr);
+            if let Some(x) = else_ {
+                walk_expr(x, bind, expr);
+            }
+        }
+        ExprKind::Match { scrutinee, arms } => {
+            sub(scrutinee);
+            arms.iter().for_each(|a| walk_expr(&a.body, bind, expr));
+        }
+        ExprKind::Block(b) => walk_block(b, bind, expr),
+        ExprKind::Fail(x) => sub(x),
+        ExprKind::Return(Some(x)) => sub(x),
+        ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Bool(_)
+        | ExprKind::None
+        | ExprKind::Name(_)
+        | ExprKind::Return(None)
+        | ExprKind::Error => {}
+    }
+}
