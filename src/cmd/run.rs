@@ -10,11 +10,12 @@ use std::time::Duration;
 use infrac_compiler::render::{render_human, render_json};
 use infrac_compiler::{Database, Db, Diagnostic, LineIndex, OsFileLoader, Severity};
 use infrac_runtime::event::{HostError, Locate, Location, Place, RunSummary};
+use infrac_runtime::inventory::Inventory;
 use infrac_runtime::output::{HumanSink, JsonSink, Sink};
 use infrac_runtime::select::Limit;
 use infrac_runtime::{Cancel, RunOptions};
 use infrac_vm::RunContext;
-use infrac_vm::controller::{eval_groups, eval_params};
+use infrac_vm::controller::{InventoryHost, eval_groups_with, eval_params};
 use infrac_vm::value::HostValue;
 
 use super::exit;
@@ -76,7 +77,7 @@ pub fn run(args: Args) -> u8 {
         Ok(ctx) => Arc::new(ctx),
         Err(e) => return usage(&e.message),
     };
-    let groups = match eval_groups(&ctx) {
+    let groups = match eval_groups_with(&ctx, &mut load_inventory) {
         Ok(groups) => groups,
         Err(e) => {
             let title = "cannot evaluate the groups' hosts".to_string();
@@ -143,6 +144,37 @@ fn execute(
         }
     });
     Ok(runtime.block_on(infrac_runtime::run(ctx, groups, options, sink, cancel)))
+}
+
+/// `inventory(path, group:)` in a group: the hosts of an Ansible INI/YAML
+/// inventory or a JSON host list (all of them without `group:`).
+fn load_inventory(path: &Path, group: Option<&str>) -> Result<Vec<InventoryHost>, String> {
+    let inventory = Inventory::load(path).map_err(|e| e.to_string())?;
+    let hosts = match group {
+        Some(group) => inventory.group(group).map_err(|e| e.to_string())?,
+        None => inventory.hosts.iter().collect(),
+    };
+    Ok(hosts
+        .into_iter()
+        .map(|h| InventoryHost {
+            name: h.name.clone(),
+            spec: h.spec(),
+            sudo: h.vars.get("ansible_become").is_some_and(is_truthy),
+            vars: h.vars.clone(),
+        })
+        .collect())
+}
+
+/// Ansible's booleans: `true`, `yes`, `1` (any case).
+fn is_truthy(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Bool(b) => *b,
+        serde_json::Value::Number(n) => n.as_i64() == Some(1),
+        serde_json::Value::String(s) => {
+            ["true", "yes", "1"].contains(&s.to_ascii_lowercase().as_str())
+        }
+        _ => false,
+    }
 }
 
 /// `NAME=VALUE` pairs; the value may contain `=`.
