@@ -38,6 +38,19 @@ pub struct ExecOptions<'a> {
     pub timeout: Option<std::time::Duration>,
 }
 
+/// Options of one upload.
+#[derive(Debug, Clone, Default)]
+pub struct UploadOptions<'a> {
+    /// The mode of the file; an existing file's mode is kept when absent.
+    pub mode: Option<u32>,
+    pub owner: Option<&'a str>,
+    pub group: Option<&'a str>,
+    /// Write as this user through sudo (`Some(None)`: root).
+    pub sudo: Option<Option<&'a str>>,
+    pub sudo_password: Option<&'a str>,
+    pub timeout: Option<std::time::Duration>,
+}
+
 pub trait Connector: Send + Sync {
     /// Runs `script` with `sh -c` on the host.
     fn exec(
@@ -56,6 +69,15 @@ pub trait Connector: Send + Sync {
         owner: Option<&str>,
         group: Option<&str>,
         sudo: Option<Option<&str>>,
+    ) -> impl Future<Output = Result<(), ConnectorError>> + Send;
+
+    /// [`Connector::upload`] with every option: also a sudo password and
+    /// a timeout.
+    fn upload_with(
+        &self,
+        content: &[u8],
+        remote: &str,
+        opts: UploadOptions<'_>,
     ) -> impl Future<Output = Result<(), ConnectorError>> + Send;
 
     fn download(
@@ -124,13 +146,31 @@ impl<T: Transport> Connector for T {
         group: Option<&str>,
         sudo: Option<Option<&str>>,
     ) -> Result<(), ConnectorError> {
-        let script = shell::upload_script(remote, mode, owner, group);
-        let opts = ExecOptions {
-            stdin: Some(content),
+        let opts = UploadOptions {
+            mode,
+            owner,
+            group,
             sudo,
             ..Default::default()
         };
-        let raw = run_checked(self, &script, &opts).await?;
+        self.upload_with(content, remote, opts).await
+    }
+
+    async fn upload_with(
+        &self,
+        content: &[u8],
+        remote: &str,
+        opts: UploadOptions<'_>,
+    ) -> Result<(), ConnectorError> {
+        let script = shell::upload_script(remote, opts.mode, opts.owner, opts.group);
+        let exec = ExecOptions {
+            stdin: Some(content),
+            sudo: opts.sudo,
+            sudo_password: opts.sudo_password,
+            timeout: opts.timeout,
+            ..Default::default()
+        };
+        let raw = run_checked(self, &script, &exec).await?;
         if raw.code != 0 {
             return Err(ConnectorError::new(
                 self.host(),

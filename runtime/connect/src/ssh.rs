@@ -35,6 +35,10 @@ pub struct SshOptions {
     /// ProxyJump hosts, in order (`ssh -J a,b`).
     pub jump_hosts: Vec<String>,
     pub connect_timeout: Duration,
+    /// How often ssh checks that the server still answers; after three
+    /// unanswered checks the connection counts as lost (instead of
+    /// commands hanging on a dead link). `None`: ssh's setting.
+    pub server_alive_interval: Option<Duration>,
     pub known_hosts: KnownHostsPolicy,
     /// Replaces `~/.ssh/known_hosts`.
     pub known_hosts_file: Option<PathBuf>,
@@ -52,6 +56,7 @@ impl Default for SshOptions {
             config_file: None,
             jump_hosts: Vec::new(),
             connect_timeout: Duration::from_secs(10),
+            server_alive_interval: Some(Duration::from_secs(15)),
             known_hosts: KnownHostsPolicy::Strict,
             known_hosts_file: None,
             control_directory: None,
@@ -101,6 +106,9 @@ impl SshOptions {
             b.control_directory(dir);
         }
         b.connect_timeout(self.connect_timeout);
+        if let Some(interval) = self.server_alive_interval {
+            b.server_alive_interval(interval);
+        }
         b.known_hosts_check(match self.known_hosts {
             KnownHostsPolicy::Strict => KnownHosts::Strict,
             KnownHostsPolicy::AcceptNew => KnownHosts::Add,

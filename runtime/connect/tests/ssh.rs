@@ -5,7 +5,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use infrac_connect::{
-    Connector, ErrorKind, ExecOptions, KnownHostsPolicy, SshConnector, SshOptions,
+    Connector, ErrorKind, ExecOptions, KnownHostsPolicy, SshConnector, SshOptions, UploadOptions,
 };
 
 use common::testbed;
@@ -403,6 +403,28 @@ async fn sudo_with_a_password() {
         "{}",
         out.stderr
     );
+
+    // Uploads take the password too.
+    let remote = format!("/etc/{}", unique("pw"));
+    let upload = UploadOptions {
+        mode: Some(0o600),
+        sudo: Some(None),
+        sudo_password: Some("infrac-pw"),
+        ..Default::default()
+    };
+    c.upload_with(b"secret", &remote, upload).await.unwrap();
+    let root = ExecOptions {
+        sudo_password: Some("infrac-pw"),
+        ..opts.clone()
+    };
+    let out = c
+        .exec(
+            &format!("stat -c '%a %U' {remote}; cat {remote}; rm {remote}"),
+            root,
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.stdout, "600 root\nsecret");
 
     let wrong = ExecOptions {
         sudo_password: Some("wrong"),
