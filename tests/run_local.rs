@@ -302,3 +302,77 @@ fn mode(path: &Path) -> u32 {
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+#[test]
+fn ctrl_c_lets_the_running_command_finish_and_starts_no_other() {
+    let program = Program::new(
+        "use std::server\n\nparam root: str\n\ngroup here = [local()]\n\nstage s on here {\n  server.shell(\"sleep 1 && touch {root}/first\")\n  server.shell(\"touch {root}/second\")\n}\n\nstage t on here {\n  server.shell(\"touch {root}/third\")\n}\n",
+    );
+    let child = program.spawn_json(&[]);
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    assert!(kill.is_ok_and(|s| s.success()));
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        program.root().join("first").exists(),
+        "the running command finished"
+    );
+    assert!(
+        !program.root().join("second").exists(),
+        "no new command started"
+    );
+    assert!(
+        !program.root().join("third").exists(),
+        "no later stage started"
+    );
+    let summary = summary_of(&out);
+    assert_eq!(summary["interrupted"], true);
+    assert_eq!(summary["skipped_stages"], serde_json::json!(["t"]));
+    assert_eq!(summary["hosts"]["local"]["failed"], true);
+}
+
+#[test]
+fn secrets_never_appear_in_the_output() {
+    let program = Program::new(
+        r#"
+param root: str
+param token: secret
+
+group here = [local()]
+
+op login(token: secret) changes nothing {
+  run(sh"test -n {token} && touch {root}/ok")
+}
+
+op leak(token: secret) changes nothing {
+  run(sh"exit 9 # {token}")
+}
+
+stage s on here {
+  login(token)
+  leak(token)
+}
+"#,
+    );
+    let secret = "hunter2-very-secret";
+    let set = format!("token={secret}");
+    let json = program.run_json(&["--set", &set]);
+    assert_eq!(json.status.code(), Some(3));
+    assert!(
+        program.root().join("ok").exists(),
+        "the command saw the real value"
+    );
+    let human = program.run(&["--set", &set]);
+    for out in [&json, &human] {
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains(secret), "the secret leaked: {all}");
+        assert!(all.contains("***"), "the redacted form is shown: {all}");
+    }
+}

@@ -61,6 +61,20 @@ impl Program {
             .unwrap_or_else(|e| panic!("cannot run infrac: {e}"))
     }
 
+    /// Starts `infrac run ... --format json` without waiting (stdout and
+    /// stderr piped).
+    pub fn spawn_json(&self, args: &[&str]) -> std::process::Child {
+        let root = format!("root={}", self.root().display());
+        Command::new(env!("CARGO_BIN_EXE_infrac"))
+            .current_dir(self.dir.path())
+            .args(["run", "site.infra", "--format", "json", "--set", &root])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run infrac: {e}"))
+    }
+
     pub fn run_json(&self, args: &[&str]) -> Output {
         let mut all = vec!["--format", "json"];
         all.extend_from_slice(args);
