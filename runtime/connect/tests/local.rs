@@ -288,3 +288,23 @@ async fn any_connector_opens_a_local_target() {
     assert_eq!(c.host(), "here");
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn new_file_without_a_mode_gets_the_umask_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("new");
+    conn()
+        .upload(b"x", target.to_str().unwrap(), None, None, None, None)
+        .await
+        .unwrap();
+    let umask = conn()
+        .exec("umask", ExecOptions::default())
+        .await
+        .unwrap()
+        .stdout;
+    let umask = u32::from_str_radix(umask.trim(), 8).unwrap();
+    assert_eq!(
+        std::fs::metadata(&target).unwrap().permissions().mode() & 0o7777,
+        0o666 & !umask
+    );
+}
