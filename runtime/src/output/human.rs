@@ -60,22 +60,50 @@ impl<W: Write + Send> HumanSink<W> {
         format!("{}:{}", loc.file, loc.line)
     }
 
-    fn row(&mut self, op: &str, place: Place) -> Option<&mut Row> {
+    /// Sets `host`'s state on the op call at `place`; on a terminal, redraws
+    /// that row alone (or the whole block when the row is new).
+    fn update(&mut self, op: &str, place: Place, host: &str, state: State) {
         let location = self.location(place);
         let view = self.stage.get_or_insert_with(StageView::default);
-        let index = match view.rows.iter().position(|r| r.place == place) {
-            Some(i) => i,
+        let (index, new) = match view.rows.iter().position(|r| r.place == place) {
+            Some(i) => (i, false),
             None => {
-                view.rows.push(Row {
+                let row = Row {
                     op: op.to_string(),
                     place,
                     location,
                     states: BTreeMap::new(),
-                });
-                view.rows.len() - 1
+                };
+                view.rows.push(row);
+                (view.rows.len() - 1, true)
             }
         };
-        view.rows.get_mut(index)
+        if let Some(row) = view.rows.get_mut(index) {
+            row.states.insert(host.to_string(), state);
+        }
+        match (self.live, new) {
+            (false, _) => {}
+            (true, true) => self.redraw(),
+            (true, false) => self.redraw_row(index),
+        }
+    }
+
+    /// Rewrites row `index` of the block on screen, the cursor staying
+    /// below the block.
+    fn redraw_row(&mut self, index: usize) {
+        let Some(row) = self.stage.as_ref().and_then(|v| v.rows.get(index)) else {
+            return;
+        };
+        let up = self.drawn.saturating_sub(index);
+        if up == 0 {
+            return self.redraw();
+        }
+        let mut text = format!("\x1b[{up}F\x1b[2K{}\n", render_row(row));
+        if up > 1 {
+            text.push_str(&format!("\x1b[{}B", up - 1));
+        }
+        let _ = self.out.write_all(text.as_bytes());
+        let _ = self.out.flush();
     }
 
     /// Redraws the live block: cursor up over the previous drawing, then
@@ -112,15 +140,15 @@ impl<W: Write + Send> Sink for HumanSink<W> {
             RunEvent::OpStarted {
                 host, op, place, ..
             } => {
-                if let Some(row) = self.row(op, *place) {
-                    row.states.insert(host.clone(), State::Running);
-                }
+                self.update(op, *place, host, State::Running);
             }
             RunEvent::OpFinished(record) => {
-                if let Some(row) = self.row(&record.op, record.place) {
-                    row.states
-                        .insert(record.host.clone(), State::Done(record.status));
-                }
+                self.update(
+                    &record.op,
+                    record.place,
+                    &record.host,
+                    State::Done(record.status),
+                );
                 if !self.live {
                     let location = self.location(record.place);
                     self.print(&format!(
@@ -145,6 +173,7 @@ impl<W: Write + Send> Sink for HumanSink<W> {
                 if self.live {
                     let view = self.stage.get_or_insert_with(StageView::default);
                     view.failures.extend(lines);
+                    self.redraw();
                 } else {
                     self.print(&lines.join("\n"));
                 }
@@ -157,9 +186,6 @@ impl<W: Write + Send> Sink for HumanSink<W> {
                 }
                 self.print("interrupted: no new command starts; waiting for running ones");
             }
-        }
-        if self.live && !matches!(event, RunEvent::StageStarted { .. } | RunEvent::Interrupted) {
-            self.redraw();
         }
     }
 
@@ -327,12 +353,17 @@ mod tests {
             },
             started,
             op("a", 3, OpStatus::Changed),
+            op("a", 5, OpStatus::Ok),
+            op("b", 3, OpStatus::Ok),
         ];
         expect![[r#"
             stage base on 1 host
             ^[2K  files.directory (site.infra:3)  1 running
             ^[J^[1F^[2K  files.directory (site.infra:3)  1 changed
-            ^[J"#]]
+            ^[1F^[2K  files.directory (site.infra:3)  1 changed
+            ^[2K  files.directory (site.infra:5)  1 ok
+            ^[J^[2F^[2K  files.directory (site.infra:3)  1 changed, 1 ok
+            ^[1B"#]]
         .assert_eq(&run(true, &events));
     }
 
