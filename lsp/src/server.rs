@@ -221,6 +221,114 @@ impl LanguageServer for Backend {
         Ok(found.flatten().map(GotoDefinitionResponse::Scalar))
     }
 
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        let symbols = self
+            .on_snapshot(
+                &params.text_document.uri,
+                features::symbols::document_symbols,
+            )
+            .await?;
+        Ok(symbols.map(DocumentSymbolResponse::Nested))
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let range = params.range;
+        self.on_snapshot(&params.text_document.uri, move |s| {
+            features::inlay::inlay_hints(s, s.offset(range.start), s.offset(range.end))
+        })
+        .await
+    }
+
+    async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
+        let at = params.text_document_position_params;
+        let help = self.on_snapshot(&at.text_document.uri, move |s| {
+            features::signature::signature_help(s, s.offset(at.position))
+        });
+        Ok(help.await?.flatten())
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let at = params.text_document_position;
+        let include = params.context.include_declaration;
+        self.on_snapshot(&at.text_document.uri, move |s| {
+            features::references::references(s, s.offset(at.position), include)
+        })
+        .await
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        let answer = self
+            .on_snapshot(&params.text_document.uri, move |s| {
+                features::references::prepare_rename(s, s.offset(params.position))
+            })
+            .await?;
+        match answer {
+            Some(Ok(range)) => Ok(Some(PrepareRenameResponse::Range(range))),
+            Some(Err(why)) => Err(Error::invalid_params(why)),
+            None => Ok(None),
+        }
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let at = params.text_document_position;
+        let new_name = params.new_name;
+        let answer = self
+            .on_snapshot(&at.text_document.uri, move |s| {
+                features::references::rename(s, s.offset(at.position), &new_name)
+            })
+            .await?;
+        match answer {
+            Some(Ok(edit)) => Ok(Some(edit)),
+            Some(Err(why)) => Err(Error::invalid_params(why)),
+            None => Ok(None),
+        }
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        let tokens = self
+            .on_snapshot(&params.text_document.uri, features::semantic_tokens::tokens)
+            .await?;
+        Ok(tokens.map(|data| {
+            SemanticTokensResult::Tokens(SemanticTokens {
+                result_id: None,
+                data,
+            })
+        }))
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        Ok(Some(features::code_actions::quick_fixes(
+            &params.text_document.uri,
+            &params.context.diagnostics,
+        )))
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        // Any open document gives a snapshot that knows every open file.
+        let Some(uri) = self.state().docs.keys().next().cloned() else {
+            return Ok(Some(WorkspaceSymbolResponse::Nested(Vec::new())));
+        };
+        let query = params.query;
+        let symbols = self
+            .on_snapshot(&uri, move |s| {
+                features::symbols::workspace_symbols(s, &query)
+            })
+            .await?;
+        Ok(symbols.map(WorkspaceSymbolResponse::Nested))
+    }
+
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         {
             let mut state = self.state();

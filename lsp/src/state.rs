@@ -30,6 +30,9 @@ pub struct Snapshot {
     pub index: Arc<LineIndex>,
     pub encoding: Encoding,
     pub stdlib: Option<StdlibFiles>,
+    /// The files of every open document (for references, rename and
+    /// workspace symbols).
+    pub open_files: Vec<SourceFile>,
 }
 
 impl Default for State {
@@ -140,11 +143,26 @@ impl State {
             index,
             encoding: self.encoding,
             stdlib: self.stdlib.clone(),
+            open_files: self.docs.keys().filter_map(|u| self.file_of(u)).collect(),
         })
     }
 }
 
 impl Snapshot {
+    /// The user files a workspace-wide search looks at: the open documents
+    /// and every module they use.
+    pub fn workspace_files(&self) -> Vec<SourceFile> {
+        let mut files = Vec::new();
+        for root in &self.open_files {
+            for f in infrac_compiler::modules::program_modules(&self.db, *root) {
+                if !f.is_std(&self.db) && !files.contains(&f) {
+                    files.push(f);
+                }
+            }
+        }
+        files
+    }
+
     /// The URI under which the client can open `file`.
     pub fn uri_of(&self, file: SourceFile) -> Option<Uri> {
         uri_of(&self.db, self.stdlib.as_ref(), file)

@@ -529,7 +529,7 @@ fn is_placeholder(e: &ast::Expr, offset: u32) -> bool {
 
 /// `(name, type)` of the parameters in a signature text such as
 /// `ssh(address: str, user: str? = none) -> Host`.
-fn signature_params(sig: &str) -> Vec<(String, String)> {
+pub fn signature_params(sig: &str) -> Vec<(String, String)> {
     let Some(inner) = sig
         .split_once('(')
         .and_then(|(_, rest)| rest.rsplit_once(')'))

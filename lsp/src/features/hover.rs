@@ -9,7 +9,7 @@ use infrac_syntax::ast::{ExprKind, ItemKind};
 use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind};
 
 use super::builtins;
-use super::occurrences::{self, LocalKind};
+use super::occurrences;
 use super::resolve::{self, Def, item_params};
 use super::types::Typer;
 use crate::state::Snapshot;
@@ -41,15 +41,11 @@ pub fn describe(snap: &Snapshot, def: &Def) -> Option<String> {
             }
             code
         }
-        Def::Local { span, kind, .. } => {
+        Def::Local { span, .. } => {
             let ty = Typer::new(db, snap.file)
                 .binding_type(*span)
                 .unwrap_or(Ty::Unknown);
-            let name = snap.text.get(span.range()).unwrap_or("");
-            match kind {
-                LocalKind::Param => format!("{name}: {ty}"),
-                LocalKind::Let | LocalKind::For => format!("let {name}: {ty}"),
-            }
+            format!("let {}: {ty}", snap.text.get(span.range()).unwrap_or(""))
         }
         Def::Module(file) => format!("module {}", file.path(db).file_stem()?.to_string_lossy()),
         Def::Field { record, name } => {

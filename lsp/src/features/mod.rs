@@ -6,13 +6,19 @@
 //! [`Snapshot`]: crate::state::Snapshot
 
 pub mod builtins;
+pub mod code_actions;
 pub mod completion;
 pub mod definition;
 pub mod diagnostics;
 pub mod hover;
+pub mod inlay;
 pub mod location;
 pub mod occurrences;
+pub mod references;
 pub mod resolve;
+pub mod semantic_tokens;
+pub mod signature;
+pub mod symbols;
 pub mod types;
 pub mod visit;
 
@@ -40,6 +46,26 @@ pub fn capabilities(encoding: Encoding) -> ServerCapabilities {
         }),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         definition_provider: Some(OneOf::Left(true)),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        inlay_hint_provider: Some(OneOf::Left(true)),
+        signature_help_provider: Some(SignatureHelpOptions {
+            trigger_characters: Some(vec!["(".into(), ",".into()]),
+            ..Default::default()
+        }),
+        references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Right(RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: Default::default(),
+        })),
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+            SemanticTokensOptions {
+                legend: semantic_tokens::legend(),
+                full: Some(SemanticTokensFullOptions::Bool(true)),
+                ..Default::default()
+            },
+        )),
+        code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+        workspace_symbol_provider: Some(OneOf::Left(true)),
         ..Default::default()
     }
 }

@@ -146,6 +146,15 @@ pub fn docs(db: &Database, def: &Def) -> Option<String> {
     }
 }
 
+/// The named item at position `index` of `file`'s item list.
+fn item_at_index(db: &Database, file: SourceFile, index: usize) -> Option<ItemId> {
+    let tree = infrac_compiler::items::item_tree(db, file);
+    tree.items
+        .iter()
+        .find(|t| t.index as usize == index)
+        .map(|t| t.id)
+}
+
 /// The item of `file` declared at `name_span`.
 fn item_declared_at(db: &Database, file: SourceFile, name_span: Span) -> Option<ItemId> {
     infrac_compiler::items::item_tree(db, file)
@@ -212,6 +221,19 @@ pub fn resolve(db: &Database, file: SourceFile, occ: &Occurrence) -> Option<Def>
     let name = occ.name.as_str();
     match &occ.kind {
         OccKind::ItemDecl => item_declared_at(db, file, occ.span).map(Def::Item),
+        OccKind::LocalDecl {
+            kind: LocalKind::Param,
+        }
+        | OccKind::LocalRef {
+            kind: LocalKind::Param,
+            ..
+        } => {
+            let owner = item_at_index(db, file, occ.item)?;
+            Some(Def::Param {
+                owner,
+                name: name.to_string(),
+            })
+        }
         OccKind::LocalDecl { kind } => Some(Def::Local {
             file,
             span: occ.span,

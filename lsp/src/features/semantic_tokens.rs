@@ -1,0 +1,109 @@
+//! Semantic tokens: names coloured by what they resolve to (an op, a fact,
+//! a parameter, a record field...). Keywords, strings and comments are left
+//! to the TextMate / Vim grammars.
+
+use infrac_compiler::items::{ItemTag, parse};
+use tower_lsp_server::ls_types::{
+    SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokensLegend,
+};
+
+use super::occurrences::{self, OccKind};
+use super::resolve::{self, Def};
+use crate::state::Snapshot;
+
+const TYPES: &[SemanticTokenType] = &[
+    SemanticTokenType::FUNCTION,
+    SemanticTokenType::TYPE,
+    SemanticTokenType::ENUM,
+    SemanticTokenType::ENUM_MEMBER,
+    SemanticTokenType::VARIABLE,
+    SemanticTokenType::PARAMETER,
+    SemanticTokenType::PROPERTY,
+    SemanticTokenType::NAMESPACE,
+    SemanticTokenType::METHOD,
+    SemanticTokenType::EVENT,
+];
+const MODIFIERS: &[SemanticTokenModifier] = &[
+    SemanticTokenModifier::DECLARATION,
+    SemanticTokenModifier::READONLY,
+    SemanticTokenModifier::DEFAULT_LIBRARY,
+];
+
+pub fn legend() -> SemanticTokensLegend {
+    SemanticTokensLegend {
+        token_types: TYPES.to_vec(),
+        token_modifiers: MODIFIERS.to_vec(),
+    }
+}
+
+fn type_index(t: SemanticTokenType) -> u32 {
+    TYPES.iter().position(|x| *x == t).unwrap_or(0) as u32
+}
+
+fn token_type(db: &infrac_compiler::Database, def: &Def) -> SemanticTokenType {
+    match def {
+        Def::Item(id) => match id.tag(db) {
+            ItemTag::Type => SemanticTokenType::TYPE,
+            ItemTag::Enum => SemanticTokenType::ENUM,
+            ItemTag::Param => SemanticTokenType::VARIABLE,
+            ItemTag::Group => SemanticTokenType::NAMESPACE,
+            ItemTag::Stage => SemanticTokenType::EVENT,
+            ItemTag::Fact => SemanticTokenType::PROPERTY,
+            ItemTag::Op | ItemTag::Fn => SemanticTokenType::FUNCTION,
+        },
+        Def::Local { .. } => SemanticTokenType::VARIABLE,
+        Def::Param { .. } => SemanticTokenType::PARAMETER,
+        Def::Module(_) => SemanticTokenType::NAMESPACE,
+        Def::Field { .. } => SemanticTokenType::PROPERTY,
+        Def::Variant { .. } => SemanticTokenType::ENUM_MEMBER,
+        Def::Builtin(_) => SemanticTokenType::FUNCTION,
+        Def::Method { .. } => SemanticTokenType::METHOD,
+    }
+}
+
+/// The tokens of the snapshot's file, delta-encoded as LSP wants.
+pub fn tokens(snap: &Snapshot) -> Vec<SemanticToken> {
+    let db = &snap.db;
+    let mut out = Vec::new();
+    let (mut prev_line, mut prev_start) = (0, 0);
+    for occ in occurrences::collect(&parse(db, snap.file).file) {
+        let Some(def) = resolve::resolve(db, snap.file, &occ) else {
+            continue;
+        };
+        let mut modifiers = 0;
+        if matches!(
+            occ.kind,
+            OccKind::ItemDecl
+                | OccKind::LocalDecl { .. }
+                | OccKind::FieldDecl
+                | OccKind::VariantDecl
+        ) {
+            modifiers |= 1;
+        }
+        if matches!(def, Def::Local { .. } | Def::Param { .. } | Def::Item(_)) {
+            modifiers |= 2; // every binding in the language is immutable
+        }
+        let in_std = resolve::location(db, &def).is_some_and(|(f, _)| f.is_std(db));
+        if in_std || matches!(def, Def::Builtin(_) | Def::Method { .. }) {
+            modifiers |= 4;
+        }
+        let range = snap.range(occ.span);
+        if range.start.line != range.end.line {
+            continue;
+        }
+        let (line, start) = (range.start.line, range.start.character);
+        out.push(SemanticToken {
+            delta_line: line - prev_line,
+            delta_start: if line == prev_line {
+                start - prev_start
+            } else {
+                start
+            },
+            length: range.end.character - start,
+            token_type: type_index(token_type(db, &def)),
+            token_modifiers_bitset: modifiers,
+        });
+        (prev_line, prev_start) = (line, start);
+    }
+    out
+}
