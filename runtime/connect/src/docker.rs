@@ -138,10 +138,12 @@ impl Transport for DockerConnector {
         Ok(out)
     }
 
-    async fn shutdown(self) -> Result<(), ConnectorError> {
+    async fn shutdown(mut self) -> Result<(), ConnectorError> {
         if !self.throwaway {
             return Ok(());
         }
+        // Whatever happens now, Drop must not try again.
+        self.throwaway = false;
         let out = docker(&self.name, &["rm", "-f", &self.container]).await?;
         if out.code != 0 {
             return Err(ConnectorError::new(
@@ -155,6 +157,21 @@ impl Transport for DockerConnector {
             ));
         }
         Ok(())
+    }
+}
+
+/// A throwaway container that was not closed (an error or a panic on the
+/// way) is still removed, in the background: it must not outlive the run.
+impl Drop for DockerConnector {
+    fn drop(&mut self) {
+        if self.throwaway {
+            let _ = std::process::Command::new("docker")
+                .args(["rm", "-f", &self.container])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn();
+        }
     }
 }
 

@@ -152,3 +152,22 @@ fn docker(args: &[&str]) {
         .status;
     assert!(status.success(), "docker {args:?} failed");
 }
+
+#[tokio::test]
+async fn dropped_throwaway_container_is_removed_too() {
+    let Some(_tb) = testbed() else { return };
+    let c = DockerConnector::start("tmp", IMAGE, None).await.unwrap();
+    let id = c.container().to_owned();
+    drop(c);
+    for _ in 0..50 {
+        let inspect = std::process::Command::new("docker")
+            .args(["inspect", &id])
+            .output()
+            .unwrap();
+        if !inspect.status.success() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("container {id} survived its connector");
+}
