@@ -30,11 +30,18 @@ pub use ssh::{KnownHostsPolicy, SshConnector, SshOptions};
 #[derive(Debug, Clone, Default)]
 pub struct ExecOptions<'a> {
     pub stdin: Option<&'a [u8]>,
+    /// Exported inside the script, so they survive sudo.
     pub env: &'a [(String, String)],
-    /// Run through `sudo -n` (or `sudo -S` with a password on stdin) as
-    /// this user (`Some(None)`: root).
+    /// Run through `sudo -n` as this user (`Some(None)`: root); directly
+    /// when already that user.
     pub sudo: Option<Option<&'a str>>,
+    /// For sudo: sent on stdin ahead of the command's input and handed to
+    /// sudo by a private askpass helper — never in argv, never seen by
+    /// the command (see [`shell`]).
     pub sudo_password: Option<&'a str>,
+    /// Enforced on the host with coreutils `timeout` (the command's
+    /// process group is killed there); past it the call returns an error
+    /// of kind [`ErrorKind::Timeout`].
     pub timeout: Option<std::time::Duration>,
 }
 
