@@ -436,3 +436,41 @@ async fn sudo_with_a_password() {
     assert!(out.stderr.contains("incorrect password"), "{}", out.stderr);
     c.close().await.unwrap();
 }
+
+/// A server that accepts the TCP connection but never speaks SSH: the
+/// connect timeout still applies (to the banner exchange).
+#[tokio::test]
+async fn silent_server_times_out_at_connect() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accept and hold the connections, say nothing.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let opts = SshOptions {
+        port: Some(port),
+        connect_timeout: Duration::from_secs(1),
+        config_file: Some("/dev/null".into()),
+        control_directory: Some(std::env::temp_dir()),
+        ..SshOptions::default()
+    };
+    let started = Instant::now();
+    let err = SshConnector::connect("mute", "127.0.0.1", &opts)
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(err.kind, ErrorKind::Unreachable, "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("mute: cannot connect to 127.0.0.1: "),
+        "{err}"
+    );
+    assert!(err.message.contains("timed out"), "{err}");
+}
