@@ -69,7 +69,7 @@ pub(crate) async fn run_process(
             format!("cannot start a local process: {e}"),
         )
     })?;
-    let pid = child.id();
+    let mut group = GroupGuard(child.id().and_then(|pid| libc::pid_t::try_from(pid).ok()));
     if let Some(mut pipe) = child.stdin.take() {
         // Written concurrently with reading the output, so a command that
         // answers before reading all its input cannot deadlock us. A command
@@ -81,16 +81,13 @@ pub(crate) async fn run_process(
     let output = child.wait_with_output();
     let output = match limit {
         None => output.await,
-        Some(limit) => match tokio::time::timeout(limit, output).await {
-            Ok(output) => output,
-            Err(_) => {
-                if let Some(pid) = pid {
-                    kill_group(pid);
-                }
-                return Err(ConnectorError::timeout(host, limit));
-            }
-        },
+        Some(limit) => tokio::time::timeout(limit, output)
+            .await
+            .map_err(|_| ConnectorError::timeout(host, limit))?,
     };
+    // The command is over: what it left running in the background is its
+    // business.
+    group.disarm();
     let output = output.map_err(|e| {
         ConnectorError::new(host, ErrorKind::Io, format!("local process failed: {e}"))
     })?;
@@ -101,20 +98,34 @@ pub(crate) async fn run_process(
     })
 }
 
+/// Kills the command's process group when dropped armed: past the time
+/// limit, and when the caller stops waiting (its future is dropped, e.g. a
+/// cancelled run).
+struct GroupGuard(Option<libc::pid_t>);
+
+impl GroupGuard {
+    fn disarm(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0 {
+            // SAFETY: killpg has no memory-safety preconditions; the group
+            // is the one made with process_group(0) for a child not yet
+            // reaped, so the id cannot have been reused.
+            unsafe {
+                libc::killpg(pid, libc::SIGKILL);
+            }
+        }
+    }
+}
+
 /// The exit code, or 128 + the signal number like a shell reports it.
 fn exit_code(status: &std::process::ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
     status
         .code()
         .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
-}
-
-fn kill_group(pid: u32) {
-    if let Ok(pid) = libc::pid_t::try_from(pid) {
-        // SAFETY: killpg has no memory-safety preconditions; the group is
-        // the one we created with process_group(0) for this child.
-        unsafe {
-            libc::killpg(pid, libc::SIGKILL);
-        }
-    }
 }

@@ -308,3 +308,18 @@ async fn new_file_without_a_mode_gets_the_umask_default() {
         0o666 & !umask
     );
 }
+
+#[tokio::test]
+async fn abandoning_a_command_kills_its_process_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let script = format!("sleep 30 & echo $! > {}; wait", pidfile.display());
+    let c = conn();
+    let gave_up = tokio::time::timeout(
+        Duration::from_millis(500),
+        c.exec(&script, ExecOptions::default()),
+    )
+    .await;
+    assert!(gave_up.is_err());
+    assert_child_gone(&pidfile).await;
+}
