@@ -48,6 +48,11 @@ impl FactCache {
         self.entries.get(key).map(|e| e.value.clone())
     }
 
+    /// The cached value, without recording a dependency.
+    pub fn get(&self, key: &FactKey) -> Option<Value> {
+        self.entries.get(key).map(|e| e.value.clone())
+    }
+
     pub fn contains(&self, key: &FactKey) -> bool {
         self.entries.contains_key(key)
     }

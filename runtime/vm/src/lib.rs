@@ -2,24 +2,30 @@
 //! [`request::Request`] when it needs I/O; an async driver (in
 //! `infrac-runtime`) performs it and resumes the VM.
 //!
-//! Driving one host through one stage:
+//! Before any host is touched, on the controller:
 //! ```ignore
-//! let ctx = Arc::new(RunContext::new(program, params, base_dir));
-//! let mut vm = Vm::new(ctx.clone(), host);        // once per host: keeps its fact cache
-//! vm.start_stage(stage_index, &stage_values)?;
+//! let base = RunContext::new(program, Arc::from(Vec::new()), program_dir);
+//! let ctx = Arc::new(controller::eval_params(&base, &sets)?); // `--set` text -> typed values
+//! let groups = controller::eval_groups_with(&ctx, &mut read_inventory)?; // hosts per group
+//! ```
+//! Then one [`Vm`] per host, kept for the whole run (it owns the host's
+//! fact cache), driven through each stage:
+//! ```ignore
+//! let mut vm = Vm::new(ctx.clone(), host);
+//! vm.start_stage(stage_index, &stage_values)?; // values of earlier stages
 //! let mut response = None;
 //! loop {
 //!     match vm.resume(response.take(), 10_000) {
 //!         Halt::Request(req) => response = Some(perform(req).await),
 //!         Halt::Budget => tokio::task::yield_now().await,
-//!         Halt::Done(value) => break,          // the stage's value (`none` without `-> T`)
-//!         Halt::Failed(err) => break,          // the host failed; `err` has the span
+//!         Halt::Done(value) => break, // the stage's value (`none` without `-> T`)
+//!         Halt::Failed(err) => break, // the host failed; `err` has the span
 //!     }
-//!     for event in vm.take_events() { /* op start/end, for the output */ }
+//!     for event in vm.take_events() { /* op starts and ends, for the output */ }
 //! }
 //! ```
-//! Controller-side evaluation (params from `--set`, group host lists) is in
-//! [`controller`].
+//! The first `resume` of a stage asks for the stage's prefetch facts (one
+//! `ReadFacts`) when some are not cached yet.
 
 pub mod controller;
 pub mod request;

@@ -200,11 +200,8 @@ impl Vm {
     }
 
     /// The cached value of a fact (for tests and for plan output).
-    pub fn cached_fact(&mut self, key: &FactKey) -> Option<Value> {
-        self.facts
-            .contains(key)
-            .then(|| self.facts.read(key))
-            .flatten()
+    pub fn cached_fact(&self, key: &FactKey) -> Option<Value> {
+        self.facts.get(key)
     }
 
     fn reset(&mut self) {
