@@ -152,3 +152,16 @@ stage s on web {
         "--parallel 0 is a usage error"
     );
 }
+
+#[test]
+fn a_stage_value_whose_host_is_left_out_is_a_clear_error() {
+    let program = Program::new(STAGES);
+    let out = program.run_json(&["--limit", "web-1"]);
+    assert_eq!(out.status.code(), Some(3));
+    let error = &summary_of(&out)["hosts"]["web-1"]["error"];
+    assert_eq!(
+        error["message"],
+        "stage `token` has no value here (it has not run, or it failed)"
+    );
+    assert_eq!(error["stage"], "app");
+}

@@ -3,6 +3,7 @@
 # who may apt-get/pip install):
 #
 #   sh benches/run_vs_pyinfra/run_vs_pyinfra.sh [RUNS]
+#   INFRAC=target/release/infrac sh benches/run_vs_pyinfra/run_vs_pyinfra.sh
 #
 # 1. examples/quickstart.infra vs quickstart_deploy.py (its pyinfra
 #    equivalent), first run (fresh root each time) and no-change run;
@@ -23,8 +24,11 @@ if [ ! -x "$OUT/venv/bin/pyinfra" ]; then
   "$OUT/venv/bin/pip" install -q pyinfra
 fi
 PYINFRA="$OUT/venv/bin/pyinfra"
-(cd "$REPO" && cargo build --release -q -p infrac)
-INFRAC="$REPO/target/release/infrac"
+# INFRAC=/path/to/infrac uses a binary built elsewhere (release profile!).
+if [ -z "${INFRAC:-}" ]; then
+  (cd "$REPO" && cargo build --release -q -p infrac)
+  INFRAC="$REPO/target/release/infrac"
+fi
 
 echo "infrac: $("$INFRAC" --version)   pyinfra: $("$PYINFRA" --version 2>&1 | tail -n 1)"
 

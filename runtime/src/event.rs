@@ -52,7 +52,7 @@ pub enum RunEvent {
     StageFinished {
         stage: String,
     },
-    /// Ctrl-C: no new command starts; running ones finish.
+    /// Ctrl-C stopped the run (sent once, after the last stage that ran).
     Interrupted,
 }
 

@@ -273,7 +273,7 @@ impl Run {
             go_on = false;
         }
         (
-            def.has_value.then(|| stage_value(def, values)),
+            def.has_value.then(|| stage_value(def, values)).flatten(),
             go_on && !self.cancel.is_cancelled(),
         )
     }
@@ -285,12 +285,13 @@ impl Run {
     }
 }
 
-/// `T` for a stage on `one(g)`, else a map from host name to `T`.
-fn stage_value(def: &StageDef, values: BTreeMap<Arc<str>, Value>) -> Value {
+/// `T` for a stage on `one(g)` (none when its host failed: reading it is
+/// then an error), else a map from host name to `T`.
+fn stage_value(def: &StageDef, values: BTreeMap<Arc<str>, Value>) -> Option<Value> {
     if let [StageTarget { one: true, .. }] = def.targets.as_slice() {
-        values.into_values().next().unwrap_or(Value::None)
+        values.into_values().next()
     } else {
-        Value::Map(Arc::new(values))
+        Some(Value::Map(Arc::new(values)))
     }
 }
 

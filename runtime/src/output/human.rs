@@ -184,7 +184,7 @@ impl<W: Write + Send> Sink for HumanSink<W> {
                     self.redraw();
                     self.drawn = 0;
                 }
-                self.print("interrupted: no new command starts; waiting for running ones");
+                self.print("interrupted (Ctrl-C): the remaining commands and stages did not run");
             }
         }
     }
