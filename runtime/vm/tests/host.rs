@@ -302,3 +302,34 @@ fn the_budget_interrupts_long_loops() {
     }
     assert!(halts > 3, "{halts}");
 }
+
+#[test]
+fn bad_fact_data_fails_where_it_is_used() {
+    let src = "group g = [local()]\nstage s on g -> str { facts.os.pretty_name }";
+    let mut vm = vm(compile(src));
+    let mut host = FakeHost::default().fact(key("os", &[]), record(&[("id", s("debian"))]));
+    let e = host
+        .run(&mut vm, 0)
+        .expect_err("the reader's record lacks a field");
+    assert_eq!(e.message, "the record has no field `pretty_name`");
+    assert_eq!(
+        &src[e.span.start as usize..e.span.end as usize],
+        "facts.os.pretty_name"
+    );
+}
+
+#[test]
+fn op_events_point_at_the_call() {
+    let src = format!("{OPS}\nstage s on g {{ noop() }}");
+    let mut vm = vm(compile(&src));
+    let mut host = FakeHost::default();
+    host.run(&mut vm, 0).expect("runs");
+    let Some(Event::OpStart {
+        op, span, depth, ..
+    }) = host.events.first()
+    else {
+        panic!("no event")
+    };
+    assert_eq!((op.as_str(), *depth), ("site.noop", 0));
+    assert_eq!(&src[span.start as usize..span.end as usize], "noop()");
+}
