@@ -31,5 +31,10 @@ files.line(name="robots 1", path=f"{root}/site/robots.txt", line="User-agent: *"
 files.line(name="robots 2", path=f"{root}/site/robots.txt", line="Disallow: /logs/")
 files.link(name="current", path=f"{root}/current", target=f"{root}/site")
 
-if page.did_change():
-    files.line(name="log", path=f"{root}/logs/changes.log", line=f"index.html rendered for {name}")
+# pyinfra v3 runs operations after the deploy file: a result is tested with `_if`.
+files.line(
+    name="log",
+    path=f"{root}/logs/changes.log",
+    line=f"index.html rendered for {name}",
+    _if=page.did_change,
+)
