@@ -11,7 +11,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// How many fresh snapshots a computation gets before we give up and tell
 /// the client the content was modified.
-const MAX_ATTEMPTS: usize = 5;
+const MAX_ATTEMPTS: usize = 50;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
