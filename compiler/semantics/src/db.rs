@@ -216,7 +216,12 @@ impl Db for Database {
             .read(&path)
             .ok()
             .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
-        let file = SourceFile::new(self, path.clone(), text, Origin::User);
+        // Files read from disk change rarely (an editor's open documents are
+        // set with `set_file_text`, at low durability): salsa can then skip
+        // re-validating everything derived from them after an edit.
+        let file = SourceFile::builder(path.clone(), text, Origin::User)
+            .durability(Durability::MEDIUM)
+            .new(self);
         match self.files.lock() {
             // Another thread may have loaded it meanwhile: keep the first.
             Ok(mut files) => *files.entry(path).or_insert(file),

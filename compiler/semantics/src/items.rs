@@ -8,7 +8,11 @@
 use std::collections::HashMap;
 
 use infrac_syntax::Parse;
-use infrac_syntax::ast::{Block, Expr, ExprKind, Item, ItemKind, Span};
+use infrac_syntax::Shift;
+use infrac_syntax::ast::{
+    Block, Expr, ExprKind, FactDecl, FnDecl, GroupDecl, Item, ItemKind, OpDecl, ParamDecl, Span,
+    StageDecl,
+};
 
 use crate::db::{Db, SourceFile};
 
@@ -122,36 +126,68 @@ pub fn item_tree(db: &dyn Db, file: SourceFile) -> ItemTree {
 }
 
 /// The item, relative, with its bodies emptied (so that body edits leave it
-/// unchanged).
+/// unchanged). Built without copying the bodies.
 fn signature_of(item: &Item) -> Item {
-    let mut sig = relative(item);
-    sig.span = Span::default();
     let empty = || Block {
         stmts: Vec::new(),
         span: Span::default(),
     };
-    match &mut sig.kind {
-        ItemKind::Stage(d) => d.body = empty(),
-        ItemKind::Fact(d) => d.body = d.body.as_ref().map(|_| empty()),
-        ItemKind::Op(d) => d.body = empty(),
-        ItemKind::Fn(d) => d.body = d.body.as_ref().map(|_| empty()),
-        ItemKind::Group(d) => {
-            d.hosts = Expr {
+    let kind = match &item.kind {
+        ItemKind::Stage(d) => ItemKind::Stage(StageDecl {
+            name: d.name.clone(),
+            targets: d.targets.clone(),
+            options: d.options.clone(),
+            ret: d.ret.clone(),
+            body: empty(),
+        }),
+        ItemKind::Fact(d) => ItemKind::Fact(FactDecl {
+            name: d.name.clone(),
+            params: d.params.clone(),
+            ret: d.ret.clone(),
+            body: d.body.as_ref().map(|_| empty()),
+        }),
+        ItemKind::Op(d) => ItemKind::Op(OpDecl {
+            name: d.name.clone(),
+            params: d.params.clone(),
+            changes: d.changes.clone(),
+            body: empty(),
+        }),
+        ItemKind::Fn(d) => ItemKind::Fn(FnDecl {
+            name: d.name.clone(),
+            params: d.params.clone(),
+            ret: d.ret.clone(),
+            body: d.body.as_ref().map(|_| empty()),
+        }),
+        ItemKind::Group(d) => ItemKind::Group(GroupDecl {
+            name: d.name.clone(),
+            data_ty: d.data_ty.clone(),
+            hosts: Expr {
                 kind: ExprKind::Error,
                 span: Span::default(),
-            }
-        }
-        ItemKind::Param(d) => d.default = None,
-        ItemKind::Type(_) | ItemKind::Enum(_) | ItemKind::Use(_) | ItemKind::Error => {}
-    }
+            },
+        }),
+        ItemKind::Param(d) => ItemKind::Param(ParamDecl {
+            name: d.name.clone(),
+            ty: d.ty.clone(),
+            default: None,
+        }),
+        other => other.clone(),
+    };
+    let mut sig = Item {
+        kind,
+        docs: item.docs.clone(),
+        is_pub: item.is_pub,
+        span: item.span,
+    };
+    sig.shift(-i64::from(item.span.start));
+    sig.span = Span::default();
     sig
 }
 
 /// A copy of `item` whose spans start at the item's start.
 fn relative(item: &Item) -> Item {
-    use infrac_syntax::Shift;
     let mut copy = item.clone();
-    copy.shift(-(item.span.start as i64));
+    copy.shift(-i64::from(item.span.start));
     copy
 }
 

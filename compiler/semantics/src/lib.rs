@@ -96,6 +96,7 @@ pub fn diagnostics(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
         let origin = items::item_origin(db, item.id);
         out.extend(
             check::check_item(db, item.id)
+                .diags
                 .iter()
                 .map(|d| d.clone().into_diagnostic(&path, origin)),
         );

@@ -18,6 +18,7 @@ impl Checker<'_> {
     /// Types `e`; when `expected` is given, also checks that the value fits.
     pub(super) fn expr(&mut self, e: &Expr, expected: Option<&Ty>) -> Ty {
         let ty = self.infer(e, expected);
+        self.types.push((e.span, ty.clone()));
         if let Some(expected) = expected {
             // These forms check their branches against `expected` themselves.
             let checked_inside = matches!(

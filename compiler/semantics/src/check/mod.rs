@@ -17,15 +17,45 @@ use crate::diagnostic::Diag;
 use crate::items::{ItemId, item_ast};
 use crate::ty::Ty;
 
-/// The diagnostics of one item, spans relative to the item's start.
+/// What checking one item found; spans relative to the item's start.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ItemCheck {
+    pub diags: Vec<Diag>,
+    /// The type of every expression and of every local binding's name, in
+    /// checking order (for hovers and inlay hints).
+    pub types: Vec<(Span, Ty)>,
+}
+
 #[salsa::tracked(returns(ref))]
-pub fn check_item(db: &dyn Db, id: ItemId) -> Vec<Diag> {
+pub fn check_item(db: &dyn Db, id: ItemId) -> ItemCheck {
     let Some(item) = item_ast(db, id) else {
-        return Vec::new();
+        return ItemCheck::default();
     };
     let mut checker = Checker::new(db, id.file(db));
     decl::check_decl(&mut checker, item);
-    checker.diags
+    ItemCheck {
+        diags: checker.diags,
+        types: checker.types,
+    }
+}
+
+/// The type the checker gave the expression (or binding name) spanning
+/// exactly `span` (absolute) in `file`.
+pub fn type_at(db: &dyn Db, file: SourceFile, span: Span) -> Option<Ty> {
+    let tree = crate::items::item_tree(db, file);
+    tree.items.iter().find_map(|item| {
+        let origin = crate::items::item_origin(db, item.id);
+        let relative = Span::new(
+            span.start.checked_sub(origin)?,
+            span.end.checked_sub(origin)?,
+        );
+        let types = &check_item(db, item.id).types;
+        types
+            .iter()
+            .rev()
+            .find(|(s, _)| *s == relative)
+            .map(|(_, t)| t.clone())
+    })
 }
 
 /// Where a body is, which decides what it may do (§2.7, §2.8, §6).
@@ -79,6 +109,7 @@ pub(crate) struct Checker<'db> {
     group_data: Option<Option<Ty>>,
     scopes: Vec<Vec<Local>>,
     diags: Vec<Diag>,
+    types: Vec<(Span, Ty)>,
 }
 
 impl<'db> Checker<'db> {
@@ -92,6 +123,7 @@ impl<'db> Checker<'db> {
             group_data: None,
             scopes: vec![Vec::new()],
             diags: Vec::new(),
+            types: Vec::new(),
         }
     }
 
@@ -131,6 +163,7 @@ impl<'db> Checker<'db> {
 
     /// Declares a local in the innermost scope.
     fn declare(&mut self, name: &Ident, ty: Ty, warn_unused: bool) {
+        self.types.push((name.span, ty.clone()));
         if let Some(scope) = self.scopes.last_mut() {
             scope.push(Local {
                 name: name.name.clone(),
