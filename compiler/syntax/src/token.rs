@@ -208,8 +208,8 @@ impl Punct {
 /// `StrEnd`) so that interpolated expressions are parsed by the ordinary
 /// expression parser with exact spans.
 #[derive(Debug, Clone, PartialEq)]
-pub enum TokenKind {
-    Ident(String),
+pub enum TokenKind<'s> {
+    Ident(&'s str),
     Kw(Keyword),
     Punct(Punct),
     Int(i64),
@@ -230,8 +230,8 @@ pub enum TokenKind {
 
 /// A token with its layout information.
 #[derive(Debug, Clone)]
-pub struct Tok {
-    pub kind: TokenKind,
+pub struct Tok<'s> {
+    pub kind: TokenKind<'s>,
     /// A newline separates this token from the previous one, outside any
     /// `(` or `[`: the token may start a new statement.
     pub nl: bool,
@@ -239,18 +239,18 @@ pub struct Tok {
     pub docs: Option<String>,
 }
 
-impl Tok {
-    pub fn new(kind: TokenKind) -> Tok {
+impl<'s> Tok<'s> {
+    pub fn new(kind: TokenKind<'s>) -> Tok<'s> {
         Tok {
             kind,
             nl: false,
             docs: None,
         }
     }
-    pub fn punct(p: Punct) -> Tok {
+    pub fn punct(p: Punct) -> Tok<'s> {
         Tok::new(TokenKind::Punct(p))
     }
-    pub fn kw(k: Keyword) -> Tok {
+    pub fn kw(k: Keyword) -> Tok<'s> {
         Tok::new(TokenKind::Kw(k))
     }
     pub fn is_punct(&self, p: Punct) -> bool {
@@ -263,13 +263,13 @@ impl Tok {
 
 /// Tokens are matched by kind only: layout (`nl`) and docs never decide
 /// whether a grammar rule like `just(Tok::punct(Punct::RBrace))` applies.
-impl PartialEq for Tok {
-    fn eq(&self, other: &Tok) -> bool {
+impl PartialEq for Tok<'_> {
+    fn eq(&self, other: &Self) -> bool {
         self.kind == other.kind
     }
 }
 
-impl fmt::Display for TokenKind {
+impl fmt::Display for TokenKind<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TokenKind::Ident(name) => write!(f, "`{name}`"),
@@ -287,7 +287,7 @@ impl fmt::Display for TokenKind {
     }
 }
 
-impl fmt::Display for Tok {
+impl fmt::Display for Tok<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.kind.fmt(f)
     }

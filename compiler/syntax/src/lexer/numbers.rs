@@ -5,7 +5,7 @@ use super::Lexer;
 use crate::ast::FloatLit;
 use crate::token::TokenKind;
 
-impl Lexer<'_> {
+impl<'s> Lexer<'s> {
     pub(super) fn number(&mut self) {
         let start = self.pos;
         let radix = match self.rest().get(..2) {
@@ -47,7 +47,7 @@ impl Lexer<'_> {
         &self.src[from..self.pos]
     }
 
-    fn radix_int(&mut self, start: usize, radix: u32) -> Option<TokenKind> {
+    fn radix_int(&mut self, start: usize, radix: u32) -> Option<TokenKind<'s>> {
         self.pos += 2;
         // Take every alphanumeric so that `0o78` reports the bad digit.
         let digits = self.take_digits(|c| c.is_ascii_alphanumeric()).to_string();
@@ -78,7 +78,7 @@ impl Lexer<'_> {
         self.int_value(i64::from_str_radix(&clean, radix).ok(), start)
     }
 
-    fn decimal(&mut self, start: usize) -> Option<TokenKind> {
+    fn decimal(&mut self, start: usize) -> Option<TokenKind<'s>> {
         self.take_digits(|c| c.is_ascii_digit());
         let mut is_float = false;
         // `1.5` is a float; `1.to_str()` is a method call on `1`.
@@ -112,7 +112,7 @@ impl Lexer<'_> {
         }
     }
 
-    fn int_value(&mut self, value: Option<i64>, start: usize) -> Option<TokenKind> {
+    fn int_value(&mut self, value: Option<i64>, start: usize) -> Option<TokenKind<'s>> {
         if value.is_none() {
             let message = "integer literal is too large (the largest int is 9223372036854775807)";
             self.error("E0005", message, start, self.pos);

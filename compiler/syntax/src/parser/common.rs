@@ -2,21 +2,26 @@
 
 use std::fmt;
 
-use chumsky::input::MappedInput;
+use chumsky::input::{InputRef, MappedInput};
 use chumsky::inspector::SimpleState;
+use chumsky::label::LabelError;
 use chumsky::prelude::*;
 use chumsky::recursive::Indirect;
+use chumsky::util::MaybeRef;
 
 use crate::ast::{Ident, Span};
 use crate::byte_span;
 use crate::token::{Keyword, Punct, Tok, TokenKind};
 
 /// The parser's input: the lexer's tokens with their spans.
-pub(crate) type In<'t> = MappedInput<'t, Tok, SimpleSpan, &'t [(Tok, SimpleSpan)]>;
-pub(crate) type Error<'t> = Rich<'t, Tok, SimpleSpan, CustomError>;
+pub(crate) type In<'t> = MappedInput<'t, Tok<'t>, SimpleSpan, &'t [(Tok<'t>, SimpleSpan)]>;
+pub(crate) type Error<'t> = Rich<'t, Tok<'t>, SimpleSpan, CustomError>;
 pub(crate) type Extra<'t> = extra::Full<Error<'t>, SimpleState<Nesting>, ()>;
 /// A grammar rule declared before it is defined (expressions, blocks, types).
 pub(crate) type Rec<'t, O> = Recursive<Indirect<'t, 't, In<'t>, O, Extra<'t>>>;
+
+/// The input as seen by `custom` parsers.
+pub(crate) type Inp<'t, 'p> = InputRef<'t, 'p, In<'t>, Extra<'t>>;
 
 /// Parsers of this grammar: over tokens, with our error and state.
 pub(crate) trait P<'t, O>: Parser<'t, In<'t>, O, Extra<'t>> + Clone + 't {}
@@ -63,7 +68,9 @@ pub(crate) fn custom_error<'t>(
 }
 
 pub(crate) fn span(s: SimpleSpan) -> Span {
-    byte_span(s.start, s.end)
+    // Chumsky spans what consumed no token from the end of the previous
+    // token to the start of the next one: inverted across whitespace.
+    byte_span(s.start, s.end.max(s.start))
 }
 
 pub(crate) fn punct<'t>(p: Punct) -> impl P<'t, SimpleSpan> {
@@ -74,25 +81,10 @@ pub(crate) fn kw<'t>(k: Keyword) -> impl P<'t, SimpleSpan> {
     just(Tok::kw(k)).map_with(|_, e| e.span())
 }
 
-/// `p` when it is on the same line as the previous token: `(`, `[` and `-`
-/// at the start of a line begin a new statement.
-pub(crate) fn same_line<'t>(p: Punct) -> impl P<'t, SimpleSpan> {
-    let label = match p {
-        Punct::LParen => "`(`",
-        Punct::LBracket => "`[`",
-        Punct::Minus => "`-`",
-        _ => "a token on the same line",
-    };
-    any()
-        .filter(move |t: &Tok| t.is_punct(p) && !t.nl)
-        .map_with(|_, e| e.span())
-        .labelled(label)
-}
-
 /// A plain identifier (never a keyword).
 pub(crate) fn ident<'t>() -> impl P<'t, Ident> {
     select_ref! {
-        Tok { kind: TokenKind::Ident(name), .. } = e => Ident { name: name.clone(), span: span(e.span()) },
+        Tok { kind: TokenKind::Ident(name), .. } = e => Ident { name: name.to_string(), span: span(e.span()) },
     }
     .labelled("identifier")
 }
@@ -102,7 +94,7 @@ pub(crate) fn ident<'t>() -> impl P<'t, Ident> {
 /// (`facts.group(...)`, `group: "web"`).
 pub(crate) fn name<'t>() -> impl P<'t, Ident> {
     select_ref! {
-        Tok { kind: TokenKind::Ident(name), .. } = e => Ident { name: name.clone(), span: span(e.span()) },
+        Tok { kind: TokenKind::Ident(name), .. } = e => Ident { name: name.to_string(), span: span(e.span()) },
         Tok { kind: TokenKind::Kw(k), .. } = e => Ident { name: k.as_str().to_string(), span: span(e.span()) },
     }
     .labelled("identifier")
@@ -129,4 +121,32 @@ pub(crate) fn describe(tok: Option<&Tok>) -> String {
         Some(t) => t.to_string(),
         None => "end of file".to_string(),
     }
+}
+
+/// "expected {labels}, found {tok}" at `at`.
+pub(crate) fn expected<'t, const N: usize>(
+    labels: [&'static str; N],
+    found: Option<&Tok<'t>>,
+    at: SimpleSpan,
+) -> Error<'t> {
+    <Error<'t> as LabelError<'t, In<'t>, &'static str>>::expected_found(
+        labels,
+        found.cloned().map(MaybeRef::Val),
+        at,
+    )
+}
+
+/// Consumes the next token and returns its span.
+pub(crate) fn take_span(inp: &mut Inp<'_, '_>) -> SimpleSpan {
+    let start = inp.cursor();
+    inp.skip();
+    inp.span_since(&start)
+}
+
+/// The span of the next token (zero-width at the end), consuming nothing.
+pub(crate) fn peek_span(inp: &mut Inp<'_, '_>) -> SimpleSpan {
+    let before = inp.save();
+    let at = take_span(inp);
+    inp.rewind(before);
+    at
 }

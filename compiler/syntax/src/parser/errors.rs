@@ -40,7 +40,7 @@ pub(crate) fn convert(err: Error<'_>) -> SyntaxError {
 }
 
 /// "`}`", "`,` or `)`", "one of `;`, newline or an operator".
-fn expected_list(expected: &[RichPattern<'_, crate::token::Tok>]) -> String {
+fn expected_list(expected: &[RichPattern<'_, crate::token::Tok<'_>>]) -> String {
     let mut names: Vec<String> = Vec::new();
     let mut operator = false;
     for pattern in expected {
@@ -50,10 +50,6 @@ fn expected_list(expected: &[RichPattern<'_, crate::token::Tok>]) -> String {
                 continue;
             }
             RichPattern::Token(t) => t.to_string(),
-            RichPattern::Label(l) if is_operator_label(l) => {
-                operator = true;
-                continue;
-            }
             RichPattern::Label(l) => l.to_string(),
             RichPattern::Identifier(i) => format!("`{i}`"),
             RichPattern::Any => "something".to_string(),
@@ -96,9 +92,4 @@ fn is_operator(kind: &TokenKind) -> bool {
         TokenKind::Kw(k) => matches!(k, Keyword::And | Keyword::Or),
         _ => false,
     }
-}
-
-/// Labels of the newline-sensitive binary `-`.
-fn is_operator_label(label: &str) -> bool {
-    label == "`-`"
 }

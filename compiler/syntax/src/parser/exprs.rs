@@ -5,40 +5,16 @@
 use chumsky::prelude::*;
 
 use super::common::{
-    MAX_NESTING, P, Rec, custom_error, ident, kw, name, punct, same_line, soft_keyword_name, span,
+    Inp, P, Rec, expected, kw, name, peek_span, punct, soft_keyword_name, span, take_span,
 };
 use super::recovery::{Until, delimited, nested, skip};
-use super::{patterns, strings};
+use super::{operators, patterns, strings};
 use crate::ast::*;
 use crate::token::{Keyword, Punct, Tok, TokenKind};
 
 pub(crate) fn expr<'t>(expr: Rec<'t, Expr>, block: Rec<'t, Block>) -> impl P<'t, Expr> {
-    let postfix = postfix(
-        atom(expr.clone(), block).labelled("expression").boxed(),
-        expr,
-    );
-    let unary = prefix(punct(Punct::Minus), UnaryOp::Neg, postfix);
-    let product = binary(
-        unary,
-        choice((
-            punct(Punct::Star).to(BinaryOp::Mul),
-            punct(Punct::Slash).to(BinaryOp::Div),
-            punct(Punct::Percent).to(BinaryOp::Rem),
-        )),
-    );
-    let sum = binary(
-        product,
-        // A `-` starting a line starts a new statement (`-x` on its own).
-        punct(Punct::Plus)
-            .to(BinaryOp::Add)
-            .or(same_line(Punct::Minus).to(BinaryOp::Sub)),
-    );
-    let not = prefix(kw(Keyword::Not), UnaryOp::Not, comparison(sum));
-    let and = binary(not, kw(Keyword::And).to(BinaryOp::And));
-    let or = binary(and, kw(Keyword::Or).to(BinaryOp::Or));
-    let coalesce = binary(or, punct(Punct::QuestionQuestion).to(BinaryOp::Coalesce));
-    // The label goes inside `nested`: a label would replace its error.
-    nested(coalesce.labelled("expression"))
+    let operand = operators::unary(postfix(atom(expr.clone(), block).boxed(), expr)).boxed();
+    nested(operators::binary(operand))
 }
 
 pub(crate) fn error_expr(s: SimpleSpan) -> Expr {
@@ -83,151 +59,54 @@ pub(crate) fn args<'t>(expr: Rec<'t, Expr>) -> impl P<'t, Vec<Arg>> {
     )
 }
 
-fn binary<'t>(operand: impl P<'t, Expr>, op: impl P<'t, BinaryOp>) -> impl P<'t, Expr> {
-    operand
-        .clone()
-        .foldl(op.then(operand).repeated(), |lhs, (op, rhs)| Expr {
-            span: lhs.span.to(rhs.span),
-            kind: ExprKind::Binary {
-                op,
-                lhs: Box::new(lhs),
-                rhs: Box::new(rhs),
-            },
-        })
-        .boxed()
-}
-
-/// `a < b`; `a < b < c` is reported (comparisons do not chain) and parsed
-/// left to right.
-fn comparison<'t>(operand: impl P<'t, Expr>) -> impl P<'t, Expr> {
-    let op = choice((
-        punct(Punct::EqEq).to(BinaryOp::Eq),
-        punct(Punct::NotEq).to(BinaryOp::Ne),
-        punct(Punct::Le).to(BinaryOp::Le),
-        punct(Punct::Ge).to(BinaryOp::Ge),
-        punct(Punct::Lt).to(BinaryOp::Lt),
-        punct(Punct::Gt).to(BinaryOp::Gt),
-    ))
-    .map_with(|op, e| (op, e.span()));
-    operand
-        .clone()
-        .then(op.then(operand).repeated().collect::<Vec<_>>())
-        .map_with(|(first, rest), e| {
-            if let Some(((op, at), _)) = rest.get(1) {
-                let message = format!("comparison operators cannot be chained: `{}`", op.as_str());
-                let label = Some("use `and` to combine comparisons".to_string());
-                e.emit(custom_error("E0003", message, label, *at));
-            }
-            rest.into_iter().fold(first, |lhs, ((op, _), rhs)| Expr {
-                span: lhs.span.to(rhs.span),
-                kind: ExprKind::Binary {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-            })
-        })
-        .boxed()
-}
-
-/// Repeated prefix operators (`- - x`, `not not x`), without recursion;
-/// more than [`MAX_NESTING`] in a row are reported.
-fn prefix<'t>(
-    op: impl P<'t, SimpleSpan>,
-    unary: UnaryOp,
-    operand: impl P<'t, Expr>,
-) -> impl P<'t, Expr> {
-    op.repeated()
-        .collect::<Vec<SimpleSpan>>()
-        .then(operand)
-        .labelled("expression")
-        .map_with(move |(ops, operand), e| {
-            if let Some(at) = ops.get(MAX_NESTING) {
-                let message =
-                    format!("too many prefix operators in a row (more than {MAX_NESTING})");
-                e.emit(custom_error("E0003", message, None, *at));
-            }
-            ops.iter()
-                .take(MAX_NESTING)
-                .rev()
-                .fold(operand, |acc, at| Expr {
-                    span: span(*at).to(acc.span),
-                    kind: ExprKind::Unary {
-                        op: unary,
-                        operand: Box::new(acc),
-                    },
-                })
-        })
-        .boxed()
-}
-
-enum Postfix {
-    Field(Ident, bool),
-    Call(Vec<Arg>),
-    Index(Expr),
-}
-
+/// An atom followed by `.f`, `?.f`, `(args)` and `[index]` (the last two
+/// only on the same line).
 fn postfix<'t>(atom: impl P<'t, Expr>, expr: Rec<'t, Expr>) -> impl P<'t, Expr> {
-    let op = choice((
-        punct(Punct::Dot)
-            .ignore_then(name())
-            .map(|n| Postfix::Field(n, false)),
-        punct(Punct::QuestionDot)
-            .ignore_then(name())
-            .map(|n| Postfix::Field(n, true)),
-        same_line(Punct::LParen)
-            .rewind()
-            .ignore_then(args(expr.clone()))
-            .map(Postfix::Call),
-        same_line(Punct::LBracket)
-            .rewind()
-            .ignore_then(delimited(
-                Punct::LBracket,
-                expr.recover_with(via_parser(skip(Until::Elem).map(error_expr))),
-                Punct::RBracket,
-                "`]`",
-            ))
-            .map(Postfix::Index),
-    ));
-    atom.foldl_with(op.repeated(), |base, op, e| {
-        let whole = span(e.span()).to(base.span);
-        let kind = match op {
-            Postfix::Field(name, optional) => ExprKind::Field {
-                base: Box::new(base),
-                name,
-                optional,
-            },
-            Postfix::Call(args) => ExprKind::Call {
-                callee: Box::new(base),
-                args,
-            },
-            Postfix::Index(index) => ExprKind::Index {
-                base: Box::new(base),
-                index: Box::new(index),
-            },
-        };
-        Expr { kind, span: whole }
+    let field = name();
+    let call = args(expr.clone());
+    let index = delimited(
+        Punct::LBracket,
+        expr.recover_with(via_parser(skip(Until::Elem).map(error_expr))),
+        Punct::RBracket,
+        "`]`",
+    );
+    custom(move |inp: &mut Inp<'t, '_>| {
+        let start = inp.cursor();
+        let mut e = inp.parse(&atom)?;
+        while let Some(tok) = inp.peek_ref() {
+            let kind = match &tok.kind {
+                TokenKind::Punct(p @ (Punct::Dot | Punct::QuestionDot)) => {
+                    let optional = *p == Punct::QuestionDot;
+                    inp.skip();
+                    let name = inp.parse(&field)?;
+                    ExprKind::Field {
+                        base: Box::new(e),
+                        name,
+                        optional,
+                    }
+                }
+                TokenKind::Punct(Punct::LParen) if !tok.nl => ExprKind::Call {
+                    callee: Box::new(e),
+                    args: inp.parse(&call)?,
+                },
+                TokenKind::Punct(Punct::LBracket) if !tok.nl => ExprKind::Index {
+                    base: Box::new(e),
+                    index: Box::new(inp.parse(&index)?),
+                },
+                _ => break,
+            };
+            e = Expr {
+                kind,
+                span: span(inp.span_since(&start)),
+            };
+        }
+        Ok(e)
     })
 }
 
+/// The next token decides which atom this is (no alternatives are tried).
 fn atom<'t>(expr: Rec<'t, Expr>, block: Rec<'t, Block>) -> impl P<'t, Expr> {
-    let literal = select_ref! {
-        Tok { kind: TokenKind::Int(v), .. } => ExprKind::Int(*v),
-        Tok { kind: TokenKind::Float(v), .. } => ExprKind::Float(*v),
-        Tok { kind: TokenKind::Kw(Keyword::True), .. } => ExprKind::Bool(true),
-        Tok { kind: TokenKind::Kw(Keyword::False), .. } => ExprKind::Bool(false),
-        Tok { kind: TokenKind::Kw(Keyword::None), .. } => ExprKind::None,
-    }
-    .map_with(|kind, e| Expr {
-        kind,
-        span: span(e.span()),
-    });
-
-    let name_ref = ident().or(soft_keyword_name()).map(|id| Expr {
-        span: id.span,
-        kind: ExprKind::Name(id),
-    });
-
+    let string = strings::string(expr.clone());
     let paren = delimited(
         Punct::LParen,
         expr.clone()
@@ -235,7 +114,6 @@ fn atom<'t>(expr: Rec<'t, Expr>, block: Rec<'t, Block>) -> impl P<'t, Expr> {
         Punct::RParen,
         "`)`",
     );
-
     let list = delimited(
         Punct::LBracket,
         comma_list(expr.clone(), |s| Some(error_expr(s))),
@@ -246,14 +124,12 @@ fn atom<'t>(expr: Rec<'t, Expr>, block: Rec<'t, Block>) -> impl P<'t, Expr> {
         kind: ExprKind::List(items),
         span: span(e.span()),
     });
-
     let fail = kw(Keyword::Fail)
         .ignore_then(expr.clone())
         .map_with(|value, e| Expr {
             kind: ExprKind::Fail(Box::new(value)),
             span: span(e.span()),
         });
-
     // `return` takes a value only on the same line.
     let ret = kw(Keyword::Return)
         .ignore_then(
@@ -267,76 +143,152 @@ fn atom<'t>(expr: Rec<'t, Expr>, block: Rec<'t, Block>) -> impl P<'t, Expr> {
             kind: ExprKind::Return(value.map(Box::new)),
             span: span(e.span()),
         });
+    let braces = braces(expr.clone(), block.clone());
+    let if_ = if_expr(expr.clone(), block);
+    let match_ = match_expr(expr);
+    let soft_name = soft_keyword_name();
 
-    choice((
-        literal,
-        name_ref,
-        strings::string(expr.clone()),
-        paren,
-        list,
-        braces(expr.clone(), block.clone()),
-        if_expr(expr.clone(), block),
-        match_expr(expr),
-        fail,
-        ret,
-    ))
+    custom(move |inp: &mut Inp<'t, '_>| {
+        let Some(tok) = inp.peek_ref() else {
+            return Err(expected(["expression"], None, peek_span(inp)));
+        };
+        let literal = match &tok.kind {
+            TokenKind::Int(v) => Some(ExprKind::Int(*v)),
+            TokenKind::Float(v) => Some(ExprKind::Float(*v)),
+            TokenKind::Kw(Keyword::True) => Some(ExprKind::Bool(true)),
+            TokenKind::Kw(Keyword::False) => Some(ExprKind::Bool(false)),
+            TokenKind::Kw(Keyword::None) => Some(ExprKind::None),
+            TokenKind::Ident(name) => {
+                let at = span(peek_span(inp));
+                Some(ExprKind::Name(Ident {
+                    name: name.to_string(),
+                    span: at,
+                }))
+            }
+            _ => None,
+        };
+        if let Some(kind) = literal {
+            let at = take_span(inp);
+            return Ok(Expr {
+                kind,
+                span: span(at),
+            });
+        }
+        match &tok.kind {
+            TokenKind::StrStart { .. } => inp.parse(&string),
+            TokenKind::Punct(Punct::LParen) => inp.parse(&paren),
+            TokenKind::Punct(Punct::LBracket) => inp.parse(&list),
+            TokenKind::Punct(Punct::LBrace) => inp.parse(&braces),
+            TokenKind::Kw(Keyword::If) => inp.parse(&if_),
+            TokenKind::Kw(Keyword::Match) => inp.parse(&match_),
+            TokenKind::Kw(Keyword::Fail) => inp.parse(&fail),
+            TokenKind::Kw(Keyword::Return) => inp.parse(&ret),
+            TokenKind::Kw(k) if k.is_soft() => match inp.parse(&soft_name) {
+                Ok(id) => Ok(Expr {
+                    span: id.span,
+                    kind: ExprKind::Name(id),
+                }),
+                Err(_) => Err(expected(["expression"], Some(tok), peek_span(inp))),
+            },
+            _ => Err(expected(["expression"], Some(tok), peek_span(inp))),
+        }
+    })
 }
 
 /// `{` starts an empty record `{}`, a record `{ name: ...`, a map
-/// `{ "key": ...` or a block.
+/// `{ "key": ...` or a block; the tokens after the `{` decide.
 fn braces<'t>(expr: Rec<'t, Expr>, block: Rec<'t, Block>) -> impl P<'t, Expr> {
-    let empty = punct(Punct::LBrace)
-        .then(punct(Punct::RBrace))
-        .map_with(|_, e| Expr {
-            kind: ExprKind::Record(Vec::new()),
-            span: span(e.span()),
-        });
-
     let field = name()
         .then_ignore(punct(Punct::Colon))
         .then(expr.clone())
         .map(|(name, value)| RecordField { name, value });
-    let record = punct(Punct::LBrace)
-        .then(name())
-        .then(punct(Punct::Colon))
-        .rewind()
-        .ignore_then(delimited(
-            Punct::LBrace,
-            comma_list(field, |_| None),
-            Punct::RBrace,
-            "`,` or `}`",
-        ))
-        .map_with(|fields, e| Expr {
-            kind: ExprKind::Record(fields),
-            span: span(e.span()),
-        });
+    let record = delimited(
+        Punct::LBrace,
+        comma_list(field, |_| None),
+        Punct::RBrace,
+        "`,` or `}`",
+    )
+    .map_with(|fields, e| Expr {
+        kind: ExprKind::Record(fields),
+        span: span(e.span()),
+    });
 
-    let key = strings::string(expr.clone());
-    let entry = key
-        .clone()
+    let entry = strings::string(expr.clone())
         .then_ignore(punct(Punct::Colon))
         .then(expr)
         .map(|(key, value)| MapEntry { key, value });
-    let map = punct(Punct::LBrace)
-        .then(key)
-        .then(punct(Punct::Colon))
-        .rewind()
-        .ignore_then(delimited(
-            Punct::LBrace,
-            comma_list(entry, |_| None),
-            Punct::RBrace,
-            "`,` or `}`",
-        ))
-        .map_with(|entries, e| Expr {
-            kind: ExprKind::Map(entries),
-            span: span(e.span()),
-        });
+    let map = delimited(
+        Punct::LBrace,
+        comma_list(entry, |_| None),
+        Punct::RBrace,
+        "`,` or `}`",
+    )
+    .map_with(|entries, e| Expr {
+        kind: ExprKind::Map(entries),
+        span: span(e.span()),
+    });
 
     let block = block.map(|b| Expr {
         span: b.span,
         kind: ExprKind::Block(b),
     });
-    choice((empty, record, map, block))
+    custom(move |inp: &mut Inp<'t, '_>| match brace_kind(inp) {
+        BraceKind::Record => inp.parse(&record),
+        BraceKind::Map => inp.parse(&map),
+        BraceKind::Block => inp.parse(&block),
+    })
+}
+
+enum BraceKind {
+    Record,
+    Map,
+    Block,
+}
+
+/// Looks past the `{` (consuming nothing): `}` or `name:` make a record,
+/// `"key":` a map, anything else a block.
+fn brace_kind(inp: &mut Inp<'_, '_>) -> BraceKind {
+    let before = inp.save();
+    inp.skip();
+    let first = inp.peek_ref().map(|t| &t.kind);
+    let kind = match first {
+        Some(TokenKind::Punct(Punct::RBrace)) => BraceKind::Record,
+        Some(TokenKind::Ident(_) | TokenKind::Kw(_)) => {
+            inp.skip();
+            if inp.peek_ref().is_some_and(|t| t.is_punct(Punct::Colon)) {
+                BraceKind::Record
+            } else {
+                BraceKind::Block
+            }
+        }
+        Some(TokenKind::StrStart { .. }) => {
+            skip_string(inp);
+            if inp.peek_ref().is_some_and(|t| t.is_punct(Punct::Colon)) {
+                BraceKind::Map
+            } else {
+                BraceKind::Block
+            }
+        }
+        _ => BraceKind::Block,
+    };
+    inp.rewind(before);
+    kind
+}
+
+/// Skips a whole string literal (with nested ones in interpolations).
+fn skip_string(inp: &mut Inp<'_, '_>) {
+    let mut depth = 0usize;
+    while let Some(tok) = inp.peek_ref() {
+        match tok.kind {
+            TokenKind::StrStart { .. } => depth += 1,
+            TokenKind::StrEnd => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        inp.skip();
+        if depth == 0 {
+            break;
+        }
+    }
 }
 
 fn if_expr<'t>(expr: Rec<'t, Expr>, block: Rec<'t, Block>) -> impl P<'t, Expr> {

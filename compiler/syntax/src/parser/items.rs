@@ -56,7 +56,7 @@ pub(crate) fn item<'t>(r: Rules<'t>) -> impl P<'t, Item> {
 fn use_item<'t>() -> impl P<'t, ItemKind> {
     let use_name = ident()
         .then(
-            select_ref! { Tok { kind: TokenKind::Ident(a), .. } if a == "as" => () }
+            select_ref! { Tok { kind: TokenKind::Ident(a), .. } if *a == "as" => () }
                 .ignore_then(ident())
                 .or_not(),
         )
@@ -76,7 +76,7 @@ fn use_item<'t>() -> impl P<'t, ItemKind> {
         )
         .then(punct(Punct::ColonColon).ignore_then(braced).or_not())
         .then(
-            select_ref! { Tok { kind: TokenKind::Ident(a), .. } if a == "as" => () }
+            select_ref! { Tok { kind: TokenKind::Ident(a), .. } if *a == "as" => () }
                 .ignore_then(ident())
                 .or_not(),
         )
@@ -199,7 +199,7 @@ fn fact_decl<'t>(r: Rules<'t>) -> impl P<'t, ItemKind> {
 
 /// `op NAME(PARAMS) [changes nothing | changes facts.a, facts.b(x)] { BODY }`
 fn op_decl<'t>(r: Rules<'t>) -> impl P<'t, ItemKind> {
-    let nothing = select_ref! { Tok { kind: TokenKind::Ident(n), .. } = e if n == "nothing" => Changes::Nothing(span(e.span())) };
+    let nothing = select_ref! { Tok { kind: TokenKind::Ident(n), .. } = e if *n == "nothing" => Changes::Nothing(span(e.span())) };
     let facts = r
         .expr
         .clone()

@@ -5,6 +5,7 @@ mod common;
 mod errors;
 mod exprs;
 mod items;
+mod operators;
 mod patterns;
 mod recovery;
 mod stmts;
@@ -22,8 +23,8 @@ use crate::ast::SourceFile;
 use crate::token::Tok;
 
 /// Parses the tokens of a file of `len` bytes.
-pub(crate) fn parse_tokens(
-    tokens: &[(Tok, SimpleSpan)],
+pub(crate) fn parse_tokens<'t>(
+    tokens: &'t [(Tok<'t>, SimpleSpan)],
     len: usize,
 ) -> (SourceFile, Vec<SyntaxError>) {
     let input = tokens.split_token_span(SimpleSpan::from(len..len));

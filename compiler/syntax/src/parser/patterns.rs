@@ -10,7 +10,7 @@ use crate::token::{Keyword, Punct, Tok, TokenKind};
 
 pub(crate) fn pattern<'t>(expr: Rec<'t, Expr>) -> impl P<'t, Pattern> {
     let literal = select_ref! {
-        Tok { kind: TokenKind::Ident(n), .. } if n == "_" => PatternKind::Wildcard,
+        Tok { kind: TokenKind::Ident(n), .. } if *n == "_" => PatternKind::Wildcard,
         Tok { kind: TokenKind::Kw(Keyword::True), .. } => PatternKind::Bool(true),
         Tok { kind: TokenKind::Kw(Keyword::False), .. } => PatternKind::Bool(false),
         Tok { kind: TokenKind::Kw(Keyword::None), .. } => PatternKind::None,

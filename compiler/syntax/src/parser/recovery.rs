@@ -7,13 +7,9 @@
 //! resume at: an item keyword starting a line, a closing bracket of an
 //! enclosing construct, a statement separator.
 
-use chumsky::label::LabelError;
 use chumsky::prelude::*;
-use chumsky::util::MaybeRef;
 
-use chumsky::input::InputRef;
-
-use super::common::{Error, Extra, In, MAX_NESTING, P, custom_error, describe};
+use super::common::{Inp, MAX_NESTING, P, custom_error, describe, expected, peek_span};
 use crate::token::{Punct, Tok, TokenKind};
 
 /// Where a skip must stop (the token is left for the caller).
@@ -35,7 +31,7 @@ pub(crate) enum Until {
 /// `until`. Fails without consuming when the next token is itself a stopping
 /// point (or the end of input), so that the enclosing rule can go on.
 pub(crate) fn skip<'t>(until: Until) -> impl P<'t, SimpleSpan> {
-    custom(move |inp: &mut InputRef<'t, '_, In<'t>, Extra<'t>>| {
+    custom(move |inp: &mut Inp<'t, '_>| {
         let start = inp.cursor();
         let mut depth = 0usize;
         // Strings nest their own brackets: count them apart.
@@ -69,8 +65,8 @@ pub(crate) fn skip<'t>(until: Until) -> impl P<'t, SimpleSpan> {
         if consumed || until == Until::Interp {
             Ok(inp.span_since(&start))
         } else {
-            let found = inp.peek_ref().cloned();
-            Err(expected_found(
+            let found = inp.peek_ref();
+            Err(expected(
                 ["something to skip"],
                 found,
                 inp.span_since(&start),
@@ -95,9 +91,12 @@ fn stops(until: Until, tok: &Tok, depth: usize, interp_depth: usize, consumed: b
                 || (top
                     && (tok.is_punct(Punct::RBrace) || tok.starts_item() || (consumed && tok.nl)))
         }
+        // In `(` and `[`, a token starting a line means the lexer saw the
+        // bracket left open (see `Tok::nl`).
         Until::Elem => {
             line_item
                 || (top && (closer || tok.is_punct(Punct::Comma) || tok.starts_item()))
+                || (top && consumed && tok.nl)
                 || (interp_depth == 0 && matches!(tok.kind, TokenKind::InterpEnd(_)))
         }
         Until::Interp => interp_depth == 0 && matches!(tok.kind, TokenKind::InterpEnd(_)),
@@ -112,18 +111,6 @@ fn refuses_first(until: Until, tok: &Tok) -> bool {
         Until::Elem | Until::Interp => matches!(tok.kind, TokenKind::StrEnd),
         Until::Item => false,
     }
-}
-
-fn expected_found<'t, const N: usize>(
-    expected: [&'static str; N],
-    found: Option<Tok>,
-    span: SimpleSpan,
-) -> Error<'t> {
-    <Error<'t> as LabelError<'t, In<'t>, &'static str>>::expected_found(
-        expected,
-        found.map(MaybeRef::Val),
-        span,
-    )
 }
 
 /// What followed the contents of a delimited construct.
@@ -146,20 +133,14 @@ pub(crate) enum Closing {
 /// or item, the end of the file), reports nothing and returns
 /// [`Closing::Unclosed`] (the caller reports E0004 at the opener).
 pub(crate) fn closing<'t>(close: Punct, expected: &'static str) -> impl P<'t, Closing> {
-    custom(move |inp: &mut InputRef<'t, '_, In<'t>, Extra<'t>>| {
-        let before = inp.save();
-        let start = inp.cursor();
-        let first = inp.peek_ref().cloned();
-        if first.as_ref().is_some_and(|t| t.is_punct(close)) {
+    custom(move |inp: &mut Inp<'t, '_>| {
+        let first = inp.peek_ref();
+        if first.is_some_and(|t| t.is_punct(close)) {
             inp.skip();
             return Ok(Closing::Closed);
         }
-        if first.is_some() {
-            inp.skip();
-        }
-        let at = inp.span_since(&start);
-        inp.rewind(before);
-        let found = describe(first.as_ref());
+        let found = describe(first);
+        let at = peek_span(inp);
 
         let mut depth = 0usize;
         let mut interp_depth = 0usize;
@@ -225,13 +206,9 @@ pub(crate) fn delimited<'t, O: 't>(
 /// Runs `inner` one nesting level deeper; past [`MAX_NESTING`] levels,
 /// fails with an error instead (the caller's recovery skips the rest).
 pub(crate) fn nested<'t, O: 't>(inner: impl P<'t, O>) -> impl P<'t, O> {
-    custom(move |inp: &mut InputRef<'t, '_, In<'t>, Extra<'t>>| {
+    custom(move |inp: &mut Inp<'t, '_>| {
         if inp.state().depth >= MAX_NESTING {
-            let start = inp.cursor();
-            let before = inp.save();
-            inp.skip();
-            let at = inp.span_since(&start);
-            inp.rewind(before);
+            let at = peek_span(inp);
             let message =
                 format!("expressions are nested too deeply (more than {MAX_NESTING} levels)");
             return Err(custom_error("E0003", message, None, at));

@@ -2,13 +2,9 @@
 //! statement ends where it could end and the next token starts a line (see
 //! [`Tok::nl`]), is `;` or `}`.
 
-use chumsky::label::LabelError;
 use chumsky::prelude::*;
-use chumsky::util::MaybeRef;
 
-use chumsky::input::InputRef;
-
-use super::common::{Error, Extra, In, P, Rec, custom_error, ident, kw, punct, span};
+use super::common::{Inp, P, Rec, custom_error, expected, ident, kw, punct, span};
 use super::recovery::{Until, delimited, skip};
 use crate::ast::{Block, Expr, Stmt, StmtKind, TypeExpr};
 use crate::token::{Keyword, Punct, Tok, TokenKind};
@@ -65,7 +61,7 @@ pub(crate) fn block<'t>(
 /// kept; anything else fails, and the statement's recovery reports the
 /// furthest error ("expected expression, found ...") and skips the line.
 fn end_of_statement<'t>() -> impl P<'t, ()> {
-    custom(|inp: &mut InputRef<'t, '_, In<'t>, Extra<'t>>| {
+    custom(|inp: &mut Inp<'t, '_>| {
         let start = inp.cursor();
         let Some(next) = inp.peek_ref() else {
             return Ok(());
@@ -89,13 +85,7 @@ fn end_of_statement<'t>() -> impl P<'t, ()> {
             ));
             Ok(())
         } else {
-            Err(
-                <Error<'t> as LabelError<'t, In<'t>, &'static str>>::expected_found(
-                    ["`;`", "newline"],
-                    Some(MaybeRef::Val(found)),
-                    at,
-                ),
-            )
+            Err(expected(["`;`", "newline"], Some(&found), at))
         }
     })
 }

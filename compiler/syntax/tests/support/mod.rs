@@ -9,10 +9,7 @@ use infrac_syntax::{Parse, SyntaxError};
 
 /// The tree, one node per line (`Kind details @start..end`), then errors.
 pub fn render(parse: &Parse) -> String {
-    let mut p = Printer {
-        out: String::new(),
-        depth: 0,
-    };
+    let mut p = Printer::default();
     for item in &parse.file.items {
         p.item(item);
     }
@@ -20,6 +17,22 @@ pub fn render(parse: &Parse) -> String {
         p.out.push_str(&render_error(e));
     }
     p.out
+}
+
+/// Every span in the tree (the ones the printer shows) and in the errors.
+pub fn all_spans(parse: &Parse) -> Vec<Span> {
+    let mut p = Printer::default();
+    for item in &parse.file.items {
+        p.item(item);
+    }
+    p.spans.extend(parse.errors.iter().map(|e| e.span));
+    p.spans.extend(
+        parse
+            .errors
+            .iter()
+            .filter_map(|e| e.context.as_ref().map(|c| c.1)),
+    );
+    p.spans
 }
 
 pub fn render_error(e: &SyntaxError) -> String {
@@ -37,13 +50,16 @@ pub fn render_error(e: &SyntaxError) -> String {
     line
 }
 
+#[derive(Default)]
 struct Printer {
     out: String,
     depth: usize,
+    spans: Vec<Span>,
 }
 
 impl Printer {
     fn line(&mut self, text: &str, span: Span) {
+        self.spans.push(span);
         for _ in 0..self.depth {
             self.out.push_str("  ");
         }
