@@ -89,6 +89,57 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 3);
     }
 
+    /// With the real database: a write during a computation cancels it;
+    /// it runs again on the new revision and sees the new text.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_cancels_and_the_computation_reruns_on_the_new_revision() {
+        use std::path::Path;
+        use std::sync::Mutex;
+        use std::sync::atomic::AtomicBool;
+
+        use infrac_compiler::{Database, MemoryFileLoader};
+        use salsa::Database as _;
+
+        let mut db = Database::new(Arc::new(MemoryFileLoader::default()));
+        let file = db.set_file_text(Path::new("a.infra"), "v1".into());
+        let db = Arc::new(Mutex::new(db));
+        let spinning = Arc::new(AtomicBool::new(false));
+        let flag = spinning.clone();
+        let shared = db.clone();
+        let task = tokio::spawn(async move {
+            run(
+                move || shared.lock().ok().map(|db| db.clone()),
+                move |snap: &Database| {
+                    let text = file.text(snap).clone().unwrap_or_default();
+                    if text == "v1" {
+                        // A long computation on the old text: it ends only
+                        // by cancellation.
+                        flag.store(true, Ordering::SeqCst);
+                        loop {
+                            snap.unwind_if_revision_cancelled();
+                            std::thread::yield_now();
+                        }
+                    }
+                    text
+                },
+            )
+            .await
+        });
+        while !spinning.load(Ordering::SeqCst) {
+            tokio::task::yield_now().await;
+        }
+        // Blocks until the snapshot of the first attempt is dropped.
+        tokio::task::spawn_blocking(move || {
+            if let Ok(mut db) = db.lock() {
+                db.set_file_text(Path::new("a.infra"), "v2".into());
+            }
+        })
+        .await
+        .expect("the write completes");
+        let result = task.await.expect("the task completes");
+        assert_eq!(result, Ok(Some("v2".to_string())));
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn always_cancelled_gives_up() {
         let result = run(

@@ -30,3 +30,42 @@ async fn diagnostics_follow_edits() {
     assert_eq!(second["version"], 2);
     expect![[r#""#]].assert_eq(&render_diagnostics(&second));
 }
+
+/// Columns count UTF-16 units unless the client offers UTF-8.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn positions_follow_the_negotiated_encoding() {
+    let text = "stage s on web { let é = 1; fail \"x\" }\n";
+    let mut utf16 = Client::start().await;
+    let uri = utf16.open("a.infra", text).await;
+    let d16 = utf16.diagnostics(&uri).await;
+
+    let mut utf8 = Client::start_with(
+        serde_json::json!({ "general": { "positionEncodings": ["utf-8", "utf-16"] } }),
+    )
+    .await;
+    let uri = utf8.open("a.infra", text).await;
+    let d8 = utf8.diagnostics(&uri).await;
+    let starts = |d: &serde_json::Value| -> Vec<String> {
+        d["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| {
+                format!(
+                    "{} {}",
+                    d["code"].as_str().unwrap_or(""),
+                    d["range"]["start"]["character"]
+                )
+            })
+            .collect()
+    };
+    // `é` is one UTF-16 unit and two bytes: columns after it differ by one.
+    expect![[r#"
+        utf-16: ["E0301 11", "E0001 21", "E0003 23"]
+        utf-8: ["E0301 11", "E0001 21", "E0003 24"]"#]]
+    .assert_eq(&format!(
+        "utf-16: {:?}\nutf-8: {:?}",
+        starts(&d16),
+        starts(&d8)
+    ));
+}
