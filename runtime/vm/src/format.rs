@@ -44,6 +44,7 @@ pub fn kind_name(value: &Value) -> &'static str {
         Value::Record(_) => "record",
         Value::Enum { .. } => "enum",
         Value::Host(_) => "Host",
+        Value::Unknown(_) => "unknown",
     }
 }
 
@@ -101,6 +102,7 @@ fn write_nested(f: &mut Formatter<'_>, value: &Value) -> fmt::Result {
         }
         Value::Enum { ty, variant } => write!(f, "{ty}.{variant}"),
         Value::Host(h) => f.write_str(&h.name),
+        Value::Unknown(_) => f.write_str("(unknown)"),
     }
 }
 

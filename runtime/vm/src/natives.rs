@@ -98,6 +98,8 @@ fn to_jinja(v: &Value) -> minijinja::Value {
             ("name".to_string(), J::from(h.name.as_str())),
             ("data".to_string(), to_jinja(&h.data)),
         ]),
+        // Plan mode stops before a native sees an unknown argument.
+        Value::Unknown(_) => J::from(()),
     }
 }
 

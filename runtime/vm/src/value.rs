@@ -28,6 +28,20 @@ pub enum Value {
     },
     /// A target host as seen by the program (`host.name`, `host.data`).
     Host(Arc<HostValue>),
+    /// Plan mode only: a value that cannot be known before the planned
+    /// changes are made (see `crate::plan`).
+    Unknown(Arc<Unknown>),
+}
+
+/// Why a value is unknown in a plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unknown {
+    /// The op call (in the stage body) whose planned change the value
+    /// depends on.
+    pub module: u32,
+    pub span: infrac_bytecode::Span,
+    /// What is unknown, for messages: `facts.file("/etc/app.conf")`.
+    pub what: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
