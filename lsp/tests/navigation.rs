@@ -354,6 +354,19 @@ async fn hovers_show_types_docs_and_fact_schemas() {
     .await;
 }
 
+/// Types the checker inferred (branches, narrowing) reach the hover.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hovers_use_the_checker_types() {
+    check_hover(
+        "let n = if release == \"x\" { 1 } else { 2 }\n  let m = n$0 + 1",
+        expect![[r#"
+            ```infra
+            let n: int
+            ```"#]],
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn goes_to_definitions_in_the_file_and_the_stdlib() {
     let (mut client, uri, l, c) = open_with("let v = facts.nginx_ver$0sion").await;

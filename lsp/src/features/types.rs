@@ -1,11 +1,16 @@
-//! Best-effort types of expressions for the editor (hover, inlay hints,
-//! completion after `.`), from signatures, annotations and locals.
+//! Types of expressions for the editor (hover, inlay hints, completion
+//! after `.`).
 //!
-//! This is not the checker: it never reports anything, and it gives up
+//! The checker records the type of every expression and binding it
+//! checked ([`check::type_at`]); that answer comes first. Code being typed
+//! often does not parse the way the checker saw it (completion parses the
+//! text with a placeholder at the cursor), so when the checker has no type
+//! for a span, a shallow inference from signatures, annotations and
+//! locals follows. It never reports anything, and gives up
 //! (`Ty::Unknown`) on what it does not follow (`if` branches, record
-//! literals without annotation). The checker in `infrac-compiler` does not
-//! record the types it infers; when it does, this module should read them.
+//! literals without annotation).
 
+use infrac_compiler::check;
 use infrac_compiler::items::{ItemTag, parse};
 use infrac_compiler::scope::{find_callable, find_fact, find_module, module_scope};
 use infrac_compiler::sigs::{callable_sig, fact_sig, record_fields, resolve_type, signatures};
@@ -47,6 +52,9 @@ impl<'a> Typer<'a> {
 
     /// The type of the expression spanning exactly `span`.
     pub fn type_at(&self, span: Span) -> Option<Ty> {
+        if let Some(ty) = check::type_at(self.db, self.file, span) {
+            return Some(ty);
+        }
         let (_, item) = item_at(self.ast, span.start)?;
         let mut found = None;
         walk_item(item, &mut |n| {
@@ -71,6 +79,9 @@ impl<'a> Typer<'a> {
     }
 
     fn binding(&self, item: &Item, name_span: Span, depth: u32) -> Ty {
+        if let Some(ty) = check::type_at(self.db, self.file, name_span) {
+            return ty;
+        }
         let mut found = None;
         walk_item(item, &mut |n| {
             let hit = match n {
