@@ -2,22 +2,42 @@
 //! `docker(...)`) as a connector target of `infrac-connect`.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use infrac_connect::{AnyConnector, ConnectorError, SshOptions, Target};
+use infrac_connect::{AnyConnector, ConnectorError, KnownHostsPolicy, SshOptions, Target};
 use infrac_vm::value::{HostSpec, HostValue};
 
 /// One open connection per host, whatever its kind.
 pub type Connection = AnyConnector;
 
+/// Settings shared by every SSH host of a run (from the command line);
+/// a host's own `ssh(...)` options win over them.
+#[derive(Debug, Clone, Default)]
+pub struct SshDefaults {
+    /// Replaces `~/.ssh/config` (`--ssh-config`).
+    pub config_file: Option<PathBuf>,
+    pub known_hosts: KnownHostsPolicy,
+    /// `None`: the connector's default (10 s).
+    pub connect_timeout: Option<Duration>,
+}
+
 /// Connects to `host` as its spec says.
 pub async fn open(host: &HostValue) -> Result<Connection, ConnectorError> {
-    AnyConnector::open(&host.name, &target(&host.spec)).await
+    open_with(host, &SshDefaults::default()).await
+}
+
+/// Connects to `host` as its spec says, SSH hosts with `defaults`.
+pub async fn open_with(
+    host: &HostValue,
+    defaults: &SshDefaults,
+) -> Result<Connection, ConnectorError> {
+    AnyConnector::open(&host.name, &target(&host.spec, defaults)).await
 }
 
 /// `docker(container)` attaches to a running container;
 /// `docker(container, image: I)` starts a throwaway container from image
 /// `I` for the run.
-fn target(spec: &HostSpec) -> Target {
+fn target(spec: &HostSpec, defaults: &SshDefaults) -> Target {
     match spec {
         HostSpec::Local => Target::Local,
         HostSpec::Ssh {
@@ -37,6 +57,11 @@ fn target(spec: &HostSpec) -> Target {
                     .flat_map(|j| j.split(','))
                     .map(|j| j.trim().to_string())
                     .collect(),
+                config_file: defaults.config_file.clone(),
+                known_hosts: defaults.known_hosts,
+                connect_timeout: defaults
+                    .connect_timeout
+                    .unwrap_or(SshOptions::default().connect_timeout),
                 ..SshOptions::default()
             },
         },
