@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::cancel::Cancel;
-use crate::connection::{self, Connection};
+use crate::connection::{self, Connection, SshDefaults};
 use crate::driver::{StageRun, run_stage};
 use crate::event::{HostError, Place, RunEvent, RunSummary};
 use crate::output::Sink;
@@ -30,6 +30,10 @@ pub struct RunOptions {
     pub limit: Limit,
     /// Per-command timeout.
     pub command_timeout: Option<Duration>,
+    /// Longest time one host may spend running one stage's body.
+    pub host_timeout: Option<Duration>,
+    /// Settings of every SSH host (config file, host key policy).
+    pub ssh: SshDefaults,
 }
 
 /// One host of the run, with what it keeps from stage to stage.
@@ -224,6 +228,8 @@ impl Run {
                     place,
                     stage_values: Arc::clone(&stage_values),
                     timeout: self.options.command_timeout,
+                    host_timeout: self.options.host_timeout,
+                    ssh: self.options.ssh.clone(),
                     reporter: self.reporter.clone(),
                     cancel: self.cancel.clone(),
                     semaphore: Arc::clone(&semaphore),
@@ -307,6 +313,8 @@ struct HostJob {
     place: Place,
     stage_values: Arc<[Option<Value>]>,
     timeout: Option<Duration>,
+    host_timeout: Option<Duration>,
+    ssh: SshDefaults,
     reporter: Reporter,
     cancel: Cancel,
     semaphore: Arc<Semaphore>,
@@ -325,6 +333,8 @@ impl HostJob {
             place,
             stage_values,
             timeout,
+            host_timeout,
+            ssh,
             reporter,
             cancel,
             semaphore,
@@ -342,7 +352,7 @@ impl HostJob {
                     Some(place),
                 )),
             ),
-            None => match connection::open(&host).await {
+            None => match connection::open_with(&host, &ssh).await {
                 Ok(conn) => (Some(conn), Ok(())),
                 Err(e) => (
                     None,
@@ -363,7 +373,16 @@ impl HostJob {
                     stage_values: &stage_values,
                     timeout,
                 };
-                run_stage(&mut vm, conn, &run, &reporter, &cancel).await
+                let work = run_stage(&mut vm, conn, &run, &reporter, &cancel);
+                match host_timeout {
+                    Some(limit) => tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+                        Err(HostError::new(
+                            format!("host timeout: the stage did not end within {}s", limit.as_secs()),
+                            Some(place),
+                        ))
+                    }),
+                    None => work.await,
+                }
             }
             (_, Err(e)) => Err(e),
             (None, Ok(())) => Err(HostError::new("no connection", Some(place))),

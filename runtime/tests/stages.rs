@@ -227,7 +227,7 @@ async fn run(program: Program, limit: &[&str]) -> (RunSummary, Vec<RunEvent>) {
     let options = RunOptions {
         parallel: Some(2),
         limit,
-        command_timeout: None,
+        ..RunOptions::default()
     };
     let recorder = Recorder::default();
     let summary = infrac_runtime::run(
