@@ -2,6 +2,9 @@
 
 mod build;
 mod check;
+mod exec;
+mod facts;
+mod fleet;
 mod lsp;
 mod run;
 
@@ -37,6 +40,10 @@ enum Command {
     Lsp(lsp::Args),
     /// Check a program, then run its stages live on its hosts.
     Run(run::Args),
+    /// Run one shell command on many hosts in parallel, outputs grouped by host.
+    Exec(exec::Args),
+    /// Print facts of many hosts (`os`, `file:/etc/hosts`, ...).
+    Facts(facts::Args),
 }
 
 pub fn dispatch(cli: Cli) -> ExitCode {
@@ -45,6 +52,8 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Build(args) => build::run(args),
         Command::Lsp(args) => lsp::run(args),
         Command::Run(args) => run::run(args),
+        Command::Exec(args) => exec::run(args),
+        Command::Facts(args) => facts::run(args),
     };
     ExitCode::from(code)
 }

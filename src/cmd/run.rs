@@ -46,6 +46,11 @@ pub struct Args {
     /// Seconds a single command may run before its host fails (0: no limit).
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     timeout: u64,
+    /// Seconds one host may spend running one stage before it fails (0: no limit).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    host_timeout: u64,
+    #[command(flatten)]
+    ssh: super::fleet::SshArgs,
     /// Do not ask for approval. Accepted now; runs never ask yet (plan and
     /// approval come with `infrac plan`).
     #[arg(long)]
@@ -102,6 +107,8 @@ pub fn run(args: Args) -> u8 {
         parallel: args.parallel.map(|n| n as usize),
         limit,
         command_timeout: (args.timeout > 0).then(|| Duration::from_secs(args.timeout)),
+        host_timeout: (args.host_timeout > 0).then(|| Duration::from_secs(args.host_timeout)),
+        ssh: args.ssh.defaults(),
     };
     let sink: Box<dyn Sink> = match args.format {
         Format::Human => {
@@ -148,7 +155,7 @@ fn execute(
 
 /// `inventory(path, group:)` in a group: the hosts of an Ansible INI/YAML
 /// inventory or a JSON host list (all of them without `group:`).
-fn load_inventory(path: &Path, group: Option<&str>) -> Result<Vec<InventoryHost>, String> {
+pub(super) fn load_inventory(path: &Path, group: Option<&str>) -> Result<Vec<InventoryHost>, String> {
     let inventory = Inventory::load(path).map_err(|e| e.to_string())?;
     let hosts = match group {
         Some(group) => inventory.group(group).map_err(|e| e.to_string())?,
@@ -166,7 +173,7 @@ fn load_inventory(path: &Path, group: Option<&str>) -> Result<Vec<InventoryHost>
 }
 
 /// Ansible's booleans: `true`, `yes`, `1` (any case).
-fn is_truthy(value: &serde_json::Value) -> bool {
+pub(super) fn is_truthy(value: &serde_json::Value) -> bool {
     match value {
         serde_json::Value::Bool(b) => *b,
         serde_json::Value::Number(n) => n.as_i64() == Some(1),
@@ -190,7 +197,7 @@ fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, String> {
 }
 
 /// Controller paths (`upload(src:)`, templates) are relative to the program.
-fn base_dir(file: &Path) -> PathBuf {
+pub(super) fn base_dir(file: &Path) -> PathBuf {
     let dir = file
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
