@@ -332,3 +332,38 @@ fn two_statements_on_one_line_need_a_semicolon() {
     "#]],
     );
 }
+
+#[test]
+fn the_reference_example_and_else_on_the_next_line() {
+    check(
+        "for x in xs { if x == \"\" { return \"empty\" } }\nlet all = xs\n  + [\"last\"]\nif a { 1 }\nelse { 2 }",
+        expect![[r#"
+            Fn f @0..104
+              Block @7..104
+                For x @9..54
+                  Name xs @18..20
+                  Block @21..54
+                    If @23..52
+                      Binary == @26..33
+                        Name x @26..27
+                        Str @31..33
+                      Block @34..52
+                        Return @36..50
+                          Str @43..50
+                            Text "empty" @44..49
+                Let all @55..80
+                  Binary + @65..80
+                    Name xs @65..67
+                    List @72..80
+                      Str @73..79
+                        Text "last" @74..78
+                If @81..102
+                  Name a @84..85
+                  Block @86..91
+                    Int 1 @88..89
+                  Else @97..102
+                    Block @97..102
+                      Int 2 @99..100
+        "#]],
+    );
+}
