@@ -8,8 +8,9 @@
 # 1. examples/quickstart.infra vs quickstart_deploy.py (its pyinfra
 #    equivalent), first run (fresh root each time) and no-change run;
 # 2. per-op overhead: 50 `files.file` ops minus 0 ops, divided by 50.
-# Medians of RUNS runs (default 10) by hyperfine. Prints hyperfine's tables
-# and exports them as Markdown into $OUT (default /tmp/infrac-bench).
+# RUNS runs of each (default 10) by hyperfine; prints a Markdown table of
+# the medians (hyperfine's JSON exports are kept in $OUT, default
+# /tmp/infrac-bench).
 set -eu
 
 RUNS=${1:-10}
@@ -36,10 +37,10 @@ echo "infrac: $("$INFRAC" --version)   pyinfra: $("$PYINFRA" --version 2>&1 | ta
 QI="$OUT/qs-infrac" QP="$OUT/qs-pyinfra"
 infrac_qs="$INFRAC run $REPO/examples/quickstart.infra --set root=$QI --format json"
 pyinfra_qs="cd $HERE && $PYINFRA -y @local quickstart_deploy.py --data root=$QP"
-hyperfine --runs "$RUNS" --export-markdown "$OUT/quickstart-first.md" \
+hyperfine --runs "$RUNS" --export-json "$OUT/quickstart-first.json" \
   --command-name 'infrac, first run' --prepare "rm -rf $QI" "$infrac_qs" \
   --command-name 'pyinfra, first run' --prepare "rm -rf $QP" "$pyinfra_qs"
-hyperfine --runs "$RUNS" --warmup 1 --export-markdown "$OUT/quickstart-nochange.md" \
+hyperfine --runs "$RUNS" --warmup 1 --export-json "$OUT/quickstart-nochange.json" \
   --command-name 'infrac, no change' "$infrac_qs" \
   --command-name 'pyinfra, no change' "$pyinfra_qs"
 
@@ -58,16 +59,23 @@ for n in 0 50; do
   gen_infra "$n" > "$OUT/ops$n.infra"
   gen_py "$n" > "$OUT/ops$n.py"
 done
-hyperfine --runs "$RUNS" --export-json "$OUT/ops.json" --export-markdown "$OUT/ops.md" \
+hyperfine --runs "$RUNS" --export-json "$OUT/ops.json" \
   --prepare "rm -rf $OUT/oi0" --command-name 'infrac 0 ops' "$INFRAC run $OUT/ops0.infra --set root=$OUT/oi0 --format json" \
   --prepare "rm -rf $OUT/oi50" --command-name 'infrac 50 ops' "$INFRAC run $OUT/ops50.infra --set root=$OUT/oi50 --format json" \
   --prepare "rm -rf $OUT/op0" --command-name 'pyinfra 0 ops' "cd $OUT && $PYINFRA -y @local ops0.py --data root=$OUT/op0" \
   --prepare "rm -rf $OUT/op50" --command-name 'pyinfra 50 ops' "cd $OUT && $PYINFRA -y @local ops50.py --data root=$OUT/op50"
-python3 - "$OUT/ops.json" <<'PY'
-import json, sys
-r = {x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}
+# Medians of every scenario, as a Markdown table, and the per-op overhead.
+python3 - "$OUT" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+med = {}
+print("| scenario | median [ms] | min [ms] | max [ms] |")
+print("|:---|---:|---:|---:|")
+for name in ("quickstart-first", "quickstart-nochange", "ops"):
+    for r in json.load(open(os.path.join(out, name + ".json")))["results"]:
+        med[r["command"]] = r["median"]
+        print(f"| {r['command']} | {r['median'] * 1000:.0f} | {r['min'] * 1000:.0f} | {r['max'] * 1000:.0f} |")
 for tool in ("infrac", "pyinfra"):
-    per_op = (r[f"{tool} 50 ops"] - r[f"{tool} 0 ops"]) / 50 * 1000
-    print(f"{tool}: {per_op:.2f} ms per files.file op (first run, median)")
+    per_op = (med[f"{tool} 50 ops"] - med[f"{tool} 0 ops"]) / 50 * 1000
+    print(f"\n{tool}: {per_op:.1f} ms per files.file op (first run, from the medians)")
 PY
-echo "Markdown tables in $OUT/*.md"

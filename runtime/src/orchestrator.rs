@@ -207,6 +207,13 @@ impl Run {
             module: def.module,
             span: def.span,
         };
+        let stage = StageJob {
+            def,
+            index,
+            place,
+            stage_values,
+            semaphore,
+        };
         let mut values: BTreeMap<Arc<str>, Value> = BTreeMap::new();
         let mut failures = 0u32;
         let mut go_on = true;
@@ -215,62 +222,7 @@ impl Run {
                 go_on = false;
                 break;
             }
-            let mut tasks = JoinSet::new();
-            for &i in batch {
-                let job = HostJob {
-                    index: i,
-                    host: Arc::clone(&self.hosts[i].value),
-                    vm: self.hosts[i].vm.take(),
-                    conn: self.hosts[i].conn.take(),
-                    ctx: Arc::clone(&self.ctx),
-                    stage: def.name.clone(),
-                    stage_index: index,
-                    place,
-                    stage_values: Arc::clone(&stage_values),
-                    timeout: self.options.command_timeout,
-                    host_timeout: self.options.host_timeout,
-                    ssh: self.options.ssh.clone(),
-                    reporter: self.reporter.clone(),
-                    cancel: self.cancel.clone(),
-                    semaphore: Arc::clone(&semaphore),
-                };
-                tasks.spawn(job.run());
-            }
-            let mut returned = Vec::with_capacity(batch.len());
-            while let Some(joined) = tasks.join_next().await {
-                // A panicking host task loses its host, not the run (below).
-                let Ok(outcome) = joined else { continue };
-                returned.push(outcome.index);
-                let host = &mut self.hosts[outcome.index];
-                host.vm = Some(outcome.vm);
-                host.conn = outcome.conn;
-                match outcome.result {
-                    Ok(value) => {
-                        values.insert(Arc::from(host.value.name.as_str()), value);
-                    }
-                    Err(error) => {
-                        host.failed = true;
-                        failures += 1;
-                        let modules = &self.ctx.program().modules;
-                        let error = error
-                            .focus_user_code(|m| modules.get(m as usize).is_some_and(|x| x.is_std));
-                        self.reporter.emit(RunEvent::HostFailed {
-                            host: host.value.name.clone(),
-                            stage: def.name.clone(),
-                            error,
-                        });
-                    }
-                }
-            }
-            for &i in batch.iter().filter(|i| !returned.contains(i)) {
-                failures += 1;
-                self.hosts[i].failed = true;
-                self.reporter.emit(RunEvent::HostFailed {
-                    host: self.hosts[i].value.name.clone(),
-                    stage: def.name.clone(),
-                    error: HostError::new("internal error: the host's task panicked", Some(place)),
-                });
-            }
+            failures += self.run_batch(batch, &stage, &mut values).await;
         }
         self.reporter.emit(RunEvent::StageFinished {
             stage: def.name.clone(),
@@ -282,6 +234,74 @@ impl Run {
             def.has_value.then(|| stage_value(def, values)).flatten(),
             go_on && !self.cancel.is_cancelled(),
         )
+    }
+
+    /// Runs one batch of hosts concurrently; collects their values and
+    /// returns how many failed.
+    async fn run_batch(
+        &mut self,
+        batch: &[usize],
+        stage: &StageJob<'_>,
+        values: &mut BTreeMap<Arc<str>, Value>,
+    ) -> u32 {
+        let mut tasks = JoinSet::new();
+        for &i in batch {
+            let job = HostJob {
+                index: i,
+                host: Arc::clone(&self.hosts[i].value),
+                vm: self.hosts[i].vm.take(),
+                conn: self.hosts[i].conn.take(),
+                ctx: Arc::clone(&self.ctx),
+                stage: stage.def.name.clone(),
+                stage_index: stage.index,
+                place: stage.place,
+                stage_values: Arc::clone(&stage.stage_values),
+                timeout: self.options.command_timeout,
+                host_timeout: self.options.host_timeout,
+                ssh: self.options.ssh.clone(),
+                reporter: self.reporter.clone(),
+                cancel: self.cancel.clone(),
+                semaphore: Arc::clone(&stage.semaphore),
+            };
+            tasks.spawn(job.run());
+        }
+        let mut failed = Vec::new();
+        let mut returned = Vec::with_capacity(batch.len());
+        while let Some(joined) = tasks.join_next().await {
+            // A panicking host task loses its host, not the run (below).
+            let Ok(outcome) = joined else { continue };
+            returned.push(outcome.index);
+            let host = &mut self.hosts[outcome.index];
+            host.vm = Some(outcome.vm);
+            host.conn = outcome.conn;
+            match outcome.result {
+                Ok(value) => {
+                    values.insert(Arc::from(host.value.name.as_str()), value);
+                }
+                Err(error) => failed.push((outcome.index, error)),
+            }
+        }
+        for &i in batch.iter().filter(|i| !returned.contains(i)) {
+            let error = HostError::new(
+                "internal error: the host's task panicked",
+                Some(stage.place),
+            );
+            failed.push((i, error));
+        }
+        let count = failed.len() as u32;
+        let modules = &self.ctx.program().modules;
+        for (i, error) in failed {
+            let host = &mut self.hosts[i];
+            host.failed = true;
+            let error =
+                error.focus_user_code(|m| modules.get(m as usize).is_some_and(|x| x.is_std));
+            self.reporter.emit(RunEvent::HostFailed {
+                host: host.value.name.clone(),
+                stage: stage.def.name.clone(),
+                error,
+            });
+        }
+        count
     }
 
     fn too_many_failures(&self, def: &StageDef, failures: u32) -> bool {
@@ -299,6 +319,15 @@ fn stage_value(def: &StageDef, values: BTreeMap<Arc<str>, Value>) -> Option<Valu
     } else {
         Some(Value::Map(Arc::new(values)))
     }
+}
+
+/// What every host task of a stage shares.
+struct StageJob<'a> {
+    def: &'a StageDef,
+    index: usize,
+    place: Place,
+    stage_values: Arc<[Option<Value>]>,
+    semaphore: Arc<Semaphore>,
 }
 
 /// Everything a host task owns while it runs a stage.

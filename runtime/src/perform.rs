@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use infrac_connect::{CommandOutput, Connector, ConnectorError, ErrorKind, ExecOptions};
+use infrac_connect::{
+    CommandOutput, Connector, ConnectorError, ErrorKind, ExecOptions, UploadOptions,
+};
 use infrac_vm::request::{ExecRequest, Request, Response, UploadRequest, UploadSource};
 
 use crate::connection::Connection;
@@ -18,7 +20,9 @@ pub async fn perform(
 ) -> Result<Response, ConnectorError> {
     match request {
         Request::Exec(exec) => perform_exec(conn, &exec, timeout).await.map(Response::Done),
-        Request::Upload(upload) => perform_upload(conn, upload).await.map(Response::Done),
+        Request::Upload(upload) => perform_upload(conn, upload, timeout)
+            .await
+            .map(Response::Done),
         Request::ReadFacts(keys) => {
             let read = FactRead::new(&keys);
             let opts = ExecOptions {
@@ -48,6 +52,7 @@ async fn perform_exec(
 async fn perform_upload(
     conn: &Connection,
     upload: UploadRequest,
+    timeout: Option<Duration>,
 ) -> Result<CommandOutput, ConnectorError> {
     let content = match upload.source {
         UploadSource::Content(bytes) => bytes,
@@ -61,12 +66,15 @@ async fn perform_upload(
             }
         },
     };
-    let sudo = upload.sudo.as_ref().map(|s| s.user.as_deref());
-    let (owner, group) = (upload.owner.as_deref(), upload.group.as_deref());
-    match conn
-        .upload(&content, &upload.remote, upload.mode, owner, group, sudo)
-        .await
-    {
+    let opts = UploadOptions {
+        mode: upload.mode,
+        owner: upload.owner.as_deref(),
+        group: upload.group.as_deref(),
+        sudo: upload.sudo.as_ref().map(|s| s.user.as_deref()),
+        sudo_password: None,
+        timeout,
+    };
+    match conn.upload_with(&content, &upload.remote, opts).await {
         Ok(()) => Ok(CommandOutput::default()),
         // Refused on the host (permissions, no space): the op fails where
         // it uploads, like a failed command.
