@@ -1,0 +1,258 @@
+//! The host side of the VM: fact reads, commands and uploads become
+//! requests, and their responses become values.
+
+use infrac_bytecode::{Builtin, FactKind};
+
+use super::{Flow, FrameKind, Halt, Pending, Step, Vm};
+use crate::builtins;
+use crate::context::RunContext;
+use crate::facts;
+use crate::format::kind_name;
+use crate::ops::command_result;
+use crate::request::{
+    ExecRequest, FactArg, FactKey, Request, Response, Sudo, UploadRequest, UploadSource,
+};
+use crate::value::Value;
+
+impl Vm {
+    pub(super) fn deliver(&mut self, pending: Pending, response: Response) -> Result<(), String> {
+        match (pending, response) {
+            (Pending::Prefetch(keys), Response::Facts(values)) => {
+                // A prefetch error is not fatal: the body reads the fact
+                // again and then reports the error where it reads it.
+                for (key, value) in keys.into_iter().zip(values) {
+                    if let Ok(v) = value {
+                        self.facts.insert(key, v);
+                    }
+                }
+                Ok(())
+            }
+            (Pending::Fact(key), Response::Facts(values)) => match values.into_iter().next() {
+                Some(Ok(v)) => {
+                    self.facts.insert(key, v.clone());
+                    self.stack.push(v);
+                    Ok(())
+                }
+                Some(Err(e)) => Err(format!("cannot read {}: {e}", describe_fact(&key))),
+                None => Err(format!("cannot read {}: no answer", describe_fact(&key))),
+            },
+            (
+                Pending::Exec {
+                    changing,
+                    check,
+                    display,
+                },
+                Response::Done(out),
+            ) => {
+                if changing && check && out.code != 0 {
+                    let stderr = out.stderr.trim_end();
+                    let mut msg = format!("command failed with exit code {}: {display}", out.code);
+                    if !stderr.is_empty() {
+                        msg.push_str(&format!("\n{stderr}"));
+                    }
+                    return Err(msg);
+                }
+                if changing && let Some(op) = self.ops.last_mut() {
+                    op.record(display, &out);
+                }
+                self.stack.push(command_result(&out));
+                Ok(())
+            }
+            (Pending::Upload { display }, Response::Done(out)) => {
+                if out.code != 0 {
+                    return Err(format!("{display} failed: {}", out.stderr.trim_end()));
+                }
+                if let Some(op) = self.ops.last_mut() {
+                    op.record(display, &out);
+                }
+                self.stack.push(command_result(&out));
+                Ok(())
+            }
+            (_, r) => Err(format!("internal: unexpected response {r:?}")),
+        }
+    }
+
+    pub(super) fn current_sudo(&self) -> Option<Sudo> {
+        match self.ops.last() {
+            Some(op) => op.sudo.clone(),
+            None => {
+                let host_sudo = self.host.as_ref().is_some_and(|h| h.sudo);
+                (self.stage_sudo || host_sudo).then_some(Sudo { user: None })
+            }
+        }
+    }
+
+    pub(super) fn read_fact(&mut self, ctx: &RunContext, fact: u32, argc: u32) -> Step {
+        let def = ctx
+            .program()
+            .facts
+            .get(fact as usize)
+            .ok_or("internal: bad fact")?;
+        let args = self.pop_n(argc)?;
+        let key = facts::key(&def.name, &args);
+        if let Some(v) = key.as_ref().and_then(|k| self.facts.read(k)) {
+            self.stack.push(v);
+            return Ok(Flow::Continue);
+        }
+        match def.kind {
+            FactKind::Native => {
+                let key = key.ok_or_else(|| {
+                    format!(
+                        "the arguments of facts.{} must be str, int or bool",
+                        def.name
+                    )
+                })?;
+                self.pending = Pending::Fact(key.clone());
+                Ok(Flow::Halt(Halt::Request(Request::ReadFacts(vec![key]))))
+            }
+            FactKind::Body(func) => {
+                self.facts.begin_body();
+                self.stack.extend(args);
+                self.call(func, argc, FrameKind::Fact(key))?;
+                Ok(Flow::Continue)
+            }
+        }
+    }
+
+    pub(super) fn call_builtin(&mut self, ctx: &RunContext, builtin: Builtin, argc: u32) -> Step {
+        let args = self.pop_n(argc)?;
+        let request = match (builtin, args.as_slice()) {
+            (Builtin::Probe, [cmd]) => self.exec(cmd, None, false, false)?,
+            (Builtin::Run, [cmd, stdin, check]) => {
+                let stdin = match stdin {
+                    Value::None => None,
+                    Value::Str(s) | Value::Secret(s) => Some(s.to_string()),
+                    other => {
+                        return Err(format!(
+                            "`stdin:` must be a str, found a {}",
+                            kind_name(other)
+                        ));
+                    }
+                };
+                self.exec(cmd, stdin, true, *check != Value::Bool(false))?
+            }
+            (Builtin::Upload, [remote, src, content, mode, owner, group]) => {
+                self.upload(ctx, remote, src, content, mode, owner, group)?
+            }
+            // On the controller, the group evaluation reads the inventory
+            // (see `controller::eval_groups_with`) and pushes the hosts.
+            (Builtin::Inventory, [Value::Str(path), group]) if self.host.is_none() => {
+                let group = match group {
+                    Value::Str(g) => Some(g.to_string()),
+                    _ => None,
+                };
+                self.inventory_call = Some((path.to_string(), group));
+                return Ok(Flow::Halt(Halt::Budget));
+            }
+            (Builtin::Probe | Builtin::Run | Builtin::Upload, _) => {
+                return Err(format!(
+                    "internal: `{}` with {argc} arguments",
+                    builtin.name()
+                ));
+            }
+            _ => {
+                self.stack
+                    .push(builtins::call(builtin, &args, ctx.base_dir())?);
+                return Ok(Flow::Continue);
+            }
+        };
+        Ok(Flow::Halt(Halt::Request(request)))
+    }
+
+    fn exec(
+        &mut self,
+        cmd: &Value,
+        stdin: Option<String>,
+        changing: bool,
+        check: bool,
+    ) -> Result<Request, String> {
+        let Value::Cmd(cmd) = cmd else {
+            return Err(format!(
+                "a command must be built with sh\"...\", found a {}",
+                kind_name(cmd)
+            ));
+        };
+        self.pending = Pending::Exec {
+            changing,
+            check,
+            display: cmd.display.clone(),
+        };
+        Ok(Request::Exec(ExecRequest {
+            script: cmd.script.clone(),
+            display: cmd.display.clone(),
+            stdin,
+            sudo: self.current_sudo(),
+            changing,
+        }))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn upload(
+        &mut self,
+        ctx: &RunContext,
+        remote: &Value,
+        src: &Value,
+        content: &Value,
+        mode: &Value,
+        owner: &Value,
+        group: &Value,
+    ) -> Result<Request, String> {
+        let Value::Str(remote) = remote else {
+            return Err("`upload`: `remote` must be a str".into());
+        };
+        let source = match (src, content) {
+            (Value::Str(src), Value::None) => UploadSource::LocalFile(ctx.base_dir().join(&**src)),
+            (Value::None, Value::Str(text) | Value::Secret(text)) => {
+                UploadSource::Content(text.as_bytes().to_vec())
+            }
+            _ => return Err("`upload` needs exactly one of `src:` and `content:`".into()),
+        };
+        let mode = match mode {
+            Value::None => None,
+            Value::Int(m) => {
+                Some(u32::try_from(*m).map_err(|_| format!("{m} is not a file mode"))?)
+            }
+            other => {
+                return Err(format!(
+                    "`mode:` must be an int, found a {}",
+                    kind_name(other)
+                ));
+            }
+        };
+        let text = |v: &Value, what: &str| match v {
+            Value::None => Ok(None),
+            Value::Str(s) => Ok(Some(s.to_string())),
+            other => Err(format!(
+                "`{what}:` must be a str, found a {}",
+                kind_name(other)
+            )),
+        };
+        self.pending = Pending::Upload {
+            display: format!("upload {remote}"),
+        };
+        Ok(Request::Upload(UploadRequest {
+            source,
+            remote: remote.to_string(),
+            mode,
+            owner: text(owner, "owner")?,
+            group: text(group, "group")?,
+            sudo: self.current_sudo(),
+        }))
+    }
+}
+
+fn describe_fact(key: &FactKey) -> String {
+    if key.args.is_empty() {
+        return format!("facts.{}", key.name);
+    }
+    let args: Vec<String> = key
+        .args
+        .iter()
+        .map(|a| match a {
+            FactArg::Str(s) => format!("{s:?}"),
+            FactArg::Int(n) => n.to_string(),
+            FactArg::Bool(b) => b.to_string(),
+        })
+        .collect();
+    format!("facts.{}({})", key.name, args.join(", "))
+}
