@@ -33,14 +33,14 @@ pub fn parse_user(section: &Section) -> ParseResult {
             passwd,
         ));
     };
-    let f = fields(passwd, ':', 7, "a passwd entry")?;
+    let [name, _, uid, gid, _, home, shell] = fields(passwd, ':', "a passwd entry")?;
     let groups = all_groups.split_whitespace().filter(|g| g != primary);
     Ok(record([
-        ("name", str_value(f[0])),
-        ("uid", Value::Int(parse_int("uid", f[2], passwd)?)),
-        ("gid", Value::Int(parse_int("gid", f[3], passwd)?)),
-        ("home", str_value(f[5])),
-        ("shell", str_value(f[6])),
+        ("name", str_value(name)),
+        ("uid", Value::Int(parse_int("uid", uid, passwd)?)),
+        ("gid", Value::Int(parse_int("gid", gid, passwd)?)),
+        ("home", str_value(home)),
+        ("shell", str_value(shell)),
         ("groups", str_list(groups)),
     ]))
 }
@@ -53,11 +53,11 @@ pub fn parse_group(section: &Section) -> ParseResult {
         [line] => *line,
         [_, extra, ..] => return Err(ParseError::at_line("expected one group entry", extra)),
     };
-    let f = fields(line, ':', 4, "a group entry")?;
-    let members = f[3].split(',').filter(|m| !m.is_empty());
+    let [name, _, gid, members] = fields(line, ':', "a group entry")?;
+    let members = members.split(',').filter(|m| !m.is_empty());
     Ok(record([
-        ("name", str_value(f[0])),
-        ("gid", Value::Int(parse_int("gid", f[2], line)?)),
+        ("name", str_value(name)),
+        ("gid", Value::Int(parse_int("gid", gid, line)?)),
         ("members", str_list(members)),
     ]))
 }

@@ -19,8 +19,7 @@ pub fn parse(section: &Section) -> ParseResult {
     require_success(section)?;
     let mut packages = BTreeMap::new();
     for line in lines(&section.stdout) {
-        let parts = fields(line, '\t', 3, "a dpkg-query line")?;
-        let (name, version, status) = (parts[0], parts[1], parts[2]);
+        let [name, version, status] = fields(line, '\t', "a dpkg-query line")?;
         if name.is_empty() {
             return Err(ParseError::at_line("empty package name", line));
         }

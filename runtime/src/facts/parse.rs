@@ -99,21 +99,20 @@ pub fn parse_int(field: &str, text: &str, line: &str) -> Result<i64, ParseError>
         .map_err(|_| ParseError::at_line(format!("{field} is not an integer: {text:?}"), line))
 }
 
-/// Splits `line` at `sep` into exactly `n` fields.
-pub fn fields<'a>(
+/// Splits `line` at `sep` into exactly `N` fields (the last one keeps any
+/// further separators).
+pub fn fields<'a, const N: usize>(
     line: &'a str,
     sep: char,
-    n: usize,
     what: &str,
-) -> Result<Vec<&'a str>, ParseError> {
-    let parts: Vec<&str> = line.splitn(n, sep).collect();
-    if parts.len() != n {
-        return Err(ParseError::at_line(
-            format!("expected {n} {sep:?}-separated fields of {what}"),
+) -> Result<[&'a str; N], ParseError> {
+    let parts: Vec<&str> = line.splitn(N, sep).collect();
+    parts.try_into().map_err(|_| {
+        ParseError::at_line(
+            format!("expected {N} {sep:?}-separated fields of {what}"),
             line,
-        ));
-    }
-    Ok(parts)
+        )
+    })
 }
 
 pub fn str_value(text: &str) -> Value {
