@@ -3,8 +3,6 @@
 
 mod support;
 
-use std::path::Path;
-
 use proptest::prelude::*;
 
 fn check_parse(text: &str) {
@@ -21,22 +19,12 @@ fn check_parse(text: &str) {
 
 /// The example programs: the standard library and `examples/`.
 fn corpus() -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut texts = Vec::new();
-    for dir in ["stdlib", "examples"] {
-        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
-            continue;
-        };
-        for entry in entries.filter_map(Result::ok) {
-            if entry.path().extension().is_some_and(|x| x == "infra") {
-                if let Ok(text) = std::fs::read_to_string(entry.path()) {
-                    texts.push(text);
-                }
-            }
-        }
-    }
-    texts.sort();
-    texts
+    let files = support::infra_files("stdlib")
+        .into_iter()
+        .chain(support::infra_files("examples"));
+    files
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .collect()
 }
 
 /// Fragments that steer random input into the grammar's corners.

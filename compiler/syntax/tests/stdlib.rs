@@ -1,21 +1,8 @@
 //! The standard library and the examples parse without errors.
 
-use std::path::Path;
+mod support;
 
-fn infra_files(dir: &str) -> Vec<std::path::PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(dir);
-    let Ok(entries) = std::fs::read_dir(&root) else {
-        return Vec::new();
-    };
-    let mut files: Vec<_> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "infra"))
-        .collect();
-    files.sort();
-    files
-}
+use support::infra_files;
 
 #[test]
 fn stdlib_and_examples_parse_cleanly() {

@@ -7,6 +7,30 @@ use std::fmt::Write as _;
 use infrac_syntax::ast::*;
 use infrac_syntax::{Parse, SyntaxError};
 
+/// The `.infra` files under `dir` (relative to the repository root),
+/// recursively, sorted.
+pub fn infra_files(dir: &str) -> Vec<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(dir);
+    let mut pending = vec![root];
+    let mut files = Vec::new();
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|x| x == "infra") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 /// The tree, one node per line (`Kind details @start..end`), then errors.
 pub fn render(parse: &Parse) -> String {
     let mut p = Printer::default();
