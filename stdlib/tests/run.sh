@@ -6,8 +6,9 @@
 #   stdlib/tests/run.sh            # ops_local.infra only
 #   stdlib/tests/run.sh --root     # also ops_root.infra, on test bed host 3
 #
-# ops_root.infra needs the SSH test bed (tests/testbed/up.sh) and the
-# test bed's key; it changes users, crontabs and packages on that host.
+# ops_root.infra needs the SSH test bed (tests/testbed/up.sh), its key,
+# and its host keys in ~/.ssh/known_hosts (tests/testbed/.state/known_hosts);
+# it changes users, crontabs and packages on that host.
 set -eu
 cd "$(dirname "$0")/../.."
 INFRAC=${INFRAC:-target/debug/infrac}
