@@ -376,3 +376,25 @@ stage s on here {
         assert!(all.contains("***"), "the redacted form is shown: {all}");
     }
 }
+
+#[test]
+fn apt_packages_already_in_the_wanted_state_change_nothing() {
+    if !run_common::has_command("dpkg-query") {
+        eprintln!("skipped: not a Debian-based machine");
+        return;
+    }
+    let program = Program::new(
+        "use std::apt\n\nparam root: str\n\ngroup here = [local()]\n\nstage s on here {\n  apt.packages([\"dash\", \"coreutils\"])\n  apt.packages([\"infrac-surely-not-a-package\"], present: false)\n}\n",
+    );
+    let out = program.run_json(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for op in op_events(&out) {
+        assert_eq!(op["status"], "ok", "{op}");
+        assert_eq!(op["commands"], serde_json::json!([]), "{op}");
+    }
+}
