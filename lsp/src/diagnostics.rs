@@ -18,10 +18,11 @@ pub fn to_lsp(
     enc: Encoding,
 ) -> lsp::Diagnostic {
     let mut message = diag.message.clone();
-    if let Some(label) = &diag.label {
-        if !label.is_empty() && *label != diag.message {
-            message.push_str(&format!("\n{label}"));
-        }
+    if let Some(label) = &diag.label
+        && !label.is_empty()
+        && *label != diag.message
+    {
+        message.push_str(&format!("\n{label}"));
     }
     for note in &diag.notes {
         message.push_str(&format!("\nnote: {note}"));

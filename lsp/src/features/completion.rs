@@ -72,19 +72,16 @@ pub fn complete(snap: &Snapshot, offset: u32) -> Vec<CompletionItem> {
     let mut out = Items::default();
     match here.map(|i| (i, &occs[i].kind)) {
         Some((_, OccKind::FactRef)) => cx.facts(&mut out),
-        Some((i, OccKind::MemberRef { module })) => {
-            if !cx.members(module, &mut out) {
-                // Not a module nor an enum: a value such as `host`.
-                let base = occs[..i]
-                    .iter()
-                    .rev()
-                    .find(|o| o.name == *module)
-                    .map(|o| o.span);
-                if let Some(ty) =
-                    base.and_then(|b| Typer::with_ast(cx.db, cx.file, cx.ast).type_at(b))
-                {
-                    cx.fields(&ty, &mut out);
-                }
+        Some((i, OccKind::MemberRef { module })) if !cx.members(module, &mut out) => {
+            // Not a module nor an enum: a value such as `host`.
+            let base = occs[..i]
+                .iter()
+                .rev()
+                .find(|o| o.name == *module)
+                .map(|o| o.span);
+            if let Some(ty) = base.and_then(|b| Typer::with_ast(cx.db, cx.file, cx.ast).type_at(b))
+            {
+                cx.fields(&ty, &mut out);
             }
         }
         Some((_, OccKind::FieldRef { base })) => {
@@ -393,15 +390,15 @@ impl Cx<'_> {
         };
         let mut innermost = None;
         walk_item(item, &mut |n| {
-            if let Node::Expr(e) = n {
-                if let ExprKind::Call { callee, args } = &e.kind {
-                    let inside = callee.span.end < self.offset && self.offset < e.span.end;
-                    let at_arg_start = args
-                        .iter()
-                        .any(|a| a.name.is_none() && is_placeholder(&a.value, self.offset));
-                    if inside && at_arg_start {
-                        innermost = Some((callee, args));
-                    }
+            if let Node::Expr(e) = n
+                && let ExprKind::Call { callee, args } = &e.kind
+            {
+                let inside = callee.span.end < self.offset && self.offset < e.span.end;
+                let at_arg_start = args
+                    .iter()
+                    .any(|a| a.name.is_none() && is_placeholder(&a.value, self.offset));
+                if inside && at_arg_start {
+                    innermost = Some((callee, args));
                 }
             }
         });
@@ -435,7 +432,7 @@ impl Cx<'_> {
         {
             self.add_item(out, FILE, *id);
         }
-        for (alias, _) in &imports(self.db, self.file).by_alias {
+        for alias in imports(self.db, self.file).by_alias.keys() {
             out.add(
                 GLOBAL,
                 alias,
@@ -487,7 +484,7 @@ impl Cx<'_> {
                 self.add_item(out, GLOBAL, *id);
             }
         }
-        for (alias, _) in &imports(self.db, self.file).by_alias {
+        for alias in imports(self.db, self.file).by_alias.keys() {
             out.add(GLOBAL, alias, CompletionItemKind::MODULE, None, None);
         }
     }

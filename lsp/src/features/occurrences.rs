@@ -434,20 +434,20 @@ impl Walker {
     }
 
     fn pattern(&mut self, p: &Pattern) {
-        if let PatternKind::Path(path) = &p.kind {
-            if let Some((last, qualifier)) = path.split_last() {
-                for q in qualifier {
-                    self.push(q, OccKind::GlobalRef);
-                }
-                match qualifier.last() {
-                    Some(q) => self.push(
-                        last,
-                        OccKind::PatternVariant {
-                            qualifier: q.name.clone(),
-                        },
-                    ),
-                    None => self.push(last, OccKind::GlobalRef),
-                }
+        if let PatternKind::Path(path) = &p.kind
+            && let Some((last, qualifier)) = path.split_last()
+        {
+            for q in qualifier {
+                self.push(q, OccKind::GlobalRef);
+            }
+            match qualifier.last() {
+                Some(q) => self.push(
+                    last,
+                    OccKind::PatternVariant {
+                        qualifier: q.name.clone(),
+                    },
+                ),
+                None => self.push(last, OccKind::GlobalRef),
             }
         }
     }

@@ -21,7 +21,11 @@ use crate::state::Snapshot;
 pub fn signature_help(snap: &Snapshot, offset: u32) -> Option<SignatureHelp> {
     let before = snap.text.get(..offset as usize)?;
     let call = open_call(before)?;
-    let (label_name, params, docs) = callee_params(snap, &call.callee)?;
+    let Callee {
+        label: label_name,
+        params,
+        docs,
+    } = callee_params(snap, &call.callee)?;
     let mut label = format!("{label_name}(");
     let mut infos = Vec::new();
     for (i, (name, ty)) in params.iter().enumerate() {
@@ -143,11 +147,15 @@ fn open_call(text: &str) -> Option<OpenCall> {
     })
 }
 
-/// `(label, [(param, type)], docs)` of the callee.
-fn callee_params(
-    snap: &Snapshot,
-    callee: &[String],
-) -> Option<(String, Vec<(String, String)>, Option<String>)> {
+/// What signature help shows of a callee: its name, its parameters
+/// (`(name, type)`) and its documentation.
+struct Callee {
+    label: String,
+    params: Vec<(String, String)>,
+    docs: Option<String>,
+}
+
+fn callee_params(snap: &Snapshot, callee: &[String]) -> Option<Callee> {
     let db = &snap.db;
     let label = callee.join(".");
     if let Some(id) = resolve::callee(db, snap.file, callee) {
@@ -168,15 +176,19 @@ fn callee_params(
             .into_iter()
             .map(|(n, t)| (n, t.to_string()))
             .collect();
-        return Some((label, params, resolve::docs(db, &Def::Item(id))));
+        return Some(Callee {
+            label,
+            params,
+            docs: resolve::docs(db, &Def::Item(id)),
+        });
     }
     let [name] = callee else { return None };
     let sig = builtins::signature(name)?;
-    Some((
+    Some(Callee {
         label,
-        signature_params(sig),
-        builtins::doc(name).map(str::to_string),
-    ))
+        params: signature_params(sig),
+        docs: builtins::doc(name).map(str::to_string),
+    })
 }
 
 #[cfg(test)]

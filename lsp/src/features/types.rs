@@ -58,10 +58,11 @@ impl<'a> Typer<'a> {
         let (_, item) = item_at(self.ast, span.start)?;
         let mut found = None;
         walk_item(item, &mut |n| {
-            if let Node::Expr(e) = n {
-                if e.span == span && found.is_none() {
-                    found = Some(e);
-                }
+            if let Node::Expr(e) = n
+                && e.span == span
+                && found.is_none()
+            {
+                found = Some(e);
             }
         });
         Some(self.expr(item, found?, 0))
@@ -194,13 +195,14 @@ impl<'a> Typer<'a> {
                 name,
                 optional,
             } => {
-                if let ExprKind::Name(b) = &base.kind {
-                    if b.name == "facts" && self.is_local(b).is_none() {
-                        let fact = find_fact(db, self.file, &name.name);
-                        return fact
-                            .and_then(|id| fact_sig(db, id))
-                            .map_or(Ty::Unknown, |s| s.ret.clone());
-                    }
+                if let ExprKind::Name(b) = &base.kind
+                    && b.name == "facts"
+                    && self.is_local(b).is_none()
+                {
+                    let fact = find_fact(db, self.file, &name.name);
+                    return fact
+                        .and_then(|id| fact_sig(db, id))
+                        .map_or(Ty::Unknown, |s| s.ret.clone());
                 }
                 let base_ty = self.expr(item, base, depth + 1);
                 match (&base_ty, optional) {
@@ -257,20 +259,20 @@ impl<'a> Typer<'a> {
                 }
             }
             ExprKind::Field { base, name, .. } => {
-                if let ExprKind::Name(b) = &base.kind {
-                    if self.is_local(b).is_none() {
-                        if b.name == "facts" {
-                            let fact = find_fact(db, self.file, &name.name);
-                            return fact
-                                .and_then(|id| fact_sig(db, id))
-                                .map_or(Ty::Unknown, |s| s.ret.clone());
-                        }
-                        if let Some(Some(module)) = find_module(db, self.file, &b.name) {
-                            let callee = module_scope(db, module).values.get(&name.name).copied();
-                            return callee
-                                .and_then(|id| callable_sig(db, id))
-                                .map_or(Ty::Unknown, |s| s.ret.clone());
-                        }
+                if let ExprKind::Name(b) = &base.kind
+                    && self.is_local(b).is_none()
+                {
+                    if b.name == "facts" {
+                        let fact = find_fact(db, self.file, &name.name);
+                        return fact
+                            .and_then(|id| fact_sig(db, id))
+                            .map_or(Ty::Unknown, |s| s.ret.clone());
+                    }
+                    if let Some(Some(module)) = find_module(db, self.file, &b.name) {
+                        let callee = module_scope(db, module).values.get(&name.name).copied();
+                        return callee
+                            .and_then(|id| callable_sig(db, id))
+                            .map_or(Ty::Unknown, |s| s.ret.clone());
                     }
                 }
                 let recv = self.expr(item, base, depth + 1);
