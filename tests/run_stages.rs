@@ -165,3 +165,38 @@ fn a_stage_value_whose_host_is_left_out_is_a_clear_error() {
     );
     assert_eq!(error["stage"], "app");
 }
+
+#[test]
+fn an_unreachable_host_fails_and_the_others_go_on() {
+    if !run_common::has_command("ssh") {
+        eprintln!("skipped: no ssh client");
+        return;
+    }
+    // Port 1 on loopback refuses at once.
+    let program = Program::new(
+        r#"
+use std::server
+
+param root: str
+
+group web = [ssh("127.0.0.1", port: 1, name: "gone"), local(name: "here")]
+
+stage s on web {
+  server.shell("touch {root}/{host.name}")
+}
+"#,
+    );
+    let out = program.run_json(&[]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(program.root().join("here").exists());
+    let summary = summary_of(&out);
+    let error = &summary["hosts"]["gone"]["error"];
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("127.0.0.1")),
+        "{error}"
+    );
+    assert_eq!(error["line"], 8, "the stage's header");
+    assert_eq!(summary["hosts"]["here"]["failed"], false);
+}

@@ -383,13 +383,7 @@ impl HostJob {
             ),
             None => match connection::open_with(&host, &ssh).await {
                 Ok(conn) => (Some(conn), Ok(())),
-                Err(e) => (
-                    None,
-                    Err(HostError::new(
-                        format!("cannot connect: {}", e.message),
-                        Some(place),
-                    )),
-                ),
+                Err(e) => (None, Err(HostError::new(e.message, Some(place)))),
             },
         };
         let result = match (&conn, result) {
@@ -406,7 +400,10 @@ impl HostJob {
                 match host_timeout {
                     Some(limit) => tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
                         Err(HostError::new(
-                            format!("host timeout: the stage did not end within {}s", limit.as_secs()),
+                            format!(
+                                "host timeout: the stage did not end within {}s",
+                                limit.as_secs()
+                            ),
                             Some(place),
                         ))
                     }),

@@ -155,7 +155,10 @@ fn execute(
 
 /// `inventory(path, group:)` in a group: the hosts of an Ansible INI/YAML
 /// inventory or a JSON host list (all of them without `group:`).
-pub(super) fn load_inventory(path: &Path, group: Option<&str>) -> Result<Vec<InventoryHost>, String> {
+pub(super) fn load_inventory(
+    path: &Path,
+    group: Option<&str>,
+) -> Result<Vec<InventoryHost>, String> {
     let inventory = Inventory::load(path).map_err(|e| e.to_string())?;
     let hosts = match group {
         Some(group) => inventory.group(group).map_err(|e| e.to_string())?,
@@ -270,10 +273,7 @@ fn report_failures(db: &Database, sources: &Sources, summary: &RunSummary) {
 /// its place.
 fn place_diagnostic(sources: &Sources, title: String, error: &HostError) -> Diagnostic {
     let (file, span) = match error.place {
-        Some(place) => (
-            sources.path(place.module),
-            infrac_syntax::Span::new(place.span.start, place.span.end),
-        ),
+        Some(place) => (sources.path(place.module), sources.first_line(place)),
         None => (String::new(), infrac_syntax::Span::default()),
     };
     // A label is one line: a command's stderr, after the first line, is a note.
@@ -323,6 +323,22 @@ impl Sources {
             })
             .collect();
         Sources { modules }
+    }
+
+    /// The place's span, cut at the end of its first line: a whole stage
+    /// (the place of a connection failure) is shown by its header.
+    fn first_line(&self, place: Place) -> infrac_syntax::Span {
+        let text = self
+            .modules
+            .get(place.module as usize)
+            .map_or("", |(_, t)| t.as_str());
+        let (start, end) = (place.span.start, place.span.end);
+        let line_end = text
+            .get(start as usize..)
+            .and_then(|rest| rest.find('\n'))
+            .and_then(|n| u32::try_from(n).ok())
+            .map_or(end, |n| start + n);
+        infrac_syntax::Span::new(start, end.min(line_end).max(start))
     }
 
     fn path(&self, module: u32) -> String {
