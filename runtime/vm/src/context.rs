@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use infrac_bytecode::{Const, Program};
 
+use crate::plan::Mode;
 use crate::value::Value;
 
 #[derive(Debug)]
@@ -15,6 +16,8 @@ pub struct RunContext {
     base_dir: PathBuf,
     /// `consts[f]`: the constant pool of function `f` as values.
     consts: Arc<[Box<[Value]>]>,
+    /// Run, plan or apply (see `crate::plan`).
+    mode: Mode,
 }
 
 impl RunContext {
@@ -32,7 +35,20 @@ impl RunContext {
             params,
             base_dir,
             consts,
+            mode: Mode::Run,
         }
+    }
+
+    /// The same context, for VMs that plan or apply (see `crate::plan`).
+    pub fn with_mode(&self, mode: Mode) -> Self {
+        RunContext {
+            mode,
+            ..self.with_params(Arc::clone(&self.params))
+        }
+    }
+
+    pub fn mode(&self) -> &Mode {
+        &self.mode
     }
 
     /// The same context with other param values.
@@ -42,6 +58,7 @@ impl RunContext {
             params,
             base_dir: self.base_dir.clone(),
             consts: Arc::clone(&self.consts),
+            mode: self.mode.clone(),
         }
     }
 

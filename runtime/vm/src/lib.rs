@@ -28,6 +28,7 @@
 //! `ReadFacts`) when some are not cached yet.
 
 pub mod controller;
+pub mod plan;
 pub mod request;
 pub mod value;
 

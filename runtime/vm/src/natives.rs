@@ -44,7 +44,7 @@ pub fn read_file(base_dir: &Path, path: &str) -> Result<Value, String> {
         .map_err(|_| format!("{} is not UTF-8 text", base_dir.join(path).display()))
 }
 
-fn hex_sha256(bytes: &[u8]) -> String {
+pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))

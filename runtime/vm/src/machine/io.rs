@@ -159,7 +159,7 @@ impl Vm {
         Ok(Flow::Halt(Halt::Request(request)))
     }
 
-    fn exec(
+    pub(super) fn exec(
         &mut self,
         cmd: &Value,
         stdin: Option<String>,
@@ -187,7 +187,7 @@ impl Vm {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn upload(
+    pub(super) fn upload(
         &mut self,
         ctx: &RunContext,
         remote: &Value,
@@ -241,7 +241,7 @@ impl Vm {
     }
 }
 
-fn describe_fact(key: &FactKey) -> String {
+pub(super) fn describe_fact(key: &FactKey) -> String {
     if key.args.is_empty() {
         return format!("facts.{}", key.name);
     }

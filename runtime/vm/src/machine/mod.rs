@@ -16,6 +16,9 @@ use crate::value::{HostValue, Value};
 use crate::{arith, methods, natives, shell};
 
 mod io;
+mod plan_step;
+
+use plan_step::ModeState;
 
 /// Calls nested deeper than this stop the host (runaway recursion).
 const MAX_FRAMES: usize = 512;
@@ -53,6 +56,8 @@ pub struct Vm {
     events: Vec<Event>,
     /// An `inventory(path, group)` call waiting for the controller.
     inventory_call: Option<(String, Option<String>)>,
+    /// Plan or apply state (see `crate::plan`).
+    mode: ModeState,
 }
 
 #[derive(Debug)]
@@ -101,6 +106,7 @@ impl Vm {
     }
 
     pub(crate) fn with_host(ctx: Arc<RunContext>, host: Option<Arc<HostValue>>) -> Self {
+        let mode = ModeState::new(&ctx, host.as_deref());
         Vm {
             ctx,
             host,
@@ -114,6 +120,7 @@ impl Vm {
             queued: None,
             events: Vec::new(),
             inventory_call: None,
+            mode,
         }
     }
 
@@ -169,7 +176,10 @@ impl Vm {
 
     /// Runs at most `budget` instructions. Pass the response to the request
     /// of the previous halt, else `None`.
-    pub fn resume(&mut self, response: Option<Response>, budget: u32) -> Halt {
+    pub fn resume(&mut self, mut response: Option<Response>, budget: u32) -> Halt {
+        if let Some(halt) = self.mode_resume(&mut response) {
+            return halt;
+        }
         if let Some(request) = self.queued.take() {
             return Halt::Request(request);
         }
@@ -212,6 +222,7 @@ impl Vm {
         self.pending = Pending::Nothing;
         self.queued = None;
         self.inventory_call = None;
+        self.mode.abandon();
     }
 
     /// The pending `inventory(path, group)` call, if the VM paused for one.
@@ -380,6 +391,9 @@ impl Vm {
     }
 
     fn step(&mut self, ctx: &RunContext, fidx: usize, instr: Instr) -> Step {
+        if let Some(flow) = self.mode_step(ctx, instr)? {
+            return Ok(flow);
+        }
         match instr {
             Instr::Const(n) => {
                 let v = ctx

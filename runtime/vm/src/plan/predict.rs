@@ -1,0 +1,403 @@
+//! The exact effects of the standard library's file ops on `facts.file`,
+//! so that a plan stays exact after them (`files.directory(p, mode: 0o755)`
+//! makes `p` a directory with mode 0o755).
+//!
+//! An op's arguments are its parameters in declaration order (see
+//! `stdlib/files.infra`). A prediction is a value in which what the op
+//! does not determine is unknown; `None` means no prediction (the fact is
+//! then unknown after the op).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::request::{FactArg, FactKey};
+use crate::value::Value;
+
+/// `facts.KEY` after the op `op` called with `args` changed something,
+/// given its value `before`. `unknown(field)` makes an unknown value for a
+/// field the op leaves undetermined.
+pub fn predict(
+    op: &str,
+    args: &[Value],
+    key: &FactKey,
+    before: &Value,
+    unknown: &dyn Fn(&str) -> Value,
+) -> Option<Value> {
+    let [FactArg::Str(at)] = key.args.as_slice() else {
+        return None;
+    };
+    if key.name != "file" {
+        return None;
+    }
+    let at = normalize(at);
+    let str_arg = |i: usize| match args.get(i) {
+        Some(Value::Str(s)) => Some(normalize(s)),
+        _ => None,
+    };
+    let path = str_arg(0)?;
+    let relation = Relation::of(&at, &path);
+    let file = FileArgs { before, unknown };
+    match (op, relation) {
+        (_, Relation::Other) => Some(before.clone()),
+        ("files.directory", Relation::Same) => Some(file.entry(
+            "dir",
+            &[
+                ("mode", args.get(1)),
+                ("owner", args.get(2)),
+                ("group", args.get(3)),
+            ],
+            &[("sha256", Value::None), ("target", Value::None)],
+        )),
+        // `mkdir -p` creates missing parents (with unknown attributes).
+        ("files.directory", Relation::Ancestor) => Some(match before {
+            Value::None => file.entry(
+                "dir",
+                &[],
+                &[("sha256", Value::None), ("target", Value::None)],
+            ),
+            other => other.clone(),
+        }),
+        ("files.directory", Relation::Inside) => {
+            let recursive = args.get(5) == Some(&Value::Bool(true));
+            if recursive {
+                file.with_attrs(&[
+                    ("mode", args.get(1)),
+                    ("owner", args.get(2)),
+                    ("group", args.get(3)),
+                ])
+            } else {
+                Some(before.clone())
+            }
+        }
+        ("files.file", Relation::Same) => {
+            if args.get(5) == Some(&Value::Bool(false)) {
+                return Some(Value::None);
+            }
+            let content = match (args.get(1), before) {
+                (Some(Value::Str(text)), _) => Some(text.to_string()),
+                // `touch` creates an empty file.
+                (_, Value::None) => Some(String::new()),
+                _ => None,
+            };
+            Some(file.regular(
+                content.as_deref(),
+                &[
+                    ("mode", args.get(2)),
+                    ("owner", args.get(3)),
+                    ("group", args.get(4)),
+                ],
+            ))
+        }
+        ("files.write", Relation::Same) => {
+            let content = match args.get(3) {
+                Some(Value::Str(text)) => Some(text.to_string()),
+                _ => None,
+            };
+            let mut value = file.regular(
+                content.as_deref(),
+                &[
+                    ("mode", args.get(4)),
+                    ("owner", args.get(5)),
+                    ("group", args.get(6)),
+                ],
+            );
+            // The digest the op compared: exact even for an uploaded file.
+            if let (Value::Record(fields), Some(sha @ Value::Str(_))) = (&mut value, args.get(1)) {
+                Arc::make_mut(fields).insert("sha256".into(), sha.clone());
+            }
+            Some(value)
+        }
+        ("files.attrs", Relation::Same) => file.with_attrs(&[
+            ("mode", args.get(2)),
+            ("owner", args.get(3)),
+            ("group", args.get(4)),
+        ]),
+        ("files.absent", Relation::Same | Relation::Inside) => Some(Value::None),
+        ("files.link", Relation::Same) => {
+            if args.get(2) == Some(&Value::Bool(false)) {
+                return Some(Value::None);
+            }
+            let target = str_arg(1).map(|_| args.get(1).cloned().unwrap_or(Value::None))?;
+            let size = match &target {
+                Value::Str(t) => Value::Int(t.len() as i64),
+                _ => unknown("size"),
+            };
+            Some(file.entry(
+                "link",
+                &[],
+                &[("sha256", Value::None), ("target", target), ("size", size)],
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// Where a fact's path is relative to the op's path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Relation {
+    Same,
+    /// The fact's path is a parent directory of the op's.
+    Ancestor,
+    /// The fact's path is under the op's.
+    Inside,
+    Other,
+}
+
+impl Relation {
+    fn of(at: &str, path: &str) -> Relation {
+        let under = |child: &str, parent: &str| {
+            parent == "/" && child != "/" && child.starts_with('/')
+                || child
+                    .strip_prefix(parent)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        };
+        if at == path {
+            Relation::Same
+        } else if under(path, at) {
+            Relation::Ancestor
+        } else if under(at, path) {
+            Relation::Inside
+        } else {
+            Relation::Other
+        }
+    }
+}
+
+/// `/a/b/` and `/a//b` are `/a/b`.
+fn normalize(path: &str) -> String {
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    let joined = parts.join("/");
+    if path.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
+struct FileArgs<'a> {
+    before: &'a Value,
+    unknown: &'a dyn Fn(&str) -> Value,
+}
+
+const ATTRS: [&str; 7] = ["kind", "mode", "owner", "group", "size", "sha256", "target"];
+
+impl FileArgs<'_> {
+    /// The entry after the op: of kind `kind`; `attrs` given as arguments
+    /// (`none`: kept when the entry was already of that kind, else
+    /// unknown); `fixed` fields as given; the rest kept or unknown.
+    fn entry(
+        &self,
+        kind: &str,
+        attrs: &[(&str, Option<&Value>)],
+        fixed: &[(&str, Value)],
+    ) -> Value {
+        let kept = match self.before {
+            Value::Record(fields) if is_kind(fields, kind) => Some(fields),
+            _ => None,
+        };
+        let mut fields: BTreeMap<Arc<str>, Value> = ATTRS
+            .iter()
+            .map(|&name| {
+                let value = kept
+                    .and_then(|f| f.get(name).cloned())
+                    .unwrap_or_else(|| (self.unknown)(name));
+                (Arc::from(name), value)
+            })
+            .collect();
+        fields.insert(
+            "kind".into(),
+            Value::Enum {
+                ty: "FileKind".into(),
+                variant: kind.into(),
+            },
+        );
+        for (name, value) in attrs {
+            if let Some(v @ (Value::Int(_) | Value::Str(_))) = value {
+                fields.insert(Arc::from(*name), (*v).clone());
+            }
+        }
+        for (name, value) in fixed {
+            fields.insert(Arc::from(*name), value.clone());
+        }
+        Value::Record(Arc::new(fields))
+    }
+
+    /// A regular file with `content` (unknown content when `None`).
+    fn regular(&self, content: Option<&str>, attrs: &[(&str, Option<&Value>)]) -> Value {
+        let mut fixed = vec![("target", Value::None)];
+        if let Some(text) = content {
+            fixed.push(("size", Value::Int(text.len() as i64)));
+            fixed.push((
+                "sha256",
+                Value::Str(crate::natives::hex_sha256(text.as_bytes()).into()),
+            ));
+        } else {
+            fixed.push(("size", (self.unknown)("size")));
+            fixed.push(("sha256", (self.unknown)("sha256")));
+        }
+        self.entry("file", attrs, &fixed)
+    }
+
+    /// The existing entry with the attributes given (`None` when there is
+    /// no entry to change: unknown).
+    fn with_attrs(&self, attrs: &[(&str, Option<&Value>)]) -> Option<Value> {
+        let Value::Record(fields) = self.before else {
+            return None;
+        };
+        let mut fields = (**fields).clone();
+        for (name, value) in attrs {
+            if let Some(v @ (Value::Int(_) | Value::Str(_))) = value {
+                fields.insert(Arc::from(*name), (*v).clone());
+            }
+        }
+        Some(Value::Record(Arc::new(fields)))
+    }
+}
+
+fn is_kind(fields: &BTreeMap<Arc<str>, Value>, kind: &str) -> bool {
+    matches!(fields.get("kind"), Some(Value::Enum { variant, .. }) if &**variant == kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(path: &str) -> FactKey {
+        FactKey {
+            name: "file".into(),
+            args: vec![FactArg::Str(path.into())],
+        }
+    }
+
+    fn s(text: &str) -> Value {
+        Value::Str(text.into())
+    }
+
+    fn show(v: Option<Value>) -> String {
+        match v {
+            Some(v) => v.to_string(),
+            None => "no prediction".into(),
+        }
+    }
+
+    fn unknown(field: &str) -> Value {
+        Value::Str(format!("?{field}").into())
+    }
+
+    #[test]
+    fn directory_created_with_mode() {
+        let args = [
+            s("/srv/app/"),
+            Value::Int(0o755),
+            Value::None,
+            Value::None,
+            Value::Bool(true),
+            Value::Bool(false),
+        ];
+        let after = predict(
+            "files.directory",
+            &args,
+            &key("/srv/app"),
+            &Value::None,
+            &unknown,
+        );
+        expect_test::expect![[r#"{group: "?group", kind: dir, mode: 493, owner: "?owner", sha256: none, size: "?size", target: none}"#]]
+            .assert_eq(&show(after));
+        let parent = predict(
+            "files.directory",
+            &args,
+            &key("/srv"),
+            &Value::None,
+            &unknown,
+        );
+        expect_test::expect![[r#"{group: "?group", kind: dir, mode: "?mode", owner: "?owner", sha256: none, size: "?size", target: none}"#]]
+            .assert_eq(&show(parent));
+        let other = predict(
+            "files.directory",
+            &args,
+            &key("/srv/application"),
+            &Value::Int(1),
+            &unknown,
+        );
+        assert_eq!(other, Some(Value::Int(1)));
+    }
+
+    #[test]
+    fn file_with_content_and_removed() {
+        let args = [
+            s("/etc/motd"),
+            s("hi\n"),
+            Value::Int(0o644),
+            Value::None,
+            Value::None,
+            Value::Bool(true),
+        ];
+        let after = predict(
+            "files.file",
+            &args,
+            &key("/etc/motd"),
+            &Value::None,
+            &unknown,
+        );
+        expect_test::expect![[r#"{group: "?group", kind: file, mode: 420, owner: "?owner", sha256: "98ea6e4f216f2fb4b69fff9b3a44842c38686ca685f3f55dc48c5d3fb1107be4", size: 3, target: none}"#]]
+            .assert_eq(&show(after));
+        let gone = [
+            s("/etc/motd"),
+            Value::None,
+            Value::None,
+            Value::None,
+            Value::None,
+            Value::Bool(false),
+        ];
+        assert_eq!(
+            predict(
+                "files.file",
+                &gone,
+                &key("/etc/motd"),
+                &Value::Int(1),
+                &unknown
+            ),
+            Some(Value::None)
+        );
+    }
+
+    #[test]
+    fn link_and_unknown_ops() {
+        let args = [
+            s("/opt/current"),
+            s("/opt/v2"),
+            Value::Bool(true),
+            Value::Bool(false),
+        ];
+        let after = predict(
+            "files.link",
+            &args,
+            &key("/opt/current"),
+            &Value::None,
+            &unknown,
+        );
+        expect_test::expect![[r#"{group: "?group", kind: link, mode: "?mode", owner: "?owner", sha256: none, size: 7, target: "/opt/v2"}"#]]
+            .assert_eq(&show(after));
+        // What a path under a link is depends on the link's target.
+        assert_eq!(
+            predict(
+                "files.link",
+                &args,
+                &key("/opt/current/x"),
+                &Value::None,
+                &unknown
+            ),
+            None
+        );
+        assert_eq!(
+            predict(
+                "apt.packages",
+                &args,
+                &key("/opt/current"),
+                &Value::None,
+                &unknown
+            ),
+            None
+        );
+    }
+}
