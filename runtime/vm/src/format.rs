@@ -100,7 +100,8 @@ fn write_nested(f: &mut Formatter<'_>, value: &Value) -> fmt::Result {
             }
             f.write_char('}')
         }
-        Value::Enum { ty, variant } => write!(f, "{ty}.{variant}"),
+        // `{kind}` of a `FileKind.dir` reads `dir`, as a command wants it.
+        Value::Enum { variant, .. } => f.write_str(variant),
         Value::Host(h) => f.write_str(&h.name),
         Value::Unknown(_) => f.write_str("(unknown)"),
     }

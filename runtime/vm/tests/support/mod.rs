@@ -24,11 +24,24 @@ fn stdlib_dir() -> PathBuf {
 /// Parses and lowers `src` (as `site.infra`) with the standard modules it
 /// uses. Panics on syntax or lowering errors: test programs are valid.
 pub fn compile(src: &str) -> Program {
-    let user = infrac_syntax::parse(src);
-    assert!(user.errors.is_empty(), "syntax errors: {:?}", user.errors);
+    compile_files(&[("site.infra", src)])
+}
+
+/// [`compile`] for several user files (the first is the root); `use a::b`
+/// refers to the file `a/b.infra`.
+pub fn compile_files(files: &[(&str, &str)]) -> Program {
     let mut names: Vec<String> = ALWAYS.iter().map(|s| s.to_string()).collect();
-    add_std_uses(&user.file, &mut names);
-    let mut parsed = vec![("site.infra".to_string(), user.file)];
+    let mut parsed = Vec::new();
+    for (path, src) in files {
+        let p = infrac_syntax::parse(src);
+        assert!(
+            p.errors.is_empty(),
+            "syntax errors in {path}: {:?}",
+            p.errors
+        );
+        add_std_uses(&p.file, &mut names);
+        parsed.push((path.to_string(), p.file));
+    }
     // Every standard module reachable through `use std::...`.
     let mut j = 0;
     while let Some(name) = names.get(j).cloned() {
@@ -44,11 +57,7 @@ pub fn compile(src: &str) -> Program {
         parsed.push((format!("<std>/{name}.infra"), p.file));
         j += 1;
     }
-    let index_of = |name: &str| {
-        parsed
-            .iter()
-            .position(|(p, _)| p == &format!("<std>/{name}.infra"))
-    };
+    let index_of = |path: &str| parsed.iter().position(|(p, _)| p == path);
     let inputs: Vec<ModuleInput<'_>> = parsed
         .iter()
         .enumerate()
@@ -56,9 +65,14 @@ pub fn compile(src: &str) -> Program {
             let mut imports = Vec::new();
             for item in &ast.items {
                 if let ItemKind::Use(u) = &item.kind {
+                    let prefix: Vec<&str> = u.prefix.iter().map(|p| p.name.as_str()).collect();
                     for n in &u.names {
                         let alias = n.alias.as_ref().unwrap_or(&n.name).name.clone();
-                        if let Some(target) = index_of(&n.name.name) {
+                        let target = match prefix.as_slice() {
+                            ["std"] => format!("<std>/{}.infra", n.name.name),
+                            dirs => format!("{}/{}.infra", dirs.join("/"), n.name.name),
+                        };
+                        if let Some(target) = index_of(target.trim_start_matches('/')) {
                             imports.push((alias, target));
                         }
                     }
@@ -66,7 +80,7 @@ pub fn compile(src: &str) -> Program {
             }
             ModuleInput {
                 path: path.clone(),
-                is_std: m > 0,
+                is_std: m >= files.len(),
                 ast,
                 imports,
             }
