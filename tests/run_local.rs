@@ -398,3 +398,26 @@ fn apt_packages_already_in_the_wanted_state_change_nothing() {
         assert_eq!(op["commands"], serde_json::json!([]), "{op}");
     }
 }
+
+#[test]
+fn a_command_past_the_timeout_stops_its_host() {
+    let program = Program::new(
+        "use std::server\n\nparam root: str\n\ngroup here = [local()]\n\nstage s on here {\n  server.shell(\"sleep 30\")\n  server.shell(\"touch {root}/after\")\n}\n",
+    );
+    let started = std::time::Instant::now();
+    let out = program.run_json(&["--timeout", "1"]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "the command was stopped"
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let error = &summary_of(&out)["hosts"]["local"]["error"];
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("timed out")),
+        "{error}"
+    );
+    assert_eq!(error["line"], 8);
+    assert!(!program.root().join("after").exists());
+}
