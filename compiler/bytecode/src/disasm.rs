@@ -2,7 +2,7 @@
 
 use std::fmt::{self, Display, Formatter, Write};
 
-use crate::instr::Instr;
+use crate::instr::{Fmt, Instr};
 use crate::program::{
     Const, FactKind, Function, OpChanges, PrefetchArg, Program, Serial, StageDef, TypeDesc,
 };
@@ -53,8 +53,16 @@ impl Display for Program {
         for (i, n) in self.natives.iter().enumerate() {
             writeln!(f, "native #{i} {n}")?;
         }
+        let has_header = !(self.params.is_empty()
+            && self.groups.is_empty()
+            && self.stages.is_empty()
+            && self.facts.is_empty()
+            && self.ops.is_empty()
+            && self.natives.is_empty());
         for (i, func) in self.functions.iter().enumerate() {
-            writeln!(f)?;
+            if i > 0 || has_header {
+                writeln!(f)?;
+            }
             self.fmt_function(f, i, func)?;
         }
         Ok(())
@@ -203,6 +211,7 @@ impl Program {
                     self.stages.get(n as usize).map_or("?", |s| &s.name)
                 )
             }
+            Instr::Format(fmt) if fmt == Fmt::default() => "Format".to_string(),
             Instr::Format(fmt) => format!("Format {{:{fmt}}}"),
             Instr::Call { func: n, argc } => {
                 let name = self.functions.get(n as usize).map_or("?", |g| &g.name);

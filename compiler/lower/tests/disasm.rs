@@ -139,3 +139,79 @@ fn unknown_names_are_reported() {
         expect!["0 @35..39: unknown name `nope`"],
     );
 }
+
+#[test]
+fn loops_matches_and_optionals() {
+    check(
+        r#"enum Mode { a, b }
+fn f(xs: list<str>, m: Mode, o: str?): str {
+  for x in xs { if x == "" { return "empty" } }
+  let k = match m { Mode.a => 1, _ => 2 }
+  sh"echo {raw(o ?? "-")} {k:x}"
+  o?.trim() ?? "none"
+}"#,
+        expect![[r#"
+            fn#0 site.f (Fn, site.infra, arity 3, locals 6)
+              0000 LoadLocal 0                       @75..77
+              0001 StoreLocal 3                      @75..77
+              0002 Const 0                           @75..77
+              0003 StoreLocal 4                      @75..77
+              0004 IterNext slot 3 exit 16           @75..77
+              0005 StoreLocal 5                      @70..71
+              0006 LoadLocal 5                       @83..84
+              0007 Const ""                          @88..90
+              0008 Eq                                @83..90
+              0009 JumpIfFalse 13                    @80..109
+              0010 Const "empty"                     @100..107
+              0011 Return                            @93..107
+              0012 Jump 14                           @80..109
+              0013 PushNone                          @80..109
+              0014 Pop                               @78..111
+              0015 Jump 4                            @78..111
+              0016 LoadLocal 1                       @128..129
+              0017 StoreLocal 3                      @122..153
+              0018 LoadLocal 3                       @132..138
+              0019 Const Mode.a                      @132..138
+              0020 Eq                                @132..138
+              0021 JumpIfTrue 23                     @132..138
+              0022 Jump 25                           @132..143
+              0023 Const 1                           @142..143
+              0024 Jump 34                           @132..143
+              0025 Jump 27                           @145..146
+              0026 Jump 29                           @145..151
+              0027 Const 2                           @150..151
+              0028 Jump 34                           @145..151
+              0029 Const "no match arm matches "     @122..153
+              0030 LoadLocal 3                       @122..153
+              0031 Format                            @122..153
+              0032 Concat 2                          @122..153
+              0033 Fail                              @122..153
+              0034 StoreLocal 3                      @114..153
+              0035 Const "echo "                     @159..164
+              0036 LoadLocal 2                       @169..170
+              0037 Dup                               @169..177
+              0038 IsNone                            @169..177
+              0039 JumpIfFalse 42                    @169..177
+              0040 Pop                               @169..177
+              0041 Const "-"                         @174..177
+              0042 ShRaw                             @164..179
+              0043 Const " "                         @179..180
+              0044 LoadLocal 3                       @181..182
+              0045 Format {:x}                       @180..185
+              0046 ShQuote                           @180..185
+              0047 MakeCmd 4                         @156..186
+              0048 Pop                               @156..186
+              0049 LoadLocal 2                       @189..190
+              0050 Dup                               @189..198
+              0051 IsNone                            @189..198
+              0052 JumpIfTrue 54                     @189..198
+              0053 CallMethod "trim"/0               @189..198
+              0054 Dup                               @189..208
+              0055 IsNone                            @189..208
+              0056 JumpIfFalse 59                    @189..208
+              0057 Pop                               @189..208
+              0058 Const "none"                      @202..208
+              0059 Return                            @62..210
+        "#]],
+    );
+}
