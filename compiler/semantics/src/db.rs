@@ -74,23 +74,23 @@ impl FileLoader for MemoryFileLoader {
 }
 
 impl Database {
-    /// Makes `text` the content of the standard-library module `name`
-    /// (adding the module if the binary does not embed it). Used to check a
-    /// stdlib file being edited, in place of the embedded copy.
-    pub fn set_std_text(&mut self, name: &str, text: String) -> SourceFile {
+    /// Makes the file at `path` (its text `text`) the standard-library
+    /// module `name`, in place of the embedded copy (or as a new module).
+    /// Used to check a stdlib file being edited; diagnostics then name
+    /// `path`. Call it before the first query.
+    pub fn set_std_text(&mut self, name: &str, path: &Path, text: String) -> SourceFile {
         if let Some(file) = self.std_module(name) {
             file.set_text(self)
                 .with_durability(Durability::HIGH)
                 .to(Some(text));
+            file.set_path(self)
+                .with_durability(Durability::HIGH)
+                .to(path.to_path_buf());
             return file;
         }
-        let file = SourceFile::builder(
-            PathBuf::from(format!("<std>/{name}.infra")),
-            Some(text),
-            Origin::Std,
-        )
-        .durability(Durability::HIGH)
-        .new(self);
+        let file = SourceFile::builder(path.to_path_buf(), Some(text), Origin::Std)
+            .durability(Durability::HIGH)
+            .new(self);
         let mut stdlib = (*self.stdlib).clone();
         stdlib.push((name.to_string(), file));
         stdlib.sort_by(|a, b| a.0.cmp(&b.0));
