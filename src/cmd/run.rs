@@ -69,7 +69,17 @@ pub fn run(args: Args) -> u8 {
     let db = Database::new(Arc::new(OsFileLoader));
     let root = db.file(&args.file);
     let program = match infrac_compiler::compile(&db, root) {
-        Ok(program) => Arc::new(program),
+        Ok(program) => {
+            // Warnings do not stop a run; they are shown first (human output).
+            if args.format == Format::Human {
+                print_diagnostics(
+                    &db,
+                    &infrac_compiler::check_program(&db, root),
+                    Format::Human,
+                );
+            }
+            Arc::new(program)
+        }
         Err(diags) => {
             print_diagnostics(&db, &diags, args.format);
             return exit::PROGRAM_ERRORS;
