@@ -347,11 +347,16 @@ impl<'a> Lowerer<'a> {
             .modules
             .get(m)
             .is_some_and(|mi| mi.is_std && stem(&mi.path) == "facts");
-        // Standard facts keep their plain name: it is the runtime readers' key.
-        let name = if is_std_facts {
-            d.name.name.clone()
-        } else {
-            self.qualified(m, &d.name.name)
+        // Standard facts keep their plain name: it is the runtime readers'
+        // key. Other facts are named by their file (without `.infra`), so
+        // that two modules named alike in different folders cannot share
+        // cache entries.
+        let name = match self.modules.get(m) {
+            Some(mi) if !is_std_facts => {
+                let file = mi.path.strip_suffix(".infra").unwrap_or(&mi.path);
+                format!("{file}.{}", d.name.name)
+            }
+            _ => d.name.name.clone(),
         };
         let kind = match &d.body {
             Some(body) => {
