@@ -195,16 +195,15 @@ impl Fmt {
             Some(b'x') => (&spec[..spec.len() - 1], Radix::Hex),
             _ => (spec, Radix::Decimal),
         };
-        let width = if digits.is_empty() {
-            0
-        } else {
-            digits.parse::<u8>().ok()?
-        };
-        if !digits.is_empty() && !digits.starts_with('0') && radix == Radix::Decimal {
-            // `{n:3}` (space padding) is not a format of the language.
+        if digits.is_empty() {
+            return Some(Fmt { radix, width: 0 });
+        }
+        // A width is zero-padded and written so: `{n:03}`, `{m:04o}`
+        // (`{n:3}`, space padding, is not a format of the language).
+        if !digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        Some(Fmt { radix, width })
+        Some(Fmt { radix, width: digits.parse().ok()? })
     }
 }
 
@@ -257,6 +256,8 @@ mod tests {
         );
         assert_eq!(Fmt::parse(""), Some(Fmt::default()));
         assert_eq!(Fmt::parse("3"), None);
+        assert_eq!(Fmt::parse("4o"), None);
+        assert_eq!(Fmt::parse("0+4"), None);
         assert_eq!(Fmt::parse("q"), None);
     }
 }
