@@ -65,14 +65,7 @@ pub fn parse_group(section: &Section) -> ParseResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ok(stdout: &str) -> Section {
-        Section {
-            code: 0,
-            stdout: stdout.into(),
-            stderr: String::new(),
-        }
-    }
+    use crate::facts::parse::ok;
 
     #[test]
     fn user_with_supplementary_groups() {

@@ -2,9 +2,7 @@
 
 use infrac_vm::value::Value;
 
-use super::parse::{
-    ParseError, ParseResult, Section, lines, require_success, single_line, str_list, str_value,
-};
+use super::parse::{ParseError, ParseResult, Section, require_success, single_line, str_value};
 use super::quote::shell_quote;
 
 /// Printed by the login shell right before the value, so that whatever the
@@ -56,35 +54,10 @@ pub fn parse_which(section: &Section) -> ParseResult {
     Ok(str_value(single_line(&section.stdout)?))
 }
 
-/// `facts.crontab(user)`: `crontab -l` (with `-u` only for another user,
-/// which needs root); a user without a crontab has no lines.
-pub fn crontab_script(args: &[&str]) -> String {
-    let user = shell_quote(args.first().copied().unwrap_or_default());
-    format!(
-        "command -v crontab >/dev/null 2>&1 || {{ echo 'crontab not found on this host' >&2; exit 127; }}\n\
-         if [ \"$(id -un)\" = {user} ]; then crontab -l; else crontab -l -u {user}; fi"
-    )
-}
-
-pub fn parse_crontab(section: &Section) -> ParseResult {
-    if section.code != 0 && section.stderr.contains("no crontab for") {
-        return Ok(str_list(Vec::<&str>::new()));
-    }
-    require_success(section)?;
-    Ok(str_list(lines(&section.stdout)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ok(stdout: &str) -> Section {
-        Section {
-            code: 0,
-            stdout: stdout.into(),
-            stderr: String::new(),
-        }
-    }
+    use crate::facts::parse::ok;
 
     #[test]
     fn env_skips_profile_noise() {
@@ -106,25 +79,5 @@ mod tests {
         );
         assert_eq!(parse_which(&ok("")), Ok(Value::None));
         assert!(parse_which(&ok("/a\n/b\n")).is_err());
-    }
-
-    #[test]
-    fn crontab_lines_missing_and_errors() {
-        assert_eq!(
-            parse_crontab(&ok("# m h\n0 * * * * true\n")),
-            Ok(str_list(["# m h", "0 * * * * true"]))
-        );
-        let none = Section {
-            code: 1,
-            stdout: String::new(),
-            stderr: "no crontab for alice\n".into(),
-        };
-        assert_eq!(parse_crontab(&none), Ok(str_list(Vec::<&str>::new())));
-        let denied = Section {
-            code: 1,
-            stdout: String::new(),
-            stderr: "must be privileged to use -u\n".into(),
-        };
-        assert!(parse_crontab(&denied).is_err());
     }
 }

@@ -195,15 +195,8 @@ fn parse_stat_line(line: &str) -> Result<(Kind, i64, i64), ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::parse::ok;
     use expect_test::expect;
-
-    fn ok(stdout: &str) -> Section {
-        Section {
-            code: 0,
-            stdout: stdout.into(),
-            stderr: String::new(),
-        }
-    }
 
     fn field(v: &ParseResult, name: &str) -> Value {
         match v {

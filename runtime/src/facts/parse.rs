@@ -135,6 +135,16 @@ pub fn optional(value: Option<Value>) -> Value {
     value.unwrap_or(Value::None)
 }
 
+/// A successful section with this output (for the parsers' tests).
+#[cfg(test)]
+pub fn ok(stdout: &str) -> Section {
+    Section {
+        code: 0,
+        stdout: stdout.into(),
+        stderr: String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

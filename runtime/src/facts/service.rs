@@ -50,14 +50,7 @@ pub fn parse(section: &Section) -> ParseResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ok(stdout: &str) -> Section {
-        Section {
-            code: 0,
-            stdout: stdout.into(),
-            stderr: String::new(),
-        }
-    }
+    use crate::facts::parse::ok;
 
     #[test]
     fn loaded_unit() {

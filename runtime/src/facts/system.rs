@@ -92,16 +92,9 @@ fn unquote(raw: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::parse::ok;
     use expect_test::expect;
     use infrac_vm::value::Value;
-
-    fn ok(stdout: &str) -> Section {
-        Section {
-            code: 0,
-            stdout: stdout.into(),
-            stderr: String::new(),
-        }
-    }
 
     #[test]
     fn debian_12_os_release() {
