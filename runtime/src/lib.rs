@@ -12,6 +12,7 @@ pub mod facts;
 pub mod inventory;
 pub mod orchestrator;
 pub mod output;
+pub mod plan;
 mod perform;
 mod report;
 pub mod select;

@@ -1,0 +1,212 @@
+//! `--emit-sh`: one POSIX shell script per host with its planned commands
+//! in order, for review or for another tool to run.
+
+use std::fmt::Write;
+
+use infrac_vm::plan::{HostPlan, Outcome, PlannedCommand};
+use infrac_vm::request::{Sudo, UploadRequest, UploadSource};
+use infrac_vm::shell_quote;
+
+use crate::event::{Locate, Place};
+
+/// The script of `host`. Commands that hold a secret are not written (the
+/// script stops there: apply the plan with infrac instead); ops the plan
+/// could not determine are comments.
+pub fn shell_script(
+    program: &str,
+    host: &str,
+    plan: &HostPlan,
+    stages: &[String],
+    locate: &dyn Locate,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "#!/bin/sh");
+    let _ = writeln!(
+        out,
+        "# Planned by infrac from {program} for host {host}: the changing commands, in order."
+    );
+    let _ = writeln!(out, "set -eu");
+    let mut stage = None;
+    for step in &plan.steps {
+        if stage != Some(step.stage) {
+            stage = Some(step.stage);
+            let name = stages.get(step.stage).map_or("?", String::as_str);
+            let _ = writeln!(out, "\n# stage {name}");
+        }
+        let at = locate.locate(Place {
+            module: step.module,
+            span: step.span,
+        });
+        let what = if step.op.is_empty() {
+            "the rest of the stage"
+        } else {
+            &step.op
+        };
+        match &step.outcome {
+            Outcome::NoChange => continue,
+            Outcome::WillChange => {
+                let _ = writeln!(out, "\n# {}:{} {what}", at.file, at.line);
+            }
+            Outcome::MayChange(u) | Outcome::RestUndetermined(u) => {
+                let origin = locate.locate(Place {
+                    module: u.module,
+                    span: u.span,
+                });
+                let _ = writeln!(
+                    out,
+                    "\n# {}:{} {what}: undetermined in the plan (depends on the change at {}:{});\n# not written here: use `infrac apply`",
+                    at.file, at.line, origin.file, origin.line
+                );
+                continue;
+            }
+        }
+        for command in &step.commands {
+            write_command(&mut out, command);
+        }
+    }
+    out
+}
+
+fn write_command(out: &mut String, command: &PlannedCommand) {
+    match command {
+        PlannedCommand::Exec {
+            secret: true,
+            display,
+            ..
+        }
+        | PlannedCommand::Upload {
+            secret: true,
+            request: UploadRequest {
+                remote: display, ..
+            },
+            ..
+        } => {
+            let _ = writeln!(
+                out,
+                "# needs a secret: {display}\necho 'this step needs a secret: run infrac apply instead' >&2\nexit 1"
+            );
+        }
+        PlannedCommand::Exec {
+            script,
+            stdin,
+            sudo,
+            ..
+        } => {
+            let run = in_shell(script, sudo.as_ref());
+            match stdin {
+                Some(input) => {
+                    let _ = writeln!(out, "printf '%s' {} | {run}", shell_quote(input));
+                }
+                None => {
+                    let _ = writeln!(out, "{run}");
+                }
+            }
+        }
+        PlannedCommand::Upload { request, .. } => write_upload(out, request),
+    }
+}
+
+/// `sh -c SCRIPT`, through sudo when asked.
+fn in_shell(script: &str, sudo: Option<&Sudo>) -> String {
+    let quoted = shell_quote(script);
+    match sudo {
+        None => format!("sh -c {quoted}"),
+        Some(Sudo { user: None }) => format!("sudo -n sh -c {quoted}"),
+        Some(Sudo { user: Some(user) }) => {
+            format!("sudo -n -u {} sh -c {quoted}", shell_quote(user))
+        }
+    }
+}
+
+/// An upload like the connectors do it: a temporary file next to the
+/// destination, mode and owners, then a rename.
+fn write_upload(out: &mut String, request: &UploadRequest) {
+    let content = match &request.source {
+        UploadSource::Content(bytes) => Ok(bytes.clone()),
+        UploadSource::LocalFile(path) => {
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+        }
+    };
+    let content = match content {
+        Ok(bytes) => bytes,
+        Err(message) => {
+            let _ = writeln!(out, "echo {} >&2\nexit 1", shell_quote(&message));
+            return;
+        }
+    };
+    let dest = shell_quote(&request.remote);
+    let mut script = format!(
+        "tmp=$(mktemp -- \"$(dirname -- {dest})/.infrac.XXXXXX\")\n\
+         trap 'rm -f -- \"$tmp\"' EXIT\n\
+         printf '%s' '{}' | base64 -d > \"$tmp\"\n",
+        base64(&content)
+    );
+    match request.mode {
+        Some(mode) => {
+            let _ = writeln!(script, "chmod {mode:o} \"$tmp\"");
+        }
+        // A new file gets 0644; an existing one keeps its mode.
+        None => {
+            let _ = writeln!(
+                script,
+                "if [ -e {dest} ]; then chmod \"$(stat -c %a -- {dest})\" \"$tmp\"; else chmod 644 \"$tmp\"; fi"
+            );
+        }
+    }
+    if let Some(owner) = &request.owner {
+        let _ = writeln!(script, "chown -- {} \"$tmp\"", shell_quote(owner));
+    }
+    if let Some(group) = &request.group {
+        let _ = writeln!(script, "chgrp -- {} \"$tmp\"", shell_quote(group));
+    }
+    let _ = writeln!(script, "mv -f -- \"$tmp\" {dest}\ntrap - EXIT");
+    let _ = writeln!(out, "{}", in_shell(&script, request.sudo.as_ref()));
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_pads() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"hello\n"), "aGVsbG8K");
+    }
+
+    #[test]
+    fn sudo_wraps_the_script() {
+        assert_eq!(in_shell("mkdir -p /a", None), "sh -c 'mkdir -p /a'");
+        assert_eq!(
+            in_shell(
+                "id",
+                Some(&Sudo {
+                    user: Some("app".into())
+                })
+            ),
+            "sudo -n -u app sh -c id"
+        );
+    }
+}
