@@ -203,7 +203,10 @@ impl Fmt {
         if !digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        Some(Fmt { radix, width: digits.parse().ok()? })
+        Some(Fmt {
+            radix,
+            width: digits.parse().ok()?,
+        })
     }
 }
 
