@@ -37,6 +37,19 @@ enum State {
     Done(OpStatus),
 }
 
+impl State {
+    fn as_str(self) -> &'static str {
+        match self {
+            State::Running => "running",
+            State::Done(status) => status.as_str(),
+        }
+    }
+}
+
+/// Up to this many hosts on an op, the live view names them; past it, it
+/// counts them by state.
+const NAMED_HOSTS: usize = 4;
+
 impl<W: Write + Send> HumanSink<W> {
     /// `live`: redraw in place (for a terminal).
     pub fn new(out: W, locate: Arc<dyn Locate>, live: bool) -> Self {
@@ -196,26 +209,33 @@ impl<W: Write + Send> Sink for HumanSink<W> {
     }
 }
 
-/// `  files.directory (site.infra:12)  2 changed, 1 ok, 1 running`
+/// `  files.directory (site.infra:12)  2 changed, 1 ok, 1 running`, or with
+/// few hosts `  files.directory (site.infra:12)  web-1 changed, web-2 ok`.
 fn render_row(row: &Row) -> String {
-    let mut counts = [0usize; 4];
-    for state in row.states.values() {
-        let slot = match state {
-            State::Done(OpStatus::Changed) => 0,
-            State::Done(OpStatus::Ok) => 1,
-            State::Running => 2,
-            State::Done(OpStatus::Failed) => 3,
-        };
-        counts[slot] += 1;
-    }
-    let names = ["changed", "ok", "running", "failed"];
-    let parts: Vec<String> = counts
-        .iter()
-        .zip(names)
-        .filter(|(n, _)| **n > 0)
-        .map(|(n, name)| format!("{n} {name}"))
-        .collect();
-    format!("  {} ({})  {}", row.op, row.location, parts.join(", "))
+    let states = if row.states.len() <= NAMED_HOSTS {
+        // Few hosts: each by name (`web-1 changed, web-2 running`).
+        let named: Vec<String> = row
+            .states
+            .iter()
+            .map(|(host, state)| format!("{host} {}", state.as_str()))
+            .collect();
+        named.join(", ")
+    } else {
+        let order = [
+            State::Done(OpStatus::Changed),
+            State::Done(OpStatus::Ok),
+            State::Running,
+            State::Done(OpStatus::Failed),
+        ];
+        let counts: Vec<String> = order
+            .iter()
+            .map(|wanted| (wanted, row.states.values().filter(|s| *s == wanted).count()))
+            .filter(|(_, n)| *n > 0)
+            .map(|(state, n)| format!("{n} {}", state.as_str()))
+            .collect();
+        counts.join(", ")
+    };
+    format!("  {} ({})  {states}", row.op, row.location)
 }
 
 /// The final table: one line per host, then the totals.
@@ -358,13 +378,45 @@ mod tests {
         ];
         expect![[r#"
             stage base on 1 host
-            ^[2K  files.directory (site.infra:3)  1 running
-            ^[J^[1F^[2K  files.directory (site.infra:3)  1 changed
-            ^[1F^[2K  files.directory (site.infra:3)  1 changed
-            ^[2K  files.directory (site.infra:5)  1 ok
-            ^[J^[2F^[2K  files.directory (site.infra:3)  1 changed, 1 ok
+            ^[2K  files.directory (site.infra:3)  a running
+            ^[J^[1F^[2K  files.directory (site.infra:3)  a changed
+            ^[1F^[2K  files.directory (site.infra:3)  a changed
+            ^[2K  files.directory (site.infra:5)  a ok
+            ^[J^[2F^[2K  files.directory (site.infra:3)  a changed, b ok
             ^[1B"#]]
         .assert_eq(&run(true, &events));
+    }
+
+    #[test]
+    fn many_hosts_are_counted_by_state() {
+        let mut row = Row {
+            op: "files.line".into(),
+            place: Place {
+                module: 0,
+                span: Span::new(1, 2),
+            },
+            location: "site.infra:4".into(),
+            states: BTreeMap::new(),
+        };
+        let states = [
+            OpStatus::Ok,
+            OpStatus::Changed,
+            OpStatus::Changed,
+            OpStatus::Failed,
+        ];
+        for (i, status) in states.into_iter().enumerate() {
+            row.states.insert(format!("h{i}"), State::Done(status));
+        }
+        row.states.insert("h9".into(), State::Running);
+        assert_eq!(
+            render_row(&row),
+            "  files.line (site.infra:4)  2 changed, 1 ok, 1 running, 1 failed"
+        );
+        row.states.remove("h9");
+        assert_eq!(
+            render_row(&row),
+            "  files.line (site.infra:4)  h0 ok, h1 changed, h2 changed, h3 failed"
+        );
     }
 
     #[test]
