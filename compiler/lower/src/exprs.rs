@@ -489,11 +489,13 @@ impl<'a> Lowerer<'a> {
         let mut to_end = Vec::new();
         for arm in arms {
             let mut to_body = Vec::new();
+            let mut catch_all = false;
             for p in &arm.patterns {
                 let value = match &p.kind {
+                    // The arm's body follows: fall through to it.
                     PatternKind::Wildcard => {
-                        to_body.push(b.emit(Instr::Jump(0), p.span));
-                        continue;
+                        catch_all = true;
+                        break;
                     }
                     PatternKind::Int(n) => Const::Int(*n),
                     PatternKind::Str(s) => Const::Str(Arc::from(s.as_str())),
@@ -520,7 +522,7 @@ impl<'a> Lowerer<'a> {
                 b.emit(Instr::Eq, p.span);
                 to_body.push(b.emit(Instr::JumpIfTrue(0), p.span));
             }
-            let to_next = b.emit(Instr::Jump(0), arm.span);
+            let to_next = (!catch_all).then(|| b.emit(Instr::Jump(0), arm.span));
             let body = b.here();
             for at in to_body {
                 b.patch(at, body);
@@ -528,7 +530,9 @@ impl<'a> Lowerer<'a> {
             self.expr(b, &arm.body, expected)?;
             to_end.push(b.emit(Instr::Jump(0), arm.span));
             let next = b.here();
-            b.patch(to_next, next);
+            if let Some(at) = to_next {
+                b.patch(at, next);
+            }
         }
         // Not reachable in a checked program (matches are exhaustive).
         let k = b.str_const("no match arm matches ");

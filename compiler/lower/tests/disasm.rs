@@ -176,42 +176,40 @@ fn f(xs: list<str>, m: Mode, o: str?): str {
               0021 JumpIfTrue 23                     @132..138
               0022 Jump 25                           @132..143
               0023 Const 1                           @142..143
-              0024 Jump 34                           @132..143
-              0025 Jump 27                           @145..146
-              0026 Jump 29                           @145..151
-              0027 Const 2                           @150..151
-              0028 Jump 34                           @145..151
-              0029 Const "no match arm matches "     @122..153
-              0030 LoadLocal 3                       @122..153
-              0031 Format                            @122..153
-              0032 Concat 2                          @122..153
-              0033 Fail                              @122..153
-              0034 StoreLocal 3                      @114..153
-              0035 Const "echo "                     @159..164
-              0036 LoadLocal 2                       @169..170
-              0037 Dup                               @169..177
-              0038 IsNone                            @169..177
-              0039 JumpIfFalse 42                    @169..177
-              0040 Pop                               @169..177
-              0041 Const "-"                         @174..177
-              0042 ShRaw                             @164..179
-              0043 Const " "                         @179..180
-              0044 LoadLocal 3                       @181..182
-              0045 Format {:x}                       @180..185
-              0046 ShQuote                           @180..185
-              0047 MakeCmd 4                         @156..186
-              0048 Pop                               @156..186
-              0049 LoadLocal 2                       @189..190
-              0050 Dup                               @189..198
-              0051 IsNone                            @189..198
-              0052 JumpIfTrue 54                     @189..198
-              0053 CallMethod "trim"/0               @189..198
-              0054 Dup                               @189..208
-              0055 IsNone                            @189..208
-              0056 JumpIfFalse 59                    @189..208
-              0057 Pop                               @189..208
-              0058 Const "none"                      @202..208
-              0059 Return                            @62..210
+              0024 Jump 32                           @132..143
+              0025 Const 2                           @150..151
+              0026 Jump 32                           @145..151
+              0027 Const "no match arm matches "     @122..153
+              0028 LoadLocal 3                       @122..153
+              0029 Format                            @122..153
+              0030 Concat 2                          @122..153
+              0031 Fail                              @122..153
+              0032 StoreLocal 3                      @114..153
+              0033 Const "echo "                     @159..164
+              0034 LoadLocal 2                       @169..170
+              0035 Dup                               @169..177
+              0036 IsNone                            @169..177
+              0037 JumpIfFalse 40                    @169..177
+              0038 Pop                               @169..177
+              0039 Const "-"                         @174..177
+              0040 ShRaw                             @164..179
+              0041 Const " "                         @179..180
+              0042 LoadLocal 3                       @181..182
+              0043 Format {:x}                       @180..185
+              0044 ShQuote                           @180..185
+              0045 MakeCmd 4                         @156..186
+              0046 Pop                               @156..186
+              0047 LoadLocal 2                       @189..190
+              0048 Dup                               @189..198
+              0049 IsNone                            @189..198
+              0050 JumpIfTrue 52                     @189..198
+              0051 CallMethod "trim"/0               @189..198
+              0052 Dup                               @189..208
+              0053 IsNone                            @189..208
+              0054 JumpIfFalse 57                    @189..208
+              0055 Pop                               @189..208
+              0056 Const "none"                      @202..208
+              0057 Return                            @62..210
         "#]],
     );
 }
