@@ -301,3 +301,46 @@ mod tests {
 /// Every reader against this machine, through one real batch (`sh -c`).
 #[cfg(test)]
 mod local_tests;
+
+/// Garbage output never panics a parser: it is a value or an error.
+#[cfg(test)]
+mod garbage_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn output() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "\n",
+            ":",
+            "\t",
+            " ",
+            "\0",
+            "=",
+            "-",
+            "dir\n",
+            "81a4 ",
+            "41ed 4096\n",
+            "root",
+            "0",
+            "12",
+            "x:x:0:0:",
+            "LoadState=",
+            "not-found",
+            "ii ",
+            "\u{ffff}",
+            "é",
+            "--infrac-env-value--\n",
+        ]);
+        prop::collection::vec(pieces, 0..40).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic(code in -2i32..130, stdout in output(), stderr in output()) {
+            let section = Section { code, stdout, stderr };
+            for fact in NATIVE {
+                let _ = (fact.parse)(&section);
+            }
+        }
+    }
+}
