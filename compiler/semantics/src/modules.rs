@@ -51,10 +51,10 @@ fn resolve_use(
 ) -> Option<SourceFile> {
     if decl.is_std() {
         let name = decl.path.get(1).map(String::as_str).unwrap_or("");
-        if decl.path.len() == 2 {
-            if let Some(module) = db.std_module(name) {
-                return Some(module);
-            }
+        if decl.path.len() == 2
+            && let Some(module) = db.std_module(name)
+        {
+            return Some(module);
         }
         let names = db.std_modules().iter().map(|(n, _)| n.as_str());
         diags.push(

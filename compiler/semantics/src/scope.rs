@@ -72,10 +72,11 @@ pub fn find_callable(db: &dyn Db, file: SourceFile, name: &str) -> Option<ItemId
         return Some(*id);
     }
     for f in prelude_files(db) {
-        if let Some(id) = module_scope(db, f).values.get(name) {
-            if is_callable(id) && is_pub(db, *id) {
-                return Some(*id);
-            }
+        if let Some(id) = module_scope(db, f).values.get(name)
+            && is_callable(id)
+            && is_pub(db, *id)
+        {
+            return Some(*id);
         }
     }
     None

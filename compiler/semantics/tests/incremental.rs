@@ -29,10 +29,10 @@ fn editing_one_stage_body_rechecks_only_that_body() {
     let sink = {
         let log = Arc::clone(&log);
         Box::new(move |event: salsa::Event| {
-            if let salsa::EventKind::WillExecute { database_key } = event.kind {
-                if let Ok(mut log) = log.lock() {
-                    log.push(format!("{database_key:?}"));
-                }
+            if let salsa::EventKind::WillExecute { database_key } = event.kind
+                && let Ok(mut log) = log.lock()
+            {
+                log.push(format!("{database_key:?}"));
             }
         })
     };

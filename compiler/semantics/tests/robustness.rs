@@ -133,7 +133,7 @@ proptest! {
         mutations in prop::collection::vec(mutation(), 1..6),
     ) {
         let corpus = corpus();
-        let mut bytes = pick.get(&corpus).clone();
+        let mut bytes = pick.get(corpus).clone();
         for m in &mutations {
             apply(&mut bytes, m);
         }
@@ -141,10 +141,9 @@ proptest! {
         // One database for all cases: each case is an edit of the same
         // file, which also exercises incremental re-checking.
         let started = Instant::now();
-        let diags = DB.with(|db| {
-            let mut db = db.borrow_mut();
+        let diags = DB.with_borrow_mut(|db| {
             let file = db.set_file_text(Path::new("mutated.infra"), text.clone());
-            check_program(&*db, file)
+            check_program(db, file)
         });
         prop_assert!(started.elapsed() < Duration::from_secs(5), "check took {:?}", started.elapsed());
         let index = LineIndex::new(&text);

@@ -27,16 +27,16 @@ impl Checker<'_> {
                 name,
                 optional,
             } => {
-                if let ExprKind::Name(module) = &base.kind {
-                    if !*optional && self.find_local(&module.name).is_none() {
-                        if module.name == "facts"
-                            && find_module(self.db, self.file, "facts").is_none()
-                        {
-                            return self.fact_read(name, Some(args), span);
-                        }
-                        if let Some(target) = find_module(self.db, self.file, &module.name) {
-                            return self.call_module(span, module, target, name, args);
-                        }
+                if let ExprKind::Name(module) = &base.kind
+                    && !*optional
+                    && self.find_local(&module.name).is_none()
+                {
+                    if module.name == "facts" && find_module(self.db, self.file, "facts").is_none()
+                    {
+                        return self.fact_read(name, Some(args), span);
+                    }
+                    if let Some(target) = find_module(self.db, self.file, &module.name) {
+                        return self.call_module(span, module, target, name, args);
                     }
                 }
                 let recv = self.expr(base, None);
@@ -199,20 +199,21 @@ impl Checker<'_> {
     fn call_builtin(&mut self, span: Span, name: &Ident, builtin: Builtin, args: &[Arg]) -> Ty {
         self.builtin_effects(name, builtin);
         let group_data = self.group_data.clone().flatten();
-        if builtin.is_host_constructor() && builtin != Builtin::Inventory && group_data.is_none() {
-            if let Some(data) = args
+        if builtin.is_host_constructor()
+            && builtin != Builtin::Inventory
+            && group_data.is_none()
+            && let Some(data) = args
                 .iter()
                 .find_map(|a| a.name.as_ref().filter(|n| n.name == "data"))
-            {
-                self.error(
-                    Diag::error(
-                        "E0306",
-                        data.span,
-                        "this group has no data type, so its hosts carry no data",
-                    )
-                    .with_help("declare the group's data type: `group NAME: Type = [...]`"),
-                );
-            }
+        {
+            self.error(
+                Diag::error(
+                    "E0306",
+                    data.span,
+                    "this group has no data type, so its hosts carry no data",
+                )
+                .with_help("declare the group's data type: `group NAME: Type = [...]`"),
+            );
         }
         let data_required = group_data.as_ref().is_some_and(|t| self.needs_value(t));
         let params = builtin.params(group_data.as_ref(), data_required);

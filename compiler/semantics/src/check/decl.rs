@@ -26,7 +26,7 @@ pub(super) fn check_decl(c: &mut Checker<'_>, item: &Item) {
         }
         ItemKind::Param(decl) => {
             let ty = resolve_type(c.db, c.file, &decl.ty, &mut c.diags);
-            if !param_type_allowed(c, &ty) {
+            if !param_type_allowed(&ty) {
                 c.error(
                     Diag::error("E0219", decl.ty.span, format!("a param cannot have type `{ty}`"))
                         .with_note("params are set from the command line: use int, float, bool, str, secret, an enum, or an optional of those"),
@@ -136,10 +136,10 @@ fn bodyless_outside_std(c: &mut Checker<'_>, what: &str, name: &Ident) {
     }
 }
 
-fn param_type_allowed(c: &Checker<'_>, ty: &Ty) -> bool {
+fn param_type_allowed(ty: &Ty) -> bool {
     match ty {
         Ty::Int | Ty::Float | Ty::Bool | Ty::Str | Ty::Secret | Ty::Enum(_) | Ty::Unknown => true,
-        Ty::Optional(inner) => param_type_allowed(c, inner),
+        Ty::Optional(inner) => param_type_allowed(inner),
         _ => false,
     }
 }

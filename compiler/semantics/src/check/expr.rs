@@ -86,11 +86,9 @@ impl Checker<'_> {
             let StrPart::Interp { expr, .. } = part else {
                 continue;
             };
-            if command {
-                if let Some(arg) = raw_argument(expr) {
-                    self.expr(arg, Some(&Ty::Str));
-                    continue;
-                }
+            if command && let Some(arg) = raw_argument(expr) {
+                self.expr(arg, Some(&Ty::Str));
+                continue;
             }
             let ty = self.expr(expr, None);
             if ty == Ty::Secret && !command {
@@ -465,7 +463,7 @@ impl Checker<'_> {
             return Ty::Unknown;
         }
         let variants = enum_variants(self.db, &r).unwrap_or(&[]);
-        if !variants.iter().any(|v| *v == name.name) {
+        if !variants.contains(&name.name) {
             let help = suggest::did_you_mean(&name.name, variants.iter().map(String::as_str));
             self.error(
                 Diag::error(

@@ -182,10 +182,10 @@ impl<'db> Checker<'db> {
         let local = &mut self.scopes[si][li];
         local.used = true;
         let ty = local.ty.clone();
-        if let Some((osi, oli)) = local.narrows {
-            if let Some(original) = self.scopes.get_mut(osi).and_then(|s| s.get_mut(oli)) {
-                original.used = true;
-            }
+        if let Some((osi, oli)) = local.narrows
+            && let Some(original) = self.scopes.get_mut(osi).and_then(|s| s.get_mut(oli))
+        {
+            original.used = true;
         }
         Some(ty)
     }
@@ -251,10 +251,10 @@ impl<'db> Checker<'db> {
             format!("expected `{expected}`, found `{found}`"),
         )
         .with_label(format!("expected `{expected}`"));
-        if let (Ty::Optional(inner), false) = (found, expected.is_optional()) {
-            if crate::ty::assignable(inner, expected) {
-                diag = diag.with_help("this value may be `none`: check it with `if x != none`, or give a default with `??`");
-            }
+        if let (Ty::Optional(inner), false) = (found, expected.is_optional())
+            && crate::ty::assignable(inner, expected)
+        {
+            diag = diag.with_help("this value may be `none`: check it with `if x != none`, or give a default with `??`");
         }
         if matches!((found, expected), (Ty::Int, Ty::Float)) {
             diag = diag.with_help("convert it with `.to_float()`");

@@ -41,19 +41,22 @@ impl Checker<'_> {
                 ..
             })
         );
-        if let Some(expected) = expected {
-            if !ends_with_expr && !diverged && *expected != Ty::Unit && !expected.is_optional() {
-                let span = Span::new(block.span.end.saturating_sub(1), block.span.end);
-                self.error(
-                    Diag::error(
-                        "E0201",
-                        span,
-                        format!("expected a value of type `{expected}`, but the block has none"),
-                    )
-                    .with_label("the block ends here")
-                    .with_help("end the block with an expression"),
-                );
-            }
+        if let Some(expected) = expected
+            && !ends_with_expr
+            && !diverged
+            && *expected != Ty::Unit
+            && !expected.is_optional()
+        {
+            let span = Span::new(block.span.end.saturating_sub(1), block.span.end);
+            self.error(
+                Diag::error(
+                    "E0201",
+                    span,
+                    format!("expected a value of type `{expected}`, but the block has none"),
+                )
+                .with_label("the block ends here")
+                .with_help("end the block with an expression"),
+            );
         }
         self.pop_scope();
         if diverged {
