@@ -1,11 +1,14 @@
 //! Subcommands. One file per subcommand.
 
+mod apply;
 mod build;
 mod check;
 mod exec;
 mod facts;
 mod fleet;
 mod lsp;
+mod plan;
+mod prepare;
 mod run;
 
 use std::process::ExitCode;
@@ -40,6 +43,11 @@ enum Command {
     Lsp(lsp::Args),
     /// Check a program, then run its stages live on its hosts.
     Run(run::Args),
+    /// Show what a run would change, without changing anything; save it
+    /// for `apply`.
+    Plan(plan::Args),
+    /// Apply a plan saved by `infrac plan -o`, refusing hosts that drifted.
+    Apply(apply::Args),
     /// Run one shell command on many hosts in parallel, outputs grouped by host.
     Exec(exec::Args),
     /// Print facts of many hosts (`os`, `file:/etc/hosts`, ...).
@@ -52,6 +60,8 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Build(args) => build::run(args),
         Command::Lsp(args) => lsp::run(args),
         Command::Run(args) => run::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Apply(args) => apply::run(args),
         Command::Exec(args) => exec::run(args),
         Command::Facts(args) => facts::run(args),
     };

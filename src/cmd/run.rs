@@ -5,20 +5,17 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use infrac_compiler::render::{render_human, render_json};
-use infrac_compiler::{Database, Db, Diagnostic, LineIndex, OsFileLoader, Severity};
+use infrac_compiler::{Database, Diagnostic, LineIndex, Severity};
 use infrac_runtime::event::{HostError, Locate, Location, Place, RunSummary};
 use infrac_runtime::inventory::Inventory;
 use infrac_runtime::output::{HumanSink, JsonSink, Sink};
-use infrac_runtime::select::Limit;
-use infrac_runtime::{Cancel, RunOptions};
-use infrac_vm::RunContext;
-use infrac_vm::controller::{InventoryHost, eval_groups_with, eval_params};
+use infrac_vm::controller::InventoryHost;
 use infrac_vm::value::HostValue;
 
 use super::exit;
+use super::prepare::{TargetArgs, block_on, prepare};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -28,29 +25,11 @@ pub enum Format {
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The program to run.
-    file: PathBuf,
-    /// Set a param: `--set release=2.4.1` (repeatable).
-    #[arg(long = "set", value_name = "NAME=VALUE")]
-    sets: Vec<String>,
-    /// Only these hosts: a host name, a group name or a glob (`web-*`);
-    /// repeatable or comma-separated.
-    #[arg(long, value_name = "PATTERN")]
-    limit: Vec<String>,
-    /// At most N hosts at once (a stage's `parallel:` may lower it).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    parallel: Option<u32>,
+    #[command(flatten)]
+    target: TargetArgs,
     /// `human` (live view and summary) or `json` (one object per line).
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
-    /// Seconds a single command may run before its host fails (0: no limit).
-    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
-    timeout: u64,
-    /// Seconds one host may spend running one stage before it fails (0: no limit).
-    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
-    host_timeout: u64,
-    #[command(flatten)]
-    ssh: super::fleet::SshArgs,
     /// Do not ask for approval. Accepted now; runs never ask yet (plan and
     /// approval come with `infrac plan`).
     #[arg(long)]
@@ -59,108 +38,30 @@ pub struct Args {
 
 pub fn run(args: Args) -> u8 {
     let _ = args.yes;
-    let sets = match parse_sets(&args.sets) {
-        Ok(sets) => sets,
-        Err(message) => return usage(&message),
-    };
-    if let Err(e) = std::fs::metadata(&args.file) {
-        return usage(&format!("cannot read `{}`: {e}", args.file.display()));
-    }
-    let db = Database::new(Arc::new(OsFileLoader));
-    let root = db.file(&args.file);
-    let program = match infrac_compiler::compile(&db, root) {
-        Ok(program) => {
-            // Warnings do not stop a run; they are shown first (human output).
-            if args.format == Format::Human {
-                print_diagnostics(
-                    &db,
-                    &infrac_compiler::check_program(&db, root),
-                    Format::Human,
-                );
-            }
-            Arc::new(program)
-        }
-        Err(diags) => {
-            print_diagnostics(&db, &diags, args.format);
-            return exit::PROGRAM_ERRORS;
-        }
-    };
-    let sources = Arc::new(Sources::new(&db, &program.modules));
-    let base_dir = base_dir(&args.file);
-    let ctx = RunContext::new(Arc::clone(&program), Arc::from(Vec::new()), base_dir);
-    let ctx = match eval_params(&ctx, &sets) {
-        Ok(ctx) => Arc::new(ctx),
-        Err(e) => return usage(&e.message),
-    };
-    let groups = match eval_groups_with(&ctx, &mut load_inventory) {
-        Ok(groups) => groups,
-        Err(e) => {
-            let title = "cannot evaluate the groups' hosts".to_string();
-            print_diagnostics(
-                &db,
-                &[place_diagnostic(&sources, title, &HostError::from(e))],
-                args.format,
-            );
-            return exit::USAGE;
-        }
-    };
-    let limit = Limit::new(&args.limit);
-    let names = known_names(&groups, program.groups.iter().map(|g| g.name.as_str()));
-    let unmatched = limit.unmatched(&names.iter().map(String::as_str).collect::<Vec<_>>());
-    if !unmatched.is_empty() {
-        return usage(&format!(
-            "--limit {} matches no host or group",
-            unmatched.join(", ")
-        ));
-    }
-    let options = RunOptions {
-        parallel: args.parallel.map(|n| n as usize),
-        limit,
-        command_timeout: (args.timeout > 0).then(|| Duration::from_secs(args.timeout)),
-        host_timeout: (args.host_timeout > 0).then(|| Duration::from_secs(args.host_timeout)),
-        ssh: args.ssh.defaults(),
+    let p = match prepare(&args.target, args.format) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
     let sink: Box<dyn Sink> = match args.format {
         Format::Human => {
             let live = std::io::stdout().is_terminal();
-            Box::new(HumanSink::new(std::io::stdout(), sources.clone(), live))
+            Box::new(HumanSink::new(std::io::stdout(), p.sources.clone(), live))
         }
-        Format::Json => Box::new(JsonSink::new(std::io::stdout(), sources.clone())),
+        Format::Json => Box::new(JsonSink::new(std::io::stdout(), p.sources.clone())),
     };
-    let summary = match execute(ctx, groups, options, sink) {
-        Ok(summary) => summary,
-        Err(message) => return usage(&message),
-    };
+    let summary =
+        match block_on(|cancel| infrac_runtime::run(p.ctx, p.groups, p.options, sink, cancel)) {
+            Ok(summary) => summary,
+            Err(message) => return usage(&message),
+        };
     if args.format == Format::Human {
-        report_failures(&db, &sources, &summary);
+        report_failures(&p.db, &p.sources, &summary);
     }
     if summary.failed() > 0 || summary.interrupted {
         exit::HOST_FAILED
     } else {
         exit::OK
     }
-}
-
-/// Runs the stages on a tokio runtime; the first Ctrl-C stops new commands.
-fn execute(
-    ctx: Arc<RunContext>,
-    groups: Vec<Vec<Arc<HostValue>>>,
-    options: RunOptions,
-    sink: Box<dyn Sink>,
-) -> Result<RunSummary, String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let cancel = Cancel::default();
-    let on_signal = cancel.clone();
-    runtime.spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ninterrupted: no new command starts; waiting for the running ones");
-            on_signal.cancel();
-        }
-    });
-    Ok(runtime.block_on(infrac_runtime::run(ctx, groups, options, sink, cancel)))
 }
 
 /// `inventory(path, group:)` in a group: the hosts of an Ansible INI/YAML
@@ -198,7 +99,7 @@ pub(super) fn is_truthy(value: &serde_json::Value) -> bool {
 }
 
 /// `NAME=VALUE` pairs; the value may contain `=`.
-fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, String> {
+pub(super) fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, String> {
     sets.iter()
         .map(|s| match s.split_once('=') {
             Some((name, value)) if !name.trim().is_empty() => {
@@ -218,7 +119,7 @@ pub(super) fn base_dir(file: &Path) -> PathBuf {
     std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())
 }
 
-fn known_names<'a>(
+pub(super) fn known_names<'a>(
     groups: &[Vec<Arc<HostValue>>],
     group_names: impl Iterator<Item = &'a str>,
 ) -> Vec<String> {
@@ -226,12 +127,12 @@ fn known_names<'a>(
     hosts.chain(group_names.map(str::to_string)).collect()
 }
 
-fn usage(message: &str) -> u8 {
+pub(super) fn usage(message: &str) -> u8 {
     eprintln!("error: {message}");
     exit::USAGE
 }
 
-fn print_diagnostics(db: &Database, diags: &[Diagnostic], format: Format) {
+pub(super) fn print_diagnostics(db: &Database, diags: &[Diagnostic], format: Format) {
     let text_of = |file: &str| -> String {
         db.file_by_display_path(file)
             .and_then(|f| f.text(db).clone())
@@ -266,7 +167,7 @@ fn print_diagnostics(db: &Database, diags: &[Diagnostic], format: Format) {
 }
 
 /// Each failed host's error, rendered like a compile error at its place.
-fn report_failures(db: &Database, sources: &Sources, summary: &RunSummary) {
+pub(super) fn report_failures(db: &Database, sources: &Sources, summary: &RunSummary) {
     let diags: Vec<Diagnostic> = summary
         .hosts
         .iter()
@@ -281,7 +182,7 @@ fn report_failures(db: &Database, sources: &Sources, summary: &RunSummary) {
 
 /// A run-time error as a diagnostic: `title`, and the error's message under
 /// its place.
-fn place_diagnostic(sources: &Sources, title: String, error: &HostError) -> Diagnostic {
+pub(super) fn place_diagnostic(sources: &Sources, title: String, error: &HostError) -> Diagnostic {
     let (file, span) = match error.place {
         Some(place) => (sources.path(place.module), sources.first_line(place)),
         None => (String::new(), infrac_syntax::Span::default()),
@@ -316,12 +217,12 @@ fn place_diagnostic(sources: &Sources, title: String, error: &HostError) -> Diag
 }
 
 /// The program's module sources, to turn places into file and line.
-struct Sources {
+pub(super) struct Sources {
     modules: Vec<(String, String)>,
 }
 
 impl Sources {
-    fn new(db: &Database, modules: &[infrac_bytecode::ModuleInfo]) -> Sources {
+    pub(super) fn new(db: &Database, modules: &[infrac_bytecode::ModuleInfo]) -> Sources {
         let modules = modules
             .iter()
             .map(|m| {

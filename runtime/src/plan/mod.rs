@@ -20,8 +20,8 @@ use crate::orchestrator::{RunOptions, run};
 use crate::output::Sink;
 
 pub use document::{
-    CommandDoc, DocError, FactDoc, HostDoc, Inputs, PlanDoc, PlanSummary, StepDoc, StepStatus,
-    UnknownDoc, hosts_digest, program_hash,
+    Build, CommandDoc, DocError, FactDoc, HostDoc, Inputs, PlanDoc, PlanSummary, ProgramDoc,
+    StepDoc, StepStatus, UnknownDoc, hosts_digest, program_hash,
 };
 pub use emit::shell_script;
 pub use render::render_human;

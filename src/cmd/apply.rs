@@ -1,0 +1,146 @@
+//! `infrac apply PLAN [--set SECRET=VALUE]... [--format human|json]`: apply
+//! a plan saved by `infrac plan -o PLAN`. Refuses a plan that was edited,
+//! or whose program or inputs changed; each host re-reads the facts the
+//! plan relied on and is refused when one drifted; the others run exactly
+//! the planned commands.
+
+use std::path::PathBuf;
+
+use infrac_runtime::output::{HumanSink, JsonSink, Sink};
+use infrac_runtime::plan::{self, PlanDoc, program_hash};
+
+use super::exit;
+use super::fleet::SshArgs;
+use super::plan::inputs;
+use super::prepare::{TargetArgs, block_on, prepare};
+use super::run::{Format, parse_sets, report_failures, usage};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A plan saved by `infrac plan -o PLAN` (run apply from the same
+    /// directory: the program's path is relative to it).
+    plan: PathBuf,
+    /// The value of a secret param the plan was made with (plans do not
+    /// store secrets): `--set db_password=...` (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    sets: Vec<String>,
+    /// `human` (live view and summary) or `json` (one object per line).
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// At most N hosts at once (a stage's `parallel:` may lower it).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    parallel: Option<u32>,
+    /// Seconds a single command may run before its host fails (0: no limit).
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    timeout: u64,
+    /// Seconds one host may spend running one stage before it fails (0: no limit).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    host_timeout: u64,
+    #[command(flatten)]
+    ssh: SshArgs,
+}
+
+pub fn run(args: Args) -> u8 {
+    let text = match std::fs::read_to_string(&args.plan) {
+        Ok(text) => text,
+        Err(e) => return usage(&format!("cannot read {}: {e}", args.plan.display())),
+    };
+    let doc = match PlanDoc::read(&text) {
+        Ok(doc) => doc,
+        Err(e) => return refused(&e.to_string()),
+    };
+    let target = match target(&doc, &args) {
+        Ok(target) => target,
+        Err(message) => return usage(&message),
+    };
+    let p = match prepare(&target, args.format) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    if program_hash(&p.program) != doc.program.hash {
+        return refused(&format!(
+            "{} changed since the plan was made (its compiled program differs); make a new plan",
+            doc.program.path
+        ));
+    }
+    if inputs(&p, &doc.inputs.limit).hash != doc.inputs.hash {
+        return refused(
+            "the plan's inputs changed since it was made (--set values, inventory or hosts); make a new plan",
+        );
+    }
+    let session = match doc.apply_session() {
+        Ok(session) => session,
+        Err(e) => return refused(&e.to_string()),
+    };
+    let sink: Box<dyn Sink> = match args.format {
+        Format::Human => {
+            let live = std::io::IsTerminal::is_terminal(&std::io::stdout());
+            Box::new(HumanSink::new(std::io::stdout(), p.sources.clone(), live))
+        }
+        Format::Json => Box::new(JsonSink::new(std::io::stdout(), p.sources.clone())),
+    };
+    let summary = match block_on(|cancel| {
+        plan::apply(
+            &p.ctx,
+            session,
+            p.groups.clone(),
+            p.options.clone(),
+            sink,
+            cancel,
+        )
+    }) {
+        Ok(summary) => summary,
+        Err(message) => return usage(&message),
+    };
+    if args.format == Format::Human {
+        report_failures(&p.db, &p.sources, &summary);
+    }
+    if summary.failed() > 0 || summary.interrupted {
+        exit::HOST_FAILED
+    } else {
+        exit::OK
+    }
+}
+
+/// The program and inputs of the plan, with the secrets given again.
+fn target(doc: &PlanDoc, args: &Args) -> Result<TargetArgs, String> {
+    let given = parse_sets(&args.sets)?;
+    let mut sets: Vec<String> = doc
+        .inputs
+        .set
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    for name in &doc.inputs.secret_set {
+        let Some((_, value)) = given.iter().find(|(n, _)| n == name) else {
+            return Err(format!(
+                "the plan was made with the secret param `{name}`, which plans do not store: give it again with --set {name}=..."
+            ));
+        };
+        sets.push(format!("{name}={value}"));
+    }
+    if let Some((name, _)) = given
+        .iter()
+        .find(|(n, _)| !doc.inputs.secret_set.contains(n))
+    {
+        return Err(format!(
+            "--set {name}: apply takes only the secret params the plan was made with ({}); the others come from the plan",
+            doc.inputs.secret_set.join(", ")
+        ));
+    }
+    Ok(TargetArgs {
+        file: PathBuf::from(&doc.program.path),
+        sets,
+        limit: doc.inputs.limit.clone(),
+        parallel: args.parallel,
+        timeout: args.timeout,
+        host_timeout: args.host_timeout,
+        ssh: args.ssh.clone(),
+    })
+}
+
+/// The plan is not applied: nothing was changed.
+fn refused(message: &str) -> u8 {
+    eprintln!("error: refused: {message}");
+    exit::USAGE
+}
