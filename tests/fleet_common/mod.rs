@@ -54,12 +54,12 @@ impl Testbed {
         self.state.join("ssh_config").display().to_string()
     }
 
-    /// `infrac ARGS... --ssh-config <test bed>` in `dir`.
-    pub fn infrac(&self, dir: &Path, args: &[&str]) -> Output {
+    /// `infrac SUBCOMMAND --ssh-config <test bed> ARGS...` in `dir`.
+    pub fn infrac(&self, dir: &Path, subcommand: &str, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_infrac"))
             .current_dir(dir)
+            .args([subcommand, "--ssh-config", &self.ssh_config()])
             .args(args)
-            .args(["--ssh-config", &self.ssh_config()])
             .output()
             .unwrap_or_else(|e| panic!("cannot run infrac: {e}"))
     }
@@ -104,17 +104,9 @@ impl Program {
     /// `infrac run site.infra --yes --format json --set dir=DIR ARGS...`.
     pub fn run(&self, bed: &Testbed, args: &[&str]) -> Output {
         let dir = format!("dir={}", self.dir);
-        let mut all = vec![
-            "run",
-            "site.infra",
-            "--yes",
-            "--format",
-            "json",
-            "--set",
-            &dir,
-        ];
+        let mut all = vec!["site.infra", "--yes", "--format", "json", "--set", &dir];
         all.extend_from_slice(args);
-        bed.infrac(self.folder(), &all)
+        bed.infrac(self.folder(), "run", &all)
     }
 
     /// Removes `dir` on the test bed's containers and on this machine.
