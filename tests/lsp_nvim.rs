@@ -1,7 +1,8 @@
 //! A real editor: headless Neovim (Debian 12's 0.7.2, or newer) with the
 //! plugin in editors/nvim, talking to the real `infrac lsp` binary.
 //! Skipped, with a message, when `nvim` is not installed
-//! (scripts/test-all installs it).
+//! (scripts/test-all installs it). `INFRAC_TEST_NVIM=/path/to/nvim` runs
+//! another Neovim (e.g. 0.11, whose plugin path is `vim.lsp.config`).
 
 use std::path::Path;
 use std::process::Command;
@@ -18,8 +19,9 @@ stage s on web {
 
 #[test]
 fn neovim_gets_diagnostics_completion_and_hover() {
-    if Command::new("nvim").arg("--version").output().is_err() {
-        eprintln!("skipped: nvim is not installed");
+    let nvim = std::env::var("INFRAC_TEST_NVIM").unwrap_or_else(|_| "nvim".into());
+    if Command::new(&nvim).arg("--version").output().is_err() {
+        eprintln!("skipped: {nvim} is not installed");
         return;
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -29,7 +31,7 @@ fn neovim_gets_diagnostics_completion_and_hover() {
     let out = dir.path().join("out.txt");
     let status = Command::new("timeout")
         .arg("60")
-        .arg("nvim")
+        .arg(&nvim)
         .args(["--headless", "--clean", "--cmd"])
         .arg(format!("set rtp^={}", root.join("editors/nvim").display()))
         .arg("-c")
