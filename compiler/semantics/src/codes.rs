@@ -17,6 +17,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0108", "private item used from another module"),
     ("E0109", "the module has no such item"),
     ("E0110", "unknown enum variant"),
+    ("E0111", "type alias that refers to itself"),
     ("E0201", "type mismatch"),
     ("E0202", "too many positional arguments"),
     ("E0203", "unknown named argument"),

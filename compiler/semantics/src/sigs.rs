@@ -248,6 +248,51 @@ fn item_type(db: &dyn Db, id: ItemId, depth: u32) -> Ty {
     }
 }
 
+/// Whether the alias `id` expands to itself (`type A = list<B>`,
+/// `type B = A?`): such an alias has no type.
+pub fn alias_is_cyclic(db: &dyn Db, id: ItemId) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = vec![id];
+    while let Some(current) = stack.pop() {
+        if !seen.insert(current) {
+            continue;
+        }
+        let Some(item) = tree_item(db, current) else {
+            continue;
+        };
+        let ItemKind::Type(decl) = &item.sig.kind else {
+            continue;
+        };
+        let TypeDeclBody::Alias(target) = &decl.body else {
+            continue;
+        };
+        let mut found = Vec::new();
+        named_paths(target, &mut found);
+        for path in found {
+            if let Some(next) = lookup_type_path(db, current.file(db), path, &mut Vec::new()) {
+                if next == id {
+                    return true;
+                }
+                stack.push(next);
+            }
+        }
+    }
+    false
+}
+
+/// Every type path written in `texpr` (`Named` nodes, arguments included).
+fn named_paths<'a>(texpr: &'a TypeExpr, out: &mut Vec<&'a [infrac_syntax::ast::Ident]>) {
+    match &texpr.kind {
+        TypeExprKind::Named { path, args } => {
+            out.push(path);
+            args.iter().for_each(|a| named_paths(a, out));
+        }
+        TypeExprKind::Optional(inner) => named_paths(inner, out),
+        TypeExprKind::Record(fields) => fields.iter().for_each(|f| named_paths(&f.ty, out)),
+        TypeExprKind::Unit | TypeExprKind::Error => {}
+    }
+}
+
 /// A record field with its resolved type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldDef {

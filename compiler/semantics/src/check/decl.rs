@@ -9,7 +9,7 @@ use infrac_syntax::ast::{
 
 use super::{Checker, Context};
 use crate::diagnostic::Diag;
-use crate::sigs::{enum_variants, param_sigs, resolve_type, signatures};
+use crate::sigs::{alias_is_cyclic, enum_variants, param_sigs, resolve_type, signatures};
 use crate::suggest;
 use crate::ty::Ty;
 
@@ -19,6 +19,18 @@ pub(super) fn check_decl(c: &mut Checker<'_>, item: &Item) {
             TypeDeclBody::Record(fields) => check_fields(c, fields),
             TypeDeclBody::Alias(target) => {
                 resolve_type(c.db, c.file, target, &mut c.diags);
+                if let Some(id) = c.current_item
+                    && alias_is_cyclic(c.db, id)
+                {
+                    c.error(
+                        Diag::error(
+                            "E0111",
+                            decl.name.span,
+                            format!("the type alias `{}` refers to itself", decl.name.name),
+                        )
+                        .with_help("use a record type (`type T = { ... }`) for recursive data"),
+                    );
+                }
             }
         },
         ItemKind::Enum(decl) => {

@@ -32,6 +32,7 @@ pub fn check_item(db: &dyn Db, id: ItemId) -> ItemCheck {
         return ItemCheck::default();
     };
     let mut checker = Checker::new(db, id.file(db));
+    checker.current_item = Some(id);
     decl::check_decl(&mut checker, item);
     ItemCheck {
         diags: checker.diags,
@@ -110,6 +111,8 @@ pub(crate) struct Checker<'db> {
     scopes: Vec<Vec<Local>>,
     diags: Vec<Diag>,
     types: Vec<(Span, Ty)>,
+    /// The item being checked.
+    current_item: Option<ItemId>,
 }
 
 impl<'db> Checker<'db> {
@@ -124,6 +127,7 @@ impl<'db> Checker<'db> {
             scopes: vec![Vec::new()],
             diags: Vec::new(),
             types: Vec::new(),
+            current_item: None,
         }
     }
 
