@@ -50,15 +50,15 @@ impl Batch {
         for i in 0..self.count {
             let section = self
                 .next_stdout(stdout, &mut out_pos, i)
-                .and_then(|(text, code)| {
+                .map(|(text, code)| {
                     let err_text = self
                         .next_stderr(stderr, &mut err_pos, i)
                         .unwrap_or_default();
-                    Some(Section {
+                    Section {
                         code,
                         stdout: text.to_string(),
                         stderr: err_text.to_string(),
-                    })
+                    }
                 })
                 .ok_or_else(|| cut_short(stderr, err_pos));
             sections.push(section);

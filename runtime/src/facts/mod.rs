@@ -248,11 +248,7 @@ mod tests {
             .lines()
             .filter_map(|l| l.strip_prefix("pub fact "))
             .filter(|l| !l.trim_end().ends_with('{'))
-            .map(|l| {
-                l.split(|c: char| c == ':' || c == '(')
-                    .next()
-                    .unwrap_or_default()
-            })
+            .map(|l| l.split([':', '(']).next().unwrap_or_default())
             .collect();
         assert!(bodyless.len() >= 14, "{bodyless:?}");
         for name in bodyless {
