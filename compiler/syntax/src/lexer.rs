@@ -24,8 +24,8 @@ pub fn lex(src: &str) -> Lexed<'_> {
     let mut lexer = Lexer {
         src,
         pos: 0,
-        // About one token per 4 bytes: no reallocation on most files.
-        tokens: Vec::with_capacity(src.len() / 4 + 16),
+        // About one token per 3 bytes: no reallocation on most files.
+        tokens: Vec::with_capacity(src.len() / 3 + 16),
         errors: Vec::new(),
         saw_newline: true,
         docs: None,
@@ -119,7 +119,7 @@ impl<'s> Lexer<'s> {
         if !in_string {
             self.track_bracket(&kind);
         }
-        let docs = self.docs.take();
+        let docs = self.docs.take().map(String::into_boxed_str);
         self.tokens.push((Tok { kind, nl, docs }, span(start, end)));
         self.saw_newline = false;
     }

@@ -219,11 +219,11 @@ pub enum TokenKind<'s> {
         sh: bool,
     },
     /// Literal text of a string, escapes resolved, indentation stripped.
-    StrText(String),
+    StrText(Box<str>),
     /// The `{` opening an interpolation.
     InterpStart,
     /// The `}` closing an interpolation, with the format after `:` if any.
-    InterpEnd(Option<String>),
+    InterpEnd(Option<Box<str>>),
     /// The closing quote(s).
     StrEnd,
 }
@@ -236,7 +236,7 @@ pub struct Tok<'s> {
     /// `(` or `[`: the token may start a new statement.
     pub nl: bool,
     /// The `///` lines right before this token.
-    pub docs: Option<String>,
+    pub docs: Option<Box<str>>,
 }
 
 impl<'s> Tok<'s> {
@@ -255,6 +255,10 @@ impl<'s> Tok<'s> {
     }
     pub fn is_punct(&self, p: Punct) -> bool {
         self.kind == TokenKind::Punct(p)
+    }
+    /// An item keyword that may be a name (see [`Keyword::is_soft`]).
+    pub fn is_soft_keyword(&self) -> bool {
+        matches!(self.kind, TokenKind::Kw(k) if k.is_soft())
     }
     pub fn starts_item(&self) -> bool {
         matches!(self.kind, TokenKind::Kw(k) if k.starts_item())

@@ -45,7 +45,7 @@ fn broken_statements_do_not_hide_the_next_ones() {
               Block @7..60
                 ErrorStmt @11..18
                 Let y @21..33
-                  Int 1 @30..31
+                  ErrorExpr @30..33
                 Let z @36..54
                   Binary + @44..54
                     Int 3 @44..45
@@ -57,8 +57,9 @@ fn broken_statements_do_not_hide_the_next_ones() {
             Fn after @61..75
               Block @72..75
             error E0003 @15..16: expected identifier, found `=` [expected identifier] (while parsing this fn @0..60)
-            error E0004 @29..30: expected `)`, found `+` [unclosed `(`] (while parsing this fn @0..60)
-            error E0003 @57..58: expected one of `.`, `?.`, `(`, `[`, `;`, keyword `let`, keyword `for`, expression or an operator, found `)` [expected one of `.`, `?.`, `(`, `[`, `;`, keyword `let`, keyword `for`, expression or an operator] (while parsing this fn @0..60)
+            error E0004 @29..30: expected `)`, found keyword `let` [unclosed `(`] (while parsing this fn @0..60)
+            error E0003 @36..39: expected expression, found keyword `let` [expected expression] (while parsing this fn @0..60)
+            error E0003 @57..58: expected expression, found `)` [expected expression] (while parsing this fn @0..60)
         "#]],
     );
 }
@@ -133,22 +134,22 @@ fn errors_inside_interpolations() {
     check(
         "fn f() { \"a {} b { 1 + } c {x y}\" }",
         expect![[r#"
-        Fn f @0..35
-          Block @7..35
-            Str @9..33
-              Text "a " @10..12
-              Interp @12..14
-                ErrorExpr @13..13
-              Text " b " @14..17
-              Interp @17..24
-                Int 1 @19..20
-              Text " c " @24..27
-              Interp @27..32
-                Name x @28..29
-        error E0003 @13..14: expected expression, found `}` [expected expression] (while parsing this fn @0..35)
-        error E0003 @23..24: expected expression, found `}` [expected expression] (while parsing this fn @0..35)
-        error E0003 @30..31: expected one of `.`, `?.`, `(`, `[`, `}` or an operator, found `y` [expected one of `.`, `?.`, `(`, `[`, `}` or an operator] (while parsing this fn @0..35)
-    "#]],
+            Fn f @0..35
+              Block @7..35
+                Str @9..33
+                  Text "a " @10..12
+                  Interp @12..14
+                    ErrorExpr @13..13
+                  Text " b " @14..17
+                  Interp @17..24
+                    ErrorExpr @19..22
+                  Text " c " @24..27
+                  Interp @27..32
+                    Name x @28..29
+            error E0003 @13..14: expected expression, found `}` [expected expression] (while parsing this fn @0..35)
+            error E0003 @23..24: expected expression, found `}` [expected expression] (while parsing this fn @0..35)
+            error E0003 @30..31: expected `}`, found `y` [expected `}`] (while parsing this fn @0..35)
+        "#]],
     );
 }
 

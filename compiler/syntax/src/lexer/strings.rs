@@ -116,7 +116,11 @@ impl Lexer<'_> {
     fn flush(&mut self, text: &mut Text) {
         if !text.value.is_empty() {
             let value = std::mem::take(&mut text.value);
-            self.push(TokenKind::StrText(value), text.start, self.pos);
+            self.push(
+                TokenKind::StrText(value.into_boxed_str()),
+                text.start,
+                self.pos,
+            );
         }
         text.start = self.pos;
     }
@@ -197,7 +201,11 @@ impl Lexer<'_> {
                     Some(end) if rest[end..].starts_with('}') => {
                         let format = rest[..end].to_string();
                         self.pos = colon + 1 + end + 1;
-                        self.push(TokenKind::InterpEnd(Some(format)), colon, self.pos);
+                        self.push(
+                            TokenKind::InterpEnd(Some(format.into_boxed_str())),
+                            colon,
+                            self.pos,
+                        );
                         true
                     }
                     _ => {

@@ -112,7 +112,11 @@ pub(crate) fn soft_keyword_name<'t>() -> impl P<'t, Ident> {
 
 /// The `///` docs attached to the next token (consumes nothing).
 pub(crate) fn docs<'t>() -> impl P<'t, Option<String>> {
-    custom(|inp| Ok(inp.peek_ref().and_then(|t: &Tok| t.docs.clone())))
+    custom(|inp| {
+        Ok(inp
+            .peek_ref()
+            .and_then(|t: &Tok| t.docs.as_deref().map(str::to_string)))
+    })
 }
 
 /// Describes a token for "found ..." in messages.
@@ -149,4 +153,32 @@ pub(crate) fn peek_span(inp: &mut Inp<'_, '_>) -> SimpleSpan {
     let at = take_span(inp);
     inp.rewind(before);
     at
+}
+
+/// `lead p` when the next token is `lead`, else nothing (no alternative is
+/// tried and failed: optional parts are decided by one token).
+pub(crate) fn opt<'t, O: 't>(lead: Tok<'static>, p: impl P<'t, O>) -> impl P<'t, Option<O>> {
+    custom(move |inp: &mut Inp<'t, '_>| {
+        if inp.peek_ref() != Some(&lead) {
+            return Ok(None);
+        }
+        inp.skip();
+        inp.parse(&p).map(Some)
+    })
+}
+
+/// `p` when the next token is `first` (left for `p` to consume), else
+/// nothing.
+pub(crate) fn opt_at<'t, O: 't>(first: Tok<'static>, p: impl P<'t, O>) -> impl P<'t, Option<O>> {
+    custom(move |inp: &mut Inp<'t, '_>| {
+        if inp.peek_ref() != Some(&first) {
+            return Ok(None);
+        }
+        inp.parse(&p).map(Some)
+    })
+}
+
+/// Whether the next token is `tok`.
+pub(crate) fn at(inp: &mut Inp<'_, '_>, tok: &Tok<'_>) -> bool {
+    inp.peek_ref() == Some(tok)
 }

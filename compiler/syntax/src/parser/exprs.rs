@@ -5,7 +5,7 @@
 use chumsky::prelude::*;
 
 use super::common::{
-    Inp, P, Rec, expected, kw, name, peek_span, punct, soft_keyword_name, span, take_span,
+    Inp, P, Rec, at, expected, kw, name, opt, peek_span, punct, soft_keyword_name, span, take_span,
 };
 use super::recovery::{Until, delimited, nested, skip};
 use super::{operators, patterns, strings};
@@ -31,21 +31,50 @@ pub(crate) fn comma_list<'t, O: 't>(
     elem: impl P<'t, O>,
     fallback: impl Fn(SimpleSpan) -> Option<O> + Clone + 't,
 ) -> impl P<'t, Vec<O>> {
-    elem.map(Some)
-        .recover_with(via_parser(skip(Until::Elem).map(fallback)))
-        .separated_by(punct(Punct::Comma))
-        .allow_trailing()
-        .collect::<Vec<_>>()
-        .map(|items| items.into_iter().flatten().collect())
+    let elem = elem
+        .map(Some)
+        .recover_with(via_parser(skip(Until::Elem).map(fallback)));
+    custom(move |inp: &mut Inp<'t, '_>| {
+        let mut items = Vec::new();
+        loop {
+            let closer = |t: &Tok| {
+                matches!(
+                    t.kind,
+                    TokenKind::Punct(Punct::RParen | Punct::RBracket | Punct::RBrace)
+                )
+            };
+            if inp.peek_ref().is_none_or(closer) {
+                break;
+            }
+            let before = inp.save();
+            match inp.parse(&elem) {
+                Ok(Some(item)) => items.push(item),
+                Ok(None) => {}
+                // Left for the closing delimiter to report.
+                Err(_) => {
+                    inp.rewind(before);
+                    break;
+                }
+            }
+            if !at(inp, &Tok::punct(Punct::Comma)) {
+                break;
+            }
+            inp.skip();
+        }
+        Ok(items)
+    })
 }
 
 /// Call arguments: positional, then `name: value`.
 pub(crate) fn args<'t>(expr: Rec<'t, Expr>) -> impl P<'t, Vec<Arg>> {
-    let arg = name()
-        .then_ignore(punct(Punct::Colon))
-        .or_not()
-        .then(expr)
-        .map(|(name, value)| Arg { name, value });
+    let value = expr;
+    let arg = custom(move |inp: &mut Inp<'t, '_>| {
+        let name = named_arg_name(inp);
+        Ok(Arg {
+            name,
+            value: inp.parse(&value)?,
+        })
+    });
     delimited(
         Punct::LParen,
         comma_list(arg, |s| {
@@ -57,6 +86,27 @@ pub(crate) fn args<'t>(expr: Rec<'t, Expr>) -> impl P<'t, Vec<Arg>> {
         Punct::RParen,
         "`,` or `)`",
     )
+}
+
+/// Consumes `name:` when the next two tokens are a name and a colon.
+fn named_arg_name(inp: &mut Inp<'_, '_>) -> Option<Ident> {
+    let before = inp.save();
+    let name = match inp.peek_ref().map(|t| &t.kind) {
+        Some(TokenKind::Ident(n)) => n.to_string(),
+        Some(TokenKind::Kw(k)) => k.as_str().to_string(),
+        _ => return None,
+    };
+    let at_name = take_span(inp);
+    if at(inp, &Tok::punct(Punct::Colon)) {
+        inp.skip();
+        Some(Ident {
+            name,
+            span: span(at_name),
+        })
+    } else {
+        inp.rewind(before);
+        None
+    }
 }
 
 /// An atom followed by `.f`, `?.f`, `(args)` and `[index]` (the last two
@@ -131,14 +181,28 @@ fn atom<'t>(expr: Rec<'t, Expr>, block: Rec<'t, Block>) -> impl P<'t, Expr> {
             span: span(e.span()),
         });
     // `return` takes a value only on the same line.
+    let value = expr.clone();
     let ret = kw(Keyword::Return)
-        .ignore_then(
-            any()
-                .filter(|t: &Tok| !t.nl)
-                .rewind()
-                .ignore_then(expr.clone())
-                .or_not(),
-        )
+        .ignore_then(custom(move |inp: &mut Inp<'t, '_>| {
+            let has_value = inp.peek_ref().is_some_and(|t| {
+                !t.nl
+                    && !matches!(
+                        t.kind,
+                        TokenKind::Punct(
+                            Punct::RBrace
+                                | Punct::RParen
+                                | Punct::RBracket
+                                | Punct::Semi
+                                | Punct::Comma
+                        ) | TokenKind::InterpEnd(_)
+                    )
+            });
+            if has_value {
+                inp.parse(&value).map(Some)
+            } else {
+                Ok(None)
+            }
+        }))
         .map_with(|value, e| Expr {
             kind: ExprKind::Return(value.map(Box::new)),
             span: span(e.span()),
@@ -293,7 +357,8 @@ fn skip_string(inp: &mut Inp<'_, '_>) {
 
 fn if_expr<'t>(expr: Rec<'t, Expr>, block: Rec<'t, Block>) -> impl P<'t, Expr> {
     recursive(|if_| {
-        let else_ = kw(Keyword::Else).ignore_then(
+        let else_ = opt(
+            Tok::kw(Keyword::Else),
             block
                 .clone()
                 .map(|b| Expr {
@@ -306,7 +371,7 @@ fn if_expr<'t>(expr: Rec<'t, Expr>, block: Rec<'t, Block>) -> impl P<'t, Expr> {
             kw(Keyword::If)
                 .ignore_then(expr)
                 .then(block)
-                .then(else_.or_not())
+                .then(else_)
                 .map_with(|((cond, then), else_), e| Expr {
                     kind: ExprKind::If {
                         cond: Box::new(cond),

@@ -3,7 +3,9 @@
 
 use chumsky::prelude::*;
 
-use super::common::{P, Rec, docs, ident, kw, name, punct, span};
+use super::common::{
+    Inp, P, Rec, docs, expected, ident, kw, name, opt, opt_at, peek_span, punct, span,
+};
 use super::exprs::{args, comma_list};
 use super::recovery::{Until, delimited, skip};
 use super::types::record_fields;
@@ -21,21 +23,37 @@ pub(crate) struct Rules<'t> {
 /// One item; a broken item is skipped up to the next item keyword and
 /// becomes an [`ItemKind::Error`].
 pub(crate) fn item<'t>(r: Rules<'t>) -> impl P<'t, Item> {
-    let kind = choice((
-        use_item().labelled("use item").as_context(),
-        type_decl(r.clone())
-            .labelled("type declaration")
-            .as_context(),
-        enum_decl().labelled("enum").as_context(),
-        param_decl(r.clone()).labelled("param").as_context(),
-        group_decl(r.clone()).labelled("group").as_context(),
-        stage_decl(r.clone()).labelled("stage").as_context(),
-        fact_decl(r.clone()).labelled("fact").as_context(),
-        op_decl(r.clone()).labelled("op").as_context(),
-        fn_decl(r.clone()).labelled("fn").as_context(),
-    ));
+    let use_ = use_item().labelled("use item").as_context();
+    let type_ = type_decl(r.clone())
+        .labelled("type declaration")
+        .as_context();
+    let enum_ = enum_decl().labelled("enum").as_context();
+    let param = param_decl(r.clone()).labelled("param").as_context();
+    let group = group_decl(r.clone()).labelled("group").as_context();
+    let stage = stage_decl(r.clone()).labelled("stage").as_context();
+    let fact = fact_decl(r.clone()).labelled("fact").as_context();
+    let op = op_decl(r.clone()).labelled("op").as_context();
+    let fn_ = fn_decl(r).labelled("fn").as_context();
+    // The keyword decides the kind of item.
+    let kind = custom(
+        move |inp: &mut Inp<'t, '_>| match inp.peek_ref().map(|t| &t.kind) {
+            Some(TokenKind::Kw(Keyword::Use)) => inp.parse(&use_),
+            Some(TokenKind::Kw(Keyword::Type)) => inp.parse(&type_),
+            Some(TokenKind::Kw(Keyword::Enum)) => inp.parse(&enum_),
+            Some(TokenKind::Kw(Keyword::Param)) => inp.parse(&param),
+            Some(TokenKind::Kw(Keyword::Group)) => inp.parse(&group),
+            Some(TokenKind::Kw(Keyword::Stage)) => inp.parse(&stage),
+            Some(TokenKind::Kw(Keyword::Fact)) => inp.parse(&fact),
+            Some(TokenKind::Kw(Keyword::Op)) => inp.parse(&op),
+            Some(TokenKind::Kw(Keyword::Fn)) => inp.parse(&fn_),
+            _ => {
+                let found = inp.peek_ref();
+                Err(expected(["item"], found, peek_span(inp)))
+            }
+        },
+    );
     docs()
-        .then(kw(Keyword::Pub).or_not())
+        .then(opt(Tok::kw(Keyword::Pub), empty()))
         .then(kind)
         .map_with(|((docs, is_pub), kind), e| Item {
             kind,
@@ -43,7 +61,6 @@ pub(crate) fn item<'t>(r: Rules<'t>) -> impl P<'t, Item> {
             is_pub: is_pub.is_some(),
             span: span(e.span()),
         })
-        .labelled("item")
         .recover_with(via_parser(skip(Until::Item).map(|s| Item {
             kind: ItemKind::Error,
             docs: None,
@@ -74,7 +91,7 @@ fn use_item<'t>() -> impl P<'t, ItemKind> {
                 .at_least(1)
                 .collect::<Vec<_>>(),
         )
-        .then(punct(Punct::ColonColon).ignore_then(braced).or_not())
+        .then(opt(Tok::punct(Punct::ColonColon), braced))
         .then(
             select_ref! { Tok { kind: TokenKind::Ident(a), .. } if *a == "as" => () }
                 .ignore_then(ident())
@@ -130,14 +147,14 @@ fn param_decl<'t>(r: Rules<'t>) -> impl P<'t, ItemKind> {
         .ignore_then(ident())
         .then_ignore(punct(Punct::Colon))
         .then(r.ty.clone())
-        .then(punct(Punct::Eq).ignore_then(r.expr.clone()).or_not())
+        .then(opt(Tok::punct(Punct::Eq), r.expr.clone()))
         .map(|((name, ty), default)| ItemKind::Param(ParamDecl { name, ty, default }))
 }
 
 fn group_decl<'t>(r: Rules<'t>) -> impl P<'t, ItemKind> {
     kw(Keyword::Group)
         .ignore_then(ident())
-        .then(punct(Punct::Colon).ignore_then(r.ty.clone()).or_not())
+        .then(opt(Tok::punct(Punct::Colon), r.ty.clone()))
         .then_ignore(punct(Punct::Eq))
         .then(r.expr.clone())
         .map(|((name, data_ty), hosts)| {
@@ -165,8 +182,8 @@ fn stage_decl<'t>(r: Rules<'t>) -> impl P<'t, ItemKind> {
         .ignore_then(ident())
         .then_ignore(kw(Keyword::On))
         .then(targets)
-        .then(args(r.expr.clone()).or_not())
-        .then(punct(Punct::Arrow).ignore_then(r.ty.clone()).or_not())
+        .then(opt_at(Tok::punct(Punct::LParen), args(r.expr.clone())))
+        .then(opt(Tok::punct(Punct::Arrow), r.ty.clone()))
         .then(r.block.clone())
         .map(|((((name, targets), options), ret), body)| {
             ItemKind::Stage(StageDecl {
@@ -183,10 +200,10 @@ fn stage_decl<'t>(r: Rules<'t>) -> impl P<'t, ItemKind> {
 fn fact_decl<'t>(r: Rules<'t>) -> impl P<'t, ItemKind> {
     kw(Keyword::Fact)
         .ignore_then(name())
-        .then(params(r.clone()).or_not())
+        .then(opt_at(Tok::punct(Punct::LParen), params(r.clone())))
         .then_ignore(punct(Punct::Colon))
         .then(r.ty.clone())
-        .then(r.block.clone().or_not())
+        .then(opt_at(Tok::punct(Punct::LBrace), r.block.clone()))
         .map(|(((name, params), ret), body)| {
             ItemKind::Fact(FactDecl {
                 name,
@@ -207,11 +224,11 @@ fn op_decl<'t>(r: Rules<'t>) -> impl P<'t, ItemKind> {
         .at_least(1)
         .collect::<Vec<_>>()
         .map(Changes::Facts);
-    let changes = kw(Keyword::Changes).ignore_then(nothing.or(facts));
+    let changes = opt(Tok::kw(Keyword::Changes), nothing.or(facts));
     kw(Keyword::Op)
         .ignore_then(name())
         .then(params(r.clone()))
-        .then(changes.or_not())
+        .then(changes)
         .then(r.block.clone())
         .map(|(((name, params), changes), body)| {
             ItemKind::Op(OpDecl {
@@ -228,8 +245,8 @@ fn fn_decl<'t>(r: Rules<'t>) -> impl P<'t, ItemKind> {
     kw(Keyword::Fn)
         .ignore_then(name())
         .then(params(r.clone()))
-        .then(punct(Punct::Colon).ignore_then(r.ty.clone()).or_not())
-        .then(r.block.clone().or_not())
+        .then(opt(Tok::punct(Punct::Colon), r.ty.clone()))
+        .then(opt_at(Tok::punct(Punct::LBrace), r.block.clone()))
         .map(|(((name, params), ret), body)| {
             ItemKind::Fn(FnDecl {
                 name,
@@ -247,7 +264,7 @@ fn params<'t>(r: Rules<'t>) -> impl P<'t, Vec<Param>> {
         .then(name())
         .then_ignore(punct(Punct::Colon))
         .then(r.ty.clone())
-        .then(punct(Punct::Eq).ignore_then(r.expr.clone()).or_not())
+        .then(opt(Tok::punct(Punct::Eq), r.expr.clone()))
         .map_with(|(((docs, name), ty), default), e| Param {
             docs,
             name,

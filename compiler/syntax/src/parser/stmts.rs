@@ -4,7 +4,7 @@
 
 use chumsky::prelude::*;
 
-use super::common::{Inp, P, Rec, custom_error, expected, ident, kw, punct, span};
+use super::common::{Inp, P, Rec, at, custom_error, expected, ident, kw, opt, punct, span};
 use super::recovery::{Until, delimited, skip};
 use crate::ast::{Block, Expr, Stmt, StmtKind, TypeExpr};
 use crate::token::{Keyword, Punct, Tok, TokenKind};
@@ -16,13 +16,13 @@ pub(crate) fn block<'t>(
 ) -> impl P<'t, Block> {
     let let_ = kw(Keyword::Let)
         .ignore_then(ident())
-        .then(punct(Punct::Colon).ignore_then(ty).or_not())
+        .then(opt(Tok::punct(Punct::Colon), ty))
         .then_ignore(punct(Punct::Eq))
         .then(expr.clone())
         .map(|((name, ty), value)| StmtKind::Let { name, ty, value });
     let for_ = kw(Keyword::For)
         .ignore_then(ident())
-        .then(punct(Punct::Comma).ignore_then(ident()).or_not())
+        .then(opt(Tok::punct(Punct::Comma), ident()))
         .then_ignore(kw(Keyword::In))
         .then(expr.clone())
         .then(block)
@@ -32,7 +32,16 @@ pub(crate) fn block<'t>(
             iter,
             body,
         });
-    let stmt = choice((let_, for_, expr.map(StmtKind::Expr)))
+    let expr_stmt = expr.map(StmtKind::Expr);
+    // The first token decides the kind of statement.
+    let kind = custom(
+        move |inp: &mut Inp<'t, '_>| match inp.peek_ref().map(|t| &t.kind) {
+            Some(TokenKind::Kw(Keyword::Let)) => inp.parse(&let_),
+            Some(TokenKind::Kw(Keyword::For)) => inp.parse(&for_),
+            _ => inp.parse(&expr_stmt),
+        },
+    );
+    let stmt = kind
         .then_ignore(end_of_statement())
         .map_with(|kind, e| Stmt {
             kind,
@@ -42,10 +51,34 @@ pub(crate) fn block<'t>(
             kind: StmtKind::Error,
             span: span(s),
         })));
-    let semis = punct(Punct::Semi).repeated();
-    let stmts = semis
-        .clone()
-        .ignore_then(stmt.then_ignore(semis).repeated().collect::<Vec<_>>());
+    let stmts = custom(move |inp: &mut Inp<'t, '_>| {
+        let mut stmts = Vec::new();
+        loop {
+            while at(inp, &Tok::punct(Punct::Semi)) {
+                inp.skip();
+            }
+            // The block ends at `}`; at the end of the file or an item it
+            // was left open (reported by `delimited`).
+            match inp.peek_ref() {
+                None => break,
+                Some(t)
+                    if t.is_punct(Punct::RBrace) || (t.starts_item() && !t.is_soft_keyword()) =>
+                {
+                    break;
+                }
+                Some(_) => {}
+            }
+            let before = inp.save();
+            match inp.parse(&stmt) {
+                Ok(s) => stmts.push(s),
+                Err(_) => {
+                    inp.rewind(before);
+                    break;
+                }
+            }
+        }
+        Ok(stmts)
+    });
     delimited(Punct::LBrace, stmts, Punct::RBrace, "`}`")
         .map_with(|stmts, e| Block {
             stmts,

@@ -3,11 +3,11 @@
 
 use chumsky::prelude::*;
 
-use super::common::{P, Rec, docs, ident, name, punct, span};
+use super::common::{P, Rec, docs, ident, name, opt, opt_at, punct, span};
 use super::exprs::comma_list;
 use super::recovery::{delimited, nested};
 use crate::ast::{Expr, FieldDecl, TypeExpr, TypeExprKind};
-use crate::token::Punct;
+use crate::token::{Punct, Tok};
 
 pub(crate) fn ty<'t>(ty: Rec<'t, TypeExpr>, expr: Rec<'t, Expr>) -> impl P<'t, TypeExpr> {
     let type_args = delimited(
@@ -28,7 +28,7 @@ pub(crate) fn ty<'t>(ty: Rec<'t, TypeExpr>, expr: Rec<'t, Expr>) -> impl P<'t, T
                 .repeated()
                 .collect::<Vec<_>>(),
         )
-        .then(type_args.or_not())
+        .then(opt_at(Tok::punct(Punct::Lt), type_args))
         .map(|((first, mut rest), args)| {
             rest.insert(0, first);
             TypeExprKind::Named {
@@ -61,7 +61,7 @@ pub(crate) fn record_fields<'t>(
         .then(name())
         .then_ignore(punct(Punct::Colon))
         .then(ty)
-        .then(punct(Punct::Eq).ignore_then(expr).or_not())
+        .then(opt(Tok::punct(Punct::Eq), expr))
         .map_with(|(((docs, name), ty), default), e| FieldDecl {
             docs,
             name,
