@@ -17,9 +17,13 @@ pub fn render_human(diag: &Diagnostic, text: &str, color: bool) -> String {
         let end = (s.end as usize).min(text.len());
         (s.start as usize).min(end)..end
     };
-    // ariadne draws a label only when it has a message.
-    let primary = Label::new((file, clamp(diag.span)))
-        .with_message(diag.label.as_deref().unwrap_or(diag.message.as_str()));
+    // ariadne draws a label only when it has a message, and starts a new
+    // snippet whenever a label lies above the previous one: give it the
+    // labels in source order.
+    let primary = diag.label.as_deref().unwrap_or(diag.message.as_str());
+    let mut labels: Vec<(infrac_syntax::Span, &str)> = vec![(diag.span, primary)];
+    labels.extend(diag.labels.iter().map(|l| (l.span, l.message.as_str())));
+    labels.sort_by_key(|(span, _)| span.start);
     let mut report = Report::build(kind, (file, clamp(diag.span)))
         .with_config(
             Config::new()
@@ -27,10 +31,9 @@ pub fn render_human(diag: &Diagnostic, text: &str, color: bool) -> String {
                 .with_color(color),
         )
         .with_code(diag.code)
-        .with_message(&diag.message)
-        .with_label(primary);
-    for l in &diag.labels {
-        report = report.with_label(Label::new((file, clamp(l.span))).with_message(&l.message));
+        .with_message(&diag.message);
+    for (span, message) in labels {
+        report = report.with_label(Label::new((file, clamp(span))).with_message(message));
     }
     for note in &diag.notes {
         report = report.with_note(note);
