@@ -161,6 +161,13 @@ fn a_failing_command_stops_the_host_with_the_infra_line() {
         !program.root().join("never").exists(),
         "nothing runs after the failure"
     );
+    let host_failed: Vec<Json> = json_lines(&out)
+        .into_iter()
+        .filter(|l| l["event"] == "host_failed")
+        .collect();
+    assert_eq!(host_failed.len(), 1);
+    assert_eq!(host_failed[0]["host"], "box");
+    assert_eq!(host_failed[0]["error"], host["error"]);
     let failed: Vec<Json> = op_events(&out)
         .into_iter()
         .filter(|op| op["status"] == "failed")
@@ -228,7 +235,11 @@ fn json_lines_have_the_documented_shape() {
     let program = file_ops_program();
     let out = program.run_json(&[]);
     let lines = json_lines(&out);
-    let op = &lines[0];
+    assert_eq!(
+        lines[0],
+        serde_json::json!({"event": "stage", "stage": "site", "hosts": ["local"]})
+    );
+    let op = &lines[1];
     for key in [
         "event",
         "host",

@@ -39,22 +39,33 @@ impl<W: Write + Send> JsonSink<W> {
 
 impl<W: Write + Send> Sink for JsonSink<W> {
     fn event(&mut self, event: &RunEvent) {
-        if let RunEvent::OpFinished(op) = event {
-            let loc = self.locate.locate(op.place);
-            let value = json!({
-                "event": "op",
-                "host": op.host,
-                "stage": op.stage,
-                "op": op.op,
-                "file": loc.file,
-                "line": loc.line,
-                "changed": op.status == crate::event::OpStatus::Changed,
-                "status": op.status.as_str(),
-                "commands": op.commands,
-                "duration_ms": u64::try_from(op.duration.as_millis()).unwrap_or(u64::MAX),
-            });
-            self.line(&value);
-        }
+        let value = match event {
+            RunEvent::OpFinished(op) => {
+                let loc = self.locate.locate(op.place);
+                json!({
+                    "event": "op",
+                    "host": op.host,
+                    "stage": op.stage,
+                    "op": op.op,
+                    "file": loc.file,
+                    "line": loc.line,
+                    "changed": op.status == crate::event::OpStatus::Changed,
+                    "status": op.status.as_str(),
+                    "commands": op.commands,
+                    "duration_ms": u64::try_from(op.duration.as_millis()).unwrap_or(u64::MAX),
+                })
+            }
+            RunEvent::StageStarted { stage, hosts } => {
+                json!({ "event": "stage", "stage": stage, "hosts": hosts })
+            }
+            RunEvent::HostFailed { host, stage, error } => {
+                json!({ "event": "host_failed", "host": host, "error": self.error(stage, error) })
+            }
+            RunEvent::OpStarted { .. } | RunEvent::StageFinished { .. } | RunEvent::Interrupted => {
+                return;
+            }
+        };
+        self.line(&value);
     }
 
     fn finish(&mut self, summary: &RunSummary) {
