@@ -132,6 +132,10 @@ impl Program {
             f.write_str(" -> value")?;
         }
         write!(f, " = fn#{}", s.body)?;
+        let dynamic = self.dynamic_options.iter().find(|d| d.stage as usize == i);
+        if let Some(d) = dynamic {
+            write!(f, " options fn#{}", d.function)?;
+        }
         if !s.prefetch.is_empty() {
             let list: Vec<String> = s
                 .prefetch

@@ -14,7 +14,7 @@ mod program;
 
 pub use instr::{Builtin, Fmt, Instr, Radix};
 pub use program::{
-    Const, FactDef, FactKind, Function, FunctionKind, GroupDef, ModuleInfo, OpChanges, OpDef,
-    ParamDef, PrefetchArg, PrefetchFact, Program, RecordDef, RecordField, Serial, Span, StageDef,
-    StageOptions, StageTarget, TypeDesc,
+    Const, DynamicOptions, FactDef, FactKind, Function, FunctionKind, GroupDef, ModuleInfo,
+    OpChanges, OpDef, ParamDef, PrefetchArg, PrefetchFact, Program, RecordDef, RecordField, Serial,
+    Span, StageDef, StageOptions, StageTarget, TypeDesc,
 };

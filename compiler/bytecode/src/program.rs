@@ -39,6 +39,21 @@ pub struct Program {
     pub records: Vec<RecordDef>,
     /// Field-name lists of `Instr::MakeRecord`, in push order.
     pub shapes: Vec<Vec<Arc<str>>>,
+    /// Stage options that are not literals (`serial: batch_size`): computed
+    /// from the params into `StageDef::options` by the runtime's param
+    /// evaluation (`infrac_vm::controller::eval_params`).
+    pub dynamic_options: Vec<DynamicOptions>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DynamicOptions {
+    /// Index into `Program::stages`.
+    pub stage: u32,
+    /// A function without arguments returning a record with the fields
+    /// `serial`, `max_failures`, `parallel` and `sudo`; `none` for an
+    /// option given as a literal (already in `StageDef::options`) or not
+    /// given.
+    pub function: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1,8 +1,14 @@
 //! Program-level declarations (params, groups, stages) and the bodies of
 //! functions, ops, facts and stages.
 
-use infrac_bytecode::{FunctionKind, Instr, OpChanges, Serial, StageTarget, TypeDesc};
-use infrac_syntax::ast::{Arg, Changes, ExprKind, GroupDecl, ItemKind, ParamDecl, StrPart};
+use std::sync::Arc;
+
+use infrac_bytecode::{
+    DynamicOptions, FunctionKind, Instr, OpChanges, Serial, StageOptions, StageTarget, TypeDesc,
+};
+use infrac_syntax::ast::{
+    Arg, Changes, Expr, ExprKind, GroupDecl, ItemKind, ParamDecl, Span, StrPart,
+};
 
 use crate::LowerError;
 use crate::builder::FnBuilder;
@@ -69,7 +75,14 @@ impl<'a> Lowerer<'a> {
                     })?;
                     targets.push(StageTarget { group, one });
                 }
-                let options = self.stage_options(m, &d.options)?;
+                let (options, dynamic) = self.stage_options(m, &d.options)?;
+                if !dynamic.is_empty() {
+                    let function = self.options_function(m, &d.name.name, &dynamic, d.name.span)?;
+                    let stage = s;
+                    self.program
+                        .dynamic_options
+                        .push(DynamicOptions { stage, function });
+                }
                 let func = self.alloc_function(
                     format!("stage {}", d.name.name),
                     FunctionKind::Stage,
@@ -92,59 +105,74 @@ impl<'a> Lowerer<'a> {
         Ok(())
     }
 
+    /// The literal options of a stage, and the others (`serial: batch`),
+    /// which are computed from the params at run time.
     fn stage_options(
         &self,
         m: usize,
-        args: &[Arg],
-    ) -> Result<infrac_bytecode::StageOptions, LowerError> {
-        let mut o = infrac_bytecode::StageOptions::default();
+        args: &'a [Arg],
+    ) -> Result<(StageOptions, Vec<Computed<'a>>), LowerError> {
+        let mut o = StageOptions::default();
+        let mut dynamic = Vec::new();
         for a in args {
             let Some(name) = &a.name else {
                 return Err(self.error(m, a.value.span, "stage options are named: `serial: 2`"));
             };
-            let bad = || {
-                self.error(
-                    m,
-                    a.value.span,
-                    format!("unsupported value for `{}`", name.name),
-                )
+            let Some(option) = OPTIONS.iter().copied().find(|o| *o == name.name) else {
+                let message = format!("unknown stage option `{}`", name.name);
+                return Err(self.error(m, name.span, message));
             };
-            let count = || match a.value.kind {
-                ExprKind::Int(n) => u32::try_from(n).map_err(|_| bad()),
-                _ => Err(bad()),
+            let count = match a.value.kind {
+                ExprKind::Int(n) => u32::try_from(n).ok(),
+                _ => None,
             };
-            match name.name.as_str() {
-                "serial" => {
-                    o.serial = Some(match &a.value.kind {
-                        ExprKind::Str(parts) => match parts.as_slice() {
-                            [StrPart::Text(t, _)] => t
-                                .strip_suffix('%')
-                                .and_then(|n| n.trim().parse().ok())
-                                .map(Serial::Percent)
-                                .ok_or_else(bad)?,
-                            _ => return Err(bad()),
-                        },
-                        _ => Serial::Count(count()?),
-                    })
+            let literal = match (option, &a.value.kind) {
+                ("serial", ExprKind::Str(parts)) => match parts.as_slice() {
+                    [StrPart::Text(t, _)] => percent(t).map(|p| o.serial = Some(p)),
+                    _ => None,
+                },
+                ("serial", _) => count.map(|n| o.serial = Some(Serial::Count(n))),
+                ("max_failures", _) => count.map(|n| o.max_failures = Some(n)),
+                ("parallel", _) => count.map(|n| o.parallel = Some(n)),
+                (_, ExprKind::Bool(v)) => {
+                    o.sudo = *v;
+                    Some(())
                 }
-                "max_failures" => o.max_failures = Some(count()?),
-                "parallel" => o.parallel = Some(count()?),
-                "sudo" => {
-                    o.sudo = match a.value.kind {
-                        ExprKind::Bool(v) => v,
-                        _ => return Err(bad()),
-                    }
-                }
-                other => {
-                    return Err(self.error(
-                        m,
-                        name.span,
-                        format!("unknown stage option `{other}`"),
-                    ));
+                _ => None,
+            };
+            if literal.is_none() {
+                dynamic.push((option, &a.value));
+            }
+        }
+        Ok((o, dynamic))
+    }
+
+    /// A function computing the options that are not literals, as a record
+    /// of every option (`none` for the others).
+    fn options_function(
+        &mut self,
+        m: usize,
+        stage: &str,
+        dynamic: &[Computed<'a>],
+        span: Span,
+    ) -> Result<u32, LowerError> {
+        let mut b = FnBuilder::new(m, FunctionKind::Default, &[]);
+        for option in OPTIONS {
+            match dynamic.iter().find(|(o, _)| *o == option) {
+                Some((_, e)) => self.expr(&mut b, e, None)?,
+                None => {
+                    b.emit(Instr::PushNone, span);
                 }
             }
         }
-        Ok(o)
+        let shape = self.shape(OPTIONS.iter().map(|o| Arc::from(*o)).collect());
+        b.emit(Instr::MakeRecord(shape), span);
+        b.emit(Instr::Return, span);
+        let func = self.alloc_function(String::new(), FunctionKind::Default, m, 0);
+        if let Some(slot) = self.program.functions.get_mut(func as usize) {
+            *slot = b.finish(format!("stage {stage} options"), 0);
+        }
+        Ok(func)
     }
 
     pub(crate) fn lower_job(&mut self, job: Job<'a>) -> Result<(), LowerError> {
@@ -328,4 +356,19 @@ impl<'a> Lowerer<'a> {
         );
         Ok(())
     }
+}
+
+/// A stage option computed at run time: its name and expression.
+type Computed<'a> = (&'static str, &'a Expr);
+
+/// The stage options, in the order of the record of `options_function`.
+const OPTIONS: [&str; 4] = ["serial", "max_failures", "parallel", "sudo"];
+
+/// `"30%"` as a serial option.
+fn percent(text: &str) -> Option<Serial> {
+    text.strip_suffix('%')?
+        .trim()
+        .parse()
+        .ok()
+        .map(Serial::Percent)
 }

@@ -62,6 +62,15 @@ impl RunContext {
         }
     }
 
+    /// The same context with another version of the same program (its
+    /// functions unchanged: the stage options resolved from the params).
+    pub(crate) fn with_program(&self, program: Arc<Program>) -> Self {
+        RunContext {
+            program,
+            ..self.with_params(Arc::clone(&self.params))
+        }
+    }
+
     pub fn program(&self) -> &Arc<Program> {
         &self.program
     }

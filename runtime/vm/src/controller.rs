@@ -4,10 +4,11 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use infrac_bytecode::{Program, Span, TypeDesc};
+use infrac_bytecode::{Program, Serial, Span, StageOptions, TypeDesc};
 
 use crate::context::RunContext;
 use crate::error::RuntimeError;
+use crate::format::kind_name;
 pub use crate::inventory::InventoryHost;
 use crate::inventory::host_values;
 use crate::machine::{Halt, Vm};
@@ -30,7 +31,8 @@ impl std::fmt::Display for ParamError {
 /// The value of every param, in `program.params` order: the `--set` text
 /// converted to the declared type, else the default (which may read earlier
 /// params). `ctx` supplies the program and the directory; its params are
-/// ignored. Returns the context to run with.
+/// ignored. Returns the context to run with; in its program, stage options
+/// computed from params (`serial: batch`) are resolved.
 pub fn eval_params(ctx: &RunContext, sets: &[(String, String)]) -> Result<RunContext, ParamError> {
     let program = Arc::clone(ctx.program());
     for (name, _) in sets {
@@ -78,7 +80,64 @@ pub fn eval_params(ctx: &RunContext, sets: &[(String, String)]) -> Result<RunCon
         };
         values.push(value);
     }
-    Ok(ctx.with_params(values.into()))
+    let ctx = ctx.with_params(values.into());
+    if program.dynamic_options.is_empty() {
+        return Ok(ctx);
+    }
+    let ctx = Arc::new(ctx);
+    let mut resolved = Program::clone(&program);
+    for d in &program.dynamic_options {
+        let Some(stage) = resolved.stages.get_mut(d.stage as usize) else {
+            continue;
+        };
+        let value = run_function(&ctx, d.function).map_err(|e| ParamError {
+            message: format!("the options of stage `{}`: {}", stage.name, e.message),
+            place: Some((e.module, e.span)),
+        })?;
+        apply_options(&mut stage.options, &value).map_err(|message| ParamError {
+            message: format!("the options of stage `{}`: {message}", stage.name),
+            place: Some((stage.module, stage.span)),
+        })?;
+    }
+    Ok(ctx.with_program(Arc::new(resolved)))
+}
+
+/// Sets the options computed at run time (a record of every option,
+/// `none` for those not computed).
+fn apply_options(options: &mut StageOptions, value: &Value) -> Result<(), String> {
+    let Value::Record(fields) = value else {
+        return Err("internal: options are not a record".into());
+    };
+    let count = |name: &str| match fields.get(name) {
+        None | Some(Value::None) => Ok(None),
+        Some(Value::Int(n)) => u32::try_from(*n)
+            .map(Some)
+            .map_err(|_| format!("`{name}: {n}` is not a count")),
+        Some(other) => Err(format!(
+            "`{name}` must be an int, found a {}",
+            kind_name(other)
+        )),
+    };
+    if let Some(n) = count("max_failures")? {
+        options.max_failures = Some(n);
+    }
+    if let Some(n) = count("parallel")? {
+        options.parallel = Some(n);
+    }
+    match fields.get("serial") {
+        None | Some(Value::None) => {}
+        Some(Value::Str(text)) => {
+            let percent = text.strip_suffix('%').and_then(|n| n.trim().parse().ok());
+            let percent =
+                percent.ok_or_else(|| format!("`serial: {text:?}` is not a percentage"))?;
+            options.serial = Some(Serial::Percent(percent));
+        }
+        Some(_) => options.serial = count("serial")?.map(Serial::Count),
+    }
+    if let Some(Value::Bool(b)) = fields.get("sudo") {
+        options.sudo = *b;
+    }
+    Ok(())
 }
 
 /// Converts command-line text to a value of type `ty`.

@@ -4,6 +4,7 @@ mod support;
 
 use std::sync::Arc;
 
+use infrac_bytecode::Serial;
 use infrac_vm::RunContext;
 use infrac_vm::controller::{InventoryHost, eval_groups, eval_groups_with, eval_params};
 use infrac_vm::value::{HostSpec, Value};
@@ -192,4 +193,37 @@ fn bad_inventory_data_is_reported_at_the_call() {
     );
     let e = eval_groups(&ctx).expect_err("no reader");
     assert!(e.message.contains("no inventory reader"), "{}", e.message);
+}
+
+#[test]
+fn stage_options_may_depend_on_params() {
+    let src = r#"
+        param batch: int = 2
+        param pct: int = 30
+        param root: bool = true
+        group g = [local()]
+        stage a on g (serial: batch, parallel: 3, sudo: root) { }
+        stage b on g (serial: "{pct}%", max_failures: batch + 1) { }
+    "#;
+    let program = compile(src);
+    assert_eq!(program.dynamic_options.len(), 2);
+    let ctx = context(program, &[("batch", "5")]);
+    let a = &ctx.program().stages[0].options;
+    assert_eq!(a.serial, Some(Serial::Count(5)));
+    assert_eq!((a.parallel, a.sudo), (Some(3), true));
+    let b = &ctx.program().stages[1].options;
+    assert_eq!(
+        (b.serial, b.max_failures),
+        (Some(Serial::Percent(30)), Some(6))
+    );
+    let base = RunContext::new(
+        Arc::new(compile(src)),
+        Arc::from(Vec::new()),
+        std::env::temp_dir(),
+    );
+    let e = eval_params(&base, &[("batch".into(), "-1".into())]).expect_err("negative");
+    assert_eq!(
+        e.message,
+        "the options of stage `a`: `serial: -1` is not a count"
+    );
 }
