@@ -74,7 +74,8 @@ fn plan_and_show(args: &Args) -> Result<bool, u8> {
         }
     }
     if let Some(dir) = &args.emit_sh {
-        emit_scripts(dir, &doc, &planned, &p).map_err(|m| usage(&m))?;
+        let secrets = plan::secrets(p.ctx.params(), &p.groups);
+        emit_scripts(dir, &doc, &planned, &p, &secrets).map_err(|m| usage(&m))?;
     }
     if doc.summary.failed > 0 {
         if args.format == Format::Human {
@@ -129,7 +130,13 @@ pub(super) fn inputs(p: &Prepared, limit: &[String]) -> Inputs {
 }
 
 /// `DIR/HOST.sh` for every host whose plan succeeded.
-fn emit_scripts(dir: &Path, doc: &PlanDoc, planned: &Planned, p: &Prepared) -> Result<(), String> {
+fn emit_scripts(
+    dir: &Path,
+    doc: &PlanDoc,
+    planned: &Planned,
+    p: &Prepared,
+    secrets: &[String],
+) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     for host in doc.hosts.iter().filter(|h| h.failed.is_none()) {
         let Some(host_plan) = planned.hosts.get(&host.name) else {
@@ -141,6 +148,7 @@ fn emit_scripts(dir: &Path, doc: &PlanDoc, planned: &Planned, p: &Prepared) -> R
             host_plan,
             &doc.stages,
             &*p.sources,
+            secrets,
         );
         let name: String = host
             .name

@@ -9,15 +9,17 @@ use infrac_vm::shell_quote;
 
 use crate::event::{Locate, Place};
 
-/// The script of `host`. Commands that hold a secret are not written (the
-/// script stops there: apply the plan with infrac instead); ops the plan
-/// could not determine are comments.
+/// The script of `host`. Commands that hold a secret (`secrets`: the
+/// run's secret strings, which rendered files may contain) are not written:
+/// the script stops there (apply the plan with infrac instead). Ops the
+/// plan could not determine are comments.
 pub fn shell_script(
     program: &str,
     host: &str,
     plan: &HostPlan,
     stages: &[String],
     locate: &dyn Locate,
+    secrets: &[String],
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "#!/bin/sh");
@@ -61,13 +63,13 @@ pub fn shell_script(
             }
         }
         for command in &step.commands {
-            write_command(&mut out, command);
+            write_command(&mut out, command, secrets);
         }
     }
     out
 }
 
-fn write_command(out: &mut String, command: &PlannedCommand) {
+fn write_command(out: &mut String, command: &PlannedCommand, secrets: &[String]) {
     match command {
         PlannedCommand::Exec {
             secret: true,
@@ -80,12 +82,7 @@ fn write_command(out: &mut String, command: &PlannedCommand) {
                 remote: display, ..
             },
             ..
-        } => {
-            let _ = writeln!(
-                out,
-                "# needs a secret: {display}\necho 'this step needs a secret: run infrac apply instead' >&2\nexit 1"
-            );
-        }
+        } => needs_secret(out, display),
         PlannedCommand::Exec {
             script,
             stdin,
@@ -102,8 +99,15 @@ fn write_command(out: &mut String, command: &PlannedCommand) {
                 }
             }
         }
-        PlannedCommand::Upload { request, .. } => write_upload(out, request),
+        PlannedCommand::Upload { request, .. } => write_upload(out, request, secrets),
     }
+}
+
+fn needs_secret(out: &mut String, what: &str) {
+    let _ = writeln!(
+        out,
+        "# needs a secret: {what}\necho 'this step needs a secret: run infrac apply instead' >&2\nexit 1"
+    );
 }
 
 /// `sh -c SCRIPT`, through sudo when asked.
@@ -120,7 +124,7 @@ fn in_shell(script: &str, sudo: Option<&Sudo>) -> String {
 
 /// An upload like the connectors do it: a temporary file next to the
 /// destination, mode and owners, then a rename.
-fn write_upload(out: &mut String, request: &UploadRequest) {
+fn write_upload(out: &mut String, request: &UploadRequest, secrets: &[String]) {
     let content = match &request.source {
         UploadSource::Content(bytes) => Ok(bytes.clone()),
         UploadSource::LocalFile(path) => {
@@ -134,6 +138,10 @@ fn write_upload(out: &mut String, request: &UploadRequest) {
             return;
         }
     };
+    let text = String::from_utf8_lossy(&content);
+    if secrets.iter().any(|s| text.contains(s.as_str())) {
+        return needs_secret(out, &format!("upload {}", request.remote));
+    }
     let dest = shell_quote(&request.remote);
     let mut script = format!(
         "tmp=$(mktemp -- \"$(dirname -- {dest})/.infrac.XXXXXX\")\n\

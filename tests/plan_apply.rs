@@ -1,0 +1,497 @@
+//! End-to-end tests of `infrac plan` and `infrac apply` on this machine
+//! (`local()` hosts, temporary folders): the plan says what will change,
+//! apply changes exactly that, a new plan says nothing; drifted hosts,
+//! changed programs and edited plans are refused; secrets never appear.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value as Json;
+
+mod run_common;
+use run_common::{Program, normalize, op_events};
+
+/// Four file ops, each with something to do on a fresh root, none
+/// depending on another's change.
+const FILES: &str = r#"
+use std::files
+
+param root: str
+
+group here = [local()]
+
+stage site on here {
+  files.directory("{root}/d", mode: 0o750)
+  files.file("{root}/d/f.txt", content: "hello\n", mode: 0o640)
+  files.link("{root}/current", "{root}/d")
+  files.line("{root}/d/lines.txt", "first line")
+}
+"#;
+
+/// `infrac ARGS...` in the program's folder.
+fn infrac(program: &Program, args: &[&str]) -> Output {
+    let dir = program.root().parent().unwrap_or(program.root());
+    Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run infrac: {e}"))
+}
+
+/// `infrac plan site.infra --set root=ROOT ARGS...`.
+fn plan(program: &Program, args: &[&str]) -> Output {
+    let root = format!("root={}", program.root().display());
+    let mut all = vec!["plan", "site.infra", "--set", &root];
+    all.extend_from_slice(args);
+    infrac(program, &all)
+}
+
+fn plan_json(program: &Program, args: &[&str]) -> Json {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    let out = plan(program, &all);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not a plan ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+fn plan_path(program: &Program) -> String {
+    let dir = program.root().parent().unwrap_or(program.root());
+    dir.join("plan.json").display().to_string()
+}
+
+#[test]
+fn plan_then_apply_changes_exactly_the_plan_and_a_new_plan_is_empty() {
+    let program = Program::new(FILES);
+    let first = plan(&program, &["-o", "plan.json", "--detailed-exitcode"]);
+    assert_eq!(first.status.code(), Some(2), "{}", text(&first));
+    let doc: Json = serde_json::from_str(&read(Path::new(&plan_path(&program))))
+        .unwrap_or_else(|e| panic!("plan.json: {e}"));
+    assert_eq!(doc["summary"]["will_change"], 4, "{doc:#}");
+    assert_eq!(doc["summary"]["undetermined"], 0, "{doc:#}");
+    // Planning changed nothing.
+    assert!(!program.root().join("d").exists());
+
+    let apply = infrac(&program, &["apply", "plan.json", "--format", "json"]);
+    assert_eq!(apply.status.code(), Some(0), "{}", text(&apply));
+    let changed: Vec<Json> = op_events(&apply)
+        .into_iter()
+        .filter(|op| op["status"] == "changed")
+        .collect();
+    assert_eq!(changed.len(), 4, "{changed:#?}");
+    assert_eq!(read(&program.root().join("d/f.txt")), "hello\n");
+
+    let again = plan(&program, &["--detailed-exitcode"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert!(
+        text(&again).contains("0 ops will change, 0 undetermined, 4 unchanged"),
+        "{}",
+        text(&again)
+    );
+}
+
+#[test]
+fn an_unpredicted_change_makes_later_reads_unknown_a_predicted_one_stays_exact() {
+    let program = Program::new(
+        r#"
+use std::files
+
+param root: str
+
+group here = [local()]
+
+stage site on here {
+  files.line("{root}/l.txt", "one")
+  files.line("{root}/l.txt", "two")
+  files.directory("{root}/d", mode: 0o750)
+  files.directory("{root}/d", mode: 0o750)
+  files.directory("{root}/d", mode: 0o700)
+}
+"#,
+    );
+    let doc = plan_json(&program, &[]);
+    let steps = &doc["hosts"][0]["steps"];
+    let status: Vec<&str> = (0..5)
+        .map(|i| steps[i]["status"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(
+        status,
+        [
+            "will_change",
+            "may_change",
+            "will_change",
+            "no_change",
+            "will_change"
+        ],
+        "{steps:#}"
+    );
+    // The second line depends on the first one's change (line 9).
+    assert_eq!(steps[1]["depends_on"]["line"], 9, "{steps:#}");
+    assert_eq!(
+        steps[4]["commands"][0]["display"],
+        format!("chmod 700 -- {}/d", program.root().display())
+    );
+    let human = text(&plan(&program, &[]));
+    assert!(
+        human.contains("may change: depends on the change at line 9"),
+        "{human}"
+    );
+}
+
+#[test]
+fn a_host_that_drifted_is_refused_the_others_are_applied() {
+    let program = Program::new(
+        r#"
+use std::files
+
+param root: str
+
+type Box = { name: str }
+
+group here: Box = [local(name: "a", data: { name: "a" }), local(name: "b", data: { name: "b" })]
+
+stage site on here {
+  files.file("{root}/{host.data.name}.txt", content: "new\n")
+}
+"#,
+    );
+    let (a, b) = (program.root().join("a.txt"), program.root().join("b.txt"));
+    for path in [&a, &b] {
+        std::fs::write(path, "old\n").unwrap_or_else(|e| panic!("{e}"));
+    }
+    let made = plan(&program, &["-o", "plan.json"]);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made));
+    std::fs::write(&a, "changed by hand\n").unwrap_or_else(|e| panic!("{e}"));
+
+    let apply = infrac(&program, &["apply", "plan.json"]);
+    let out = text(&apply);
+    assert_eq!(apply.status.code(), Some(3), "{out}");
+    assert!(out.contains("host `a` failed"), "{out}");
+    let fact = format!("facts.file({:?})", a.display().to_string());
+    assert!(
+        out.contains(&format!("the host drifted since the plan: {fact} was")),
+        "{out}"
+    );
+    assert_eq!(read(&a), "changed by hand\n");
+    assert_eq!(read(&b), "new\n");
+}
+
+#[test]
+fn a_changed_program_an_edited_plan_or_missing_secret_are_refused() {
+    let mut program = Program::new(FILES);
+    let made = plan(&program, &["-o", "plan.json"]);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made));
+    let path = plan_path(&program);
+    let saved = read(Path::new(&path));
+
+    // A command edited by hand.
+    let edited = saved.replacen("mkdir -p", "rm -rf /", 1);
+    assert_ne!(edited, saved);
+    std::fs::write(&path, &edited).unwrap_or_else(|e| panic!("{e}"));
+    let out = infrac(&program, &["apply", "plan.json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("refused: the plan was edited"),
+        "{}",
+        text(&out)
+    );
+
+    // The program changed since the plan.
+    std::fs::write(&path, &saved).unwrap_or_else(|e| panic!("{e}"));
+    program.rewrite(&FILES.replace("first line", "another line"));
+    let out = infrac(&program, &["apply", "plan.json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("changed since the plan was made"),
+        "{}",
+        text(&out)
+    );
+    assert!(!program.root().join("d").exists(), "nothing may change");
+}
+
+const SECRETS: &str = r#"
+use std::files
+
+param root: str
+param pw: secret
+
+group here = [local()]
+
+/// Writes the secret (every time).
+op secret_file(path: str, pw: secret) changes facts.file(path) {
+  run(sh"printf %s {pw} > {path}")
+}
+
+stage site on here {
+  files.template("t.j2", "{root}/t.txt", vars: { pw: pw })
+  secret_file("{root}/pw.txt", pw)
+}
+"#;
+
+#[test]
+fn secrets_never_appear_in_plans_diffs_or_scripts_and_apply_asks_for_them() {
+    let program = Program::new(SECRETS);
+    program.write("t.j2", "password = {{ pw }}\n");
+    let pw = "--set=pw=hunter2-secret";
+    let human = plan(
+        &program,
+        &[pw, "--diff", "-o", "plan.json", "--emit-sh", "sh"],
+    );
+    assert_eq!(human.status.code(), Some(0), "{}", text(&human));
+    let json = plan(&program, &[pw, "--diff", "--format", "json"]);
+    let dir = program
+        .root()
+        .parent()
+        .unwrap_or(program.root())
+        .to_path_buf();
+    for (what, content) in [
+        ("human plan", text(&human)),
+        ("JSON plan", text(&json)),
+        ("plan file", read(&dir.join("plan.json"))),
+        ("script", read(&dir.join("sh/local.sh"))),
+    ] {
+        assert!(!content.contains("hunter2"), "{what}: {content}");
+    }
+    assert!(text(&human).contains("+password = ***"), "{}", text(&human));
+    assert!(text(&human).contains("printf %s *** >"), "{}", text(&human));
+
+    let refused = infrac(&program, &["apply", "plan.json"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("give it again with --set pw="),
+        "{}",
+        text(&refused)
+    );
+    let apply = infrac(&program, &["apply", "plan.json", pw]);
+    assert_eq!(apply.status.code(), Some(0), "{}", text(&apply));
+    assert_eq!(read(&program.root().join("pw.txt")), "hunter2-secret");
+}
+
+#[test]
+fn emitted_scripts_converge_like_apply() {
+    let program = Program::new(FILES);
+    let made = plan(&program, &["--emit-sh", "scripts"]);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made));
+    let dir = program
+        .root()
+        .parent()
+        .unwrap_or(program.root())
+        .join("scripts");
+    let script = read(&dir.join("local.sh"));
+    assert!(script.starts_with("#!/bin/sh\n"), "{script}");
+    assert!(script.contains("set -eu"), "{script}");
+    assert!(
+        script.contains("# site.infra:9 files.directory"),
+        "{script}"
+    );
+    let sh = Command::new("sh")
+        .arg(dir.join("local.sh"))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
+    assert!(sh.status.success(), "{}", text(&sh));
+    let again = plan(&program, &["--detailed-exitcode"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+}
+
+#[test]
+fn human_plan_snapshot() {
+    let program = Program::new(FILES);
+    let out = plan(&program, &["--diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    expect_test::expect![[r#"
+        stage site
+          site.infra:9  files.directory
+            local: will change
+              $ mkdir -p -- <root>/d
+              $ chmod 750 -- <root>/d
+          site.infra:10  files.file
+            local: will change
+              upload <root>/d/f.txt
+                --- /dev/null
+                +++ <root>/d/f.txt (planned)
+                @@ -0,0 +1 @@
+                +hello
+          site.infra:11  files.link
+            local: will change
+              $ ln -sfn -- <root>/d <root>/current
+          site.infra:12  files.line
+            local: will change
+              $ cat >> <root>/d/lines.txt
+        Plan: 1 host, 4 ops will change, 0 undetermined, 0 unchanged."#]]
+    .assert_eq(&normalize(&text(&out), program.root()));
+}
+
+#[test]
+fn json_plan_snapshot() {
+    let program = Program::new(FILES);
+    let mut doc = plan_json(&program, &[]);
+    // Hashes and digests differ from machine to machine.
+    mask(&mut doc);
+    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    expect_test::expect![[r#"
+        {
+          "hosts": [
+            {
+              "facts": "<facts>",
+              "failed": null,
+              "name": "local",
+              "steps": [
+                {
+                  "commands": [
+                    {
+                      "digest": "<hash>",
+                      "display": "mkdir -p -- <root>/d",
+                      "kind": "exec",
+                      "secret": false,
+                      "sudo": null
+                    },
+                    {
+                      "digest": "<hash>",
+                      "display": "chmod 750 -- <root>/d",
+                      "kind": "exec",
+                      "secret": false,
+                      "sudo": null
+                    }
+                  ],
+                  "depends_on": null,
+                  "file": "site.infra",
+                  "line": 9,
+                  "module": 0,
+                  "op": "files.directory",
+                  "span": [
+                    81,
+                    121
+                  ],
+                  "stage": 0,
+                  "status": "will_change"
+                },
+                {
+                  "commands": [
+                    {
+                      "digest": "<hash>",
+                      "display": "upload <root>/d/f.txt",
+                      "kind": "upload",
+                      "secret": false,
+                      "sudo": null
+                    }
+                  ],
+                  "depends_on": null,
+                  "file": "site.infra",
+                  "line": 10,
+                  "module": 0,
+                  "op": "files.file",
+                  "span": [
+                    124,
+                    185
+                  ],
+                  "stage": 0,
+                  "status": "will_change"
+                },
+                {
+                  "commands": [
+                    {
+                      "digest": "<hash>",
+                      "display": "ln -sfn -- <root>/d <root>/current",
+                      "kind": "exec",
+                      "secret": false,
+                      "sudo": null
+                    }
+                  ],
+                  "depends_on": null,
+                  "file": "site.infra",
+                  "line": 11,
+                  "module": 0,
+                  "op": "files.link",
+                  "span": [
+                    188,
+                    228
+                  ],
+                  "stage": 0,
+                  "status": "will_change"
+                },
+                {
+                  "commands": [
+                    {
+                      "digest": "<hash>",
+                      "display": "cat >> <root>/d/lines.txt",
+                      "kind": "exec",
+                      "secret": false,
+                      "sudo": null
+                    }
+                  ],
+                  "depends_on": null,
+                  "file": "site.infra",
+                  "line": 12,
+                  "module": 0,
+                  "op": "files.line",
+                  "span": [
+                    231,
+                    277
+                  ],
+                  "stage": 0,
+                  "status": "will_change"
+                }
+              ]
+            }
+          ],
+          "infrac_plan": 1,
+          "inputs": {
+            "hash": "<hash>",
+            "limit": [],
+            "secret_set": [],
+            "set": {
+              "root": "<root>"
+            }
+          },
+          "plan_hash": "<hash>",
+          "program": {
+            "hash": "<hash>",
+            "path": "site.infra"
+          },
+          "stages": [
+            "site"
+          ],
+          "summary": {
+            "failed": 0,
+            "hosts": 1,
+            "no_change": 0,
+            "undetermined": 0,
+            "will_change": 4
+          }
+        }"#]]
+    .assert_eq(&normalize(&text, program.root()));
+}
+
+fn mask(value: &mut Json) {
+    match value {
+        Json::Object(fields) => {
+            for (key, v) in fields.iter_mut() {
+                if key.ends_with("hash") || key == "digest" {
+                    *v = Json::from("<hash>");
+                } else if key == "facts" {
+                    *v = Json::from("<facts>");
+                } else {
+                    mask(v);
+                }
+            }
+        }
+        Json::Array(items) => items.iter_mut().for_each(mask),
+        _ => {}
+    }
+}
