@@ -228,3 +228,27 @@ echo 'deb [trusted=yes] file:/srv/repo ./' > /etc/apt/sources.list
 rm -f /etc/apt/sources.list.d/*
 apt-get update -qq
 "#;
+
+#[test]
+fn the_fleet_example_runs_and_a_second_run_changes_only_the_new_container() {
+    let Some(bed) = testbed() else { return };
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/fleet.infra");
+    let example = example.display().to_string();
+    let program = Program::new("");
+    let root = format!("root={}", program.dir);
+    let run = || {
+        bed.infrac(
+            program.folder(),
+            "run",
+            &[&example, "--yes", "--format", "json", "--set", &root],
+        )
+    };
+    assert_exit(&run(), 0);
+    let second = run();
+    assert_exit(&second, 0);
+    let summary = summary_of(&second);
+    for host in ["infrac-host-1", "infrac-host-2", "infrac-host-3", "here"] {
+        assert_eq!(summary["hosts"][host]["changed"], 0, "{host}: {summary}");
+    }
+    assert_eq!(summary["hosts"]["scratch"]["changed"], 4, "{summary}");
+}
