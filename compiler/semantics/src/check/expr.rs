@@ -87,7 +87,11 @@ impl Checker<'_> {
                 continue;
             };
             if command && let Some(arg) = raw_argument(expr) {
-                self.expr(arg, Some(&Ty::Str));
+                // `{raw(x)}` splices a str or another command in as code.
+                let ty = self.expr(arg, None);
+                if !matches!(ty, Ty::Str | Ty::Cmd) {
+                    self.expect_assignable(&ty, &Ty::Str, arg.span);
+                }
                 continue;
             }
             let ty = self.expr(expr, None);
