@@ -1,7 +1,7 @@
 //! `infrac build FILE [--emit bytecode]`: check a program, lower it and
 //! print what the compiler produced (the bytecode's disassembly).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -26,12 +26,20 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    match (compile(&args.file), args.emit) {
-        (Ok(program), Emit::Bytecode) => {
-            print!("{program}");
-            exit::OK
+    let program = match compile(&args.file) {
+        Ok(program) => program,
+        Err(code) => return code,
+    };
+    let text = match args.emit {
+        Emit::Bytecode => program.to_string(),
+    };
+    // A closed pipe (`| head`) is not an error.
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("error: cannot write the output: {e}");
+            exit::USAGE
         }
-        (Err(code), _) => code,
+        _ => exit::OK,
     }
 }
 
