@@ -91,7 +91,7 @@ pub fn run(args: Args) -> u8 {
 }
 
 /// Adds `path` (a file, or every `*.infra` below a folder) to `out`.
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+pub(super) fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     let meta =
         std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     if !meta.is_dir() {
