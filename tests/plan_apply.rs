@@ -4,7 +4,7 @@
 //! changed programs and edited plans are refused; secrets never appear.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use serde_json::Value as Json;
 
@@ -34,6 +34,7 @@ fn infrac(program: &Program, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_infrac"))
         .current_dir(dir)
         .args(args)
+        .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("cannot run infrac: {e}"))
 }
@@ -307,6 +308,32 @@ fn emitted_scripts_converge_like_apply() {
     assert!(sh.status.success(), "{}", text(&sh));
     let again = plan(&program, &["--detailed-exitcode"]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+}
+
+#[test]
+fn run_without_a_terminal_shows_the_plan_and_changes_nothing() {
+    let program = Program::new(FILES);
+    let root = format!("root={}", program.root().display());
+    let refused = infrac(&program, &["run", "site.infra", "--set", &root]);
+    let out = text(&refused);
+    assert_eq!(refused.status.code(), Some(2), "{out}");
+    assert!(out.contains("Plan: 1 host, 4 ops will change"), "{out}");
+    assert!(
+        out.contains("no terminal to ask for approval: nothing was changed"),
+        "{out}"
+    );
+    assert!(out.contains("infrac run site.infra --yes"), "{out}");
+    assert!(!program.root().join("d").exists(), "nothing may change");
+
+    let applied = infrac(&program, &["run", "site.infra", "--yes", "--set", &root]);
+    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied));
+    let again = infrac(&program, &["run", "site.infra", "--set", &root]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert!(
+        text(&again).contains("Nothing to change."),
+        "{}",
+        text(&again)
+    );
 }
 
 #[test]

@@ -35,7 +35,7 @@ echo "infrac: $("$INFRAC" --version)   pyinfra: $("$PYINFRA" --version 2>&1 | ta
 
 # --- 1. quickstart ---------------------------------------------------------
 QI="$OUT/qs-infrac" QP="$OUT/qs-pyinfra"
-infrac_qs="$INFRAC run $REPO/examples/quickstart.infra --set root=$QI --format json"
+infrac_qs="$INFRAC run --yes $REPO/examples/quickstart.infra --set root=$QI --format json"
 pyinfra_qs="cd $HERE && $PYINFRA -y @local quickstart_deploy.py --data root=$QP"
 hyperfine --runs "$RUNS" --export-json "$OUT/quickstart-first.json" \
   --command-name 'infrac, first run' --prepare "rm -rf $QI" "$infrac_qs" \
@@ -60,8 +60,8 @@ for n in 0 50; do
   gen_py "$n" > "$OUT/ops$n.py"
 done
 hyperfine --runs "$RUNS" --export-json "$OUT/ops.json" \
-  --prepare "rm -rf $OUT/oi0" --command-name 'infrac 0 ops' "$INFRAC run $OUT/ops0.infra --set root=$OUT/oi0 --format json" \
-  --prepare "rm -rf $OUT/oi50" --command-name 'infrac 50 ops' "$INFRAC run $OUT/ops50.infra --set root=$OUT/oi50 --format json" \
+  --prepare "rm -rf $OUT/oi0" --command-name 'infrac 0 ops' "$INFRAC run --yes $OUT/ops0.infra --set root=$OUT/oi0 --format json" \
+  --prepare "rm -rf $OUT/oi50" --command-name 'infrac 50 ops' "$INFRAC run --yes $OUT/ops50.infra --set root=$OUT/oi50 --format json" \
   --prepare "rm -rf $OUT/op0" --command-name 'pyinfra 0 ops' "cd $OUT && $PYINFRA -y @local ops0.py --data root=$OUT/op0" \
   --prepare "rm -rf $OUT/op50" --command-name 'pyinfra 50 ops' "cd $OUT && $PYINFRA -y @local ops50.py --data root=$OUT/op50"
 # Medians of every scenario, as a Markdown table, and the per-op overhead.

@@ -1,6 +1,7 @@
 //! Subcommands. One file per subcommand.
 
 mod apply;
+mod approve;
 mod build;
 mod check;
 mod exec;

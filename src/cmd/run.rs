@@ -1,6 +1,7 @@
 //! `infrac run FILE [--set NAME=VALUE]... [--limit PATTERN] [--parallel N]
 //! [--format human|json] [--yes]`: check the program, evaluate its params
-//! and groups on the controller, then run its stages live on the hosts.
+//! and groups on the controller, then run its stages live on the hosts
+//! (without `--yes`: plan, show the plan and ask first; see approve.rs).
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use infrac_runtime::output::{HumanSink, JsonSink, Sink};
 use infrac_vm::controller::InventoryHost;
 use infrac_vm::value::HostValue;
 
+use super::approve::{Approval, approve};
 use super::exit;
 use super::prepare::{TargetArgs, block_on, prepare};
 
@@ -30,17 +32,24 @@ pub struct Args {
     /// `human` (live view and summary) or `json` (one object per line).
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
-    /// Do not ask for approval. Accepted now; runs never ask yet (plan and
-    /// approval come with `infrac plan`).
+    /// Run without asking: no plan first, changes are made (and shown)
+    /// as the run goes. Without it, the run plans, shows the plan and asks
+    /// `Apply these changes? [y/N]` (without a terminal it changes nothing).
     #[arg(long)]
     yes: bool,
 }
 
 pub fn run(args: Args) -> u8 {
-    let _ = args.yes;
     let p = match prepare(&args.target, args.format) {
         Ok(p) => p,
         Err(code) => return code,
+    };
+    let approved = match args.yes {
+        true => None,
+        false => match approve(&p, &args.target, args.format) {
+            Approval::Apply(session) => Some(session),
+            Approval::Done(code) => return code,
+        },
     };
     let sink: Box<dyn Sink> = match args.format {
         Format::Human => {
@@ -49,11 +58,18 @@ pub fn run(args: Args) -> u8 {
         }
         Format::Json => Box::new(JsonSink::new(std::io::stdout(), p.sources.clone())),
     };
-    let summary =
-        match block_on(|cancel| infrac_runtime::run(p.ctx, p.groups, p.options, sink, cancel)) {
-            Ok(summary) => summary,
-            Err(message) => return usage(&message),
-        };
+    let (ctx, groups, options) = (p.ctx.clone(), p.groups.clone(), p.options.clone());
+    let summary = match approved {
+        // The approved plan, exactly: a host that drifted since is refused.
+        Some(session) => block_on(|cancel| {
+            infrac_runtime::plan::apply(&ctx, session, groups, options, sink, cancel)
+        }),
+        None => block_on(|cancel| infrac_runtime::run(ctx, groups, options, sink, cancel)),
+    };
+    let summary = match summary {
+        Ok(summary) => summary,
+        Err(message) => return usage(&message),
+    };
     if args.format == Format::Human {
         report_failures(&p.db, &p.sources, &summary);
     }

@@ -22,7 +22,7 @@ twice() {
     prog=$1
     shift
     for n in 1 2; do
-        if ! "$INFRAC" run "$prog" --format json "$@" >"$work/run$n.json" 2>"$work/err$n"; then
+        if ! "$INFRAC" run "$prog" --yes --format json "$@" >"$work/run$n.json" 2>"$work/err$n"; then
             echo "FAIL $prog (run $n):" >&2
             grep -v '"event":"op"' "$work/run$n.json" >&2 || true
             cat "$work/err$n" >&2

@@ -50,12 +50,12 @@ impl Program {
         &self.root
     }
 
-    /// `infrac run site.infra --set root=ROOT ARGS...` in the program's folder.
+    /// `infrac run site.infra --yes --set root=ROOT ARGS...` in the program's folder.
     pub fn run(&self, args: &[&str]) -> Output {
         let root = format!("root={}", self.root().display());
         Command::new(env!("CARGO_BIN_EXE_infrac"))
             .current_dir(self.dir.path())
-            .args(["run", "site.infra", "--set", &root])
+            .args(["run", "site.infra", "--yes", "--set", &root])
             .args(args)
             .output()
             .unwrap_or_else(|e| panic!("cannot run infrac: {e}"))
@@ -67,7 +67,15 @@ impl Program {
         let root = format!("root={}", self.root().display());
         Command::new(env!("CARGO_BIN_EXE_infrac"))
             .current_dir(self.dir.path())
-            .args(["run", "site.infra", "--format", "json", "--set", &root])
+            .args([
+                "run",
+                "site.infra",
+                "--yes",
+                "--format",
+                "json",
+                "--set",
+                &root,
+            ])
             .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
