@@ -83,7 +83,7 @@ pub fn run(args: Args) -> u8 {
             Ok(read.results(&out.stdout, &out.stderr))
         }
     };
-    let mut results: Vec<(String, Result<Vec<Result<Value, String>>, String>)> = Vec::new();
+    let mut results: Vec<HostFacts> = Vec::new();
     if let Err(message) = fleet::for_each_host(
         hosts,
         args.parallel.map(|n| n as usize),
