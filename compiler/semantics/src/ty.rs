@@ -78,6 +78,17 @@ impl Ty {
         matches!(self, Ty::Unknown | Ty::Never)
     }
 
+    /// Whether an error already made part of this type unknown (then a
+    /// mismatch involving it is not reported again).
+    pub fn has_unknown(&self) -> bool {
+        match self {
+            Ty::Unknown => true,
+            Ty::List(t) | Ty::Map(t) | Ty::Optional(t) | Ty::Host(t) => t.has_unknown(),
+            Ty::AnonRecord(fields) => fields.iter().any(|(_, t)| t.has_unknown()),
+            _ => false,
+        }
+    }
+
     pub fn is_numeric(&self) -> bool {
         matches!(self, Ty::Int | Ty::Float)
     }

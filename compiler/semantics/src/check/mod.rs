@@ -238,7 +238,7 @@ impl<'db> Checker<'db> {
 
     /// Reports `found` where `expected` is needed, unless it converts.
     fn expect_assignable(&mut self, found: &Ty, expected: &Ty, span: Span) {
-        if crate::ty::assignable(found, expected) {
+        if crate::ty::assignable(found, expected) || found.has_unknown() || expected.has_unknown() {
             return;
         }
         if *found == Ty::Secret && matches!(expected.strip_optional(), Ty::Str) {
