@@ -169,8 +169,14 @@ impl<'s> Lexer<'s> {
             if let Some(stop) = self.skip_trivia(mode) {
                 return stop;
             }
-            let Some(c) = self.peek() else {
+            let Some(&first) = self.src.as_bytes().get(self.pos) else {
                 return Stop::Eof;
+            };
+            // Non-ASCII characters only appear in strings and comments.
+            let c = if first.is_ascii() {
+                char::from(first)
+            } else {
+                self.peek().unwrap_or('\0')
             };
             let start = self.pos;
             if let Mode::Interp { .. } = mode {
@@ -211,12 +217,12 @@ impl<'s> Lexer<'s> {
 
     fn ident_or_keyword(&mut self) {
         let start = self.pos;
-        let len = self
-            .rest()
-            .find(|c: char| !(c == '_' || c.is_ascii_alphanumeric()))
-            .unwrap_or(self.rest().len());
-        self.pos += len;
         let src = self.src;
+        let len = src.as_bytes()[start..]
+            .iter()
+            .position(|&b| !(b == b'_' || b.is_ascii_alphanumeric()))
+            .unwrap_or(src.len() - start);
+        self.pos += len;
         let word = &src[start..self.pos];
         if word == "sh" && self.peek() == Some('"') {
             self.string(start, true);
@@ -232,25 +238,25 @@ impl<'s> Lexer<'s> {
     /// Skips whitespace and comments, collecting `///` docs. Returns a
     /// [`Stop`] when a newline ends a one-line string's interpolation.
     fn skip_trivia(&mut self, mode: Mode) -> Option<Stop> {
-        loop {
-            let rest = self.rest();
-            let Some(c) = rest.chars().next() else {
-                return None;
-            };
-            match c {
-                '\n' => {
+        // Bytes, not chars: trivia is ASCII, and this loop sees every byte
+        // of indentation.
+        let bytes = self.src.as_bytes();
+        while let Some(&b) = bytes.get(self.pos) {
+            match b {
+                b'\n' => {
                     if mode == (Mode::Interp { multiline: false }) {
                         return Some(Stop::LineEnd);
                     }
                     self.saw_newline = true;
                     self.pos += 1;
                 }
-                ' ' | '\t' | '\r' => self.pos += 1,
-                '/' if rest.starts_with("//") => self.line_comment(),
-                '/' if rest.starts_with("/*") => self.block_comment(),
+                b' ' | b'\t' | b'\r' => self.pos += 1,
+                b'/' if bytes.get(self.pos + 1) == Some(&b'/') => self.line_comment(),
+                b'/' if bytes.get(self.pos + 1) == Some(&b'*') => self.block_comment(),
                 _ => return None,
             }
         }
+        None
     }
 
     fn line_comment(&mut self) {
@@ -319,21 +325,23 @@ impl<'s> Lexer<'s> {
 /// The punctuation token at the start of `text`, longest first.
 fn punct_at(text: &str) -> Option<(Punct, usize)> {
     use Punct::*;
-    const TWO: [(&str, Punct); 9] = [
-        ("::", ColonColon),
-        ("?.", QuestionDot),
-        ("??", QuestionQuestion),
-        ("==", EqEq),
-        ("!=", NotEq),
-        ("<=", Le),
-        (">=", Ge),
-        ("->", Arrow),
-        ("=>", FatArrow),
-    ];
-    if let Some((_, p)) = TWO.iter().find(|(s, _)| text.starts_with(s)) {
-        return Some((*p, 2));
+    let bytes = text.as_bytes();
+    let two = match (bytes.first()?, bytes.get(1)) {
+        (b':', Some(b':')) => Some(ColonColon),
+        (b'?', Some(b'.')) => Some(QuestionDot),
+        (b'?', Some(b'?')) => Some(QuestionQuestion),
+        (b'=', Some(b'=')) => Some(EqEq),
+        (b'!', Some(b'=')) => Some(NotEq),
+        (b'<', Some(b'=')) => Some(Le),
+        (b'>', Some(b'=')) => Some(Ge),
+        (b'-', Some(b'>')) => Some(Arrow),
+        (b'=', Some(b'>')) => Some(FatArrow),
+        _ => None,
+    };
+    if let Some(p) = two {
+        return Some((p, 2));
     }
-    let p = match text.as_bytes().first()? {
+    let p = match bytes.first()? {
         b'(' => LParen,
         b')' => RParen,
         b'[' => LBracket,
