@@ -8,6 +8,7 @@ mod analysis;
 mod diagnostics;
 mod document;
 mod features;
+pub mod format;
 mod line_index;
 mod server;
 mod state;

@@ -329,6 +329,11 @@ impl LanguageServer for Backend {
         Ok(symbols.map(WorkspaceSymbolResponse::Nested))
     }
 
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        self.on_snapshot(&params.text_document.uri, features::formatting::edits)
+            .await
+    }
+
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         {
             let mut state = self.state();

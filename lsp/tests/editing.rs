@@ -283,3 +283,22 @@ async fn workspace_symbols_search_open_files_and_the_stdlib() {
     "#]]
     .assert_eq(&rendered);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn formatting_replaces_the_document() {
+    let mut client = Client::start().await;
+    let uri = client
+        .open(
+            "site.infra",
+            "group web = [local()]\nstage s on web {\nlet x =   1   // one\n\n\n}\n",
+        )
+        .await;
+    let edits = client.request("textDocument/formatting", json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } })).await.unwrap();
+    expect![[r#"
+        group web = [local()]
+        stage s on web {
+          let x = 1 // one
+        }
+    "#]]
+    .assert_eq(edits[0]["newText"].as_str().unwrap_or(""));
+}

@@ -7,6 +7,7 @@ mod check;
 mod exec;
 mod facts;
 mod fleet;
+mod fmt;
 mod lsp;
 mod plan;
 mod prepare;
@@ -42,6 +43,8 @@ enum Command {
     Build(build::Args),
     /// Run the language server over stdin/stdout (for editors).
     Lsp(lsp::Args),
+    /// Lay out `.infra` files (indentation, spaces, blank lines; comments kept).
+    Fmt(fmt::Args),
     /// Check a program, then run its stages live on its hosts.
     Run(run::Args),
     /// Show what a run would change, without changing anything; save it
@@ -60,6 +63,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Build(args) => build::run(args),
         Command::Lsp(args) => lsp::run(args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Run(args) => run::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),

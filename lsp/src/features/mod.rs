@@ -10,6 +10,7 @@ pub mod code_actions;
 pub mod completion;
 pub mod definition;
 pub mod diagnostics;
+pub mod formatting;
 pub mod hover;
 pub mod inlay;
 pub mod location;
@@ -66,6 +67,7 @@ pub fn capabilities(encoding: Encoding) -> ServerCapabilities {
         )),
         code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
         workspace_symbol_provider: Some(OneOf::Left(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
         ..Default::default()
     }
 }
