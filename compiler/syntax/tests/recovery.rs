@@ -246,6 +246,28 @@ fn deep_nesting_is_reported_not_overflowed() {
         );
     }
 
+    let src = format!("fn f() {{ {}", "for x in y { ".repeat(depth));
+    let parse = infrac_syntax::parse(&src);
+    assert!(
+        parse
+            .errors
+            .iter()
+            .any(|e| e.message.contains("nested too deeply")),
+        "{:?}",
+        parse.errors
+    );
+
+    let src = format!("fn f() {{ 1{} }}", " + 1".repeat(depth));
+    let parse = infrac_syntax::parse(&src);
+    assert!(
+        parse
+            .errors
+            .iter()
+            .any(|e| e.message.contains("too many operators")),
+        "{:?}",
+        parse.errors
+    );
+
     let src = format!("fn f() {{ {}", "{[(\"{".repeat(depth));
     let parse = infrac_syntax::parse(&src);
     assert!(!parse.errors.is_empty());

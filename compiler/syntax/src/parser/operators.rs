@@ -22,6 +22,11 @@ const COMPARE: u8 = 5;
 const ADD: u8 = 6;
 const MUL: u8 = 7;
 
+/// Each binary operator of a chain (`a + b + c ...`) deepens the
+/// left-leaning tree by one; longer chains are reported, so that no input
+/// makes a tree deep enough to overflow a recursive walk.
+const MAX_CHAIN: usize = 256;
+
 fn binary_op(tok: &Tok) -> Option<(BinaryOp, u8)> {
     use BinaryOp::*;
     Some(match &tok.kind {
@@ -67,11 +72,19 @@ fn climb<'t>(
         inp.parse(operand)?
     };
     let mut after_comparison = false;
+    let mut chain = 0usize;
     while let Some((op, bp)) = inp.peek_ref().and_then(binary_op) {
         if bp < min_bp {
             break;
         }
         let at = take_span(inp);
+        chain += 1;
+        if chain == MAX_CHAIN + 1 {
+            let message = format!(
+                "too many operators in a row (more than {MAX_CHAIN}); split the expression with `let`"
+            );
+            inp.emit(custom_error("E0003", message, None, at));
+        }
         if bp == COMPARE && after_comparison {
             let message = format!("comparison operators cannot be chained: `{}`", op.as_str());
             let label = Some("use `and` to combine comparisons".to_string());
@@ -80,6 +93,10 @@ fn climb<'t>(
         after_comparison = bp == COMPARE;
         // Left-associative: the right operand binds tighter.
         let rhs = climb(inp, operand, bp + 1)?;
+        if chain > MAX_CHAIN {
+            // Reported above; not built, so that the tree stays shallow.
+            continue;
+        }
         lhs = Expr {
             span: lhs.span.to(rhs.span),
             kind: ExprKind::Binary {

@@ -5,7 +5,7 @@
 use chumsky::prelude::*;
 
 use super::common::{Inp, P, Rec, at, custom_error, expected, ident, kw, opt, punct, span};
-use super::recovery::{Until, delimited, skip};
+use super::recovery::{Until, delimited, nested, skip};
 use crate::ast::{Block, Expr, Stmt, StmtKind, TypeExpr};
 use crate::token::{Keyword, Punct, Tok, TokenKind};
 
@@ -79,13 +79,16 @@ pub(crate) fn block<'t>(
         }
         Ok(stmts)
     });
-    delimited(Punct::LBrace, stmts, Punct::RBrace, "`}`")
-        .map_with(|stmts, e| Block {
-            stmts,
-            span: span(e.span()),
-        })
-        .labelled("block")
-        .boxed()
+    // Blocks nest through `for` bodies too, not only through expressions.
+    nested(
+        delimited(Punct::LBrace, stmts, Punct::RBrace, "`}`")
+            .map_with(|stmts, e| Block {
+                stmts,
+                span: span(e.span()),
+            })
+            .labelled("block"),
+    )
+    .boxed()
 }
 
 /// Succeeds (consuming nothing) when the statement may end here. When a
