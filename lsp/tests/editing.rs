@@ -302,3 +302,70 @@ async fn formatting_replaces_the_document() {
     "#]]
     .assert_eq(edits[0]["newText"].as_str().unwrap_or(""));
 }
+
+/// A user module on disk (not open): definition jumps into it, and
+/// references and rename cover both files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn definition_references_and_rename_across_user_modules() {
+    let mut client = Client::start().await;
+    std::fs::create_dir_all(client.path("lib")).expect("mkdir lib");
+    let common =
+        "/// Prepares a host.\npub op prepare(path: str) {\n  run(sh\"mkdir -p {path}\")\n}\n";
+    std::fs::write(client.path("lib/common.infra"), common).expect("write module");
+    let site = "use lib::common\n\ngroup web = [local()]\n\nstage s on web {\n  common.prepare(\"/srv\")\n}\n";
+    let uri = client.open("site.infra", site).await;
+    let diags = client.diagnostics(&uri).await;
+    assert_eq!(support::render_diagnostics(&diags), "");
+    let module_uri = client.uri("lib/common.infra");
+
+    let def = client
+        .at_cursor("textDocument/definition", &uri, 5, 10, json!({}))
+        .await;
+    assert_eq!(def["uri"], module_uri.as_str());
+    assert_eq!(def["range"]["start"], json!({ "line": 1, "character": 7 }));
+
+    let refs = client
+        .at_cursor(
+            "textDocument/references",
+            &uri,
+            5,
+            10,
+            json!({ "context": { "includeDeclaration": true } }),
+        )
+        .await;
+    let mut found: Vec<String> = refs
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|l| {
+            let file = l["uri"]
+                .as_str()
+                .unwrap_or("")
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            format!(
+                "{file}:{}:{}",
+                l["range"]["start"]["line"], l["range"]["start"]["character"]
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(found, ["common.infra:1:7", "site.infra:5:9"]);
+
+    let edit = client
+        .at_cursor(
+            "textDocument/rename",
+            &uri,
+            5,
+            10,
+            json!({ "newName": "setup" }),
+        )
+        .await;
+    assert_eq!(edit["changes"][uri.as_str()][0]["newText"], "setup");
+    assert_eq!(
+        edit["changes"][module_uri.as_str()][0]["range"]["start"],
+        json!({ "line": 1, "character": 7 })
+    );
+}
