@@ -522,3 +522,34 @@ fn mask(value: &mut Json) {
         _ => {}
     }
 }
+
+#[test]
+fn apply_stops_a_host_before_a_command_the_plan_did_not_record() {
+    let program = Program::new(
+        r#"
+use std::server
+
+param root: str
+
+group here = [local()]
+
+stage site on here {
+  server.shell("touch {root}/made", unless: "test -e {root}/flag")
+}
+"#,
+    );
+    let flag = program.root().join("flag");
+    std::fs::write(&flag, "").unwrap_or_else(|e| panic!("{e}"));
+    let made = plan(&program, &["-o", "plan.json", "--detailed-exitcode"]);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made));
+    // What the probe sees changes after the plan: the op now wants to run.
+    std::fs::remove_file(&flag).unwrap_or_else(|e| panic!("{e}"));
+    let apply = infrac(&program, &["apply", "plan.json"]);
+    let out = text(&apply);
+    assert_eq!(apply.status.code(), Some(3), "{out}");
+    assert!(out.contains("is not in the plan"), "{out}");
+    assert!(
+        !program.root().join("made").exists(),
+        "the unplanned command ran"
+    );
+}
