@@ -96,15 +96,13 @@ impl<'s> Lexer<'s> {
 
     fn push(&mut self, kind: TokenKind<'s>, start: usize, end: usize) {
         let in_string = self.string_depth > 0;
-        if !in_string {
-            if self.saw_newline && self.inside_parens() && self.starts_statement(&kind) {
-                // A line that starts with `let`, `for` or an item keyword
-                // cannot continue a parenthesised expression: the `(` or `[`
-                // was left open. Forget it so that newlines separate
-                // statements again and the parser can recover.
-                while self.inside_parens() {
-                    self.brackets.pop();
-                }
+        if !in_string && self.saw_newline && self.inside_parens() && self.starts_statement(&kind) {
+            // A line that starts with `let`, `for` or an item keyword cannot
+            // continue a parenthesised expression: the `(` or `[` was left
+            // open. Forget it so that newlines separate statements again
+            // and the parser can recover.
+            while self.inside_parens() {
+                self.brackets.pop();
             }
         }
         // The parts of a string never start a statement.

@@ -27,8 +27,7 @@ pub(crate) fn string<'t>(expr: Rec<'t, Expr>) -> impl P<'t, Expr> {
         let mut parts = Vec::new();
         // The lexer always closes a literal with `StrEnd`, and each
         // interpolation with `InterpEnd`.
-        loop {
-            let Some(tok) = inp.peek_ref() else { break };
+        while let Some(tok) = inp.peek_ref() {
             match &tok.kind {
                 TokenKind::StrText(text) => {
                     let at = take_span(inp);
