@@ -9,9 +9,10 @@ pub enum Request {
     /// Run a command on the host. `changing` is false for `probe`.
     Exec(ExecRequest),
     /// Read native facts (declared without a body in the standard library)
-    /// that are not in the VM's cache, in one round trip. The response is
-    /// `Response::Facts` with one result per entry, in order.
-    ReadFacts(Vec<FactKey>),
+    /// that are not in the VM's cache, each as the user it names: one round
+    /// trip per distinct user. The response is `Response::Facts` with one
+    /// result per entry, in order.
+    ReadFacts(Vec<FactQuery>),
     /// Upload a controller file (or literal content) to the host, atomically.
     Upload(UploadRequest),
 }
@@ -27,7 +28,7 @@ pub struct ExecRequest {
     pub changing: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Sudo {
     /// `None`: root.
     pub user: Option<String>,
@@ -39,6 +40,16 @@ pub struct FactKey {
     /// The arguments, rendered as JSON-like text so that keys compare and
     /// hash (they are only str / int / bool values in practice).
     pub args: Vec<FactArg>,
+}
+
+/// A fact read as one user: what a fact read asks for, and the key of the
+/// VM's fact cache (the same fact may differ between users: a file only
+/// root can read, `crontab -l` of another user).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FactQuery {
+    pub key: FactKey,
+    /// Read through sudo, like a command's (`None`: as the login user).
+    pub sudo: Option<Sudo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
