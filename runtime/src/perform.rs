@@ -5,7 +5,10 @@ use std::time::Duration;
 use infrac_connect::{
     CommandOutput, Connector, ConnectorError, ErrorKind, ExecOptions, UploadOptions,
 };
-use infrac_vm::request::{ExecRequest, Request, Response, UploadRequest, UploadSource};
+use infrac_vm::request::{
+    ExecRequest, FactKey, FactQuery, Request, Response, Sudo, UploadRequest, UploadSource,
+};
+use infrac_vm::value::Value;
 
 use crate::connection::Connection;
 use crate::facts::FactRead;
@@ -23,16 +26,51 @@ pub async fn perform(
         Request::Upload(upload) => perform_upload(conn, upload, timeout)
             .await
             .map(Response::Done),
-        Request::ReadFacts(keys) => {
-            let read = FactRead::new(&keys);
-            let opts = ExecOptions {
-                timeout,
-                ..ExecOptions::default()
-            };
-            let out = conn.exec(read.script(), opts).await?;
-            Ok(Response::Facts(read.results(&out.stdout, &out.stderr)))
+        Request::ReadFacts(queries) => read_facts(conn, &queries, timeout)
+            .await
+            .map(Response::Facts),
+    }
+}
+
+/// Reads `queries` in one round trip per distinct user (through sudo like
+/// a command's); one result per query, in order.
+async fn read_facts(
+    conn: &Connection,
+    queries: &[FactQuery],
+    timeout: Option<Duration>,
+) -> Result<Vec<Result<Value, String>>, ConnectorError> {
+    let mut results: Vec<Option<Result<Value, String>>> = vec![None; queries.len()];
+    for (sudo, at) in by_user(queries) {
+        let keys: Vec<FactKey> = at.iter().map(|&i| queries[i].key.clone()).collect();
+        let read = FactRead::new(&keys);
+        let opts = ExecOptions {
+            sudo: sudo.map(|s| s.user.as_deref()),
+            timeout,
+            ..ExecOptions::default()
+        };
+        let out = conn.exec(read.script(), opts).await?;
+        for (i, result) in at.into_iter().zip(read.results(&out.stdout, &out.stderr)) {
+            results[i] = Some(result);
         }
     }
+    Ok(results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err("no answer".into())))
+        .collect())
+}
+
+/// The positions of `queries` grouped by the user they read as, users in
+/// the order they first appear.
+fn by_user(queries: &[FactQuery]) -> Vec<(Option<&Sudo>, Vec<usize>)> {
+    let mut groups: Vec<(Option<&Sudo>, Vec<usize>)> = Vec::new();
+    for (i, q) in queries.iter().enumerate() {
+        let sudo = q.sudo.as_ref();
+        match groups.iter_mut().find(|(s, _)| *s == sudo) {
+            Some((_, at)) => at.push(i),
+            None => groups.push((sudo, vec![i])),
+        }
+    }
+    groups
 }
 
 async fn perform_exec(
@@ -90,5 +128,45 @@ fn failed(stderr: String) -> CommandOutput {
         code: 1,
         stdout: String::new(),
         stderr,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(name: &str, user: Option<Option<&str>>) -> FactQuery {
+        FactQuery {
+            key: FactKey {
+                name: name.into(),
+                args: Vec::new(),
+            },
+            sudo: user.map(|u| Sudo {
+                user: u.map(str::to_string),
+            }),
+        }
+    }
+
+    #[test]
+    fn one_group_per_user_in_first_appearance_order() {
+        let root = Sudo { user: None };
+        let app = Sudo {
+            user: Some("app".into()),
+        };
+        let queries = [
+            q("os", Some(None)),
+            q("users", None),
+            q("crontab", Some(Some("app"))),
+            q("file", Some(None)),
+            q("env", None),
+        ];
+        assert_eq!(
+            by_user(&queries),
+            vec![
+                (Some(&root), vec![0, 3]),
+                (None, vec![1, 4]),
+                (Some(&app), vec![2]),
+            ]
+        );
     }
 }

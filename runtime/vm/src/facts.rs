@@ -1,23 +1,27 @@
 //! The per-host fact cache, with invalidation that follows dependencies: a
 //! fact with a body depends on the facts its body read, and is dropped with
 //! them (`facts.package(n)` goes when `facts.packages` goes).
+//!
+//! Entries are keyed by the fact *and the user it was read as*
+//! ([`FactQuery`]): a file only root can read is absent for the login user.
+//! Invalidation by key or by name drops the entries of every user.
 
 use std::collections::HashMap;
 
-use crate::request::{FactArg, FactKey};
+use crate::request::{FactArg, FactKey, FactQuery, Sudo};
 use crate::value::Value;
 
 #[derive(Debug, Default)]
 pub struct FactCache {
-    entries: HashMap<FactKey, Entry>,
+    entries: HashMap<FactQuery, Entry>,
     /// One list per fact body being computed: the facts it has read so far.
-    collecting: Vec<Vec<FactKey>>,
+    collecting: Vec<Vec<FactQuery>>,
 }
 
 #[derive(Debug)]
 struct Entry {
     value: Value,
-    deps: Vec<FactKey>,
+    deps: Vec<FactQuery>,
 }
 
 /// The cache key of a fact read, or `None` when an argument is not a str,
@@ -38,10 +42,19 @@ pub fn key(name: &str, args: &[Value]) -> Option<FactKey> {
     })
 }
 
+/// The query for reading `key` under the sudo context `sudo`. `sudo_user:
+/// "root"` is plain sudo: both share one cache entry.
+pub fn query(key: FactKey, sudo: Option<Sudo>) -> FactQuery {
+    let sudo = sudo.map(|s| Sudo {
+        user: s.user.filter(|u| u != "root"),
+    });
+    FactQuery { key, sudo }
+}
+
 impl FactCache {
     /// Looks `key` up and records it as a dependency of the fact bodies
     /// being computed.
-    pub fn read(&mut self, key: &FactKey) -> Option<Value> {
+    pub fn read(&mut self, key: &FactQuery) -> Option<Value> {
         if let Some(deps) = self.collecting.last_mut() {
             deps.push(key.clone());
         }
@@ -49,16 +62,16 @@ impl FactCache {
     }
 
     /// The cached value, without recording a dependency.
-    pub fn get(&self, key: &FactKey) -> Option<Value> {
+    pub fn get(&self, key: &FactQuery) -> Option<Value> {
         self.entries.get(key).map(|e| e.value.clone())
     }
 
-    pub fn contains(&self, key: &FactKey) -> bool {
+    pub fn contains(&self, key: &FactQuery) -> bool {
         self.entries.contains_key(key)
     }
 
     /// Stores a fact read by the runtime.
-    pub fn insert(&mut self, key: FactKey, value: Value) {
+    pub fn insert(&mut self, key: FactQuery, value: Value) {
         self.entries.insert(
             key,
             Entry {
@@ -75,7 +88,7 @@ impl FactCache {
 
     /// The fact body begun last ended with `value`; cache it under `key`
     /// (when it has one) with what it read.
-    pub fn end_body(&mut self, key: Option<FactKey>, value: Value) {
+    pub fn end_body(&mut self, key: Option<FactQuery>, value: Value) {
         let deps = self.collecting.pop().unwrap_or_default();
         if let Some(key) = key {
             self.entries.insert(key, Entry { value, deps });
@@ -87,18 +100,22 @@ impl FactCache {
         self.collecting.clear();
     }
 
-    /// Drops `key` and every entry that depends on it, transitively.
+    /// Drops `key`, as read by every user, and every entry that depends on
+    /// it, transitively.
     pub fn invalidate(&mut self, key: &FactKey) {
-        self.entries.remove(key);
-        self.drop_dependents(vec![key.clone()]);
+        self.drop_where(|q| &q.key == key);
     }
 
     /// Drops every entry of the fact `name` and their dependents.
     pub fn invalidate_fact(&mut self, name: &str) {
-        let keys: Vec<FactKey> = self
+        self.drop_where(|q| q.key.name == name);
+    }
+
+    fn drop_where(&mut self, matches: impl Fn(&FactQuery) -> bool) {
+        let keys: Vec<FactQuery> = self
             .entries
             .keys()
-            .filter(|k| k.name == name)
+            .filter(|q| matches(q))
             .cloned()
             .collect();
         for k in &keys {
@@ -107,9 +124,9 @@ impl FactCache {
         self.drop_dependents(keys);
     }
 
-    fn drop_dependents(&mut self, mut dropped: Vec<FactKey>) {
+    fn drop_dependents(&mut self, mut dropped: Vec<FactQuery>) {
         while let Some(gone) = dropped.pop() {
-            let dependents: Vec<FactKey> = self
+            let dependents: Vec<FactQuery> = self
                 .entries
                 .iter()
                 .filter(|(_, e)| e.deps.contains(&gone))
@@ -138,21 +155,82 @@ mod tests {
         }
     }
 
+    /// `k` read as the login user.
+    fn login(name: &str, arg: Option<&str>) -> FactQuery {
+        query(k(name, arg), None)
+    }
+
+    fn as_user(name: &str, arg: Option<&str>, user: Option<&str>) -> FactQuery {
+        let sudo = Sudo {
+            user: user.map(str::to_string),
+        };
+        query(k(name, arg), Some(sudo))
+    }
+
     #[test]
     fn invalidation_follows_dependencies() {
         let mut cache = FactCache::default();
-        cache.insert(k("packages", None), Value::Int(1));
-        cache.insert(k("os", None), Value::Int(2));
+        cache.insert(login("packages", None), Value::Int(1));
+        cache.insert(login("os", None), Value::Int(2));
         cache.begin_body();
-        assert_eq!(cache.read(&k("packages", None)), Some(Value::Int(1)));
-        cache.end_body(Some(k("package", Some("nginx"))), Value::Int(3));
+        assert_eq!(cache.read(&login("packages", None)), Some(Value::Int(1)));
+        cache.end_body(Some(login("package", Some("nginx"))), Value::Int(3));
         cache.begin_body();
-        cache.read(&k("package", Some("nginx")));
-        cache.end_body(Some(k("nginx_ok", None)), Value::Bool(true));
+        cache.read(&login("package", Some("nginx")));
+        cache.end_body(Some(login("nginx_ok", None)), Value::Bool(true));
 
         cache.invalidate(&k("packages", None));
-        assert!(!cache.contains(&k("package", Some("nginx"))));
-        assert!(!cache.contains(&k("nginx_ok", None)));
-        assert!(cache.contains(&k("os", None)));
+        assert!(!cache.contains(&login("package", Some("nginx"))));
+        assert!(!cache.contains(&login("nginx_ok", None)));
+        assert!(cache.contains(&login("os", None)));
+    }
+
+    #[test]
+    fn entries_are_per_user() {
+        let mut cache = FactCache::default();
+        let file = Some("/etc/app.env");
+        cache.insert(login("file", file), Value::None);
+        assert_eq!(cache.get(&as_user("file", file, None)), None);
+        cache.insert(as_user("file", file, None), Value::Int(600));
+        assert_eq!(cache.get(&login("file", file)), Some(Value::None));
+        assert_eq!(
+            cache.get(&as_user("file", file, None)),
+            Some(Value::Int(600))
+        );
+        assert!(!cache.contains(&as_user("file", file, Some("app"))));
+    }
+
+    #[test]
+    fn sudo_user_root_is_plain_sudo() {
+        assert_eq!(as_user("os", None, Some("root")), as_user("os", None, None));
+        assert_ne!(as_user("os", None, Some("app")), login("os", None));
+    }
+
+    #[test]
+    fn invalidation_drops_every_user() {
+        let mut cache = FactCache::default();
+        let file = Some("/etc/app.env");
+        cache.insert(login("file", file), Value::None);
+        cache.insert(as_user("file", file, None), Value::Int(1));
+        cache.insert(as_user("file", file, Some("app")), Value::Int(2));
+        cache.insert(as_user("file", Some("/other"), None), Value::Int(3));
+        // A body read as root depends on the root entry only.
+        cache.begin_body();
+        cache.read(&as_user("file", file, None));
+        cache.end_body(Some(as_user("conf_ok", None, None)), Value::Bool(true));
+
+        cache.invalidate(&k("file", file));
+        assert!(!cache.contains(&login("file", file)));
+        assert!(!cache.contains(&as_user("file", file, None)));
+        assert!(!cache.contains(&as_user("file", file, Some("app"))));
+        assert!(!cache.contains(&as_user("conf_ok", None, None)));
+        assert!(cache.contains(&as_user("file", Some("/other"), None)));
+
+        cache.insert(login("users", None), Value::Int(4));
+        cache.insert(as_user("users", None, Some("app")), Value::Int(5));
+        cache.invalidate_fact("users");
+        assert!(!cache.contains(&login("users", None)));
+        assert!(!cache.contains(&as_user("users", None, Some("app"))));
+        assert!(cache.contains(&as_user("file", Some("/other"), None)));
     }
 }

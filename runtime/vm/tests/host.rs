@@ -31,7 +31,7 @@ fn fact_reads(host: &FakeHost) -> Vec<Vec<FactKey>> {
     host.requests
         .iter()
         .filter_map(|r| match r {
-            Request::ReadFacts(keys) => Some(keys.clone()),
+            Request::ReadFacts(queries) => Some(queries.iter().map(|q| q.key.clone()).collect()),
             _ => None,
         })
         .collect()

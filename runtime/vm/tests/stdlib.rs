@@ -63,7 +63,7 @@ fn directory_creates_then_sets_the_mode() {
     let first = host.requests.first();
     assert_eq!(
         first,
-        Some(&Request::ReadFacts(vec![key("file", &["/srv/app"])]))
+        Some(&Request::ReadFacts(vec![login(key("file", &["/srv/app"]))]))
     );
 }
 

@@ -10,7 +10,7 @@ use crate::facts;
 use crate::format::kind_name;
 use crate::ops::command_result;
 use crate::request::{
-    ExecRequest, FactArg, FactKey, Request, Response, Sudo, UploadRequest, UploadSource,
+    ExecRequest, FactArg, FactKey, FactQuery, Request, Response, Sudo, UploadRequest, UploadSource,
 };
 use crate::value::Value;
 
@@ -33,8 +33,11 @@ impl Vm {
                     self.stack.push(v);
                     Ok(())
                 }
-                Some(Err(e)) => Err(format!("cannot read {}: {e}", describe_fact(&key))),
-                None => Err(format!("cannot read {}: no answer", describe_fact(&key))),
+                Some(Err(e)) => Err(format!("cannot read {}: {e}", describe_fact(&key.key))),
+                None => Err(format!(
+                    "cannot read {}: no answer",
+                    describe_fact(&key.key)
+                )),
             },
             (
                 Pending::Exec {
@@ -82,6 +85,12 @@ impl Vm {
         }
     }
 
+    /// `key` read under the sudo context in force here (§2.12): fact reads
+    /// go through sudo like the commands around them.
+    pub(super) fn fact_query(&self, key: FactKey) -> FactQuery {
+        facts::query(key, self.current_sudo())
+    }
+
     pub(super) fn read_fact(&mut self, ctx: &RunContext, fact: u32, argc: u32) -> Step {
         let def = ctx
             .program()
@@ -89,7 +98,7 @@ impl Vm {
             .get(fact as usize)
             .ok_or("internal: bad fact")?;
         let args = self.pop_n(argc)?;
-        let key = facts::key(&def.name, &args);
+        let key = facts::key(&def.name, &args).map(|k| self.fact_query(k));
         if let Some(v) = key.as_ref().and_then(|k| self.facts.read(k)) {
             self.stack.push(v);
             return Ok(Flow::Continue);

@@ -11,7 +11,7 @@ use crate::event::Event;
 use crate::facts::{self, FactCache};
 use crate::format::{interpolate, kind_name};
 use crate::ops::{OpState, call_sudo};
-use crate::request::{FactArg, FactKey, Request, Response};
+use crate::request::{FactArg, FactKey, FactQuery, Request, Response};
 use crate::value::{HostValue, Value};
 use crate::{arith, methods, natives, shell};
 
@@ -73,14 +73,14 @@ enum FrameKind {
     Plain,
     Op,
     /// A fact body; its result is cached under the key (when it has one).
-    Fact(Option<FactKey>),
+    Fact(Option<FactQuery>),
 }
 
 #[derive(Debug)]
 enum Pending {
     Nothing,
-    Prefetch(Vec<FactKey>),
-    Fact(FactKey),
+    Prefetch(Vec<FactQuery>),
+    Fact(FactQuery),
     Exec {
         changing: bool,
         check: bool,
@@ -144,16 +144,22 @@ impl Vm {
         self.reset();
         self.stage_values = stage_values.to_vec();
         self.stage_sudo = def.options.sudo;
-        let mut keys: Vec<FactKey> = Vec::new();
+        // Read as the stage's body reads them (outside any op): under the
+        // stage's or the host's sudo.
+        let sudo = self.current_sudo();
+        let mut keys: Vec<FactQuery> = Vec::new();
         for p in &def.prefetch {
             let Some(fact) = ctx.program().facts.get(p.fact as usize) else {
                 continue;
             };
             let args = p.args.iter().map(prefetch_arg).collect();
-            let key = FactKey {
-                name: fact.name.clone(),
-                args,
-            };
+            let key = facts::query(
+                FactKey {
+                    name: fact.name.clone(),
+                    args,
+                },
+                sudo.clone(),
+            );
             if !self.facts.contains(&key) && !keys.contains(&key) {
                 keys.push(key);
             }
@@ -209,8 +215,9 @@ impl Vm {
         std::mem::take(&mut self.events)
     }
 
-    /// The cached value of a fact (for tests and for plan output).
-    pub fn cached_fact(&self, key: &FactKey) -> Option<Value> {
+    /// The cached value of a fact read as a user (for tests and for plan
+    /// output).
+    pub fn cached_fact(&self, key: &FactQuery) -> Option<Value> {
         self.facts.get(key)
     }
 

@@ -159,14 +159,17 @@ type ModeStep = Result<Option<Flow>, String>;
 impl Vm {
     /// Called first by `resume`; `Some`: return that instead.
     pub(super) fn mode_resume(&mut self, response: &mut Option<Response>) -> Option<Halt> {
+        // Apply re-reads the relied facts as the stage reads them (the plan
+        // does not record the user a fact was read as).
+        let stage_sudo = self.current_sudo();
         match &mut self.mode {
             ModeState::Run => None,
             ModeState::Plan(plan) => {
                 // The facts read from the host: what the plan relies on.
                 if let Some(Response::Facts(values)) = response {
                     let keys: Vec<FactKey> = match &self.pending {
-                        Pending::Prefetch(keys) => keys.clone(),
-                        Pending::Fact(key) => vec![key.clone()],
+                        Pending::Prefetch(keys) => keys.iter().map(|q| q.key.clone()).collect(),
+                        Pending::Fact(query) => vec![query.key.clone()],
                         _ => Vec::new(),
                     };
                     let read: Vec<(FactKey, Value)> = keys
@@ -193,9 +196,17 @@ impl Vm {
                     );
                     return Some(self.fail(message));
                 };
+                if !apply.checking && expect.facts.is_empty() {
+                    apply.checked = true;
+                    return None;
+                }
                 if !apply.checking {
                     apply.checking = true;
-                    let keys = expect.facts.iter().map(|f| f.key.clone()).collect();
+                    let keys = expect
+                        .facts
+                        .iter()
+                        .map(|f| facts::query(f.key.clone(), stage_sudo.clone()))
+                        .collect();
                     return Some(Halt::Request(Request::ReadFacts(keys)));
                 }
                 apply.checking = false;
@@ -495,7 +506,8 @@ impl Vm {
         if !self.plan_mut()?.changes.iter().any(|c| c.touches(&key)) {
             return Ok(None);
         }
-        if let Some(value) = self.facts.read(&key) {
+        let query = self.fact_query(key.clone());
+        if let Some(value) = self.facts.read(&query) {
             self.stack.truncate(at);
             let value = self.through_changes(&key, value)?;
             self.stack.push(value);
@@ -504,10 +516,10 @@ impl Vm {
         match def.kind {
             FactKind::Native => {
                 self.stack.truncate(at);
-                self.pending = Pending::Fact(key.clone());
-                self.plan_mut()?.awaiting = Some(Awaiting::Fact(key.clone()));
+                self.pending = Pending::Fact(query.clone());
+                self.plan_mut()?.awaiting = Some(Awaiting::Fact(key));
                 Ok(Some(Flow::Halt(Halt::Request(Request::ReadFacts(vec![
-                    key,
+                    query,
                 ])))))
             }
             // The body reads its facts through the changes.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use infrac_bytecode::Program;
 use infrac_lower::{ModuleInput, lower};
 use infrac_syntax::ast::ItemKind;
-use infrac_vm::request::{CommandOutput, FactKey, Request, Response};
+use infrac_vm::request::{CommandOutput, FactKey, FactQuery, Request, Response, Sudo};
 use infrac_vm::value::{HostSpec, HostValue, Value};
 use infrac_vm::{Event, Halt, RunContext, RuntimeError, Vm};
 
@@ -110,12 +110,22 @@ fn add_std_uses(file: &infrac_syntax::ast::SourceFile, names: &mut Vec<String>) 
 }
 
 pub fn local_host() -> Arc<HostValue> {
+    host(false)
+}
+
+/// The local host, with `sudo: true` or not.
+pub fn host(sudo: bool) -> Arc<HostValue> {
     Arc::new(HostValue {
         name: "box".into(),
         spec: HostSpec::Local,
         data: Value::None,
-        sudo: false,
+        sudo,
     })
+}
+
+/// `key` read as the login user.
+pub fn login(key: FactKey) -> FactQuery {
+    FactQuery { key, sudo: None }
 }
 
 /// A VM for `local_host()` with the params' defaults.
@@ -141,11 +151,13 @@ pub fn context(program: Program, sets: &[(&str, &str)]) -> RunContext {
     infrac_vm::controller::eval_params(&base, &sets).unwrap_or_else(|e| panic!("params: {e}"))
 }
 
-/// A scripted host: native facts by key, command outputs by a substring
-/// of the script; it records every request.
+/// A scripted host: native facts by key (for every user, unless one user
+/// sees it otherwise), command outputs by a substring of the script; it
+/// records every request.
 #[derive(Default)]
 pub struct FakeHost {
     pub facts: HashMap<FactKey, Value>,
+    pub facts_as: HashMap<FactQuery, Value>,
     pub outputs: Vec<(String, CommandOutput)>,
     pub requests: Vec<Request>,
     pub events: Vec<Event>,
@@ -154,6 +166,12 @@ pub struct FakeHost {
 impl FakeHost {
     pub fn fact(mut self, key: FactKey, value: Value) -> Self {
         self.facts.insert(key, value);
+        self
+    }
+
+    /// What the user of `sudo` (`None`: the login user) reads for `key`.
+    pub fn fact_as(mut self, key: FactKey, sudo: Option<Sudo>, value: Value) -> Self {
+        self.facts_as.insert(FactQuery { key, sudo }, value);
         self
     }
 
@@ -176,11 +194,13 @@ impl FakeHost {
                     .find(|(part, _)| e.script.contains(part.as_str()));
                 Response::Done(out.map(|(_, o)| o.clone()).unwrap_or_default())
             }
-            Request::ReadFacts(keys) => Response::Facts(
-                keys.iter()
-                    .map(|k| {
-                        self.facts
-                            .get(k)
+            Request::ReadFacts(queries) => Response::Facts(
+                queries
+                    .iter()
+                    .map(|q| {
+                        self.facts_as
+                            .get(q)
+                            .or_else(|| self.facts.get(&q.key))
                             .cloned()
                             .ok_or_else(|| "no such fact".to_string())
                     })
