@@ -42,11 +42,6 @@ echo "==> packaging the extension"
 
 export HOME="$W/home"
 export EXTENSIONS_GALLERY='{"serviceUrl":"http://127.0.0.1:9/gallery","itemUrl":"http://127.0.0.1:9/item"}'
-cat > "$W/ud/User/settings.json" <<JSON
-{"workbench.startupEditor":"none","security.workspace.trust.enabled":false,"telemetry.telemetryLevel":"off",
- "extensions.autoCheckUpdates":false,"extensions.autoUpdate":false,"update.mode":"none",
- "infrac.path":"$infrac"}
-JSON
 cat > "$W/ws/site.infra" <<'INFRA'
 use std::files
 
@@ -60,12 +55,28 @@ INFRA
 
 cs=("$W/cs/node_modules/.bin/code-server" --user-data-dir "$W/ud" --extensions-dir "$W/ext")
 "${cs[@]}" --install-extension "$W/infrac.vsix" --force >/dev/null
-"${cs[@]}" --bind-addr "127.0.0.1:$port" --auth none --disable-telemetry --disable-update-check \
-  --disable-workspace-trust "$W/ws" > "$W/out/code-server.log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
 
-echo "==> running the scenario"
-NODE_PATH="$W/cs/node_modules" URL="http://127.0.0.1:$port/?folder=$W/ws" OUT="$W/out" \
-  node "$here/scenario.js"
+# Runs the scenario in MODE ("full", or "missing": infrac.path set to a
+# binary that does not exist) against a fresh code-server.
+scenario() {
+  local mode=$1 path=$2
+  cat > "$W/ud/User/settings.json" <<JSON
+{"workbench.startupEditor":"none","security.workspace.trust.enabled":false,"telemetry.telemetryLevel":"off",
+ "extensions.autoCheckUpdates":false,"extensions.autoUpdate":false,"update.mode":"none",
+ "infrac.path":"$path"}
+JSON
+  "${cs[@]}" --bind-addr "127.0.0.1:$port" --auth none --disable-telemetry --disable-update-check \
+    --disable-workspace-trust "$W/ws" > "$W/out/code-server-$mode.log" 2>&1 &
+  local server=$!
+  for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
+  echo "==> scenario: $mode"
+  local status=0
+  MODE=$mode NODE_PATH="$W/cs/node_modules" URL="http://127.0.0.1:$port/?folder=$W/ws" OUT="$W/out" \
+    node "$here/scenario.js" || status=$?
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  return $status
+}
+
+scenario full "$infrac"
+scenario missing /nonexistent/infrac

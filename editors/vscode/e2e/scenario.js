@@ -7,6 +7,8 @@ const path = require("path");
 
 const url = process.env.URL;
 const out = process.env.OUT;
+// "missing": infrac.path points nowhere; the extension must say so.
+const mode = process.env.MODE || "full";
 let failed = false;
 function check(ok, what) {
   console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
@@ -21,6 +23,40 @@ async function waitFor(fn, timeoutMs) {
     await new Promise((r) => setTimeout(r, 250));
   }
   return null;
+}
+
+/** Diagnostics, hover and completion on the open site.infra. */
+async function fullScenario(page) {
+  // Diagnostics from the server, in the Problems panel.
+  await page.keyboard.press("Control+Shift+M");
+  const problem = await waitFor(async () => {
+    const t = await page.textContent(".markers-panel");
+    return t && t.includes("directroy") && t;
+  }, 30000);
+  check(Boolean(problem) && problem.includes("did you mean"), "the typo is reported with a suggestion");
+  await page.screenshot({ path: path.join(out, "2-problems.png") });
+
+  // Hover over `facts.file`'s `file`.
+  const word = page.locator(".view-lines span", { hasText: /^file$/ }).first();
+  await word.hover();
+  const hover = await waitFor(async () => {
+    const t = (await page.locator(".monaco-hover").allTextContents()).join("\n");
+    return t.includes("fact file") && t;
+  }, 20000);
+  check(Boolean(hover) && hover.includes("pub type File"), "hover shows the fact and its schema");
+  await page.screenshot({ path: path.join(out, "3-hover.png") });
+
+  // Completion after `facts.` on a new line.
+  await page.locator(".view-lines span", { hasText: /directroy/ }).first().click();
+  await page.keyboard.press("End");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type("let q = facts.");
+  const suggest = await waitFor(async () => {
+    const t = await page.textContent(".suggest-widget");
+    return t && t.includes("packages") && t;
+  }, 20000);
+  check(Boolean(suggest) && suggest.includes("os"), "completion lists facts");
+  await page.screenshot({ path: path.join(out, "4-completion.png") });
 }
 
 (async () => {
@@ -43,43 +79,23 @@ async function waitFor(fn, timeoutMs) {
     await entry.click();
     await page.waitForSelector(".monaco-editor .view-lines", { timeout: 30000 });
 
-    const mode = await waitFor(async () => {
+    const language = await waitFor(async () => {
       const t = await page.textContent("#status\\.editor\\.mode");
       return t && t.trim() !== "Plain Text" && t.trim();
     }, 20000);
-    check(mode && /infra/i.test(mode), `language mode is infra (${mode})`);
-    await page.screenshot({ path: path.join(out, "1-open.png") });
+    check(language && /infra/i.test(language), `language mode is infra (${language})`);
+    await page.screenshot({ path: path.join(out, `1-open-${mode}.png`) });
 
-    // Diagnostics from the server, in the Problems panel.
-    await page.keyboard.press("Control+Shift+M");
-    const problem = await waitFor(async () => {
-      const t = await page.textContent(".markers-panel");
-      return t && t.includes("directroy") && t;
-    }, 30000);
-    check(Boolean(problem) && problem.includes("did you mean"), "the typo is reported with a suggestion");
-    await page.screenshot({ path: path.join(out, "2-problems.png") });
-
-    // Hover over `facts.file`'s `file`.
-    const word = page.locator(".view-lines span", { hasText: /^file$/ }).first();
-    await word.hover();
-    const hover = await waitFor(async () => {
-      const t = (await page.locator(".monaco-hover").allTextContents()).join("\n");
-      return t.includes("fact file") && t;
-    }, 20000);
-    check(Boolean(hover) && hover.includes("pub type File"), "hover shows the fact and its schema");
-    await page.screenshot({ path: path.join(out, "3-hover.png") });
-
-    // Completion after `facts.` on a new line.
-    await page.locator(".view-lines span", { hasText: /directroy/ }).first().click();
-    await page.keyboard.press("End");
-    await page.keyboard.press("Enter");
-    await page.keyboard.type("let q = facts.");
-    const suggest = await waitFor(async () => {
-      const t = await page.textContent(".suggest-widget");
-      return t && t.includes("packages") && t;
-    }, 20000);
-    check(Boolean(suggest) && suggest.includes("os"), "completion lists facts");
-    await page.screenshot({ path: path.join(out, "4-completion.png") });
+    if (mode === "missing") {
+      const toast = await waitFor(async () => {
+        const t = (await page.locator(".notification-toast").allTextContents()).join("\n");
+        return t.includes("was not found") && t;
+      }, 30000);
+      check(Boolean(toast) && toast.includes("infrac.path"), "a missing binary is reported, naming the setting");
+      await page.screenshot({ path: path.join(out, "5-missing-binary.png") });
+    } else {
+      await fullScenario(page);
+    }
   } catch (e) {
     check(false, `scenario error: ${e.message}`);
     await page.screenshot({ path: path.join(out, "error.png") }).catch(() => {});
