@@ -12,7 +12,7 @@ use infrac_bytecode::{Program, Span};
 use infrac_vm::plan::{
     ApplySession, ExpectedCommand, HostExpect, Outcome, PlanStep, PlannedCommand, ReliedFact,
 };
-use infrac_vm::request::{FactArg, FactKey};
+use infrac_vm::request::{FactArg, FactKey, FactQuery, Sudo};
 use infrac_vm::value::{HostValue, Unknown};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -131,6 +131,8 @@ pub struct FactDoc {
     pub fact: String,
     pub name: String,
     pub args: Vec<serde_json::Value>,
+    /// The user it was read as: none (the login user), `root` or a name.
+    pub sudo: Option<String>,
     pub digest: String,
     /// The value as shown, when it is short (secrets as `***`).
     pub value: Option<String>,
@@ -321,10 +323,16 @@ impl PlanDoc {
                     .map(fact_arg)
                     .collect::<Option<Vec<_>>>()
                     .ok_or_else(|| DocError(format!("bad fact arguments in {}", fact.fact)))?;
+                let sudo = fact.sudo.as_ref().map(|user| Sudo {
+                    user: (user != "root").then(|| user.clone()),
+                });
                 expect.facts.push(ReliedFact {
-                    key: FactKey {
-                        name: fact.name.clone(),
-                        args,
+                    key: FactQuery {
+                        key: FactKey {
+                            name: fact.name.clone(),
+                            args,
+                        },
+                        sudo,
                     },
                     digest: fact.digest.clone(),
                     shown: fact.value.clone(),
@@ -400,9 +408,11 @@ fn host_doc(build: &Build<'_>, name: &str, planned: &Planned) -> HostDoc {
         .map(|(key, value)| {
             let relied = ReliedFact::new(key.clone(), value);
             FactDoc {
-                fact: describe(key),
-                name: key.name.clone(),
+                fact: describe(&key.key),
+                name: key.key.name.clone(),
+                sudo: user_name(&key.sudo),
                 args: key
+                    .key
                     .args
                     .iter()
                     .map(|a| match a {
@@ -483,13 +493,17 @@ fn command_doc(build: &Build<'_>, command: &PlannedCommand) -> CommandDoc {
     CommandDoc {
         kind: kind.to_string(),
         display: command.display(),
-        sudo: sudo
-            .as_ref()
-            .map(|s| s.user.clone().unwrap_or_else(|| "root".into())),
+        sudo: user_name(sudo),
         secret,
         digest: command.digest(),
         diff,
     }
+}
+
+/// `root`, the user's name, or none without sudo.
+fn user_name(sudo: &Option<Sudo>) -> Option<String> {
+    sudo.as_ref()
+        .map(|s| s.user.clone().unwrap_or_else(|| "root".into()))
 }
 
 /// `facts.file("/etc/hosts")`.

@@ -14,7 +14,9 @@ use crate::ops::record;
 use crate::plan::{
     HostExpect, Mode, Outcome, PlanSession, PlanStep, PlannedCommand, predict, value_digest,
 };
-use crate::request::{CommandOutput, ExecRequest, FactArg, FactKey, Request, Response};
+use crate::request::{
+    CommandOutput, ExecRequest, FactArg, FactKey, FactQuery, Request, Response, Sudo,
+};
 use crate::shell;
 use crate::value::{HostValue, Unknown, Value};
 
@@ -159,20 +161,17 @@ type ModeStep = Result<Option<Flow>, String>;
 impl Vm {
     /// Called first by `resume`; `Some`: return that instead.
     pub(super) fn mode_resume(&mut self, response: &mut Option<Response>) -> Option<Halt> {
-        // Apply re-reads the relied facts as the stage reads them (the plan
-        // does not record the user a fact was read as).
-        let stage_sudo = self.current_sudo();
         match &mut self.mode {
             ModeState::Run => None,
             ModeState::Plan(plan) => {
                 // The facts read from the host: what the plan relies on.
                 if let Some(Response::Facts(values)) = response {
-                    let keys: Vec<FactKey> = match &self.pending {
-                        Pending::Prefetch(keys) => keys.iter().map(|q| q.key.clone()).collect(),
-                        Pending::Fact(query) => vec![query.key.clone()],
+                    let keys: Vec<FactQuery> = match &self.pending {
+                        Pending::Prefetch(keys) => keys.clone(),
+                        Pending::Fact(query) => vec![query.clone()],
                         _ => Vec::new(),
                     };
-                    let read: Vec<(FactKey, Value)> = keys
+                    let read: Vec<(FactQuery, Value)> = keys
                         .into_iter()
                         .zip(values.iter())
                         .filter_map(|(k, v)| v.as_ref().ok().map(|v| (k, v.clone())))
@@ -202,11 +201,8 @@ impl Vm {
                 }
                 if !apply.checking {
                     apply.checking = true;
-                    let keys = expect
-                        .facts
-                        .iter()
-                        .map(|f| facts::query(f.key.clone(), stage_sudo.clone()))
-                        .collect();
+                    // Each as the user the plan read it as.
+                    let keys = expect.facts.iter().map(|f| f.key.clone()).collect();
                     return Some(Halt::Request(Request::ReadFacts(keys)));
                 }
                 apply.checking = false;
@@ -891,7 +887,12 @@ fn drift(expect: &HostExpect, values: &[Result<Value, String>]) -> Option<String
             };
             return Some(format!(
                 "the host drifted since the plan: {} was {was}, now {now}; nothing was changed on it (make a new plan)",
-                describe_fact(&fact.key)
+                describe_fact(&fact.key.key)
+                    + &match &fact.key.sudo {
+                        None => String::new(),
+                        Some(Sudo { user: None }) => " (read as root)".into(),
+                        Some(Sudo { user: Some(u) }) => format!(" (read as {u})"),
+                    }
             ));
         }
     }

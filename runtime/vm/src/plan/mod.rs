@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use infrac_bytecode::Span;
 use sha2::{Digest, Sha256};
 
-use crate::request::{FactKey, Sudo, UploadRequest, UploadSource};
+use crate::request::{FactQuery, Sudo, UploadRequest, UploadSource};
 use crate::value::{Unknown, Value};
 
 pub use predict::predict;
@@ -73,8 +73,9 @@ impl PlanSession {
 /// One host's plan.
 #[derive(Debug, Default, Clone)]
 pub struct HostPlan {
-    /// The native facts read from the host (before any change).
-    pub relied: BTreeMap<FactKey, Value>,
+    /// The native facts read from the host (before any change), each as
+    /// the user it was read as.
+    pub relied: BTreeMap<FactQuery, Value>,
     /// The op calls of the stage bodies, in the order the host reached them.
     pub steps: Vec<PlanStep>,
 }
@@ -216,7 +217,8 @@ pub struct HostExpect {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReliedFact {
-    pub key: FactKey,
+    /// The fact and the user it was read as.
+    pub key: FactQuery,
     /// [`value_digest`] of the value the plan read.
     pub digest: String,
     /// The value as shown (for messages), when it is short.
@@ -276,7 +278,7 @@ impl HostExpect {
 const SHOWN_MAX: usize = 160;
 
 impl ReliedFact {
-    pub fn new(key: FactKey, value: &Value) -> ReliedFact {
+    pub fn new(key: FactQuery, value: &Value) -> ReliedFact {
         let text = value.to_string();
         ReliedFact {
             key,
