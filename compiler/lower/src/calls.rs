@@ -1,6 +1,6 @@
-//! Calls: functions, natives, ops, facts, built-ins and methods. Named
-//! arguments are put in parameter order and missing ones filled with the
-//! callee's defaults.
+//! Calls: functions, natives, ops, facts, built-ins and methods. Arguments
+//! are evaluated in source order, then put in parameter order, missing ones
+//! filled with the callee's defaults.
 
 use infrac_bytecode::{Builtin, Instr, TypeDesc};
 use infrac_syntax::ast::{Arg, Expr, ExprKind, Span};
@@ -9,6 +9,7 @@ use crate::LowerError;
 use crate::builder::FnBuilder;
 use crate::exprs::{Static, builtin};
 use crate::items::{ItemRef, Lowerer, Sig, SigKey, SigParam};
+use crate::order::Given;
 use crate::prefetch::Callee;
 
 type R = Result<(), LowerError>;
@@ -80,19 +81,10 @@ impl<'a> Lowerer<'a> {
                 b.emit(Instr::CallNative { native, argc }, span);
             }
             Some(Static::Item(ItemRef::Op(op))) => {
+                // The parameters, then `sudo` and `sudo_user` (`none` when
+                // not given).
                 let argc = self.args(b, SigKey::Op(op), args, &OP_EXTRAS, span)?;
                 self.prefetch_call(b, Callee::Op(op), args);
-                for extra in OP_EXTRAS {
-                    match args
-                        .iter()
-                        .find(|a| a.name.as_ref().is_some_and(|n| n.name == extra))
-                    {
-                        Some(a) => self.expr(b, &a.value, None)?,
-                        None => {
-                            b.emit(Instr::PushNone, span);
-                        }
-                    }
-                }
                 b.emit(Instr::CallOp { op, argc }, span);
             }
             Some(Static::Item(ItemRef::Fact(fact))) => self.read_fact(b, fact, args, span)?,
@@ -210,7 +202,9 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Pushes one value per parameter of `sig`: the argument given for it
-    /// (positional first, then by name), else what `default` emits.
+    /// (positional first, then by name), else what `default` emits; then
+    /// one per name of `extras` (`none` when not given). Returns the number
+    /// of parameters.
     fn arrange(
         &mut self,
         b: &mut FnBuilder,
@@ -224,32 +218,49 @@ impl<'a> Lowerer<'a> {
         if positional.len() > sig.params.len() {
             return Err(self.error(b.module, span, "too many arguments"));
         }
+        let params = sig.params.len();
+        let mut given = Vec::with_capacity(args.len());
+        let mut next_positional = 0;
         for a in args {
-            if let Some(n) = &a.name
-                && !sig.params.iter().any(|p| p.name == n.name)
-                && !extras.contains(&n.name.as_str())
-            {
-                return Err(self.error(b.module, n.span, format!("unknown argument `{}`", n.name)));
-            }
-        }
-        for (i, p) in sig.params.iter().enumerate() {
-            let given = positional.get(i).copied().or_else(|| {
-                args.iter()
-                    .find(|a| a.name.as_ref().is_some_and(|n| n.name == p.name))
-            });
-            match given {
-                Some(a) => self.expr(b, &a.value, Some(&p.ty))?,
+            let to = match &a.name {
                 None => {
-                    if default(b, i).is_none() {
-                        return Err(self.error(
-                            b.module,
-                            span,
-                            format!("missing argument `{}`", p.name),
-                        ));
-                    }
+                    next_positional += 1;
+                    next_positional - 1
                 }
+                Some(n) => {
+                    let param = sig.params.iter().position(|p| p.name == n.name);
+                    let extra = || extras.iter().position(|e| *e == n.name).map(|e| params + e);
+                    param.or_else(extra).ok_or_else(|| {
+                        self.error(b.module, n.span, format!("unknown argument `{}`", n.name))
+                    })?
+                }
+            };
+            // A parameter given twice: the first counts (the checker
+            // reports the other).
+            if given.iter().any(|g: &Given| g.to == to) {
+                continue;
             }
+            let ty = sig.params.get(to).map(|p| &p.ty);
+            given.push(Given {
+                to,
+                value: &a.value,
+                ty,
+            });
         }
-        Ok(sig.params.len() as u32)
+        self.in_source_order(b, &given, params + extras.len(), |this, b, i| {
+            if i >= params {
+                b.emit(Instr::PushNone, span);
+                return Ok(());
+            }
+            match default(b, i) {
+                Some(()) => Ok(()),
+                None => Err(this.error(
+                    b.module,
+                    span,
+                    format!("missing argument `{}`", sig.params[i].name),
+                )),
+            }
+        })?;
+        Ok(params as u32)
     }
 }

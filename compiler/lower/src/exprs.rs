@@ -11,6 +11,7 @@ use infrac_syntax::ast::{
 use crate::LowerError;
 use crate::builder::FnBuilder;
 use crate::items::{ItemRef, Lowerer};
+use crate::order::Given;
 
 type R = Result<(), LowerError>;
 
@@ -360,30 +361,41 @@ impl<'a> Lowerer<'a> {
                 let Some(def) = self.program.records.get(*r as usize).cloned() else {
                     return Err(self.error(b.module, span, "internal: unknown record type"));
                 };
+                // Evaluated as written, stored in declared order.
+                let mut given: Vec<Given> = Vec::with_capacity(fields.len());
                 for f in fields {
-                    if !def.fields.iter().any(|d| *d.name == *f.name.name) {
+                    let Some(to) = def.fields.iter().position(|d| *d.name == *f.name.name) else {
                         return Err(self.error(
                             b.module,
                             f.name.span,
                             format!("{} has no field `{}`", def.name, f.name.name),
                         ));
+                    };
+                    if given.iter().any(|g| g.to == to) {
+                        continue; // written twice: the checker reports it
                     }
+                    given.push(Given {
+                        to,
+                        value: &f.value,
+                        ty: def.fields.get(to).map(|d| &d.ty),
+                    });
                 }
-                for d in &def.fields {
-                    match (fields.iter().find(|f| *f.name.name == *d.name), d.default) {
-                        (Some(f), _) => self.expr(b, &f.value, Some(&d.ty))?,
-                        (None, Some(func)) => {
-                            b.emit(Instr::Call { func, argc: 0 }, span);
-                        }
-                        (None, None) => {
-                            return Err(self.error(
+                self.in_source_order(b, &given, def.fields.len(), |this, b, i| {
+                    match def.fields.get(i) {
+                        Some(d) => match d.default {
+                            Some(func) => {
+                                b.emit(Instr::Call { func, argc: 0 }, span);
+                                Ok(())
+                            }
+                            None => Err(this.error(
                                 b.module,
                                 span,
                                 format!("missing field `{}` of {}", d.name, def.name),
-                            ));
-                        }
+                            )),
+                        },
+                        None => Err(this.error(b.module, span, "internal: bad record field")),
                     }
-                }
+                })?;
                 let shape = self.shape(def.fields.iter().map(|d| Arc::clone(&d.name)).collect());
                 b.emit(Instr::MakeRecord(shape), span);
             }

@@ -13,6 +13,7 @@ mod calls;
 mod decls;
 mod exprs;
 mod items;
+mod order;
 mod prefetch;
 mod strings;
 mod types;
