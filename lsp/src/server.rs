@@ -5,9 +5,12 @@
 //! may finish out of order. Every edit is applied in the handler's
 //! synchronous prefix, under `state`'s lock, before the first `.await`, so
 //! edits apply in arrival order. Requests take a snapshot under the lock
-//! and compute after releasing it (see [`crate::analysis`]).
+//! and compute after releasing it (see [`crate::analysis`]). Diagnostics
+//! are computed by a background task after each edit, so that requests
+//! never queue behind them.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
@@ -24,23 +27,63 @@ use crate::stdlib_files::StdlibFiles;
 const CONTENT_MODIFIED: i64 = -32801;
 
 pub struct Backend {
+    shared: Shared,
+}
+
+/// What handlers and background publishing tasks share.
+#[derive(Clone)]
+struct Shared {
     client: Client,
     state: Arc<Mutex<State>>,
     /// The last version whose diagnostics were published, per document.
     /// Held across the check and the send so that an older result is never
     /// sent after a newer one.
-    published: tokio::sync::Mutex<HashMap<Uri, i32>>,
+    published: Arc<tokio::sync::Mutex<HashMap<Uri, i32>>>,
+    /// A publishing task is spawned and has not read the versions yet: a
+    /// burst of edits needs no second one.
+    queued: Arc<AtomicBool>,
 }
 
 impl Backend {
     pub fn new(client: Client) -> Self {
         Backend {
-            client,
-            state: Arc::default(),
-            published: tokio::sync::Mutex::default(),
+            shared: Shared {
+                client,
+                state: Arc::default(),
+                published: Arc::default(),
+                queued: Arc::default(),
+            },
         }
     }
 
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.shared.state()
+    }
+
+    async fn on_snapshot<T: Send + 'static>(
+        &self,
+        uri: &Uri,
+        compute: impl Fn(&Snapshot) -> T + Send + Sync + Clone + 'static,
+    ) -> Result<Option<T>> {
+        self.shared.on_snapshot(uri, compute).await
+    }
+
+    /// Recomputes the diagnostics of every open document in the
+    /// background, so that the handler (and the requests queued behind it)
+    /// does not wait for them.
+    fn spawn_publish(&self) {
+        if self.shared.queued.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let shared = self.shared.clone();
+        tokio::spawn(async move {
+            shared.queued.store(false, Ordering::SeqCst);
+            shared.publish_all().await
+        });
+    }
+}
+
+impl Shared {
     fn state(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave the state half
         // written (every write is one assignment), so a poisoned lock is
@@ -97,6 +140,9 @@ impl Backend {
     }
 
     async fn publish(&self, uri: Uri, version: i32) {
+        if self.state().docs.get(&uri).map(|d| d.version) != Some(version) {
+            return; // superseded before we started
+        }
         let result = self
             .on_snapshot(&uri, features::diagnostics::for_file)
             .await;
@@ -145,7 +191,7 @@ impl LanguageServer for Backend {
             }
         };
         if let Some(e) = stdlib_error {
-            self.client
+            self.shared.client
                 .log_message(MessageType::WARNING, format!("infrac lsp: cannot write the stdlib copy ({e}); go to definition into the stdlib is off"))
                 .await;
         }
@@ -166,7 +212,7 @@ impl LanguageServer for Backend {
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
         self.state().open(doc.uri, doc.text, doc.version);
-        self.publish_all().await;
+        self.spawn_publish();
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -176,16 +222,19 @@ impl LanguageServer for Backend {
             params.text_document.version,
         );
         if applied {
-            self.publish_all().await;
+            self.spawn_publish();
         }
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         self.state().close(&uri);
-        self.published.lock().await.remove(&uri);
-        self.client.publish_diagnostics(uri, Vec::new(), None).await;
-        self.publish_all().await;
+        self.shared.published.lock().await.remove(&uri);
+        self.shared
+            .client
+            .publish_diagnostics(uri, Vec::new(), None)
+            .await;
+        self.spawn_publish();
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
@@ -341,6 +390,6 @@ impl LanguageServer for Backend {
                 state.reload_from_disk(&change.uri);
             }
         }
-        self.publish_all().await;
+        self.spawn_publish();
     }
 }
