@@ -217,7 +217,7 @@ pub fn hosts_digest(groups: &[Vec<Arc<HostValue>>]) -> String {
                 "{g} {:?} {:?} {} {}\n",
                 host.name,
                 host.spec,
-                host.data.to_string(),
+                host.data,
                 host.sudo
             ));
         }
