@@ -349,7 +349,7 @@ fn human_plan_snapshot() {
               $ chmod 750 -- <root>/d
           site.infra:10  files.file
             local: will change
-              upload <root>/d/f.txt
+              upload <root>/d/f.txt (mode 0640)
                 --- /dev/null
                 +++ <root>/d/f.txt (planned)
                 @@ -0,0 +1 @@
@@ -360,6 +360,7 @@ fn human_plan_snapshot() {
           site.infra:12  files.line
             local: will change
               $ cat >> <root>/d/lines.txt
+                (standard input: "first line\n")
         Plan: 1 host, 4 ops will change, 0 undetermined, 0 unchanged."#]]
     .assert_eq(&normalize(&text(&out), program.root()));
 }
@@ -412,7 +413,7 @@ fn json_plan_snapshot() {
                   "commands": [
                     {
                       "digest": "<hash>",
-                      "display": "upload <root>/d/f.txt",
+                      "display": "upload <root>/d/f.txt (mode 0640)",
                       "kind": "upload",
                       "secret": false,
                       "sudo": null
@@ -459,6 +460,7 @@ fn json_plan_snapshot() {
                       "display": "cat >> <root>/d/lines.txt",
                       "kind": "exec",
                       "secret": false,
+                      "stdin": "first line\n",
                       "sudo": null
                     }
                   ],

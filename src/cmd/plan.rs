@@ -103,7 +103,8 @@ pub(super) fn make_plan(
         inputs: inputs(p, &target.limit),
         stages: p.program.stages.iter().map(|s| s.name.clone()).collect(),
         locate: &*p.sources,
-        diff_secrets: diff.then_some(&secrets[..]),
+        secrets: &secrets,
+        diff,
     };
     Ok((PlanDoc::build(build, &planned), planned))
 }

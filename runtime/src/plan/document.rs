@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::Planned;
-use super::diff::upload_diff;
+use super::diff::{redact, upload_diff};
 use crate::event::{Locate, Place};
 
 /// The format version of plan documents.
@@ -186,6 +186,9 @@ pub struct CommandDoc {
     pub secret: bool,
     /// What apply compares ([`PlannedCommand::digest`]).
     pub digest: String,
+    /// The standard input of an `exec` (secrets as `***`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdin: Option<String>,
     /// For uploads, with `--diff`: the unified diff of the content
     /// (secrets redacted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -215,10 +218,7 @@ pub fn hosts_digest(groups: &[Vec<Arc<HostValue>>]) -> String {
         for host in hosts {
             h.update(format!(
                 "{g} {:?} {:?} {} {}\n",
-                host.name,
-                host.spec,
-                host.data,
-                host.sudo
+                host.name, host.spec, host.data, host.sudo
             ));
         }
     }
@@ -235,8 +235,10 @@ pub struct Build<'a> {
     pub inputs: Inputs,
     pub stages: Vec<String>,
     pub locate: &'a dyn Locate,
-    /// Secret strings to redact from diffs; `None`: no diffs.
-    pub diff_secrets: Option<&'a [String]>,
+    /// The run's secret strings, redacted from diffs and standard inputs.
+    pub secrets: &'a [String],
+    /// Show the uploads' content diffs.
+    pub diff: bool,
 }
 
 impl PlanDoc {
@@ -475,6 +477,18 @@ fn step_doc(build: &Build<'_>, step: &PlanStep) -> StepDoc {
 }
 
 fn command_doc(build: &Build<'_>, command: &PlannedCommand) -> CommandDoc {
+    let stdin = match command {
+        PlannedCommand::Exec {
+            stdin: Some(text),
+            secret,
+            ..
+        } => Some(if *secret {
+            "***".to_string()
+        } else {
+            redact(text, build.secrets)
+        }),
+        _ => None,
+    };
     let (kind, sudo, secret, diff) = match command {
         PlannedCommand::Exec { sudo, secret, .. } => ("exec", sudo, *secret, None),
         PlannedCommand::Upload {
@@ -486,8 +500,9 @@ fn command_doc(build: &Build<'_>, command: &PlannedCommand) -> CommandDoc {
             &request.sudo,
             *secret,
             build
-                .diff_secrets
-                .and_then(|secrets| upload_diff(request, current, *secret, secrets)),
+                .diff
+                .then(|| upload_diff(request, current, *secret, build.secrets))
+                .flatten(),
         ),
     };
     CommandDoc {
@@ -496,6 +511,7 @@ fn command_doc(build: &Build<'_>, command: &PlannedCommand) -> CommandDoc {
         sudo: user_name(sudo),
         secret,
         digest: command.digest(),
+        stdin,
         diff,
     }
 }

@@ -125,6 +125,9 @@ fn write_command(out: &mut String, command: &CommandDoc, diff: bool) {
     for line in lines {
         let _ = writeln!(out, "        {line}");
     }
+    if let Some(stdin) = &command.stdin {
+        let _ = writeln!(out, "        (standard input: {stdin:?})");
+    }
     if diff && let Some(text) = &command.diff {
         for line in text.lines() {
             let _ = writeln!(out, "        {line}");

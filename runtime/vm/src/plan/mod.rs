@@ -136,7 +136,22 @@ impl PlannedCommand {
     pub fn display(&self) -> String {
         match self {
             PlannedCommand::Exec { display, .. } => display.clone(),
-            PlannedCommand::Upload { request, .. } => format!("upload {}", request.remote),
+            PlannedCommand::Upload { request, .. } => {
+                let mut attrs = Vec::new();
+                if let Some(mode) = request.mode {
+                    attrs.push(format!("mode {mode:04o}"));
+                }
+                if let Some(owner) = &request.owner {
+                    attrs.push(format!("owner {owner}"));
+                }
+                if let Some(group) = &request.group {
+                    attrs.push(format!("group {group}"));
+                }
+                match attrs.is_empty() {
+                    true => format!("upload {}", request.remote),
+                    false => format!("upload {} ({})", request.remote, attrs.join(", ")),
+                }
+            }
         }
     }
 
