@@ -252,3 +252,31 @@ fn the_fleet_example_runs_and_a_second_run_changes_only_the_new_container() {
     }
     assert_eq!(summary["hosts"]["scratch"]["changed"], 4, "{summary}");
 }
+
+/// A smoke run of the fleet benchmark's program (benches/fleet): it
+/// converges on the test bed's hosts and a second run changes nothing.
+#[test]
+fn the_fleet_benchmark_program_converges() {
+    let Some(bed) = testbed() else { return };
+    let bench = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/fleet");
+    let read = |name: &str| {
+        std::fs::read_to_string(bench.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    let program = Program::new(&read("fleet.infra"));
+    program.write("motd.j2", &read("motd.j2"));
+    program.write("hosts.ini", "infrac-host-1\ninfrac-host-2\ninfrac-host-3\n");
+    let root = format!("root={}", program.dir);
+    // The benchmark's program has a `root` param, no `dir`.
+    let run = || {
+        let args = ["site.infra", "--yes", "--format", "json", "--set", &root];
+        bed.infrac(program.folder(), "run", &args)
+    };
+    let first = run();
+    assert_exit(&first, 0);
+    assert_eq!(summary_of(&first)["changed"], 3 * 8, "{}", stderr(&first));
+    let motd = read_in("infrac-host-2", &format!("{}/conf/motd", program.dir));
+    assert!(motd.starts_with("Welcome to infrac-host-2 ("), "{motd}");
+    let second = run();
+    assert_exit(&second, 0);
+    assert_eq!(summary_of(&second)["changed"], 0);
+}

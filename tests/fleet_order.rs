@@ -72,7 +72,7 @@ param dir: str
 group pair = [ssh("infrac-host-1"), ssh("infrac-host-3")]
 
 stage s on pair {
-  server.shell("mkdir -p {dir}; if [ {host.name} = infrac-host-3 ]; then sleep 3; fi; date +%s.%N >> {dir}/t")
+  server.shell("mkdir -p {dir}; if [ {host.name} = infrac-host-3 ]; then sleep 5; fi; date +%s.%N >> {dir}/t")
   server.shell("date +%s.%N >> {dir}/t")
   server.shell("date +%s.%N >> {dir}/t")
 }
@@ -117,11 +117,6 @@ stage s on four (serial: 2) {
     let end1 = batch1.iter().map(|s| s.1).fold(f64::NEG_INFINITY, f64::max);
     let start2 = batch2.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
     assert!(end1 < start2, "{batch1:?} then {batch2:?}");
-    // Inside a batch the two hosts overlap.
-    assert!(
-        batch1[0].0 < batch1[1].1 && batch1[1].0 < batch1[0].1,
-        "{batch1:?}"
-    );
 }
 
 #[test]
