@@ -15,7 +15,7 @@ const SECRET: &str = "/etc/secret";
 const DEFS: &str = r#"
     fact seen(path: str): bool { facts.file(path) != none }
     op need(path: str) changes nothing {
-      if not seen(path) { fail "{path} is absent" }
+      if not facts.seen(path) { fail "{path} is absent" }
     }
     op touch(path: str) changes facts.file(path) {
       if facts.file(path) == none { run(sh"touch {path}") }
@@ -66,9 +66,9 @@ fn reads_inside_a_sudo_call_go_through_sudo_and_are_cached_apart() {
     let src = format!(
         r#"{DEFS}
         stage s on g -> str {{
-          let before = seen("{SECRET}")
+          let before = facts.seen("{SECRET}")
           need("{SECRET}", sudo: true)
-          let after = seen("{SECRET}")
+          let after = facts.seen("{SECRET}")
           "{{before}} {{after}}"
         }}
     "#
@@ -107,7 +107,7 @@ fn sudo_user_reads_as_that_user() {
 fn a_sudo_stage_prefetches_and_reads_as_root() {
     let src = format!(
         r#"{DEFS}
-        stage s on g (sudo: true) -> bool {{ seen("{SECRET}") }}
+        stage s on g (sudo: true) -> bool {{ facts.seen("{SECRET}") }}
     "#
     );
     let mut vm = vm(compile(&src));
@@ -120,7 +120,7 @@ fn a_sudo_stage_prefetches_and_reads_as_root() {
 fn a_sudo_host_prefetches_and_reads_as_root() {
     let src = format!(
         r#"{DEFS}
-        stage s on g -> bool {{ seen("{SECRET}") }}
+        stage s on g -> bool {{ facts.seen("{SECRET}") }}
     "#
     );
     let ctx = context(compile(&src), &[]);
@@ -135,9 +135,9 @@ fn a_change_as_root_drops_the_fact_for_every_user() {
     let src = format!(
         r#"{DEFS}
         stage s on g -> bool {{
-          let before = seen("/a")
+          let before = facts.seen("/a")
           touch("/a", sudo: true)
-          seen("/a") == before
+          facts.seen("/a") == before
         }}
     "#
     );
