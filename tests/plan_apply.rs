@@ -555,3 +555,45 @@ stage site on here {
         "the unplanned command ran"
     );
 }
+
+/// `infrac run ...` on a pseudo-terminal (`script`), typing `answer`.
+fn run_on_terminal(program: &Program, answer: &str) -> Output {
+    let root = format!("root={}", program.root().display());
+    let command = format!(
+        "{} run site.infra --set {}",
+        env!("CARGO_BIN_EXE_infrac"),
+        infrac_vm::shell_quote(&root)
+    );
+    // The answer waits in the terminal until the question reads it; the
+    // input stays open while infrac runs.
+    let feed = format!(
+        "(echo {answer}; sleep 5) | script -qec {} /dev/null",
+        infrac_vm::shell_quote(&command)
+    );
+    let dir = program.root().parent().unwrap_or(program.root());
+    Command::new("sh")
+        .current_dir(dir)
+        .args(["-c", &feed])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run script: {e}"))
+}
+
+#[test]
+fn run_on_a_terminal_asks_and_applies_only_when_approved() {
+    if !run_common::has_command("script") {
+        eprintln!("skipped: no `script` command to make a terminal");
+        return;
+    }
+    let program = Program::new(FILES);
+    let declined = run_on_terminal(&program, "n");
+    let out = text(&declined);
+    assert!(out.contains("Apply these changes? [y/N]"), "{out}");
+    assert!(out.contains("Not applied: nothing was changed."), "{out}");
+    assert!(!program.root().join("d").exists(), "declined, yet changed");
+
+    let approved = run_on_terminal(&program, "y");
+    let out = text(&approved);
+    assert!(out.contains("4 changed, 0 hosts failed"), "{out}");
+    assert_eq!(read(&program.root().join("d/f.txt")), "hello\n");
+}
