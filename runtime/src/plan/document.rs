@@ -391,7 +391,7 @@ fn host_doc(build: &Build<'_>, name: &str, planned: &Planned) -> HostDoc {
             let at = f.error.place.map(|p| build.locate.locate(p));
             FailureDoc {
                 stage: f.stage.clone(),
-                message: f.error.message.clone(),
+                message: redact(&f.error.message, build.secrets),
                 file: at.as_ref().map(|l| l.file.clone()),
                 line: at.map(|l| l.line),
             }
@@ -424,7 +424,7 @@ fn host_doc(build: &Build<'_>, name: &str, planned: &Planned) -> HostDoc {
                     })
                     .collect(),
                 digest: relied.digest,
-                value: relied.shown,
+                value: relied.shown.map(|v| redact(&v, build.secrets)),
             }
         })
         .collect();
