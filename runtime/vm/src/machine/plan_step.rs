@@ -753,11 +753,8 @@ impl Vm {
         if plan.own.last() == Some(&0) {
             return Ok(());
         }
-        let effect = if plan.undetermined.is_some() {
-            None
-        } else {
-            effect
-        };
+        // A prediction is the state after a successful call, whichever
+        // branch it takes: it holds for an undetermined call too.
         plan.changes.push(Change {
             fact,
             args,

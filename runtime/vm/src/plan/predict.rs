@@ -5,7 +5,10 @@
 //! An op's arguments are its parameters in declaration order (see
 //! `stdlib/files.infra`). A prediction is a value in which what the op
 //! does not determine is unknown; `None` means no prediction (the fact is
-//! then unknown after the op).
+//! then unknown after the op). A prediction describes the state after a
+//! successful call whether or not the call changed anything (the ops
+//! converge), so it also holds after a call whose decision the plan could
+//! not make.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -26,7 +29,15 @@ pub fn predict(
     let [FactArg::Str(at)] = key.args.as_slice() else {
         return None;
     };
-    if key.name != "file" {
+    const PREDICTED: [&str; 6] = [
+        "files.directory",
+        "files.file",
+        "files.write",
+        "files.attrs",
+        "files.absent",
+        "files.link",
+    ];
+    if key.name != "file" || !PREDICTED.contains(&op) {
         return None;
     }
     let at = normalize(at);
@@ -394,6 +405,24 @@ mod tests {
                 "apt.packages",
                 &args,
                 &key("/opt/current"),
+                &Value::None,
+                &unknown
+            ),
+            None
+        );
+        // An op without predictions says nothing of any path, even one
+        // that looks unrelated to its arguments.
+        let shell = [
+            s("printf x > /srv/f"),
+            Value::None,
+            Value::None,
+            Value::Bool(true),
+        ];
+        assert_eq!(
+            predict(
+                "server.shell",
+                &shell,
+                &key("/srv/f"),
                 &Value::None,
                 &unknown
             ),
