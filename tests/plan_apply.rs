@@ -597,3 +597,30 @@ fn run_on_a_terminal_asks_and_applies_only_when_approved() {
     assert!(out.contains("4 changed, 0 hosts failed"), "{out}");
     assert_eq!(read(&program.root().join("d/f.txt")), "hello\n");
 }
+
+#[test]
+fn the_stdlib_self_test_plans_applies_and_then_plans_nothing() {
+    let work = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = format!("root={}", work.path().join("root").display());
+    let saved = work.path().join("plan.json").display().to_string();
+    let infrac = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_infrac"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run infrac: {e}"))
+    };
+    let program = "stdlib/tests/ops_local.infra";
+    let made = infrac(&["plan", program, "--set", &root, "-o", &saved]);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made));
+    let apply = infrac(&["apply", &saved]);
+    assert_eq!(apply.status.code(), Some(0), "{}", text(&apply));
+    let again = infrac(&["plan", program, "--set", &root, "--detailed-exitcode"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert!(
+        text(&again).contains("0 ops will change, 0 undetermined"),
+        "{}",
+        text(&again)
+    );
+}
