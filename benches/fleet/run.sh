@@ -11,7 +11,9 @@
 # For each tool: first run (the deploy's folder removed on every host
 # before each run) and no-change run, medians of RUNS runs by hyperfine,
 # plus the connect-only floor (HOSTS parallel `ssh host true`), then the
-# controller's peak memory (/usr/bin/time -v) on a no-change run.
+# controller's peak memory (/usr/bin/time -v) on a no-change run and the
+# hosts' CPU per host (the containers' cpuacct cgroups) on one first and
+# one no-change run.
 # hyperfine's JSON exports are kept in $OUT (default /tmp/infrac-fleet-bench).
 set -eu
 
@@ -129,3 +131,35 @@ while IFS="$(printf '\t')" read -r name first nochange; do
   [ "$mem" = "—" ] || mem="$mem MB"
   echo "| $name | $first | $nochange | $mem |"
 done <"$OUT/table-$N.txt"
+
+# --- target CPU per host: the containers' cgroup CPU time (sshd included) ---
+cpu_ns() { # total CPU time of the hosts' containers, in ns
+  total=0
+  for h in $HOSTS; do
+    id=$(docker inspect -f '{{.Id}}' "$h")
+    f=/sys/fs/cgroup/cpuacct/docker/$id/cpuacct.usage
+    [ -f "$f" ] || f=/sys/fs/cgroup/system.slice/docker-$id.scope/cpu.stat
+    case "$f" in
+      *cpu.stat) v=$(awk '/^usage_usec/ { print $2 * 1000 }' "$f") ;;
+      *) v=$(cat "$f") ;;
+    esac
+    total=$((total + v))
+  done
+  echo "$total"
+}
+per_host_cpu() { # SCRIPT -> CPU seconds per host of one run of it
+  before=$(cpu_ns)
+  sh "$WORK/$1.sh" >/dev/null 2>&1 || true
+  after=$(cpu_ns)
+  awk -v d=$((after - before)) -v n="$N" 'BEGIN { printf "%.3f s", d / n / 1e9 }'
+}
+echo
+echo "| $N hosts | target CPU per host, first run | target CPU per host, no change |"
+echo "| --- | --- | --- |"
+for tool in infrac pyinfra ansible floor; do
+  sh "$WORK/clean.sh"
+  first=$(per_host_cpu "$tool")
+  nochange=$(per_host_cpu "$tool")
+  [ "$tool" = floor ] && first="—"
+  echo "| $tool | $first | $nochange |"
+done
