@@ -168,10 +168,40 @@ impl Host {
                 user: self.user.clone(),
                 port: self.port,
                 identity: self.identity.as_ref().map(|p| p.display().to_string()),
-                jump: None,
+                jump: self.jump(),
             },
         }
     }
+
+    /// The jump hosts of `ansible_ssh_common_args` / `ansible_ssh_extra_args`
+    /// (`-J a,b`, `-o ProxyJump=a`), comma-separated as `ssh -J` takes them.
+    fn jump(&self) -> Option<String> {
+        let args = ["ansible_ssh_common_args", "ansible_ssh_extra_args"]
+            .iter()
+            .filter_map(|key| self.vars.get(*key)?.as_str())
+            .flat_map(str::split_whitespace)
+            .collect::<Vec<_>>();
+        let mut jumps = Vec::new();
+        let mut words = args.iter();
+        while let Some(word) = words.next() {
+            let value = match *word {
+                "-J" => words.next().copied(),
+                "-o" => words.next().and_then(|o| proxy_jump(o)),
+                w => w
+                    .strip_prefix("-J")
+                    .filter(|v| !v.is_empty())
+                    .or_else(|| w.strip_prefix("-o").and_then(proxy_jump)),
+            };
+            jumps.extend(value.map(|v| v.trim_matches(['\'', '"'])));
+        }
+        (!jumps.is_empty()).then(|| jumps.join(","))
+    }
+}
+
+/// The value of a `ProxyJump=HOST` ssh option (any case, `=` or not).
+fn proxy_jump(option: &str) -> Option<&str> {
+    let (key, value) = option.split_once('=')?;
+    key.eq_ignore_ascii_case("ProxyJump").then_some(value)
 }
 
 /// A parse error at a line, before the file name is known.

@@ -343,6 +343,32 @@ fn group_lookup_and_host_specs() {
 }
 
 #[test]
+fn jump_hosts_from_ssh_args() {
+    let text = "a ansible_ssh_common_args='-J bastion'\n\
+                b ansible_ssh_common_args='-o ProxyJump=j1,j2 -o ServerAliveInterval=5'\n\
+                c ansible_ssh_extra_args=-Jgate\n\
+                d ansible_ssh_common_args='-o Compression=yes'\n";
+    let inv = Inventory::parse(Path::new("h"), text, Format::Ini).unwrap();
+    let jumps: Vec<Option<String>> = inv
+        .hosts
+        .iter()
+        .map(|h| match h.spec() {
+            infrac_vm::value::HostSpec::Ssh { jump, .. } => jump,
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        jumps,
+        [
+            Some("bastion".to_string()),
+            Some("j1,j2".to_string()),
+            Some("gate".to_string()),
+            None
+        ]
+    );
+}
+
+#[test]
 fn load_reads_the_file_and_picks_the_format() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hosts.yaml");
