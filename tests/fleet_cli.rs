@@ -350,3 +350,48 @@ fn known_hosts_policy_from_the_command_line() {
         stderr(&off)
     );
 }
+
+/// A jump host: `infrac-host-2` reached through `infrac-host-1` (its sshd
+/// forwards to 127.0.0.1:2202); a jump host that does not resolve fails
+/// the host, which shows the jump is taken.
+#[test]
+fn jump_hosts_from_an_inventory_and_a_program() {
+    let Some(s) = setup() else { return };
+    let dir = s.folder.path();
+    std::fs::write(
+        dir.join("jump.ini"),
+        "via ansible_host=infrac-host-2 ansible_ssh_common_args='-J infrac-host-1'\n\
+         broken ansible_host=infrac-host-2 ansible_ssh_common_args='-o ProxyJump=nowhere.invalid'\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = s.bed.infrac(
+        dir,
+        "exec",
+        &["-i", "jump.ini", "--format", "json", "--", "echo", "in"],
+    );
+    assert_exit(&out, 3);
+    let lines = json_lines(&out);
+    let host = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l["host"] == name)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(host("via")["stdout"], "in\n", "{lines:?}");
+    assert!(
+        host("broken")["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("cannot connect"),
+        "{lines:?}"
+    );
+
+    let program = "group g = [ssh(\"infrac-host-2\", jump: \"infrac-host-1\", name: \"jumped\")]\n\n\
+        stage s on g -> str { facts.os.id }\n";
+    std::fs::write(dir.join("jump.infra"), program).unwrap_or_else(|e| panic!("{e}"));
+    let out = s
+        .bed
+        .infrac(dir, "run", &["jump.infra", "--yes", "--format", "json"]);
+    assert_exit(&out, 0);
+}
