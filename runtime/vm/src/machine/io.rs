@@ -128,17 +128,7 @@ impl Vm {
         let request = match (builtin, args.as_slice()) {
             (Builtin::Probe, [cmd]) => self.exec(cmd, None, false, false)?,
             (Builtin::Run, [cmd, stdin, check]) => {
-                let stdin = match stdin {
-                    Value::None => None,
-                    Value::Str(s) | Value::Secret(s) => Some(s.to_string()),
-                    other => {
-                        return Err(format!(
-                            "`stdin:` must be a str, found a {}",
-                            kind_name(other)
-                        ));
-                    }
-                };
-                self.exec(cmd, stdin, true, *check != Value::Bool(false))?
+                self.exec(cmd, run_stdin(stdin)?, true, *check != Value::Bool(false))?
             }
             (Builtin::Upload, [remote, src, content, mode, owner, group]) => {
                 self.upload(ctx, remote, src, content, mode, owner, group)?
@@ -247,6 +237,18 @@ impl Vm {
             group: text(group, "group")?,
             sudo: self.current_sudo(),
         }))
+    }
+}
+
+/// The `stdin:` argument of `run`.
+pub(super) fn run_stdin(stdin: &Value) -> Result<Option<String>, String> {
+    match stdin {
+        Value::None => Ok(None),
+        Value::Str(s) | Value::Secret(s) => Ok(Some(s.to_string())),
+        other => Err(format!(
+            "`stdin:` must be a str, found a {}",
+            kind_name(other)
+        )),
     }
 }
 

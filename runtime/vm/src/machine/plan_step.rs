@@ -5,11 +5,10 @@ use std::sync::Arc;
 
 use infrac_bytecode::{Builtin, FactKind, Instr, Span};
 
-use super::io::describe_fact;
+use super::io::{describe_fact, run_stdin};
 use super::{Flow, FrameKind, Halt, Pending, Vm};
 use crate::context::RunContext;
 use crate::facts;
-use crate::format::kind_name;
 use crate::ops::record;
 use crate::plan::{
     HostExpect, Mode, Outcome, PlanSession, PlanStep, PlannedCommand, predict, value_digest,
@@ -634,17 +633,7 @@ impl Vm {
     ) -> Result<PlannedCommand, String> {
         let request = match (builtin, args) {
             (Builtin::Run, [cmd, stdin, check]) => {
-                let stdin = match stdin {
-                    Value::None => None,
-                    Value::Str(s) | Value::Secret(s) => Some(s.to_string()),
-                    other => {
-                        return Err(format!(
-                            "`stdin:` must be a str, found a {}",
-                            kind_name(other)
-                        ));
-                    }
-                };
-                self.exec(cmd, stdin, true, *check != Value::Bool(false))?
+                self.exec(cmd, run_stdin(stdin)?, true, *check != Value::Bool(false))?
             }
             (Builtin::Upload, [remote, src, content, mode, owner, group]) => {
                 self.upload(ctx, remote, src, content, mode, owner, group)?
