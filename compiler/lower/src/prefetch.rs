@@ -6,7 +6,10 @@
 //! arguments, in the ops and facts it calls (a few calls deep): for
 //! `files.directory("/srv/app")`, `facts.file("/srv/app")` is prefetched.
 //! Reading a fact the body then does not read is harmless (facts are
-//! read-only); invalidation keeps later reads right.
+//! read-only); invalidation keeps later reads right. The runtime reads the
+//! list as the stage's body reads (its or its host's sudo): an op call
+//! given `sudo:` or `sudo_user:` reads as another user, so what it reads is
+//! left out.
 
 use infrac_bytecode::{FactKind, FunctionKind, PrefetchArg, PrefetchFact};
 use infrac_syntax::ast::{Arg, Block, Expr, ExprKind, StmtKind, StrPart};
@@ -22,6 +25,15 @@ const MAX_DEPTH: u32 = 4;
 pub(crate) enum Callee {
     Op(u32),
     Fact(u32),
+}
+
+/// An op call with its own `sudo:` / `sudo_user:` (§2.12).
+fn sets_sudo(args: &[Arg]) -> bool {
+    args.iter().any(|a| {
+        a.name
+            .as_ref()
+            .is_some_and(|n| n.name == "sudo" || n.name == "sudo_user")
+    })
 }
 
 /// A literal argument known at compile time.
@@ -46,7 +58,7 @@ pub(crate) fn constant_arg(e: &Expr) -> Option<PrefetchArg> {
 impl<'a> Lowerer<'a> {
     /// In a stage body: adds what a call of `callee` with `args` reads.
     pub(crate) fn prefetch_call(&self, b: &mut FnBuilder, callee: Callee, args: &'a [Arg]) {
-        if b.prefetch.is_none() {
+        if b.prefetch.is_none() || sets_sudo(args) {
             return;
         }
         let known = self.arg_values(callee, args, &|e| constant_arg(e));
@@ -154,7 +166,8 @@ impl<'a> Lowerer<'a> {
             let next = match self.resolve_static(&scope, target) {
                 Some(Static::Item(ItemRef::Fact(f))) => Callee::Fact(f),
                 Some(Static::Item(ItemRef::Op(o)))
-                    if !args.is_empty() || matches!(e.kind, ExprKind::Call { .. }) =>
+                    if (!args.is_empty() || matches!(e.kind, ExprKind::Call { .. }))
+                        && !sets_sudo(args) =>
                 {
                     Callee::Op(o)
                 }

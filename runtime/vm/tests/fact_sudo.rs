@@ -86,6 +86,19 @@ fn reads_inside_a_sudo_call_go_through_sudo_and_are_cached_apart() {
 }
 
 #[test]
+fn a_call_with_its_own_sudo_is_not_prefetched_as_the_stage() {
+    let src = format!(
+        r#"{DEFS}
+        stage s on g {{ need("{SECRET}", sudo: true) }}
+    "#
+    );
+    let mut vm = vm(compile(&src));
+    let mut host = root_only(SECRET);
+    assert_eq!(host.run(&mut vm, 0), Ok(Value::None));
+    assert_eq!(reads(&host), [vec![as_root(SECRET)]]);
+}
+
+#[test]
 fn sudo_user_reads_as_that_user() {
     let src = format!(
         r#"{DEFS}
