@@ -25,7 +25,8 @@
 //! }
 //! ```
 //! The first `resume` of a stage asks for the stage's prefetch facts (one
-//! `ReadFacts`) when some are not cached yet.
+//! `ReadFacts`, read as the stage's body reads: under the stage's or the
+//! host's sudo) when some are not cached yet.
 
 pub mod controller;
 pub mod plan;
