@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use infrac_compiler::render::{render_human, render_json};
-use infrac_compiler::{Database, Diagnostic, OsFileLoader, SourceFile, check_programs};
+use infrac_compiler::{Database, Diagnostic, OsFileLoader, SourceFile};
 
 use super::exit;
 
@@ -49,7 +49,7 @@ pub fn run(args: Args) -> u8 {
             }
         }
     }
-    let diags = check_programs(&db, &roots);
+    let diags = db.check_programs_parallel(&roots);
     let text_of = |file: &str| -> String {
         db.file_by_display_path(file)
             .and_then(|f| f.text(&db).clone())

@@ -19,6 +19,7 @@ pub mod db;
 pub mod diagnostic;
 pub mod items;
 pub mod modules;
+mod parallel;
 pub mod render;
 pub mod scope;
 pub mod sigs;
