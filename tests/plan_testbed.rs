@@ -59,7 +59,13 @@ fn plan_apply_with_a_drifted_host_then_an_empty_plan() {
     };
 
     let first = plan(&["-o", "plan.json"]);
-    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}{}",
+        stderr(&first),
+        String::from_utf8_lossy(&first.stdout)
+    );
     let doc = plan_doc(&first);
     assert_eq!(doc["summary"]["will_change"], 4, "{doc:#}");
     for host in ["infrac-host-1", "infrac-host-2"] {
