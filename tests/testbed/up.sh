@@ -140,6 +140,13 @@ start_host() {
     port=$(port_of "$i")
     d=$(host_dir "$i")
     state=$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null || echo absent)
+    # A container made from another checkout mounts that checkout's keys:
+    # replace it, or this checkout's key and known_hosts would not match.
+    mounted=$(docker inspect -f '{{range .Mounts}}{{if eq .Destination "/etc/ssh/infrac"}}{{.Source}}{{end}}{{end}}' "$name" 2>/dev/null || true)
+    if [ "$state" != absent ] && [ "$mounted" != "$d" ]; then
+        docker rm -f "$name" >/dev/null
+        state=absent
+    fi
     case "$state" in
     true) return 0 ;;
     false) docker start "$name" >/dev/null; return 0 ;;
