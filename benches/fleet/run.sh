@@ -7,6 +7,7 @@
 #
 #   sh benches/fleet/run.sh [HOSTS] [RUNS]        # default 3 hosts, 5 runs
 #   INFRAC=target/release/infrac sh benches/fleet/run.sh 10 5
+#   TOOLS="infrac pyinfra" sh benches/fleet/run.sh 50 3   # without Ansible
 #
 # For each tool: first run (the deploy's folder removed on every host
 # before each run) and no-change run, medians of RUNS runs by hyperfine,
@@ -19,6 +20,7 @@ set -eu
 
 N=${1:-3}
 RUNS=${2:-5}
+TOOLS=${TOOLS:-infrac pyinfra ansible}
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 STATE="$REPO/tests/testbed/.state"
@@ -56,7 +58,9 @@ python_debs() {
       | grep -vE '^(perl|libperl|perl-modules|mailcap|mime-support|libgdbm-compat|install-info)'))
   mv "$DEBS.tmp" "$DEBS"
 }
+case " $TOOLS " in *" ansible "*) with_ansible=1 ;; *) with_ansible=0 ;; esac
 for h in $HOSTS; do
+  [ "$with_ansible" = 1 ] || break
   docker exec "$h" sh -c 'command -v python3' >/dev/null 2>&1 && continue
   python_debs
   docker cp "$DEBS" "$h:/tmp/python-debs"
@@ -97,14 +101,10 @@ echo "cd $WORK && ANSIBLE_CONFIG=$WORK/ansible.cfg exec $PY/ansible-playbook -i 
 echo "for h in $(echo $HOSTS); do ssh -F $STATE/ssh_config \$h true & done; wait" >"$WORK/floor.sh"
 
 echo "infrac: $($INFRAC --version)   pyinfra: $($PY/pyinfra --version 2>&1 | sed -n '$p')   ansible: $($PY/ansible-playbook --version | sed -n 1p)   hosts: $N"
-hyperfine -N --runs "$RUNS" --export-json "$OUT/first-$N.json" --prepare "sh $WORK/clean.sh" \
-  --command-name infrac "sh $WORK/infrac.sh" \
-  --command-name pyinfra "sh $WORK/pyinfra.sh" \
-  --command-name ansible "sh $WORK/ansible.sh"
-hyperfine -N --runs "$RUNS" --warmup 1 --export-json "$OUT/nochange-$N.json" \
-  --command-name infrac "sh $WORK/infrac.sh" \
-  --command-name pyinfra "sh $WORK/pyinfra.sh" \
-  --command-name ansible "sh $WORK/ansible.sh" \
+set --
+for tool in $TOOLS; do set -- "$@" --command-name "$tool" "sh $WORK/$tool.sh"; done
+hyperfine -N --runs "$RUNS" --export-json "$OUT/first-$N.json" --prepare "sh $WORK/clean.sh" "$@"
+hyperfine -N --runs "$RUNS" --warmup 1 --export-json "$OUT/nochange-$N.json" "$@" \
   --command-name "ssh true (floor)" "sh $WORK/floor.sh"
 
 rss() { # peak RSS in MB of the largest process of a no-change run of the script
@@ -156,7 +156,7 @@ per_host_cpu() { # SCRIPT -> CPU seconds per host of one run of it
 echo
 echo "| $N hosts | target CPU per host, first run | target CPU per host, no change |"
 echo "| --- | --- | --- |"
-for tool in infrac pyinfra ansible floor; do
+for tool in $TOOLS floor; do
   sh "$WORK/clean.sh"
   first=$(per_host_cpu "$tool")
   nochange=$(per_host_cpu "$tool")
