@@ -192,7 +192,7 @@ impl Vm {
                         "host `{}` is not in the plan (it failed or was left out when the plan was made); make a new plan",
                         apply.host
                     );
-                    return Some(self.fail(message));
+                    return Some(self.refuse(message));
                 };
                 if !apply.checking && expect.facts.is_empty() {
                     apply.checked = true;
@@ -210,7 +210,7 @@ impl Vm {
                     _ => Vec::new(),
                 };
                 match drift(expect, &values) {
-                    Some(message) => Some(self.fail(message)),
+                    Some(message) => Some(self.refuse(message)),
                     None => {
                         apply.checked = true;
                         None
@@ -218,6 +218,19 @@ impl Vm {
                 }
             }
         }
+    }
+
+    /// Apply refuses the host before its first statement: the error is
+    /// placed at the stage.
+    fn refuse(&mut self, message: String) -> Halt {
+        let ctx = Arc::clone(&self.ctx);
+        let stage = ctx.program().stages.get(self.stage_index(&ctx));
+        let err = match stage {
+            Some(def) => self.error_at(def.module, def.span, message),
+            None => self.error(message),
+        };
+        self.reset();
+        Halt::Failed(err)
     }
 
     /// Called first by `step`; `Some`: the instruction was handled.
