@@ -1,13 +1,13 @@
 //! `facts.user(name)` and `facts.group(name)`, from the passwd and group
 //! databases (`getent`, so LDAP/NSS accounts count too).
 
+use infrac_vm::shell_quote;
 use infrac_vm::value::Value;
 
 use super::parse::{
     ParseError, ParseResult, Section, fields, lines, parse_int, record, require_success, str_list,
     str_value,
 };
-use super::quote::shell_quote;
 
 /// The passwd line, then the user's groups (`id -Gn`), then the primary
 /// group's name (`id -gn`); nothing when the user does not exist.

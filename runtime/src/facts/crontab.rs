@@ -1,7 +1,8 @@
 //! `facts.crontab(user)`: the lines of a user's crontab.
 
+use infrac_vm::shell_quote;
+
 use super::parse::{ParseResult, Section, lines, require_success, str_list};
-use super::quote::shell_quote;
 
 /// `facts.crontab(user)`: `crontab -l` (with `-u` only for another user,
 /// which needs root); a user without a crontab has no lines.

@@ -1,9 +1,9 @@
 //! `facts.env(name)` (in a login shell) and `facts.which(name)`.
 
+use infrac_vm::shell_quote;
 use infrac_vm::value::Value;
 
 use super::parse::{ParseError, ParseResult, Section, require_success, single_line, str_value};
-use super::quote::shell_quote;
 
 /// Printed by the login shell right before the value, so that whatever the
 /// profile scripts print is skipped.

@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
+use infrac_vm::shell_quote;
 use infrac_vm::value::Value;
 
 use super::parse::{
     ParseError, ParseResult, Section, optional, parse_int, record, require_success, str_value,
 };
-use super::quote::shell_quote;
 
 /// Prints nothing when nothing is at the path; else `MODEHEX SIZE`, owner,
 /// group (one per line), then the SHA-256 line of a regular file (`-` when

@@ -4,7 +4,6 @@
 
 pub mod batch;
 mod parse;
-mod quote;
 
 mod account;
 mod command;

@@ -2,10 +2,10 @@
 
 use std::collections::HashMap;
 
+use infrac_vm::shell_quote;
 use infrac_vm::value::Value;
 
 use super::parse::{ParseError, ParseResult, Section, lines, record, require_success, str_value};
-use super::quote::shell_quote;
 
 pub fn script(args: &[&str]) -> String {
     let unit = shell_quote(args.first().copied().unwrap_or_default());
