@@ -132,7 +132,7 @@ impl PlannedFact {
 
 /// Finds the reader of `key` and builds its snippet.
 pub fn plan(key: &FactKey) -> Result<PlannedFact, String> {
-    let label = label(key);
+    let label = key.label();
     let Some(fact) = NATIVE.iter().find(|f| f.name == key.name) else {
         return Err(format!("{label}: no native reader for facts.{}", key.name));
     };
@@ -210,23 +210,6 @@ impl FactRead {
             })
             .collect()
     }
-}
-
-/// `facts.NAME` or `facts.NAME(args)`, as a program writes it.
-pub fn label(key: &FactKey) -> String {
-    if key.args.is_empty() {
-        return format!("facts.{}", key.name);
-    }
-    let args: Vec<String> = key
-        .args
-        .iter()
-        .map(|a| match a {
-            FactArg::Str(s) => format!("{s:?}"),
-            FactArg::Int(i) => i.to_string(),
-            FactArg::Bool(b) => b.to_string(),
-        })
-        .collect();
-    format!("facts.{}({})", key.name, args.join(", "))
 }
 
 #[cfg(test)]

@@ -410,7 +410,7 @@ fn host_doc(build: &Build<'_>, name: &str, planned: &Planned) -> HostDoc {
         .map(|(key, value)| {
             let relied = ReliedFact::new(key.clone(), value);
             FactDoc {
-                fact: describe(&key.key),
+                fact: key.key.label(),
                 name: key.key.name.clone(),
                 sudo: user_name(&key.sudo),
                 args: key
@@ -520,21 +520,4 @@ fn command_doc(build: &Build<'_>, command: &PlannedCommand) -> CommandDoc {
 fn user_name(sudo: &Option<Sudo>) -> Option<String> {
     sudo.as_ref()
         .map(|s| s.user.clone().unwrap_or_else(|| "root".into()))
-}
-
-/// `facts.file("/etc/hosts")`.
-pub fn describe(key: &FactKey) -> String {
-    if key.args.is_empty() {
-        return format!("facts.{}", key.name);
-    }
-    let args: Vec<String> = key
-        .args
-        .iter()
-        .map(|a| match a {
-            FactArg::Str(s) => format!("{s:?}"),
-            FactArg::Int(n) => n.to_string(),
-            FactArg::Bool(b) => b.to_string(),
-        })
-        .collect();
-    format!("facts.{}({})", key.name, args.join(", "))
 }

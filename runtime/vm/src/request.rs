@@ -42,6 +42,26 @@ pub struct FactKey {
     pub args: Vec<FactArg>,
 }
 
+impl FactKey {
+    /// `facts.NAME` or `facts.NAME(args)`, as a program writes it (strings
+    /// quoted): how messages and plans name a fact.
+    pub fn label(&self) -> String {
+        if self.args.is_empty() {
+            return format!("facts.{}", self.name);
+        }
+        let args: Vec<String> = self
+            .args
+            .iter()
+            .map(|a| match a {
+                FactArg::Str(s) => format!("{s:?}"),
+                FactArg::Int(n) => n.to_string(),
+                FactArg::Bool(b) => b.to_string(),
+            })
+            .collect();
+        format!("facts.{}({})", self.name, args.join(", "))
+    }
+}
+
 /// A fact read as one user: what a fact read asks for, and the key of the
 /// VM's fact cache (the same fact may differ between users: a file only
 /// root can read, `crontab -l` of another user).

@@ -10,7 +10,7 @@ use crate::facts;
 use crate::format::kind_name;
 use crate::ops::command_result;
 use crate::request::{
-    ExecRequest, FactArg, FactKey, FactQuery, Request, Response, Sudo, UploadRequest, UploadSource,
+    ExecRequest, FactKey, FactQuery, Request, Response, Sudo, UploadRequest, UploadSource,
 };
 use crate::value::Value;
 
@@ -33,11 +33,8 @@ impl Vm {
                     self.stack.push(v);
                     Ok(())
                 }
-                Some(Err(e)) => Err(format!("cannot read {}: {e}", describe_fact(&key.key))),
-                None => Err(format!(
-                    "cannot read {}: no answer",
-                    describe_fact(&key.key)
-                )),
+                Some(Err(e)) => Err(format!("cannot read {}: {e}", key.key.label())),
+                None => Err(format!("cannot read {}: no answer", key.key.label())),
             },
             (
                 Pending::Exec {
@@ -250,20 +247,4 @@ pub(super) fn run_stdin(stdin: &Value) -> Result<Option<String>, String> {
             kind_name(other)
         )),
     }
-}
-
-pub(super) fn describe_fact(key: &FactKey) -> String {
-    if key.args.is_empty() {
-        return format!("facts.{}", key.name);
-    }
-    let args: Vec<String> = key
-        .args
-        .iter()
-        .map(|a| match a {
-            FactArg::Str(s) => format!("{s:?}"),
-            FactArg::Int(n) => n.to_string(),
-            FactArg::Bool(b) => b.to_string(),
-        })
-        .collect();
-    format!("facts.{}({})", key.name, args.join(", "))
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use infrac_bytecode::{Builtin, FactKind, Instr, Span};
 
-use super::io::{describe_fact, run_stdin};
+use super::io::run_stdin;
 use super::{Flow, FrameKind, Halt, Pending, Vm};
 use crate::context::RunContext;
 use crate::facts;
@@ -539,7 +539,7 @@ impl Vm {
     /// the host.
     fn through_changes(&mut self, key: &FactKey, mut value: Value) -> Result<Value, String> {
         let plan = self.plan_mut()?;
-        let name = describe_fact(key);
+        let name = key.label();
         for change in plan.changes.iter().filter(|c| c.touches(key)) {
             let field = |f: &str| change.unknown(format!("{name}.{f}"));
             let predicted = match &change.effect {
@@ -886,7 +886,7 @@ fn drift(expect: &HostExpect, values: &[Result<Value, String>]) -> Option<String
             };
             return Some(format!(
                 "the host drifted since the plan: {} was {was}, now {now}; nothing was changed on it (make a new plan)",
-                describe_fact(&fact.key.key)
+                fact.key.key.label()
                     + &match &fact.key.sudo {
                         None => String::new(),
                         Some(Sudo { user: None }) => " (read as root)".into(),
