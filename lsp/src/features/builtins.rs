@@ -1,13 +1,10 @@
 //! What the editor shows for built-in functions, names and methods
-//! (docs/language.md §6): signatures as text, a line of documentation, and
-//! the result type of methods for completion chains.
+//! (docs/language.md §6): signatures as text and a line of documentation.
 //!
-//! The checker keeps its own (private) tables in `infrac-compiler`'s
-//! `check::builtins`; this one is presentation data for hovers and
-//! completion lists.
+//! This is presentation data for hovers and completion lists; the types of
+//! built-in calls come from the checker (`infrac_compiler::check::
+//! {function_result, method_result}`).
 
-use infrac_compiler::Database;
-use infrac_compiler::sigs::prelude_type;
 use infrac_compiler::ty::Ty;
 
 /// Built-in functions and names: `(name, signature, documentation)`.
@@ -266,38 +263,4 @@ pub fn method(ty: &Ty, name: &str) -> Option<(&'static str, &'static str)> {
     methods(ty)
         .find(|(n, ..)| *n == name)
         .map(|(_, s, d)| (s, d))
-}
-
-/// The result type of method `name` on a value of type `recv`.
-pub fn method_type(recv: &Ty, name: &str) -> Ty {
-    let elem = || match recv {
-        Ty::List(t) | Ty::Map(t) => (**t).clone(),
-        _ => Ty::Unknown,
-    };
-    match (recv_of(recv), name) {
-        (Some(_), "len") | (Some(Recv::Float), "round") => Ty::Int,
-        (Some(Recv::Str), "trim" | "trim_start" | "trim_end" | "upper" | "lower" | "replace")
-        | (Some(Recv::List), "join")
-        | (Some(Recv::Int | Recv::Float), "to_str") => Ty::Str,
-        (Some(Recv::Str), "lines" | "split") | (Some(Recv::Map), "keys") => Ty::list(Ty::Str),
-        (Some(_), "starts_with" | "ends_with" | "contains") => Ty::Bool,
-        (Some(Recv::Str), "to_int") => Ty::optional(Ty::Int),
-        (Some(Recv::Str), "to_float") => Ty::optional(Ty::Float),
-        (Some(Recv::Int), "to_float") => Ty::Float,
-        (Some(Recv::List), "first" | "last") | (Some(Recv::Map), "get") => Ty::optional(elem()),
-        (Some(Recv::List), "reverse") => recv.clone(),
-        (Some(Recv::Map), "values") => Ty::list(elem()),
-        _ => Ty::Unknown,
-    }
-}
-
-/// The result type of a call to built-in function `name`.
-pub fn function_type(db: &Database, name: &str) -> Ty {
-    match name {
-        "probe" | "run" | "upload" => prelude_type(db, "CommandResult"),
-        "reveal" | "read_file" => Ty::Str,
-        "env" => Ty::optional(Ty::Str),
-        "len" => Ty::Int,
-        _ => Ty::Unknown,
-    }
 }

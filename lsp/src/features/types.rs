@@ -21,7 +21,6 @@ use infrac_syntax::ast::{
     self, BinaryOp, Expr, ExprKind, Item, ItemKind, StageTarget, StmtKind, TypeExpr, UnaryOp,
 };
 
-use super::builtins;
 use super::occurrences::locals_at;
 use super::visit::{Node, item_at, walk_item};
 
@@ -255,7 +254,7 @@ impl<'a> Typer<'a> {
             ExprKind::Name(n) if self.is_local(n).is_none() => {
                 match find_callable(db, self.file, &n.name) {
                     Some(id) => callable_sig(db, id).map_or(Ty::Unknown, |s| s.ret.clone()),
-                    None => builtins::function_type(db, &n.name),
+                    None => check::function_result(db, &n.name).unwrap_or(Ty::Unknown),
                 }
             }
             ExprKind::Field { base, name, .. } => {
@@ -276,7 +275,7 @@ impl<'a> Typer<'a> {
                     }
                 }
                 let recv = self.expr(item, base, depth + 1);
-                builtins::method_type(&recv, &name.name)
+                check::method_result(&recv, &name.name).unwrap_or(Ty::Unknown)
             }
             _ => Ty::Unknown,
         }

@@ -166,6 +166,22 @@ pub(super) fn method(recv: &Ty, name: &str) -> Option<(Vec<ParamSig>, Ty)> {
     })
 }
 
+/// The result type of method `name` on a value of type `recv`; `None` when
+/// the type has no such method. (Read-only, for the language server.)
+pub fn method_result(recv: &Ty, name: &str) -> Option<Ty> {
+    method(recv, name).map(|(_, ret)| ret)
+}
+
+/// The result type of a call to built-in function `name`; `None` for a name
+/// that is not one and for the host constructors, whose result depends on
+/// the data type of the group they stand in. (Read-only, for the language
+/// server.)
+pub fn function_result(db: &dyn Db, name: &str) -> Option<Ty> {
+    Builtin::lookup(name)
+        .filter(|b| !b.is_host_constructor())
+        .map(|b| b.ret(db, None))
+}
+
 /// Method names of a type, for suggestions.
 pub(super) fn method_names(recv: &Ty) -> &'static [&'static str] {
     match recv {

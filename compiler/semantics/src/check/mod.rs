@@ -17,6 +17,8 @@ use crate::diagnostic::Diag;
 use crate::items::{ItemId, item_ast};
 use crate::ty::Ty;
 
+pub use builtins::{function_result, method_result};
+
 /// What checking one item found; spans relative to the item's start.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ItemCheck {
