@@ -6,14 +6,14 @@
 
 use std::path::PathBuf;
 
-use infrac_runtime::output::{HumanSink, JsonSink, Sink};
 use infrac_runtime::plan::{self, PlanDoc, program_hash};
 
 use super::exit;
 use super::fleet::SshArgs;
 use super::plan::inputs;
 use super::prepare::{TargetArgs, block_on, prepare};
-use super::run::{Format, parse_sets, report_failures, usage};
+use super::report::{finish_run, run_sink};
+use super::run::{Format, parse_sets, usage};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -72,14 +72,8 @@ pub fn run(args: Args) -> u8 {
         Ok(session) => session,
         Err(e) => return refused(&e.to_string()),
     };
-    let sink: Box<dyn Sink> = match args.format {
-        Format::Human => {
-            let live = std::io::IsTerminal::is_terminal(&std::io::stdout());
-            Box::new(HumanSink::new(std::io::stdout(), p.sources.clone(), live))
-        }
-        Format::Json => Box::new(JsonSink::new(std::io::stdout(), p.sources.clone())),
-    };
-    let summary = match block_on(|cancel| {
+    let sink = run_sink(args.format, &p);
+    let summary = block_on(|cancel| {
         plan::apply(
             &p.ctx,
             session,
@@ -88,18 +82,8 @@ pub fn run(args: Args) -> u8 {
             sink,
             cancel,
         )
-    }) {
-        Ok(summary) => summary,
-        Err(message) => return usage(&message),
-    };
-    if args.format == Format::Human {
-        report_failures(&p.db, &p.sources, &summary);
-    }
-    if summary.failed() > 0 || summary.interrupted {
-        exit::HOST_FAILED
-    } else {
-        exit::OK
-    }
+    });
+    finish_run(args.format, &p, summary)
 }
 
 /// The program and inputs of the plan, with the secrets given again.

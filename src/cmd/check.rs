@@ -1,14 +1,13 @@
 //! `infrac check [PATH...] [--format human|json]`: parse, resolve and
 //! type-check programs without touching any host.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use infrac_compiler::render::{render_human, render_json};
 use infrac_compiler::{Database, Diagnostic, OsFileLoader, SourceFile};
 
 use super::exit;
+use super::report::{diagnostics_json, eprint_diagnostics};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Format {
@@ -50,30 +49,10 @@ pub fn run(args: Args) -> u8 {
         }
     }
     let diags = db.check_programs_parallel(&roots);
-    let text_of = |file: &str| -> String {
-        db.file_by_display_path(file)
-            .and_then(|f| f.text(&db).clone())
-            .unwrap_or_default()
-    };
     match args.format {
-        Format::Json => {
-            let texts: Vec<(String, String)> = diags
-                .iter()
-                .map(|d| (d.file.clone(), text_of(&d.file)))
-                .collect();
-            let lookup = |file: &str| -> &str {
-                texts
-                    .iter()
-                    .find(|(f, _)| f == file)
-                    .map_or("", |(_, t)| t.as_str())
-            };
-            println!("{}", render_json(&diags, lookup));
-        }
+        Format::Json => println!("{}", diagnostics_json(&db, &diags)),
         Format::Human => {
-            let color = std::io::stderr().is_terminal();
-            for diag in &diags {
-                eprint!("{}", render_human(diag, &text_of(&diag.file), color));
-            }
+            eprint_diagnostics(&db, &diags);
             if let Some(line) = summary(&diags, &files) {
                 eprintln!("{line}");
             }

@@ -11,6 +11,7 @@ mod fmt;
 mod lsp;
 mod plan;
 mod prepare;
+mod report;
 mod run;
 
 use std::process::ExitCode;

@@ -3,21 +3,19 @@
 //! and groups on the controller, then run its stages live on the hosts
 //! (without `--yes`: plan, show the plan and ask first; see approve.rs).
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use infrac_compiler::render::{render_human, render_json};
 use infrac_compiler::{Database, Diagnostic, LineIndex, Severity};
 use infrac_runtime::event::{HostError, Locate, Location, Place, RunSummary};
 use infrac_runtime::inventory::Inventory;
-use infrac_runtime::output::{HumanSink, JsonSink, Sink};
 use infrac_vm::controller::InventoryHost;
 use infrac_vm::value::HostValue;
 
 use super::approve::{Approval, approve};
 use super::exit;
 use super::prepare::{TargetArgs, block_on, prepare};
+use super::report::{diagnostics_json, eprint_diagnostics, finish_run, run_sink};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -51,13 +49,7 @@ pub fn run(args: Args) -> u8 {
             Approval::Done(code) => return code,
         },
     };
-    let sink: Box<dyn Sink> = match args.format {
-        Format::Human => {
-            let live = std::io::stdout().is_terminal();
-            Box::new(HumanSink::new(std::io::stdout(), p.sources.clone(), live))
-        }
-        Format::Json => Box::new(JsonSink::new(std::io::stdout(), p.sources.clone())),
-    };
+    let sink = run_sink(args.format, &p);
     let (ctx, groups, options) = (p.ctx.clone(), p.groups.clone(), p.options.clone());
     let summary = match approved {
         // The approved plan, exactly: a host that drifted since is refused.
@@ -66,18 +58,7 @@ pub fn run(args: Args) -> u8 {
         }),
         None => block_on(|cancel| infrac_runtime::run(ctx, groups, options, sink, cancel)),
     };
-    let summary = match summary {
-        Ok(summary) => summary,
-        Err(message) => return usage(&message),
-    };
-    if args.format == Format::Human {
-        report_failures(&p.db, &p.sources, &summary);
-    }
-    if summary.failed() > 0 || summary.interrupted {
-        exit::HOST_FAILED
-    } else {
-        exit::OK
-    }
+    finish_run(args.format, &p, summary)
 }
 
 /// `inventory(path, group:)` in a group: the hosts of an Ansible INI/YAML
@@ -149,36 +130,16 @@ pub(super) fn usage(message: &str) -> u8 {
 }
 
 pub(super) fn print_diagnostics(db: &Database, diags: &[Diagnostic], format: Format) {
-    let text_of = |file: &str| -> String {
-        db.file_by_display_path(file)
-            .and_then(|f| f.text(db).clone())
-            .unwrap_or_default()
-    };
     match format {
         Format::Json => {
-            let texts: Vec<(String, String)> = diags
-                .iter()
-                .map(|d| (d.file.clone(), text_of(&d.file)))
-                .collect();
-            let lookup = |file: &str| -> &str {
-                texts
-                    .iter()
-                    .find(|(f, _)| f == file)
-                    .map_or("", |(_, t)| t.as_str())
-            };
-            let list: serde_json::Value = serde_json::from_str(&render_json(diags, lookup))
+            let list: serde_json::Value = serde_json::from_str(&diagnostics_json(db, diags))
                 .unwrap_or(serde_json::Value::Null);
             println!(
                 "{}",
                 serde_json::json!({ "event": "diagnostics", "diagnostics": list })
             );
         }
-        Format::Human => {
-            let color = std::io::stderr().is_terminal();
-            for diag in diags {
-                eprint!("{}", render_human(diag, &text_of(&diag.file), color));
-            }
-        }
+        Format::Human => eprint_diagnostics(db, diags),
     }
 }
 
