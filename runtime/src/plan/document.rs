@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use infrac_bytecode::{Program, Span};
 use infrac_vm::plan::{
-    ApplySession, ExpectedCommand, HostExpect, Outcome, PlanStep, PlannedCommand, ReliedFact,
+    ApplySession, HostExpect, Outcome, PlanStep, PlannedCommand, ReliedFact, StepBound,
 };
 use infrac_vm::request::{FactArg, FactKey, FactQuery, Sudo};
 use infrac_vm::value::{HostValue, Unknown};
@@ -345,26 +345,16 @@ impl PlanDoc {
                     start: step.span[0],
                     end: step.span[1],
                 };
-                match step.status {
-                    // Its commands may differ at apply: none is expected.
-                    StepStatus::MayChange => {
-                        expect.open_sites.insert((step.module, span));
-                        continue;
-                    }
-                    StepStatus::RestUndetermined => {
-                        expect.open_stages.insert(step.stage);
-                    }
-                    StepStatus::NoChange | StepStatus::WillChange => {}
-                }
-                expect
+                let bound = match step.status {
+                    StepStatus::NoChange | StepStatus::WillChange => StepBound::Exact,
+                    StepStatus::MayChange => StepBound::OpenSite,
+                    StepStatus::RestUndetermined => StepBound::OpenStage,
+                };
+                let commands = step
                     .commands
-                    .extend(step.commands.iter().map(|c| ExpectedCommand {
-                        stage: step.stage,
-                        module: step.module,
-                        span,
-                        digest: c.digest.clone(),
-                        display: c.display.clone(),
-                    }));
+                    .iter()
+                    .map(|c| (c.digest.clone(), c.display.clone()));
+                expect.expect_step(step.stage, step.module, span, bound, commands);
             }
             session.hosts.insert(host.name.clone(), expect);
         }

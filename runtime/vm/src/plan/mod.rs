@@ -264,29 +264,63 @@ impl HostExpect {
             ..HostExpect::default()
         };
         for step in &plan.steps {
-            match &step.outcome {
-                // Its commands may differ at apply: none is expected.
-                Outcome::MayChange(_) => {
-                    expect.open_sites.insert((step.module, step.span));
-                    continue;
-                }
-                Outcome::RestUndetermined(_) => {
-                    expect.open_stages.insert(step.stage);
-                }
-                Outcome::NoChange | Outcome::WillChange => {}
-            }
-            expect
-                .commands
-                .extend(step.commands.iter().map(|c| ExpectedCommand {
-                    stage: step.stage,
-                    module: step.module,
-                    span: step.span,
-                    digest: c.digest(),
-                    display: c.display(),
-                }));
+            let bound = match &step.outcome {
+                Outcome::NoChange | Outcome::WillChange => StepBound::Exact,
+                Outcome::MayChange(_) => StepBound::OpenSite,
+                Outcome::RestUndetermined(_) => StepBound::OpenStage,
+            };
+            let commands = step.commands.iter().map(|c| (c.digest(), c.display()));
+            expect.expect_step(step.stage, step.module, step.span, bound, commands);
         }
         expect
     }
+
+    /// Adds what apply may run for one planned step (of `stage`, at op call
+    /// `(module, span)`); `commands` are its recorded commands as
+    /// `(digest, display)`.
+    pub fn expect_step(
+        &mut self,
+        stage: usize,
+        module: u32,
+        span: Span,
+        bound: StepBound,
+        commands: impl IntoIterator<Item = (String, String)>,
+    ) {
+        match bound {
+            StepBound::Exact => {}
+            // Its commands may differ at apply: none is expected.
+            StepBound::OpenSite => {
+                self.open_sites.insert((module, span));
+                return;
+            }
+            StepBound::OpenStage => {
+                self.open_stages.insert(stage);
+            }
+        }
+        self.commands.extend(
+            commands
+                .into_iter()
+                .map(|(digest, display)| ExpectedCommand {
+                    stage,
+                    module,
+                    span,
+                    digest,
+                    display,
+                }),
+        );
+    }
+}
+
+/// How a planned step bounds the commands apply may run for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepBound {
+    /// Exactly its recorded commands (no change, will change).
+    Exact,
+    /// Any command inside its op call (may change).
+    OpenSite,
+    /// Its recorded commands, then any command in the rest of the stage
+    /// (rest undetermined).
+    OpenStage,
 }
 
 /// Values shown longer than this are only compared by digest.
