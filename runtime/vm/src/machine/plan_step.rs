@@ -688,18 +688,7 @@ impl Vm {
                 step.commands.push(command);
             }
         } else {
-            let stage = self
-                .frames
-                .first()
-                .map(|f| f.func)
-                .and_then(|body| {
-                    self.ctx
-                        .program()
-                        .stages
-                        .iter()
-                        .position(|s| s.body == body)
-                })
-                .unwrap_or(0);
+            let stage = self.stage_index(&self.ctx);
             let op = match command {
                 PlannedCommand::Exec { .. } => "run",
                 PlannedCommand::Upload { .. } => "upload",
