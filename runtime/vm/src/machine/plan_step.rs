@@ -60,6 +60,18 @@ struct Change {
 }
 
 impl Change {
+    /// A change made at `(module, span)` that declares nothing: every fact
+    /// may have changed.
+    fn everything(module: u32, span: Span) -> Change {
+        Change {
+            fact: None,
+            args: None,
+            effect: None,
+            module,
+            span,
+        }
+    }
+
     fn touches(&self, key: &FactKey) -> bool {
         self.fact.as_ref().is_none_or(|f| *f == key.name)
             && self.args.as_ref().is_none_or(|a| *a == key.args)
@@ -458,13 +470,7 @@ impl Vm {
         self.ops.clear();
         let plan = self.plan_mut()?;
         // Nothing about the host is known after what may have run.
-        plan.changes.push(Change {
-            fact: None,
-            args: None,
-            effect: None,
-            module,
-            span,
-        });
+        plan.changes.push(Change::everything(module, span));
         let step = PlanStep {
             stage,
             op: String::new(),
@@ -696,13 +702,7 @@ impl Vm {
             let plan = self.plan_mut()?;
             // A command outside any op declares nothing: every fact may
             // have changed.
-            plan.changes.push(Change {
-                fact: None,
-                args: None,
-                effect: None,
-                module,
-                span,
-            });
+            plan.changes.push(Change::everything(module, span));
             let step = PlanStep {
                 stage,
                 op: op.to_string(),
