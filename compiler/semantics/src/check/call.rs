@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use infrac_syntax::ast::{Arg, Expr, ExprKind, Ident, Span};
 
 use super::builtins::{self, Builtin};
-use super::{Checker, Context};
+use super::{Checker, Context, code_list, plural};
 use crate::diagnostic::Diag;
 use crate::items::{ItemId, ItemTag};
 use crate::scope::{
@@ -522,18 +522,14 @@ impl Checker<'_> {
         // After a misplaced positional argument, which parameter it meant is
         // unclear: do not guess what is missing.
         if !missing.is_empty() && !misplaced {
-            let list = missing
-                .iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = code_list(&missing);
             self.error(
                 Diag::error(
                     "E0207",
                     span,
                     format!(
                         "missing argument{} {list} in the call of `{callee}`",
-                        if missing.len() == 1 { "" } else { "s" }
+                        plural(missing.len())
                     ),
                 )
                 .with_label(format!("needs {list}")),

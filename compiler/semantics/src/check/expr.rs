@@ -6,7 +6,7 @@ use infrac_syntax::ast::{
     BinaryOp, Expr, ExprKind, Ident, MapEntry, RecordField, Span, StrPart, UnaryOp,
 };
 
-use super::{Checker, Context};
+use super::{Checker, Context, code_list, plural};
 use crate::diagnostic::Diag;
 use crate::items::ItemTag;
 use crate::scope::{find_callable, find_module, find_type, is_pub, module_scope};
@@ -307,11 +307,7 @@ impl Checker<'_> {
             .map(|d| d.name.as_str())
             .collect();
         if !missing.is_empty() {
-            let list = missing
-                .iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = code_list(&missing);
             self.error(
                 Diag::error(
                     "E0206",
@@ -742,10 +738,6 @@ impl Checker<'_> {
         }
         join(&then_ty, &else_ty).unwrap_or(Ty::Unit)
     }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// `raw(x)` as the whole of an interpolation: returns `x`.

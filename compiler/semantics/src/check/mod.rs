@@ -268,3 +268,17 @@ impl<'db> Checker<'db> {
         self.error(diag);
     }
 }
+
+/// `s` after a count other than one: `field{}`.
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Names for a message: `` `a`, `b` ``.
+fn code_list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
