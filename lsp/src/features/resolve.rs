@@ -8,7 +8,7 @@ use infrac_compiler::scope::{
 use infrac_compiler::ty::{Ty, TypeRef};
 use infrac_compiler::{Database, SourceFile};
 use infrac_syntax::Span;
-use infrac_syntax::ast::{ItemKind, Param, TypeDeclBody};
+use infrac_syntax::ast::{FieldDecl, ItemKind, Param, TypeDeclBody, Variant};
 
 use super::builtins;
 use super::occurrences::{LocalKind, OccKind, Occurrence};
@@ -60,6 +60,35 @@ fn type_item(db: &Database, r: &TypeRef) -> Option<ItemId> {
     module_scope(db, r.file).types.get(&r.name).copied()
 }
 
+/// Field `name` of record type `record` (signature tree), with its item.
+fn field_decl<'db>(
+    db: &'db Database,
+    record: &TypeRef,
+    name: &str,
+) -> Option<(ItemId, &'db FieldDecl)> {
+    let id = type_item(db, record)?;
+    let ItemKind::Type(decl) = &tree_item(db, id)?.sig.kind else {
+        return None;
+    };
+    let TypeDeclBody::Record(fields) = &decl.body else {
+        return None;
+    };
+    Some((id, fields.iter().find(|f| f.name.name == name)?))
+}
+
+/// Variant `name` of enum `enum_` (signature tree), with its item.
+fn variant_decl<'db>(
+    db: &'db Database,
+    enum_: &TypeRef,
+    name: &str,
+) -> Option<(ItemId, &'db Variant)> {
+    let id = type_item(db, enum_)?;
+    let ItemKind::Enum(decl) = &tree_item(db, id)?.sig.kind else {
+        return None;
+    };
+    Some((id, decl.variants.iter().find(|v| v.name.name == name)?))
+}
+
 /// The declared parameters of an op, fn or fact (signature tree, spans
 /// relative to the item).
 pub fn item_params(db: &Database, id: ItemId) -> Option<&[Param]> {
@@ -82,22 +111,11 @@ pub fn location(db: &Database, def: &Def) -> Option<(SourceFile, Span)> {
         Def::Local { file, span, .. } => Some((*file, *span)),
         Def::Module(file) => Some((*file, Span::new(0, 0))),
         Def::Field { record, name } => {
-            let id = type_item(db, record)?;
-            let ItemKind::Type(decl) = &tree_item(db, id)?.sig.kind else {
-                return None;
-            };
-            let TypeDeclBody::Record(fields) = &decl.body else {
-                return None;
-            };
-            let field = fields.iter().find(|f| f.name.name == *name)?;
+            let (id, field) = field_decl(db, record, name)?;
             Some(shifted(id, field.name.span))
         }
         Def::Variant { enum_, name } => {
-            let id = type_item(db, enum_)?;
-            let ItemKind::Enum(decl) = &tree_item(db, id)?.sig.kind else {
-                return None;
-            };
-            let variant = decl.variants.iter().find(|v| v.name.name == *name)?;
+            let (id, variant) = variant_decl(db, enum_, name)?;
             Some(shifted(id, variant.name.span))
         }
         Def::Param { owner, name } => {
@@ -114,27 +132,8 @@ pub fn location(db: &Database, def: &Def) -> Option<(SourceFile, Span)> {
 pub fn docs(db: &Database, def: &Def) -> Option<String> {
     match def {
         Def::Item(id) => tree_item(db, *id)?.sig.docs.clone(),
-        Def::Field { record, name } => {
-            let id = type_item(db, record)?;
-            let ItemKind::Type(decl) = &tree_item(db, id)?.sig.kind else {
-                return None;
-            };
-            let TypeDeclBody::Record(fields) = &decl.body else {
-                return None;
-            };
-            fields.iter().find(|f| f.name.name == *name)?.docs.clone()
-        }
-        Def::Variant { enum_, name } => {
-            let id = type_item(db, enum_)?;
-            let ItemKind::Enum(decl) = &tree_item(db, id)?.sig.kind else {
-                return None;
-            };
-            decl.variants
-                .iter()
-                .find(|v| v.name.name == *name)?
-                .docs
-                .clone()
-        }
+        Def::Field { record, name } => field_decl(db, record, name)?.1.docs.clone(),
+        Def::Variant { enum_, name } => variant_decl(db, enum_, name)?.1.docs.clone(),
         Def::Param { owner, name } => item_params(db, *owner)?
             .iter()
             .find(|p| p.name.name == *name)?
