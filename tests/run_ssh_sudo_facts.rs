@@ -3,24 +3,8 @@
 //! `sudo: true` are read as root, so a second run changes nothing. Skipped
 //! when the test bed is not up; a failure when `INFRAC_TESTBED=1`.
 
-use std::path::PathBuf;
-
 mod run_common;
-use run_common::{Program, op_events, summary_of};
-
-fn ssh_config() -> Option<PathBuf> {
-    let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/testbed/.state/ssh_config");
-    let up = config.exists() && std::net::TcpStream::connect("127.0.0.1:2201").is_ok();
-    if !up {
-        assert!(
-            std::env::var_os("INFRAC_TESTBED").is_none(),
-            "INFRAC_TESTBED=1 but the test bed is not up"
-        );
-        eprintln!("skipped: the SSH test bed is not up (tests/testbed/up.sh)");
-        return None;
-    }
-    Some(config)
-}
+use run_common::{Program, op_events, ssh_config, summary_of};
 
 /// `/opt` is readable by everyone, `/root` by root only; `tag` keeps
 /// concurrent runs apart.

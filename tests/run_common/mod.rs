@@ -116,6 +116,23 @@ pub fn summary_of(out: &Output) -> Json {
     })
 }
 
+/// The ssh_config of the loopback SSH test bed (tests/testbed), or `None`
+/// (the test is skipped) when it is not up; with `INFRAC_TESTBED` set, a
+/// test bed that is not up is a failure.
+pub fn ssh_config() -> Option<PathBuf> {
+    let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/testbed/.state/ssh_config");
+    let up = config.exists() && std::net::TcpStream::connect("127.0.0.1:2201").is_ok();
+    if !up {
+        assert!(
+            std::env::var_os("INFRAC_TESTBED").is_none(),
+            "INFRAC_TESTBED=1 but the test bed is not up"
+        );
+        eprintln!("skipped: the SSH test bed is not up (tests/testbed/up.sh)");
+        return None;
+    }
+    Some(config)
+}
+
 pub fn has_command(name: &str) -> bool {
     Command::new("sh")
         .arg("-c")
