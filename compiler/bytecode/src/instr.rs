@@ -154,6 +154,25 @@ pub enum Builtin {
 }
 
 impl Builtin {
+    pub const ALL: [Builtin; 11] = [
+        Builtin::Probe,
+        Builtin::Run,
+        Builtin::Upload,
+        Builtin::Reveal,
+        Builtin::Env,
+        Builtin::ReadFile,
+        Builtin::Len,
+        Builtin::Local,
+        Builtin::Ssh,
+        Builtin::Docker,
+        Builtin::Inventory,
+    ];
+
+    /// The built-in called `name` in a program.
+    pub fn from_name(name: &str) -> Option<Builtin> {
+        Builtin::ALL.into_iter().find(|b| b.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Builtin::Probe => "probe",
@@ -262,5 +281,13 @@ mod tests {
         assert_eq!(Fmt::parse("4o"), None);
         assert_eq!(Fmt::parse("0+4"), None);
         assert_eq!(Fmt::parse("q"), None);
+    }
+
+    #[test]
+    fn builtins_are_found_by_their_names() {
+        for b in Builtin::ALL {
+            assert_eq!(Builtin::from_name(b.name()), Some(b));
+        }
+        assert_eq!(Builtin::from_name("raw"), None);
     }
 }

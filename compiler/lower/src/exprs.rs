@@ -30,21 +30,10 @@ pub(crate) enum Static<'a> {
 }
 
 pub(crate) fn builtin(name: &str) -> Option<Static<'static>> {
-    Some(Static::Builtin(match name {
-        "probe" => Builtin::Probe,
-        "run" => Builtin::Run,
-        "upload" => Builtin::Upload,
-        "reveal" => Builtin::Reveal,
-        "env" => Builtin::Env,
-        "read_file" => Builtin::ReadFile,
-        "len" => Builtin::Len,
-        "local" => Builtin::Local,
-        "ssh" => Builtin::Ssh,
-        "docker" => Builtin::Docker,
-        "inventory" => Builtin::Inventory,
-        "raw" => return Some(Static::Raw),
-        _ => return None,
-    }))
+    match name {
+        "raw" => Some(Static::Raw),
+        _ => Builtin::from_name(name).map(Static::Builtin),
+    }
 }
 
 /// The type a record literal gets from `expected` (through optionals).
