@@ -21,38 +21,30 @@ pub(super) enum Builtin {
     Inventory,
 }
 
-pub(super) const NAMES: &[&str] = &[
-    "probe",
-    "run",
-    "upload",
-    "raw",
-    "reveal",
-    "env",
-    "read_file",
-    "len",
-    "local",
-    "ssh",
-    "docker",
-    "inventory",
+/// Every built-in by the name a program calls it.
+const BY_NAME: &[(&str, Builtin)] = &[
+    ("probe", Builtin::Probe),
+    ("run", Builtin::Run),
+    ("upload", Builtin::Upload),
+    ("raw", Builtin::Raw),
+    ("reveal", Builtin::Reveal),
+    ("env", Builtin::Env),
+    ("read_file", Builtin::ReadFile),
+    ("len", Builtin::Len),
+    ("local", Builtin::Local),
+    ("ssh", Builtin::Ssh),
+    ("docker", Builtin::Docker),
+    ("inventory", Builtin::Inventory),
 ];
+
+/// The names of the built-ins, for suggestions.
+pub(super) fn names() -> impl Iterator<Item = &'static str> {
+    BY_NAME.iter().map(|(name, _)| *name)
+}
 
 impl Builtin {
     pub(super) fn lookup(name: &str) -> Option<Builtin> {
-        Some(match name {
-            "probe" => Builtin::Probe,
-            "run" => Builtin::Run,
-            "upload" => Builtin::Upload,
-            "raw" => Builtin::Raw,
-            "reveal" => Builtin::Reveal,
-            "env" => Builtin::Env,
-            "read_file" => Builtin::ReadFile,
-            "len" => Builtin::Len,
-            "local" => Builtin::Local,
-            "ssh" => Builtin::Ssh,
-            "docker" => Builtin::Docker,
-            "inventory" => Builtin::Inventory,
-            _ => return None,
-        })
+        BY_NAME.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
     }
 
     pub(super) fn is_host_constructor(self) -> bool {

@@ -66,7 +66,7 @@ impl Checker<'_> {
         }
         self.unchecked_args(args);
         let scope = module_scope(self.db, self.file);
-        let mut candidates: Vec<&str> = builtins::NAMES.to_vec();
+        let mut candidates: Vec<&str> = builtins::names().collect();
         candidates.extend(
             scope
                 .values
