@@ -8,7 +8,7 @@ use super::common::{
 };
 use super::exprs::{args, comma_list};
 use super::recovery::{Until, delimited, skip};
-use super::types::record_fields;
+use super::types::{record_fields, typed_binding};
 use crate::ast::*;
 use crate::token::{Keyword, Punct, Tok, TokenKind};
 
@@ -260,18 +260,13 @@ fn fn_decl<'t>(r: Rules<'t>) -> impl P<'t, ItemKind> {
 /// `(/// docs
 ///   name: T = default, ...)`
 fn params<'t>(r: Rules<'t>) -> impl P<'t, Vec<Param>> {
-    let param = docs()
-        .then(name())
-        .then_ignore(punct(Punct::Colon))
-        .then(r.ty.clone())
-        .then(opt(Tok::punct(Punct::Eq), r.expr.clone()))
-        .map_with(|(((docs, name), ty), default), e| Param {
-            docs,
-            name,
-            ty,
-            default,
-            span: span(e.span()),
-        });
+    let param = typed_binding(r.ty, r.expr, |docs, name, ty, default, span| Param {
+        docs,
+        name,
+        ty,
+        default,
+        span,
+    });
     delimited(
         Punct::LParen,
         comma_list(param, |_| None),

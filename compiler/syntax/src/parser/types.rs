@@ -6,7 +6,7 @@ use chumsky::prelude::*;
 use super::common::{P, Rec, docs, ident, name, opt, opt_at, punct, span};
 use super::exprs::comma_list;
 use super::recovery::{delimited, nested};
-use crate::ast::{Expr, FieldDecl, TypeExpr, TypeExprKind};
+use crate::ast::{Expr, FieldDecl, Ident, Span, TypeExpr, TypeExprKind};
 use crate::token::{Punct, Tok};
 
 pub(crate) fn ty<'t>(ty: Rec<'t, TypeExpr>, expr: Rec<'t, Expr>) -> impl P<'t, TypeExpr> {
@@ -51,24 +51,36 @@ pub(crate) fn ty<'t>(ty: Rec<'t, TypeExpr>, expr: Rec<'t, Expr>) -> impl P<'t, T
     nested(optional.labelled("type"))
 }
 
+/// `/// docs` then `name: T` with an optional `= default`: a record field
+/// or a parameter, which `make` builds.
+pub(crate) fn typed_binding<'t, N: 't>(
+    ty: Rec<'t, TypeExpr>,
+    expr: Rec<'t, Expr>,
+    make: fn(Option<String>, Ident, TypeExpr, Option<Expr>, Span) -> N,
+) -> impl P<'t, N> {
+    docs()
+        .then(name())
+        .then_ignore(punct(Punct::Colon))
+        .then(ty)
+        .then(opt(Tok::punct(Punct::Eq), expr))
+        .map_with(move |(((docs, name), ty), default), e| {
+            make(docs, name, ty, default, span(e.span()))
+        })
+}
+
 /// `{ /// docs
 ///    name: T = default, ... }`, in `type` declarations and inline types.
 pub(crate) fn record_fields<'t>(
     ty: Rec<'t, TypeExpr>,
     expr: Rec<'t, Expr>,
 ) -> impl P<'t, Vec<FieldDecl>> {
-    let field = docs()
-        .then(name())
-        .then_ignore(punct(Punct::Colon))
-        .then(ty)
-        .then(opt(Tok::punct(Punct::Eq), expr))
-        .map_with(|(((docs, name), ty), default), e| FieldDecl {
-            docs,
-            name,
-            ty,
-            default,
-            span: span(e.span()),
-        });
+    let field = typed_binding(ty, expr, |docs, name, ty, default, span| FieldDecl {
+        docs,
+        name,
+        ty,
+        default,
+        span,
+    });
     delimited(
         Punct::LBrace,
         comma_list(field, |_| None),
