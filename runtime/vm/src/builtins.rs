@@ -100,7 +100,8 @@ fn len(v: &Value) -> Result<Value, String> {
     Ok(Value::Int(n as i64))
 }
 
-fn opt_str(v: &Value, what: &str) -> Result<Option<String>, String> {
+/// An optional str argument `what:`.
+pub(crate) fn opt_str(v: &Value, what: &str) -> Result<Option<String>, String> {
     match v {
         Value::None => Ok(None),
         Value::Str(s) => Ok(Some(s.to_string())),

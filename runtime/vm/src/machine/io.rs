@@ -215,14 +215,6 @@ impl Vm {
                 ));
             }
         };
-        let text = |v: &Value, what: &str| match v {
-            Value::None => Ok(None),
-            Value::Str(s) => Ok(Some(s.to_string())),
-            other => Err(format!(
-                "`{what}:` must be a str, found a {}",
-                kind_name(other)
-            )),
-        };
         self.pending = Pending::Upload {
             display: format!("upload {remote}"),
         };
@@ -230,8 +222,8 @@ impl Vm {
             source,
             remote: remote.to_string(),
             mode,
-            owner: text(owner, "owner")?,
-            group: text(group, "group")?,
+            owner: builtins::opt_str(owner, "owner")?,
+            group: builtins::opt_str(group, "group")?,
             sudo: self.current_sudo(),
         }))
     }
