@@ -36,18 +36,7 @@ pub fn call(builtin: Builtin, args: &[Value], base_dir: &Path) -> Result<Value, 
                 data,
             ],
         ) => {
-            let port = match port {
-                Value::None => None,
-                Value::Int(p) => {
-                    Some(u16::try_from(*p).map_err(|_| format!("{p} is not a TCP port"))?)
-                }
-                other => {
-                    return Err(format!(
-                        "`port:` must be an int, found a {}",
-                        kind_name(other)
-                    ));
-                }
-            };
+            let port = opt_int::<u16>(port, "port", "TCP port")?;
             let spec = HostSpec::Ssh {
                 address: address.to_string(),
                 user: opt_str(user, "user")?,
@@ -100,6 +89,25 @@ fn len(v: &Value) -> Result<Value, String> {
     Ok(Value::Int(n as i64))
 }
 
+/// An optional int argument `what:` that must fit in `T`; `noun` says what
+/// it is (`TCP port`).
+pub(crate) fn opt_int<T: TryFrom<i64>>(
+    v: &Value,
+    what: &str,
+    noun: &str,
+) -> Result<Option<T>, String> {
+    match v {
+        Value::None => Ok(None),
+        Value::Int(n) => T::try_from(*n)
+            .map(Some)
+            .map_err(|_| format!("{n} is not a {noun}")),
+        other => Err(format!(
+            "`{what}:` must be an int, found a {}",
+            kind_name(other)
+        )),
+    }
+}
+
 /// An optional str argument `what:`.
 pub(crate) fn opt_str(v: &Value, what: &str) -> Result<Option<String>, String> {
     match v {
@@ -129,4 +137,26 @@ fn host(spec: HostSpec, name: String, sudo: &Value, data: &Value) -> Result<Valu
         data: data.clone(),
         sudo,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn optional_ints_must_be_ints_in_range() {
+        assert_eq!(opt_int::<u16>(&Value::None, "port", "TCP port"), Ok(None));
+        assert_eq!(
+            opt_int::<u16>(&Value::Int(22), "port", "TCP port"),
+            Ok(Some(22))
+        );
+        assert_eq!(
+            opt_int::<u16>(&Value::Int(70000), "port", "TCP port"),
+            Err("70000 is not a TCP port".into())
+        );
+        assert_eq!(
+            opt_int::<u32>(&Value::Str("x".into()), "mode", "file mode"),
+            Err("`mode:` must be an int, found a str".into())
+        );
+    }
 }

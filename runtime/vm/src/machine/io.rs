@@ -203,18 +203,7 @@ impl Vm {
             }
             _ => return Err("`upload` needs exactly one of `src:` and `content:`".into()),
         };
-        let mode = match mode {
-            Value::None => None,
-            Value::Int(m) => {
-                Some(u32::try_from(*m).map_err(|_| format!("{m} is not a file mode"))?)
-            }
-            other => {
-                return Err(format!(
-                    "`mode:` must be an int, found a {}",
-                    kind_name(other)
-                ));
-            }
-        };
+        let mode = builtins::opt_int::<u32>(mode, "mode", "file mode")?;
         self.pending = Pending::Upload {
             display: format!("upload {remote}"),
         };
