@@ -3,7 +3,7 @@
 
 use infrac_bytecode::{Builtin, FactKind};
 
-use super::{Flow, FrameKind, Halt, Pending, Step, Vm};
+use super::{Flow, FrameKind, Halt, Pending, Step, Vm, fact_def};
 use crate::builtins;
 use crate::context::RunContext;
 use crate::facts;
@@ -89,11 +89,7 @@ impl Vm {
     }
 
     pub(super) fn read_fact(&mut self, ctx: &RunContext, fact: u32, argc: u32) -> Step {
-        let def = ctx
-            .program()
-            .facts
-            .get(fact as usize)
-            .ok_or("internal: bad fact")?;
+        let def = fact_def(ctx, fact)?;
         let args = self.pop_n(argc)?;
         let key = facts::key(&def.name, &args).map(|k| self.fact_query(k));
         if let Some(v) = key.as_ref().and_then(|k| self.facts.read(k)) {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use infrac_bytecode::{Instr, Span};
+use infrac_bytecode::{FactDef, Instr, Span};
 
 use crate::context::RunContext;
 use crate::error::{Note, RuntimeError};
@@ -627,22 +627,14 @@ impl Vm {
             }
             Instr::Invalidate { fact, argc } => {
                 let args = self.pop_n(argc)?;
-                let def = ctx
-                    .program()
-                    .facts
-                    .get(fact as usize)
-                    .ok_or("internal: bad fact")?;
+                let def = fact_def(ctx, fact)?;
                 match facts::key(&def.name, &args) {
                     Some(key) => self.facts.invalidate(&key),
                     None => self.facts.clear(),
                 }
             }
             Instr::InvalidateFact(fact) => {
-                let def = ctx
-                    .program()
-                    .facts
-                    .get(fact as usize)
-                    .ok_or("internal: bad fact")?;
+                let def = fact_def(ctx, fact)?;
                 self.facts.invalidate_fact(&def.name);
             }
             Instr::InvalidateAll => self.facts.clear(),
@@ -719,6 +711,14 @@ impl Vm {
         }
         Ok(Flow::Continue)
     }
+}
+
+/// Fact `fact` of the program.
+fn fact_def(ctx: &RunContext, fact: u32) -> Result<&FactDef, String> {
+    ctx.program()
+        .facts
+        .get(fact as usize)
+        .ok_or_else(|| "internal: bad fact".to_string())
 }
 
 fn str_const(ctx: &RunContext, fidx: usize, n: u32) -> Result<&str, String> {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use infrac_bytecode::{Builtin, FactKind, Instr, Span};
 
 use super::io::run_stdin;
-use super::{Flow, FrameKind, Halt, Pending, Vm};
+use super::{Flow, FrameKind, Halt, Pending, Vm, fact_def};
 use crate::context::RunContext;
 use crate::facts;
 use crate::ops::record;
@@ -296,7 +296,7 @@ impl Vm {
                 Ok(None)
             }
             Instr::Invalidate { fact, argc } => {
-                let name = fact_name(ctx, fact)?;
+                let name = fact_def(ctx, fact)?.name.clone();
                 let at = self
                     .stack
                     .len()
@@ -310,7 +310,7 @@ impl Vm {
                 Ok(None)
             }
             Instr::InvalidateFact(fact) => {
-                let name = fact_name(ctx, fact)?;
+                let name = fact_def(ctx, fact)?.name.clone();
                 self.plan_change_facts(ctx, Some(name), None)?;
                 Ok(None)
             }
@@ -504,11 +504,7 @@ impl Vm {
 
     /// A fact whose value planned changes may have changed.
     fn plan_read_fact(&mut self, ctx: &RunContext, fact: u32, argc: u32) -> ModeStep {
-        let def = ctx
-            .program()
-            .facts
-            .get(fact as usize)
-            .ok_or("internal: bad fact")?;
+        let def = fact_def(ctx, fact)?;
         let at = self
             .stack
             .len()
@@ -845,14 +841,6 @@ impl Vm {
             command.display()
         ))
     }
-}
-
-fn fact_name(ctx: &RunContext, fact: u32) -> Result<String, String> {
-    ctx.program()
-        .facts
-        .get(fact as usize)
-        .map(|f| f.name.clone())
-        .ok_or_else(|| "internal: bad fact".to_string())
 }
 
 /// The first relied-on fact whose value changed, as a message.
