@@ -326,12 +326,16 @@ impl Vm {
             .ok_or_else(|| "internal: stack underflow".to_string())
     }
 
-    fn pop_n(&mut self, n: u32) -> Result<Vec<Value>, String> {
-        let at = self
-            .stack
+    /// Where the top `n` values of the stack start.
+    fn top_start(&self, n: u32) -> Result<usize, String> {
+        self.stack
             .len()
             .checked_sub(n as usize)
-            .ok_or("internal: stack underflow")?;
+            .ok_or_else(|| "internal: stack underflow".to_string())
+    }
+
+    fn pop_n(&mut self, n: u32) -> Result<Vec<Value>, String> {
+        let at = self.top_start(n)?;
         Ok(self.stack.split_off(at))
     }
 
@@ -381,11 +385,7 @@ impl Vm {
                 f.name
             ));
         }
-        let base = self
-            .stack
-            .len()
-            .checked_sub(argc as usize)
-            .ok_or("internal: stack underflow")?;
+        let base = self.top_start(argc)?;
         self.stack
             .resize(base + f.locals.max(argc) as usize, Value::None);
         self.frames.push(Frame {

@@ -297,11 +297,7 @@ impl Vm {
             }
             Instr::Invalidate { fact, argc } => {
                 let name = fact_def(ctx, fact)?.name.clone();
-                let at = self
-                    .stack
-                    .len()
-                    .checked_sub(argc as usize)
-                    .ok_or("internal: stack underflow")?;
+                let at = self.top_start(argc)?;
                 let args = match self.stack[at..].iter().any(|v| first_unknown(v).is_some()) {
                     true => None,
                     false => facts::key(&name, &self.stack[at..]).map(|k| k.args),
@@ -380,11 +376,7 @@ impl Vm {
             Instr::Index => (2, false),
             _ => return Ok(None),
         };
-        let from = self
-            .stack
-            .len()
-            .checked_sub(count as usize)
-            .ok_or("internal: stack underflow")?;
+        let from = self.top_start(count)?;
         let found = self.stack[from..]
             .iter()
             .find_map(|v| {
@@ -505,11 +497,7 @@ impl Vm {
     /// A fact whose value planned changes may have changed.
     fn plan_read_fact(&mut self, ctx: &RunContext, fact: u32, argc: u32) -> ModeStep {
         let def = fact_def(ctx, fact)?;
-        let at = self
-            .stack
-            .len()
-            .checked_sub(argc as usize)
-            .ok_or("internal: stack underflow")?;
+        let at = self.top_start(argc)?;
         let Some(key) = facts::key(&def.name, &self.stack[at..]) else {
             return Ok(None);
         };
@@ -806,11 +794,7 @@ impl Vm {
         else {
             return Ok(None);
         };
-        let at = self
-            .stack
-            .len()
-            .checked_sub(argc as usize)
-            .ok_or("internal: stack underflow")?;
+        let at = self.top_start(argc)?;
         let args = self.stack[at..].to_vec();
         let command = self.planned_command(ctx, builtin, &args)?;
         let site = self.site();
