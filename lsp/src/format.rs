@@ -215,10 +215,10 @@ impl Layout {
                         });
                         i += 1;
                     } else if matches!(bytes[i], b'}' | b')' | b']') {
-                        if let Some(open) = self.stack.pop() {
-                            if let Some(triple) = open.interpolation {
-                                self.mode = Mode::Str { triple };
-                            }
+                        if let Some(open) = self.stack.pop()
+                            && let Some(triple) = open.interpolation
+                        {
+                            self.mode = Mode::Str { triple };
                         }
                         i += 1;
                     } else {
