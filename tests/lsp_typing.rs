@@ -80,7 +80,7 @@ fn typing_and_deleting_an_example_character_by_character() {
             json!({ "textDocument": { "uri": uri, "version": version },
                     "contentChanges": [{ "range": { "start": start, "end": end }, "text": "" }] }),
         );
-        if typed.len() % 23 == 0 {
+        if typed.len().is_multiple_of(23) {
             let response = client.request(
                 "textDocument/semanticTokens/full",
                 json!({ "textDocument": { "uri": uri } }),
