@@ -456,16 +456,21 @@ impl Cx<'_> {
         out.keywords(BODY_KEYWORDS);
     }
 
+    /// The public types of `module`.
+    fn pub_types(&self, module: SourceFile, out: &mut Items) {
+        for id in module_scope(self.db, module)
+            .types
+            .values()
+            .filter(|id| is_pub(self.db, **id))
+        {
+            self.add_item(out, GLOBAL, *id);
+        }
+    }
+
     fn types(&self, qualifier: Option<&str>, out: &mut Items) {
         if let Some(module) = qualifier {
             if let Some(Some(module)) = find_module(self.db, self.file, module) {
-                for id in module_scope(self.db, module)
-                    .types
-                    .values()
-                    .filter(|id| is_pub(self.db, **id))
-                {
-                    self.add_item(out, GLOBAL, *id);
-                }
+                self.pub_types(module, out);
             }
             return;
         }
@@ -476,13 +481,7 @@ impl Cx<'_> {
             self.add_item(out, FILE, *id);
         }
         for f in prelude_files(self.db) {
-            for id in module_scope(self.db, f)
-                .types
-                .values()
-                .filter(|id| is_pub(self.db, **id))
-            {
-                self.add_item(out, GLOBAL, *id);
-            }
+            self.pub_types(f, out);
         }
         for alias in imports(self.db, self.file).by_alias.keys() {
             out.add(GLOBAL, alias, CompletionItemKind::MODULE, None, None);
