@@ -25,18 +25,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths
-    };
-    let mut files = Vec::new();
-    for path in &paths {
-        if let Err(message) = collect(path, &mut files) {
+    let files = match infra_files(args.paths) {
+        Ok(files) => files,
+        Err(message) => {
             eprintln!("error: {message}");
             return exit::USAGE;
         }
-    }
+    };
     let mut db = Database::new(Arc::new(OsFileLoader));
     let mut roots = Vec::new();
     for path in &files {
@@ -69,8 +64,23 @@ pub fn run(args: Args) -> u8 {
     }
 }
 
+/// The files `paths` name (a file, or every `*.infra` below a folder);
+/// no paths: the current folder.
+pub(super) fn infra_files(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, String> {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths
+    };
+    let mut files = Vec::new();
+    for path in &paths {
+        collect(path, &mut files)?;
+    }
+    Ok(files)
+}
+
 /// Adds `path` (a file, or every `*.infra` below a folder) to `out`.
-pub(super) fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     let meta =
         std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     if !meta.is_dir() {

@@ -14,18 +14,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let roots = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths
-    };
-    let mut files = Vec::new();
-    for root in &roots {
-        if let Err(e) = super::check::collect(root, &mut files) {
+    let files = match super::check::infra_files(args.paths) {
+        Ok(files) => files,
+        Err(e) => {
             eprintln!("error: {e}");
             return super::exit::USAGE;
         }
-    }
+    };
     let mut code = super::exit::OK;
     for file in &files {
         match format_file(file, args.check) {
