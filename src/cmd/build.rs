@@ -10,6 +10,7 @@ use infrac_compiler::render::render_human;
 use infrac_compiler::{Database, OsFileLoader};
 
 use super::exit;
+use super::run::usage;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Emit {
@@ -36,8 +37,7 @@ pub fn run(args: Args) -> u8 {
     // A closed pipe (`| head`) is not an error.
     match std::io::stdout().lock().write_all(text.as_bytes()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            eprintln!("error: cannot write the output: {e}");
-            exit::USAGE
+            usage(&format!("cannot write the output: {e}"))
         }
         _ => exit::OK,
     }
@@ -48,10 +48,7 @@ pub fn run(args: Args) -> u8 {
 pub fn compile(file: &Path) -> Result<Program, u8> {
     let text = match std::fs::read(file) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) => {
-            eprintln!("error: cannot read `{}`: {e}", file.display());
-            return Err(exit::USAGE);
-        }
+        Err(e) => return Err(usage(&format!("cannot read `{}`: {e}", file.display()))),
     };
     let mut db = Database::new(Arc::new(OsFileLoader));
     let root = db.set_file_text(file, text);

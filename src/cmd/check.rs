@@ -8,6 +8,7 @@ use infrac_compiler::{Database, Diagnostic, OsFileLoader, SourceFile};
 
 use super::exit;
 use super::report::{diagnostics_json, eprint_diagnostics};
+use super::run::usage;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Format {
@@ -27,20 +28,14 @@ pub struct Args {
 pub fn run(args: Args) -> u8 {
     let files = match infra_files(args.paths) {
         Ok(files) => files,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return exit::USAGE;
-        }
+        Err(message) => return usage(&message),
     };
     let mut db = Database::new(Arc::new(OsFileLoader));
     let mut roots = Vec::new();
     for path in &files {
         match load_root(&mut db, path) {
             Ok(root) => roots.push(root),
-            Err(message) => {
-                eprintln!("error: {message}");
-                return exit::USAGE;
-            }
+            Err(message) => return usage(&message),
         }
     }
     let diags = db.check_programs_parallel(&roots);

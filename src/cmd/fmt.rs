@@ -16,10 +16,7 @@ pub struct Args {
 pub fn run(args: Args) -> u8 {
     let files = match super::check::infra_files(args.paths) {
         Ok(files) => files,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return super::exit::USAGE;
-        }
+        Err(message) => return super::run::usage(&message),
     };
     let mut code = super::exit::OK;
     for file in &files {
