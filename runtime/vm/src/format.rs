@@ -68,43 +68,38 @@ fn write_nested(f: &mut Formatter<'_>, value: &Value) -> fmt::Result {
         Value::Str(s) => write!(f, "{:?}", &**s),
         Value::Secret(_) => f.write_str("***"),
         Value::Cmd(c) => f.write_str(&c.display),
-        Value::List(items) => {
-            f.write_char('[')?;
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    f.write_str(", ")?;
-                }
-                write_nested(f, v)?;
-            }
-            f.write_char(']')
-        }
-        Value::Map(m) => {
-            f.write_char('{')?;
-            for (i, (k, v)) in m.iter().enumerate() {
-                if i > 0 {
-                    f.write_str(", ")?;
-                }
-                write!(f, "{:?}: ", &**k)?;
-                write_nested(f, v)?;
-            }
-            f.write_char('}')
-        }
-        Value::Record(m) => {
-            f.write_char('{')?;
-            for (i, (k, v)) in m.iter().enumerate() {
-                if i > 0 {
-                    f.write_str(", ")?;
-                }
-                write!(f, "{k}: ")?;
-                write_nested(f, v)?;
-            }
-            f.write_char('}')
-        }
+        Value::List(items) => write_seq(f, ('[', ']'), items.iter(), write_nested),
+        Value::Map(m) => write_seq(f, ('{', '}'), m.iter(), |f, (k, v)| {
+            write!(f, "{:?}: ", &**k)?;
+            write_nested(f, v)
+        }),
+        Value::Record(m) => write_seq(f, ('{', '}'), m.iter(), |f, (k, v)| {
+            write!(f, "{k}: ")?;
+            write_nested(f, v)
+        }),
         // `{kind}` of a `FileKind.dir` reads `dir`, as a command wants it.
         Value::Enum { variant, .. } => f.write_str(variant),
         Value::Host(h) => f.write_str(&h.name),
         Value::Unknown(_) => f.write_str("(unknown)"),
     }
+}
+
+/// `items` between the `brackets`, separated by `, `, each written by
+/// `item`.
+fn write_seq<T>(
+    f: &mut Formatter<'_>,
+    brackets: (char, char),
+    items: impl Iterator<Item = T>,
+    mut item: impl FnMut(&mut Formatter<'_>, T) -> fmt::Result,
+) -> fmt::Result {
+    f.write_char(brackets.0)?;
+    for (i, x) in items.enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        item(f, x)?;
+    }
+    f.write_char(brackets.1)
 }
 
 #[cfg(test)]
@@ -138,6 +133,10 @@ mod tests {
             Value::Secret("pw".into()),
         ]));
         assert_eq!(list.to_string(), r#"["a", 1, ***]"#);
+        let map = Value::Map(Arc::new(
+            [("b".into(), Value::Int(2)), ("a".into(), list)].into(),
+        ));
+        assert_eq!(map.to_string(), r#"{"a": ["a", 1, ***], "b": 2}"#);
         assert_eq!(Value::Str("plain".into()).to_string(), "plain");
         assert_eq!(Value::Secret("pw".into()).to_string(), "***");
         assert_eq!(Value::Float(2.0).to_string(), "2.0");
