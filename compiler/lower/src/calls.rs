@@ -33,9 +33,10 @@ fn builtin_params(b: Builtin) -> &'static [(&'static str, Option<bool>)] {
             ("owner", NONE),
             ("group", NONE),
         ],
-        Builtin::Reveal => &[("value", REQ)],
-        Builtin::Env | Builtin::ReadFile => &[("name", REQ)],
-        Builtin::Len => &[("value", REQ)],
+        Builtin::Reveal => &[("secret", REQ)],
+        Builtin::Env => &[("name", REQ)],
+        Builtin::ReadFile => &[("path", REQ)],
+        Builtin::Len => &[("x", REQ)],
         Builtin::Local => &[("name", NONE), ("sudo", NONE), ("data", NONE)],
         Builtin::Ssh => &[
             ("address", REQ),

@@ -463,25 +463,23 @@ impl<'a> Lowerer<'a> {
             .map(|(_, i)| *i)
     }
 
-    /// A name of the prelude: `pub` items of the standard `prelude` and
-    /// `facts` modules, and `shell` (= `server.shell`).
+    /// A name of the prelude: `pub` items of the standard `prelude`, and
+    /// the `pub` types of the standard `facts` (its facts are only reached
+    /// through `facts.NAME`).
     pub fn prelude_item(&self, name: &str) -> Option<ItemRef<'a>> {
-        for stem in ["prelude", "facts"] {
-            if let Some(item) = self
-                .std_by_stem
+        let in_std = |stem: &str| {
+            self.std_by_stem
                 .get(stem)
                 .and_then(|&m| self.item(m, name, true))
-            {
-                return Some(item);
-            }
-        }
-        if name == "shell" {
-            return self
-                .std_by_stem
-                .get("server")
-                .and_then(|&m| self.item(m, "shell", true));
-        }
-        None
+        };
+        in_std("prelude").or_else(|| {
+            in_std("facts").filter(|item| {
+                matches!(
+                    item,
+                    ItemRef::Record(_) | ItemRef::Alias(_) | ItemRef::Enum { .. }
+                )
+            })
+        })
     }
 
     /// `facts.NAME` seen from module `m`: its own facts, then the `pub`

@@ -61,3 +61,9 @@ fn arguments_written_in_order_run_in_order() {
     );
     assert_eq!(commands, ["mark a", "mark b"]);
 }
+
+#[test]
+fn builtins_take_their_documented_argument_names() {
+    let (value, _) = commands(r#""{len(x: "abc")} {env(name: "INFRAC_SURELY_UNSET") ?? "-"}""#);
+    assert_eq!(value, s("3 -"));
+}

@@ -81,10 +81,11 @@ fn directory_in_place_changes_nothing() {
 }
 
 #[test]
-fn shell_is_in_the_prelude() {
+fn server_shell_runs_unless_its_guard_holds() {
     let src = r#"
+        use std::server
         group g = [local()]
-        stage s on g -> str { shell("app --version", creates: "/opt/app").stdout.trim() }
+        stage s on g -> str { server.shell("app --version", creates: "/opt/app").stdout.trim() }
     "#;
     let mut vm = vm(compile(src));
     // The `creates:` guard probes for the file: not there, so the script runs.

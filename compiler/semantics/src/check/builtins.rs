@@ -74,9 +74,10 @@ impl Builtin {
                 p("group", opt_str(), true),
             ],
             Builtin::Raw => vec![p("text", Ty::Str, false)],
-            Builtin::Reveal => vec![p("value", Ty::Secret, false)],
-            Builtin::Env | Builtin::ReadFile => vec![p("name", Ty::Str, false)],
-            Builtin::Len => vec![p("value", Ty::Unknown, false)],
+            Builtin::Reveal => vec![p("secret", Ty::Secret, false)],
+            Builtin::Env => vec![p("name", Ty::Str, false)],
+            Builtin::ReadFile => vec![p("path", Ty::Str, false)],
+            Builtin::Len => vec![p("x", Ty::Unknown, false)],
             Builtin::Local => vec![p("name", opt_str(), true), p("sudo", Ty::Bool, true)],
             Builtin::Ssh => vec![
                 p("address", Ty::Str, false),
