@@ -83,4 +83,12 @@ impl Transport for AnyConnector {
             AnyConnector::Docker(c) => c.shutdown().await,
         }
     }
+
+    fn stops_commands_at_limit(&self) -> bool {
+        match self {
+            AnyConnector::Local(c) => c.stops_commands_at_limit(),
+            AnyConnector::Ssh(c) => c.stops_commands_at_limit(),
+            AnyConnector::Docker(c) => c.stops_commands_at_limit(),
+        }
+    }
 }

@@ -40,8 +40,9 @@ pub struct ExecOptions<'a> {
     /// the command (see [`shell`]).
     pub sudo_password: Option<&'a str>,
     /// Enforced on the host with coreutils `timeout` (the command's
-    /// process group is killed there); past it the call returns an error
-    /// of kind [`ErrorKind::Timeout`].
+    /// process group is killed there), or by the transport itself where it
+    /// can ([`Transport::stops_commands_at_limit`]); past it the call
+    /// returns an error of kind [`ErrorKind::Timeout`].
     pub timeout: Option<std::time::Duration>,
 }
 
@@ -124,6 +125,14 @@ pub trait Transport: Send + Sync {
 
     /// Ends the connection.
     fn shutdown(self) -> impl Future<Output = Result<(), ConnectorError>> + Send;
+
+    /// Whether [`Transport::run`] itself stops the whole command at `limit`
+    /// (the local transport kills its process group). Then commands are not
+    /// wrapped in the host-side `timeout`, which costs two more processes
+    /// per command.
+    fn stops_commands_at_limit(&self) -> bool {
+        false
+    }
 }
 
 /// How long past the host-side `timeout` the transport waits before
@@ -218,6 +227,15 @@ async fn run_checked<T: Transport>(
     script: &str,
     opts: &ExecOptions<'_>,
 ) -> Result<RawOutput, ConnectorError> {
+    if t.stops_commands_at_limit() {
+        let unwrapped = ExecOptions {
+            timeout: None,
+            ..opts.clone()
+        };
+        let inv = shell::invocation(script, &unwrapped)
+            .map_err(|e| ConnectorError::new(t.host(), ErrorKind::Invalid, e.to_string()))?;
+        return t.run(&inv.command, inv.stdin, opts.timeout).await;
+    }
     let inv = shell::invocation(script, opts)
         .map_err(|e| ConnectorError::new(t.host(), ErrorKind::Invalid, e.to_string()))?;
     let started = Instant::now();

@@ -38,13 +38,18 @@ impl Transport for LocalConnector {
         stdin: Vec<u8>,
         limit: Option<Duration>,
     ) -> Result<RawOutput, ConnectorError> {
-        let mut cmd = Command::new("sh");
+        // An absolute path: no search of $PATH for every command.
+        let mut cmd = Command::new("/bin/sh");
         cmd.arg("-c").arg(command);
         run_process(&self.name, cmd, stdin, limit).await
     }
 
     async fn shutdown(self) -> Result<(), ConnectorError> {
         Ok(())
+    }
+
+    fn stops_commands_at_limit(&self) -> bool {
+        true
     }
 }
 
