@@ -12,8 +12,8 @@ pub mod facts;
 pub mod inventory;
 pub mod orchestrator;
 pub mod output;
-pub mod plan;
 mod perform;
+pub mod plan;
 mod report;
 pub mod select;
 

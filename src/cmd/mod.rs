@@ -30,7 +30,11 @@ pub mod exit {
 }
 
 #[derive(Parser)]
-#[command(name = "infrac", version, about = "Check, run and plan .infra deploy programs")]
+#[command(
+    name = "infrac",
+    version,
+    about = "Check, run and plan .infra deploy programs"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -38,7 +38,12 @@ impl Database {
             });
             let next = level
                 .iter()
-                .flat_map(|file| modules::imports(self, *file).modules.iter().map(|(_, m)| *m))
+                .flat_map(|file| {
+                    modules::imports(self, *file)
+                        .modules
+                        .iter()
+                        .map(|(_, m)| *m)
+                })
                 .collect();
             all.append(&mut level);
             level = next;
