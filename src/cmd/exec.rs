@@ -14,7 +14,7 @@ use infrac_vm::value::HostValue;
 
 use super::exit;
 use super::fleet::{self, SshArgs};
-use super::run::Format;
+use super::run::{Format, usage};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -170,7 +170,3 @@ fn print_json(host: &str, result: &Result<HostRun, String>) {
     println!("{line}");
 }
 
-fn usage(message: &str) -> u8 {
-    eprintln!("error: {message}");
-    exit::USAGE
-}

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::exit;
 use super::fleet::{self, SshArgs};
-use super::run::Format;
+use super::run::{Format, usage};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -204,10 +204,6 @@ fn to_json(value: &Value) -> serde_json::Value {
     }
 }
 
-fn usage(message: &str) -> u8 {
-    eprintln!("error: {message}");
-    exit::USAGE
-}
 
 #[cfg(test)]
 mod tests {
