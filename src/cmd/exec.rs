@@ -169,4 +169,3 @@ fn print_json(host: &str, result: &Result<HostRun, String>) {
     };
     println!("{line}");
 }
-

@@ -204,7 +204,6 @@ fn to_json(value: &Value) -> serde_json::Value {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -255,7 +255,11 @@ fn connect_error(name: &str, address: &str, e: &openssh::Error) -> ConnectorErro
     let kind = if text.contains("Host key verification failed")
         || text.contains("IDENTIFICATION HAS CHANGED")
     {
-        ErrorKind::HostKey
+        return ConnectorError::new(
+            name,
+            ErrorKind::HostKey,
+            format!("cannot connect to {address}: {}", host_key_problem(&text)),
+        );
     } else if text.contains("Permission denied")
         || text.contains("Too many authentication failures")
     {
@@ -264,6 +268,26 @@ fn connect_error(name: &str, address: &str, e: &openssh::Error) -> ConnectorErro
         ErrorKind::Unreachable
     };
     ConnectorError::new(name, kind, format!("cannot connect to {address}: {text}"))
+}
+
+/// ssh's host-key refusal without its banner of `@` lines: the sentence
+/// that names the host and the known_hosts line to look at.
+fn host_key_problem(text: &str) -> String {
+    let changed = text.contains("IDENTIFICATION HAS CHANGED");
+    let offending = text
+        .split("  ")
+        .map(str::trim)
+        .find(|part| part.starts_with("Offending"));
+    match (changed, offending) {
+        (true, Some(place)) => format!(
+            "its host key has changed since it was recorded ({place}); \
+             if the host was reinstalled, remove that line"
+        ),
+        (true, None) => "its host key has changed since it was recorded".to_string(),
+        (false, _) => "its host key is not in known_hosts and strict checking is on \
+                       (record it, or run with `--known-hosts accept-new`)"
+            .to_string(),
+    }
 }
 
 /// The error with its sources, on one line (ssh's stderr is the useful part).
