@@ -321,7 +321,7 @@ fn known_hosts_policy_from_the_command_line() {
     let strict = exec("strict");
     assert_exit(&strict, 3);
     assert!(
-        stdout(&strict).contains("Host key verification failed"),
+        stdout(&strict).contains("its host key is not in known_hosts and strict checking is on"),
         "{}",
         stdout(&strict)
     );
