@@ -190,6 +190,65 @@ impl Builtin {
     }
 }
 
+/// What a built-in's parameter is when the call leaves it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamDefault {
+    Required,
+    /// `none` (the parameter is optional: `T?`).
+    None,
+    False,
+    True,
+}
+
+impl Builtin {
+    /// The parameters (name, default), in call order: the one list that
+    /// the checker (names, optionality) and the lowering (argument order,
+    /// defaults) both read. Host constructors end with `data`, which the
+    /// checker only admits when the group has a data type.
+    pub fn params(self) -> &'static [(&'static str, ParamDefault)] {
+        use ParamDefault::{False, None as NoneDefault, Required, True};
+        match self {
+            Builtin::Probe => &[("cmd", Required)],
+            Builtin::Run => &[("cmd", Required), ("stdin", NoneDefault), ("check", True)],
+            Builtin::Upload => &[
+                ("remote", Required),
+                ("src", NoneDefault),
+                ("content", NoneDefault),
+                ("mode", NoneDefault),
+                ("owner", NoneDefault),
+                ("group", NoneDefault),
+            ],
+            Builtin::Reveal => &[("secret", Required)],
+            Builtin::Env => &[("name", Required)],
+            Builtin::ReadFile => &[("path", Required)],
+            Builtin::Len => &[("x", Required)],
+            Builtin::Local => &[
+                ("name", NoneDefault),
+                ("sudo", False),
+                ("data", NoneDefault),
+            ],
+            Builtin::Ssh => &[
+                ("address", Required),
+                ("user", NoneDefault),
+                ("port", NoneDefault),
+                ("identity", NoneDefault),
+                ("jump", NoneDefault),
+                ("name", NoneDefault),
+                ("sudo", False),
+                ("data", NoneDefault),
+            ],
+            Builtin::Docker => &[
+                ("container", Required),
+                ("image", NoneDefault),
+                ("name", NoneDefault),
+                ("sudo", False),
+                ("data", NoneDefault),
+            ],
+            Builtin::Inventory => &[("path", Required), ("group", NoneDefault)],
+        }
+    }
+}
+
 /// An interpolation format: `{n}`, `{mode:o}`, `{n:x}`, `{n:03}`, `{mode:04o}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Fmt {

@@ -12,7 +12,7 @@ mod disasm;
 mod instr;
 mod program;
 
-pub use instr::{Builtin, Fmt, Instr, Radix};
+pub use instr::{Builtin, Fmt, Instr, ParamDefault, Radix};
 pub use program::{
     Const, DynamicOptions, FactDef, FactKind, Function, FunctionKind, GroupDef, ModuleInfo,
     OpChanges, OpDef, ParamDef, PrefetchArg, PrefetchFact, Program, RecordDef, RecordField, Serial,

@@ -2,7 +2,7 @@
 //! are evaluated in source order, then put in parameter order, missing ones
 //! filled with the callee's defaults.
 
-use infrac_bytecode::{Builtin, Instr, TypeDesc};
+use infrac_bytecode::{Builtin, Instr, ParamDefault, TypeDesc};
 use infrac_syntax::ast::{Arg, Expr, ExprKind, Span};
 
 use crate::LowerError;
@@ -16,48 +16,6 @@ type R = Result<(), LowerError>;
 
 /// The named arguments every op accepts (§2.8).
 const OP_EXTRAS: [&str; 2] = ["sudo", "sudo_user"];
-
-/// A built-in's parameters: name and whether its default is `true`
-/// (else `none`); `None` for a required parameter.
-fn builtin_params(b: Builtin) -> &'static [(&'static str, Option<bool>)] {
-    const REQ: Option<bool> = None;
-    const NONE: Option<bool> = Some(false);
-    match b {
-        Builtin::Probe => &[("cmd", REQ)],
-        Builtin::Run => &[("cmd", REQ), ("stdin", NONE), ("check", Some(true))],
-        Builtin::Upload => &[
-            ("remote", REQ),
-            ("src", NONE),
-            ("content", NONE),
-            ("mode", NONE),
-            ("owner", NONE),
-            ("group", NONE),
-        ],
-        Builtin::Reveal => &[("secret", REQ)],
-        Builtin::Env => &[("name", REQ)],
-        Builtin::ReadFile => &[("path", REQ)],
-        Builtin::Len => &[("x", REQ)],
-        Builtin::Local => &[("name", NONE), ("sudo", NONE), ("data", NONE)],
-        Builtin::Ssh => &[
-            ("address", REQ),
-            ("user", NONE),
-            ("port", NONE),
-            ("identity", NONE),
-            ("jump", NONE),
-            ("name", NONE),
-            ("sudo", NONE),
-            ("data", NONE),
-        ],
-        Builtin::Docker => &[
-            ("container", REQ),
-            ("image", NONE),
-            ("name", NONE),
-            ("sudo", NONE),
-            ("data", NONE),
-        ],
-        Builtin::Inventory => &[("path", REQ), ("group", NONE)],
-    }
-}
 
 impl<'a> Lowerer<'a> {
     pub(crate) fn call(
@@ -155,11 +113,12 @@ impl<'a> Lowerer<'a> {
         span: Span,
     ) -> R {
         let data = b.group_data.clone();
-        let params: Vec<SigParam> = builtin_params(builtin)
+        let params: Vec<SigParam> = builtin
+            .params()
             .iter()
-            .map(|(name, _)| SigParam {
+            .map(|&(name, _)| SigParam {
                 name: name.to_string(),
-                ty: if *name == "data" {
+                ty: if name == "data" {
                     data.clone().unwrap_or(TypeDesc::Any)
                 } else {
                     TypeDesc::Any
@@ -168,12 +127,13 @@ impl<'a> Lowerer<'a> {
                 literal_default: None,
             })
             .collect();
-        let defaults = builtin_params(builtin);
+        let defaults = builtin.params();
         let argc = self.arrange(b, &Sig { params }, args, &[], span, |b, i| {
-            match defaults.get(i) {
-                Some((_, Some(true))) => Some(Instr::PushTrue),
-                Some((_, Some(false))) => Some(Instr::PushNone),
-                _ => None,
+            match defaults.get(i).map(|&(_, default)| default) {
+                Some(ParamDefault::True) => Some(Instr::PushTrue),
+                Some(ParamDefault::False) => Some(Instr::PushFalse),
+                Some(ParamDefault::None) => Some(Instr::PushNone),
+                Some(ParamDefault::Required) | None => None,
             }
             .map(|instr| {
                 b.emit(instr, span);

@@ -53,7 +53,7 @@ stage hello on one(g) (serial: "30%", sudo: true) -> str { "hello {who:03}" }"#,
 
             fn#1 group g (Group, site.infra, arity 0, locals 0)
               0000 PushNone                          @36..43
-              0001 PushNone                          @36..43
+              0001 PushFalse                         @36..43
               0002 PushNone                          @36..43
               0003 CallBuiltin local/3               @36..43
               0004 MakeList 1                        @35..44

@@ -1,6 +1,8 @@
 //! Built-in functions and methods (docs/language.md §6) and the host
 //! constructors of groups (§2.5).
 
+use infrac_bytecode::ParamDefault;
+
 use crate::db::Db;
 use crate::sigs::{ParamSig, prelude_type};
 use crate::ty::Ty;
@@ -42,9 +44,28 @@ pub(super) fn names() -> impl Iterator<Item = &'static str> {
     BY_NAME.iter().map(|(name, _)| *name)
 }
 
+/// The type of a built-in's parameter (before `?` for those defaulting to
+/// `none`), by its name: the names are chosen so that one name has one type.
+fn param_type(name: &str) -> Ty {
+    match name {
+        "cmd" => Ty::Cmd,
+        "check" | "sudo" => Ty::Bool,
+        "mode" | "port" => Ty::Int,
+        "secret" => Ty::Secret,
+        "x" => Ty::Unknown,
+        _ => Ty::Str,
+    }
+}
+
 impl Builtin {
     pub(super) fn lookup(name: &str) -> Option<Builtin> {
         BY_NAME.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
+    }
+
+    /// The same built-in as the bytecode knows it (`raw` has none).
+    fn runtime(self) -> Option<infrac_bytecode::Builtin> {
+        let name = BY_NAME.iter().find(|(_, b)| *b == self).map(|(n, _)| *n)?;
+        infrac_bytecode::Builtin::from_name(name)
     }
 
     pub(super) fn is_host_constructor(self) -> bool {
@@ -57,44 +78,24 @@ impl Builtin {
     /// Parameters; `data` is the group's data type for host constructors
     /// (`None`: the group has none, so hosts take no `data:`).
     pub(super) fn params(self, data: Option<&Ty>, data_required: bool) -> Vec<ParamSig> {
-        let opt_str = || Ty::optional(Ty::Str);
-        let mut params = match self {
-            Builtin::Probe => vec![p("cmd", Ty::Cmd, false)],
-            Builtin::Run => vec![
-                p("cmd", Ty::Cmd, false),
-                p("stdin", opt_str(), true),
-                p("check", Ty::Bool, true),
-            ],
-            Builtin::Upload => vec![
-                p("remote", Ty::Str, false),
-                p("src", opt_str(), true),
-                p("content", opt_str(), true),
-                p("mode", Ty::optional(Ty::Int), true),
-                p("owner", opt_str(), true),
-                p("group", opt_str(), true),
-            ],
-            Builtin::Raw => vec![p("text", Ty::Str, false)],
-            Builtin::Reveal => vec![p("secret", Ty::Secret, false)],
-            Builtin::Env => vec![p("name", Ty::Str, false)],
-            Builtin::ReadFile => vec![p("path", Ty::Str, false)],
-            Builtin::Len => vec![p("x", Ty::Unknown, false)],
-            Builtin::Local => vec![p("name", opt_str(), true), p("sudo", Ty::Bool, true)],
-            Builtin::Ssh => vec![
-                p("address", Ty::Str, false),
-                p("user", opt_str(), true),
-                p("port", Ty::optional(Ty::Int), true),
-                p("identity", opt_str(), true),
-                p("jump", opt_str(), true),
-                p("name", opt_str(), true),
-                p("sudo", Ty::Bool, true),
-            ],
-            Builtin::Docker => vec![
-                p("container", Ty::Str, false),
-                p("image", opt_str(), true),
-                p("name", opt_str(), true),
-                p("sudo", Ty::Bool, true),
-            ],
-            Builtin::Inventory => vec![p("path", Ty::Str, false), p("group", opt_str(), true)],
+        let mut params = match self.runtime() {
+            // `raw(...)` only exists inside `sh"..."`; the runtime never sees it.
+            None => vec![p("text", Ty::Str, false)],
+            // `data` is added below, typed by the group.
+            Some(builtin) => builtin
+                .params()
+                .iter()
+                .filter(|&&(name, _)| name != "data")
+                .map(|&(name, default)| {
+                    let base = param_type(name);
+                    let ty = if default == ParamDefault::None {
+                        Ty::optional(base)
+                    } else {
+                        base
+                    };
+                    p(name, ty, default != ParamDefault::Required)
+                })
+                .collect(),
         };
         if let (Some(data), Builtin::Local | Builtin::Ssh | Builtin::Docker) = (data, self) {
             params.push(p("data", data.clone(), !data_required));
