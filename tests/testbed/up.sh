@@ -143,7 +143,10 @@ start_host() {
     # A container made from another checkout mounts that checkout's keys:
     # replace it, or this checkout's key and known_hosts would not match.
     mounted=$(docker inspect -f '{{range .Mounts}}{{if eq .Destination "/etc/ssh/infrac"}}{{.Source}}{{end}}{{end}}' "$name" 2>/dev/null || true)
-    if [ "$state" != absent ] && [ "$mounted" != "$d" ]; then
+    # A container started before sshd logged each session (LogLevel VERBOSE,
+    # which the fleet benchmark counts commands with): replace it too.
+    args=$(docker inspect -f '{{join .Args " "}}' "$name" 2>/dev/null || true)
+    if [ "$state" != absent ] && { [ "$mounted" != "$d" ] || [ "${args#*LogLevel=VERBOSE}" = "$args" ]; }; then
         docker rm -f "$name" >/dev/null
         state=absent
     fi
@@ -159,6 +162,7 @@ start_host() {
         -o AuthorizedKeysFile=/etc/ssh/infrac/authorized_keys \
         -o PidFile=/run/sshd-infrac.pid \
         -o StrictModes=no \
+        -o LogLevel=VERBOSE \
         -o 'AllowUsers root deploy sudoer' >/dev/null
 }
 
