@@ -2,6 +2,7 @@
 //! qualified name. They run on the controller.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -20,6 +21,13 @@ pub fn call(name: &str, args: &[Value], base_dir: &Path) -> Result<Value, String
         }
         ("local.sha256", [Value::Str(text)]) => Ok(Value::Str(hex_sha256(text.as_bytes()).into())),
         ("local.env", [Value::Str(var)]) => Ok(env(var)),
+        ("local.parent", [Value::Str(path)]) => Ok(Value::Str(parent(path).into())),
+        ("local.parents", [Value::Str(path)]) => Ok(Value::List(Arc::new(
+            parents(path)
+                .into_iter()
+                .map(|p| Value::Str(p.into()))
+                .collect(),
+        ))),
         _ => Err(format!(
             "no native function `{name}` taking these {} arguments",
             args.len()
@@ -30,6 +38,40 @@ pub fn call(name: &str, args: &[Value], base_dir: &Path) -> Result<Value, String
 /// The controller environment variable `name`, or `none`.
 pub fn env(name: &str) -> Value {
     std::env::var(name).map_or(Value::None, |v| Value::Str(v.into()))
+}
+
+/// The directory above `path`, like `dirname` but lexical on a cleaned
+/// path (see [`parents`]). `/` and `.` are their own parent.
+pub(crate) fn parent(path: &str) -> String {
+    parents(path)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| join_path(path.starts_with('/'), &[]))
+}
+
+/// Every directory above `path`, nearest first: `/srv/app/conf` ->
+/// `/srv/app`, `/srv`, `/`; `app/conf` -> `app`, `.`. Lexical: repeated
+/// and trailing `/` and `.` components are dropped first, `..` is kept as
+/// written, nothing is read from a disk. `/` and `.` have none.
+pub(crate) fn parents(path: &str) -> Vec<String> {
+    let components: Vec<&str> = path
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    let absolute = path.starts_with('/');
+    (0..components.len())
+        .rev()
+        .map(|n| join_path(absolute, &components[..n]))
+        .collect()
+}
+
+/// `components` as a path; none is `/` (absolute) or `.` (relative).
+fn join_path(absolute: bool, components: &[&str]) -> String {
+    match (absolute, components) {
+        (true, _) => format!("/{}", components.join("/")),
+        (false, []) => ".".to_string(),
+        (false, _) => components.join("/"),
+    }
 }
 
 fn read_bytes(base_dir: &Path, path: &str) -> Result<Vec<u8>, String> {
@@ -151,5 +193,41 @@ mod tests {
         );
         assert!(call("local.read_file", &[Value::Str("nope".into())], &dir).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn parents_are_lexical_and_nearest_first() {
+        let cases: [(&str, &[&str]); 10] = [
+            ("/srv/app/conf", &["/srv/app", "/srv", "/"]),
+            ("/srv/app/conf/", &["/srv/app", "/srv", "/"]),
+            ("//srv//./app", &["/srv", "/"]),
+            ("/srv", &["/"]),
+            ("/", &[]),
+            ("app/conf", &["app", "."]),
+            ("./app", &["."]),
+            ("../x", &["..", "."]),
+            (".", &[]),
+            ("", &[]),
+        ];
+        for (path, want) in cases {
+            assert_eq!(parents(path), want, "parents of {path:?}");
+        }
+        for (path, want) in [("/srv/app/", "/srv"), ("/", "/"), ("app", "."), (".", ".")] {
+            assert_eq!(parent(path), want, "parent of {path:?}");
+        }
+        let dir = Path::new(".");
+        let list = |items: &[&str]| {
+            Value::List(Arc::new(
+                items.iter().map(|s| Value::Str((*s).into())).collect(),
+            ))
+        };
+        assert_eq!(
+            call("local.parents", &[Value::Str("/a/b".into())], dir),
+            Ok(list(&["/a", "/"]))
+        );
+        assert_eq!(
+            call("local.parent", &[Value::Str("/a/b".into())], dir),
+            Ok(Value::Str("/a".into()))
+        );
     }
 }
