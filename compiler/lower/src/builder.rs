@@ -8,6 +8,12 @@ use infrac_syntax::ast::Span;
 
 use crate::items::bspan;
 
+/// A loop being built: where each turn starts and its `IterNext`.
+pub(crate) struct Iteration {
+    top: u32,
+    next: usize,
+}
+
 pub(crate) struct FnBuilder {
     pub module: usize,
     pub kind: FunctionKind,
@@ -115,6 +121,36 @@ impl FnBuilder {
     /// A hidden slot (loop state, match scrutinee) in the innermost scope.
     pub fn temp(&mut self) -> u32 {
         self.bind("")
+    }
+
+    /// Starts a loop over the list or map on top of the stack (popped into
+    /// two hidden slots of the innermost scope: the value and the position).
+    /// Each turn pushes the next element, or key (and value, when `pair`);
+    /// the code up to [`FnBuilder::end_iteration`] is the loop's body.
+    pub fn begin_iteration(&mut self, pair: bool, span: Span) -> Iteration {
+        let slot = self.temp();
+        let pos = self.temp();
+        self.emit(Instr::StoreLocal(slot), span);
+        let zero = self.konst(Const::Int(0));
+        self.emit(Instr::Const(zero), span);
+        self.emit(Instr::StoreLocal(pos), span);
+        let top = self.here();
+        let next = self.emit(
+            Instr::IterNext {
+                slot,
+                exit: 0,
+                pair,
+            },
+            span,
+        );
+        Iteration { top, next }
+    }
+
+    /// Ends the loop body: back to the next turn; the loop exits here.
+    pub fn end_iteration(&mut self, iteration: Iteration, span: Span) {
+        self.emit(Instr::Jump(iteration.top), span);
+        let exit = self.here();
+        self.patch(iteration.next, exit);
     }
 
     pub fn lookup(&self, name: &str) -> Option<u32> {

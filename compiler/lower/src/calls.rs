@@ -128,7 +128,7 @@ impl<'a> Lowerer<'a> {
             })
             .collect();
         let defaults = builtin.params();
-        let argc = self.arrange(b, &Sig { params }, args, &[], span, |b, i| {
+        let argc = self.arrange(b, &Sig { params, ret: None }, args, &[], span, |b, i| {
             match defaults.get(i).map(|&(_, default)| default) {
                 Some(ParamDefault::True) => Some(Instr::PushTrue),
                 Some(ParamDefault::False) => Some(Instr::PushFalse),
@@ -145,7 +145,7 @@ impl<'a> Lowerer<'a> {
 
     /// Lowers the arguments of a call to `key` in parameter order; returns
     /// how many were pushed.
-    fn args(
+    pub(crate) fn args(
         &mut self,
         b: &mut FnBuilder,
         key: SigKey,

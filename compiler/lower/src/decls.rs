@@ -13,7 +13,7 @@ use infrac_syntax::ast::{
 use crate::LowerError;
 use crate::builder::FnBuilder;
 use crate::exprs::Static;
-use crate::items::{ItemRef, Job, Lowerer};
+use crate::items::{ItemRef, Job, Lowerer, SigKey};
 
 impl<'a> Lowerer<'a> {
     pub(crate) fn declare_param(&mut self, m: usize, d: &'a ParamDecl) -> Result<(), LowerError> {
@@ -306,7 +306,7 @@ impl<'a> Lowerer<'a> {
             match &decl.changes {
                 Some(Changes::Facts(entries)) => {
                     for entry in entries {
-                        self.invalidation(b, entry)?;
+                        self.invalidation(b, op, entry)?;
                     }
                 }
                 _ => {
@@ -322,10 +322,13 @@ impl<'a> Lowerer<'a> {
     }
 
     /// `facts.file(path)`: that entry; `facts.file` (a fact with
-    /// parameters, without arguments): every entry of the fact.
+    /// parameters, without arguments): every entry of the fact;
+    /// `facts.file(paths)` with a list for the fact's one parameter: the
+    /// entry of each element, dropped in a loop.
     fn invalidation(
         &mut self,
         b: &mut FnBuilder,
+        op: u32,
         entry: &'a infrac_syntax::ast::Expr,
     ) -> Result<(), LowerError> {
         let (target, args) = match &entry.kind {
@@ -344,17 +347,59 @@ impl<'a> Lowerer<'a> {
             b.emit(Instr::InvalidateFact(fact), entry.span);
             return Ok(());
         }
-        for a in args {
-            self.expr(b, &a.value, None)?;
+        let listed = args.iter().any(|a| self.is_list(b, op, &a.value));
+        let argc = self.args(b, SigKey::Fact(fact), args, &[], entry.span)?;
+        if !listed {
+            b.emit(Instr::Invalidate { fact, argc }, entry.span);
+            return Ok(());
         }
-        b.emit(
-            Instr::Invalidate {
-                fact,
-                argc: args.len() as u32,
-            },
-            entry.span,
-        );
+        if argc != 1 {
+            return Err(self.error(
+                b.module,
+                entry.span,
+                "a list of entries in `changes` is for facts of one parameter",
+            ));
+        }
+        b.push_scope();
+        let iteration = b.begin_iteration(false, entry.span);
+        b.emit(Instr::Invalidate { fact, argc }, entry.span);
+        b.end_iteration(iteration, entry.span);
+        b.pop_scope();
         Ok(())
+    }
+
+    /// Whether `e`, an argument of a `changes` entry of op `op`, is a list
+    /// (a fact's parameters never are). The checker accepts a list there
+    /// only in these forms: a list literal, a parameter, or a call of a
+    /// function, each declared as a list.
+    fn is_list(&self, b: &FnBuilder, op: u32, e: &Expr) -> bool {
+        let declared = match &e.kind {
+            ExprKind::List(_) => return true,
+            // The op's parameters are its first locals, in order.
+            ExprKind::Name(id) => match b.lookup(&id.name) {
+                Some(slot) => self
+                    .sigs
+                    .get(&SigKey::Op(op))
+                    .and_then(|sig| sig.params.get(slot as usize))
+                    .map(|p| &p.ty),
+                None => match self.resolve_static(b, e) {
+                    Some(Static::Item(ItemRef::Param(p))) => {
+                        self.program.params.get(p as usize).map(|d| &d.ty)
+                    }
+                    _ => None,
+                },
+            },
+            ExprKind::Call { callee, .. } => {
+                let key = match self.resolve_static(b, callee) {
+                    Some(Static::Item(ItemRef::Fn(f))) => SigKey::Fn(f),
+                    Some(Static::Item(ItemRef::Native(n))) => SigKey::Native(n),
+                    _ => return false,
+                };
+                self.sigs.get(&key).and_then(|sig| sig.ret.as_ref())
+            }
+            _ => None,
+        };
+        matches!(declared, Some(TypeDesc::List(_)))
     }
 }
 

@@ -146,21 +146,7 @@ impl<'a> Lowerer<'a> {
         let span = iter.span;
         self.expr(b, iter, None)?;
         b.push_scope();
-        let slot = b.temp();
-        let pos = b.temp();
-        b.emit(Instr::StoreLocal(slot), span);
-        let zero = b.konst(Const::Int(0));
-        b.emit(Instr::Const(zero), span);
-        b.emit(Instr::StoreLocal(pos), span);
-        let top = b.here();
-        let next = b.emit(
-            Instr::IterNext {
-                slot,
-                exit: 0,
-                pair: second.is_some(),
-            },
-            span,
-        );
+        let iteration = b.begin_iteration(second.is_some(), span);
         let first_slot = b.bind(&first.name);
         if let Some(second) = second {
             let second_slot = b.bind(&second.name);
@@ -169,9 +155,7 @@ impl<'a> Lowerer<'a> {
         b.emit(Instr::StoreLocal(first_slot), first.span);
         self.block(b, body, None)?;
         b.emit(Instr::Pop, body.span);
-        b.emit(Instr::Jump(top), body.span);
-        let exit = b.here();
-        b.patch(next, exit);
+        b.end_iteration(iteration, body.span);
         b.pop_scope();
         Ok(())
     }

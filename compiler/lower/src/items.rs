@@ -45,6 +45,9 @@ pub(crate) enum ItemRef<'a> {
 #[derive(Clone, Default)]
 pub(crate) struct Sig {
     pub params: Vec<SigParam>,
+    /// A function's declared result (`changes` clauses need to know which
+    /// arguments are lists).
+    pub ret: Option<TypeDesc>,
 }
 
 #[derive(Clone)]
@@ -554,7 +557,11 @@ impl<'a> Lowerer<'a> {
                             Some(ItemRef::Native(n)) => SigKey::Native(n),
                             _ => continue,
                         };
-                        let sig = self.sig(m, &d.name.name, &d.params)?;
+                        let mut sig = self.sig(m, &d.name.name, &d.params)?;
+                        sig.ret = match &d.ret {
+                            Some(t) => Some(self.resolve_type(m, t)?),
+                            None => None,
+                        };
                         self.sigs.insert(key, sig);
                     }
                     _ => {}
@@ -592,7 +599,10 @@ impl<'a> Lowerer<'a> {
                 literal_default,
             });
         }
-        Ok(Sig { params: out })
+        Ok(Sig {
+            params: out,
+            ret: None,
+        })
     }
 
     /// Step 3: lower every queued body (lowering may queue more).

@@ -70,6 +70,67 @@ stage hello on one(g) (serial: "30%", sudo: true) -> str { "hello {who:03}" }"#,
 }
 
 #[test]
+fn changes_with_lists_of_entries_loop_over_them() {
+    check(
+        r#"fact exists(path: str): bool { true }
+fn above(path: str): list<str> { [path] }
+op make(path: str, more: list<str>) changes facts.exists(path), facts.exists(above(path)), facts.exists(more), facts.exists(["/a"]) {
+  run(sh"true")
+}"#,
+        expect![[r#"
+            fact #0 site.exists/1 = fn#0
+            op #0 site.make/2 = fn#2 changes listed
+
+            fn#0 fact site.exists (Fact, site.infra, arity 1, locals 1)
+              0000 PushTrue                          @31..35
+              0001 Return                            @29..37
+
+            fn#1 site.above (Fn, site.infra, arity 1, locals 1)
+              0000 LoadLocal 0                       @72..76
+              0001 MakeList 1                        @71..77
+              0002 Return                            @69..79
+
+            fn#2 op site.make (Op, site.infra, arity 2, locals 4)
+              0000 Const "true"                      @223..227
+              0001 MakeCmd 1                         @220..228
+              0002 PushNone                          @216..229
+              0003 PushTrue                          @216..229
+              0004 CallBuiltin run/3                 @216..229
+              0005 Pop                               @212..231
+              0006 OpChanged                         @124..142
+              0007 JumpIfFalse 33                    @124..142
+              0008 LoadLocal 0                       @137..141
+              0009 Invalidate site.exists/1          @124..142
+              0010 LoadLocal 0                       @163..167
+              0011 Call fn#1 site.above/1            @157..168
+              0012 StoreLocal 2                      @144..169
+              0013 Const 0                           @144..169
+              0014 StoreLocal 3                      @144..169
+              0015 IterNext slot 2 exit 18           @144..169
+              0016 Invalidate site.exists/1          @144..169
+              0017 Jump 15                           @144..169
+              0018 LoadLocal 1                       @184..188
+              0019 StoreLocal 2                      @171..189
+              0020 Const 0                           @171..189
+              0021 StoreLocal 3                      @171..189
+              0022 IterNext slot 2 exit 25           @171..189
+              0023 Invalidate site.exists/1          @171..189
+              0024 Jump 22                           @171..189
+              0025 Const "/a"                        @205..209
+              0026 MakeList 1                        @204..210
+              0027 StoreLocal 2                      @191..211
+              0028 Const 0                           @191..211
+              0029 StoreLocal 3                      @191..211
+              0030 IterNext slot 2 exit 33           @191..211
+              0031 Invalidate site.exists/1          @191..211
+              0032 Jump 30                           @191..211
+              0033 PushNone                          @124..142
+              0034 Return                            @124..142
+        "#]],
+    );
+}
+
+#[test]
 fn op_with_changes_and_record_defaults() {
     check(
         r#"type Opts = { mode: int = 0o644 }
