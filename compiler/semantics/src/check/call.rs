@@ -14,7 +14,7 @@ use crate::scope::{
 };
 use crate::sigs::{ParamSig, callable_sig, fact_sig, record_fields};
 use crate::suggest;
-use crate::ty::Ty;
+use crate::ty::{Ty, assignable};
 
 impl Checker<'_> {
     pub(super) fn call(&mut self, span: Span, callee: &Expr, args: &[Arg]) -> Ty {
@@ -309,6 +309,7 @@ impl Checker<'_> {
 
     /// `facts.NAME` (`args: None`) or `facts.NAME(args)`.
     pub(super) fn fact_read(&mut self, name: &Ident, args: Option<&[Arg]>, span: Span) -> Ty {
+        let changes_entry = std::mem::take(&mut self.changes_entry);
         if !matches!(
             self.context,
             Context::Op | Context::Fact | Context::Fn | Context::Stage(_)
@@ -356,10 +357,83 @@ impl Checker<'_> {
                     .with_help(format!("write `facts.{}({list})`", name.name)),
                 );
             }
+            (Some(params), Some(args)) if changes_entry => {
+                let params = self.entry_params(params, args);
+                self.check_args(span, &name.name, &params, &[], args)
+            }
             (Some(params), Some(args)) => self.check_args(span, &name.name, params, &[], args),
             (None, None) => {}
         }
         sig.ret
+    }
+
+    /// The parameters an entry of a `changes` clause is checked against:
+    /// the fact's, except that an argument of type `list<T>` for a
+    /// parameter of type `T` stands for one entry per element. That list
+    /// form is for facts of one parameter, and written as a list literal,
+    /// a name or a fn call (the lowering tells a list from a single value
+    /// by their declarations).
+    fn entry_params(&mut self, params: &[ParamSig], args: &[Arg]) -> Vec<ParamSig> {
+        let mut out = params.to_vec();
+        let mut positional = 0;
+        for arg in args {
+            let index = match &arg.name {
+                Some(name) => params.iter().position(|p| p.name == name.name),
+                None => {
+                    positional += 1;
+                    Some(positional - 1)
+                }
+            };
+            let Some(param) = index.and_then(|i| out.get_mut(i)) else {
+                continue;
+            };
+            let found = self.expr_type_silently(&arg.value);
+            let is_entry_list = matches!(&found, Ty::List(elem)
+                if assignable(elem, &param.ty) && !assignable(&found, &param.ty));
+            if !is_entry_list {
+                continue;
+            }
+            param.ty = Ty::list(param.ty.clone());
+            let wrong = if params.len() != 1 {
+                Some((
+                    "a list of entries in `changes` is for facts of one parameter",
+                    "name each entry: `facts.NAME(a, b), facts.NAME(c, b)`",
+                ))
+            } else if !self.declared_list_form(&arg.value) {
+                Some((
+                    "a list of entries in `changes` is a list literal, a name or a fn call",
+                    "compute the list in a `fn` and call it here",
+                ))
+            } else {
+                None
+            };
+            if let Some((message, help)) = wrong {
+                self.error(Diag::error("E0201", arg.value.span, message).with_help(help));
+            }
+        }
+        out
+    }
+
+    /// A list literal, a name, or a call of a declared fn (or op).
+    fn declared_list_form(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::List(_) | ExprKind::Name(_) => true,
+            ExprKind::Call { callee, .. } => match &callee.kind {
+                ExprKind::Name(name) => {
+                    self.find_local(&name.name).is_none()
+                        && find_callable(self.db, self.file, &name.name).is_some()
+                }
+                ExprKind::Field {
+                    base,
+                    optional: false,
+                    ..
+                } => matches!(&base.kind, ExprKind::Name(module)
+                    if self.find_local(&module.name).is_none()
+                        && matches!(find_module(self.db, self.file, &module.name), Some(Some(_)))),
+                _ => false,
+            },
+            _ => false,
+        }
     }
 
     fn method_call(

@@ -95,7 +95,9 @@ pub(super) fn check_decl(c: &mut Checker<'_>, item: &Item) {
                             c.fact_exists(name)
                         }
                         kind if is_fact_expr(kind) => {
+                            c.changes_entry = true;
                             c.expr(fact, None);
+                            c.changes_entry = false;
                         }
                         _ => c.error(Diag::error(
                             "E0201",

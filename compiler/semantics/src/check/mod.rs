@@ -115,6 +115,9 @@ pub(crate) struct Checker<'db> {
     types: Vec<(Span, Ty)>,
     /// The item being checked.
     current_item: Option<ItemId>,
+    /// Set while checking an entry of an op's `changes` clause, whose
+    /// argument may be a list of entries (taken by the entry's fact read).
+    changes_entry: bool,
 }
 
 impl<'db> Checker<'db> {
@@ -130,6 +133,7 @@ impl<'db> Checker<'db> {
             diags: Vec::new(),
             types: Vec::new(),
             current_item: None,
+            changes_entry: false,
         }
     }
 
