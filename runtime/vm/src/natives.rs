@@ -21,7 +21,6 @@ pub fn call(name: &str, args: &[Value], base_dir: &Path) -> Result<Value, String
         }
         ("local.sha256", [Value::Str(text)]) => Ok(Value::Str(hex_sha256(text.as_bytes()).into())),
         ("local.env", [Value::Str(var)]) => Ok(env(var)),
-        ("local.parent", [Value::Str(path)]) => Ok(Value::Str(parent(path).into())),
         ("local.parents", [Value::Str(path)]) => Ok(Value::List(Arc::new(
             parents(path)
                 .into_iter()
@@ -38,15 +37,6 @@ pub fn call(name: &str, args: &[Value], base_dir: &Path) -> Result<Value, String
 /// The controller environment variable `name`, or `none`.
 pub fn env(name: &str) -> Value {
     std::env::var(name).map_or(Value::None, |v| Value::Str(v.into()))
-}
-
-/// The directory above `path`, like `dirname` but lexical on a cleaned
-/// path (see [`parents`]). `/` and `.` are their own parent.
-pub(crate) fn parent(path: &str) -> String {
-    parents(path)
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| join_path(path.starts_with('/'), &[]))
 }
 
 /// Every directory above `path`, nearest first: `/srv/app/conf` ->
@@ -212,9 +202,6 @@ mod tests {
         for (path, want) in cases {
             assert_eq!(parents(path), want, "parents of {path:?}");
         }
-        for (path, want) in [("/srv/app/", "/srv"), ("/", "/"), ("app", "."), (".", ".")] {
-            assert_eq!(parent(path), want, "parent of {path:?}");
-        }
         let dir = Path::new(".");
         let list = |items: &[&str]| {
             Value::List(Arc::new(
@@ -224,10 +211,6 @@ mod tests {
         assert_eq!(
             call("local.parents", &[Value::Str("/a/b".into())], dir),
             Ok(list(&["/a", "/"]))
-        );
-        assert_eq!(
-            call("local.parent", &[Value::Str("/a/b".into())], dir),
-            Ok(Value::Str("/a".into()))
         );
     }
 }
