@@ -31,8 +31,12 @@
 #                       memory, page cache it brought in), not the shared
 #                       pages of binaries already cached, which RSS counts:
 #                       it can be below the largest process's RSS.
-# Controller CPU and memory need cgroup v1 (this machine); elsewhere they
-# are reported as "—". hyperfine's JSON exports and runs-N.tsv (one line
+# The measuring costs the timed runs two cgroup writes and GNU time's fork,
+# about a millisecond. Ansible keeps its ssh masters between runs
+# (ControlPersist, as it does by default): they stay in its cgroup, and their
+# CPU during a run counts. Controller CPU and memory need cgroup v1 (this
+# machine); elsewhere they are reported as "—". At the end, clean.sh leaves
+# the hosts as the deploy found them (cron and python3 stay installed). hyperfine's JSON exports and runs-N.tsv (one line
 # per measured run) are kept in $OUT (default /tmp/infrac-fleet-bench).
 set -eu
 
@@ -151,7 +155,14 @@ remove_cgroups() { # back to the parents (Ansible's ssh masters persist), then r
   done
   rmdir "$CPU_CG" "$MEM_CG" 2>/dev/null || true
 }
-trap remove_cgroups EXIT
+# At the end, the hosts as the deploy found them (clean.sh, below; not a
+# previous benchmark's, maybe for other hosts).
+rm -f "$WORK/clean.sh"
+leave() {
+  [ ! -f "$WORK/clean.sh" ] || sh "$WORK/clean.sh"
+  remove_cgroups
+}
+trap leave EXIT
 
 # --- scripts: one per command, run by hyperfine without a shell of its own ---
 # A timed script enters its tool's cgroups, names the tool for mark.sh, and
@@ -186,8 +197,8 @@ tool_script floor "sh -c 'for h in $(echo $HOSTS); do ssh -F $STATE/ssh_config \
 # start, end, controller CPU ns, cgroup memory peak, largest RSS in kB,
 # target CPU ns), then starts the next one (reset counters, read the
 # hosts' CPU, note the time); "end" only ends it (before clean.sh, whose
-# docker exec would count as target CPU). A session line in the sshd logs belongs to
-# the run whose start is the latest before it.
+# docker exec would count as target CPU). A session line in the sshd logs
+# belongs to the run whose start is the latest before it.
 TARGET_FILES=""
 for h in $HOSTS; do
   id=$(docker inspect -f '{{.Id}}' "$h")
