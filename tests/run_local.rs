@@ -314,10 +314,13 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+// The second command uses the first one's result, so it is not sent with
+// it (commands whose results are unused travel together and finish
+// together).
 #[test]
 fn ctrl_c_lets_the_running_command_finish_and_starts_no_other() {
     let program = Program::new(
-        "use std::server\n\nparam root: str\n\ngroup here = [local()]\n\nstage s on here {\n  server.shell(\"sleep 1 && touch {root}/first\")\n  server.shell(\"touch {root}/second\")\n}\n\nstage t on here {\n  server.shell(\"touch {root}/third\")\n}\n",
+        "use std::server\n\nparam root: str\n\ngroup here = [local()]\n\nstage s on here {\n  let r = server.shell(\"sleep 1 && touch {root}/first\")\n  server.shell(\"touch {root}/second{r.code}\")\n}\n\nstage t on here {\n  server.shell(\"touch {root}/third\")\n}\n",
     );
     let child = program.spawn_json(&[]);
     std::thread::sleep(std::time::Duration::from_millis(400));
@@ -332,7 +335,7 @@ fn ctrl_c_lets_the_running_command_finish_and_starts_no_other() {
         "the running command finished"
     );
     assert!(
-        !program.root().join("second").exists(),
+        !program.root().join("second0").exists(),
         "no new command started"
     );
     assert!(

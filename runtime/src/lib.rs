@@ -4,6 +4,7 @@
 //! Architecture invariant: this crate knows nothing of syntax. Its input is
 //! an `infrac_bytecode::Program`.
 
+mod batch;
 pub mod cancel;
 pub mod connection;
 pub mod driver;
@@ -16,6 +17,7 @@ mod perform;
 pub mod plan;
 mod report;
 pub mod select;
+mod tar;
 
 pub use cancel::Cancel;
 pub use orchestrator::{RunOptions, run};

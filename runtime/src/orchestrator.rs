@@ -369,6 +369,8 @@ impl HostJob {
             semaphore,
         } = self;
         let mut vm = vm.unwrap_or_else(|| Vm::new(ctx, Arc::clone(&host)));
+        // Fewer round trips (plan and apply never batch).
+        vm.batch_requests(true);
         // The semaphore is never closed; without a permit the host runs unbounded.
         let _permit = semaphore.acquire_owned().await.ok();
         let started = Instant::now();

@@ -10,6 +10,7 @@ use infrac_vm::request::{
 };
 use infrac_vm::value::Value;
 
+use crate::batch::perform_batch;
 use crate::connection::Connection;
 use crate::facts::FactRead;
 
@@ -29,6 +30,7 @@ pub async fn perform(
         Request::ReadFacts(queries) => read_facts(conn, &queries, timeout)
             .await
             .map(Response::Facts),
+        Request::Batch(batch) => perform_batch(conn, batch, timeout).await,
     }
 }
 
@@ -61,7 +63,7 @@ async fn read_facts(
 
 /// The positions of `queries` grouped by the user they read as, users in
 /// the order they first appear.
-fn by_user(queries: &[FactQuery]) -> Vec<(Option<&Sudo>, Vec<usize>)> {
+pub(crate) fn by_user(queries: &[FactQuery]) -> Vec<(Option<&Sudo>, Vec<usize>)> {
     let mut groups: Vec<(Option<&Sudo>, Vec<usize>)> = Vec::new();
     for (i, q) in queries.iter().enumerate() {
         let sudo = q.sudo.as_ref();
@@ -92,17 +94,9 @@ async fn perform_upload(
     upload: UploadRequest,
     timeout: Option<Duration>,
 ) -> Result<CommandOutput, ConnectorError> {
-    let content = match upload.source {
-        UploadSource::Content(bytes) => bytes,
-        UploadSource::LocalFile(path) => match tokio::fs::read(&path).await {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                return Ok(failed(format!(
-                    "cannot read the local file {}: {e}",
-                    path.display()
-                )));
-            }
-        },
+    let content = match local_content(&upload.source).await {
+        Ok(bytes) => bytes,
+        Err(message) => return Ok(failed(message)),
     };
     let opts = UploadOptions {
         mode: upload.mode,
@@ -120,6 +114,16 @@ async fn perform_upload(
             Ok(failed(e.message))
         }
         Err(e) => Err(e),
+    }
+}
+
+/// The bytes an upload sends.
+pub(crate) async fn local_content(source: &UploadSource) -> Result<Vec<u8>, String> {
+    match source {
+        UploadSource::Content(bytes) => Ok(bytes.clone()),
+        UploadSource::LocalFile(path) => tokio::fs::read(path)
+            .await
+            .map_err(|e| format!("cannot read the local file {}: {e}", path.display())),
     }
 }
 

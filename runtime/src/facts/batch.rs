@@ -1,6 +1,7 @@
-//! Many fact snippets in ONE shell script: each runs in its own subshell,
-//! then the script prints a marker line with the snippet's index and exit
-//! status on stdout (and the index on stderr). The marker is random per
+//! Many snippets (fact readers, commands) in ONE shell script: each runs in
+//! its own subshell, then the script prints a marker line with the
+//! snippet's index and exit status on stdout (and the index on stderr); a
+//! snippet may stop the script when it fails. The marker is random per
 //! batch and never appears whole in the script text (it is assembled from
 //! two shell variables), so no output — not even `ps` showing the script —
 //! can forge it.
@@ -19,19 +20,29 @@ pub struct Batch {
 impl Batch {
     /// Joins `snippets` (shell code, run in order) into one script.
     pub fn new(snippets: &[&str]) -> Batch {
+        let all: Vec<(&str, bool)> = snippets.iter().map(|s| (*s, false)).collect();
+        Batch::with_marker(&all, random_marker())
+    }
+
+    /// Like [`Batch::new`]; a snippet paired with `true` ends the script
+    /// when it exits with a non-zero status (the later ones do not run).
+    pub fn stopping(snippets: &[(&str, bool)]) -> Batch {
         Batch::with_marker(snippets, random_marker())
     }
 
-    fn with_marker(snippets: &[&str], marker: String) -> Batch {
+    fn with_marker(snippets: &[(&str, bool)], marker: String) -> Batch {
         let (left, right) = marker.split_at(marker.len() / 2);
         let mut script = format!("infrac_l={left}; infrac_r={right}\n");
-        for (i, snippet) in snippets.iter().enumerate() {
+        for (i, (snippet, stop)) in snippets.iter().enumerate() {
             script.push_str(&format!(
                 "(\n{snippet}\n) </dev/null\n\
                  infrac_rc=$?\n\
                  printf '\\n%s%s {i} %s\\n' \"$infrac_l\" \"$infrac_r\" \"$infrac_rc\"\n\
                  printf '\\n%s%s {i}\\n' \"$infrac_l\" \"$infrac_r\" >&2\n"
             ));
+            if *stop {
+                script.push_str("[ \"$infrac_rc\" -eq 0 ] || exit 0\n");
+            }
         }
         Batch {
             script,
@@ -95,9 +106,9 @@ impl Batch {
 fn cut_short(stderr: &str, pos: usize) -> String {
     let tail = stderr.get(pos..).unwrap_or_default().trim();
     if tail.is_empty() {
-        "the fact script stopped before this fact ran".to_string()
+        "the script stopped before this part ran".to_string()
     } else {
-        format!("the fact script stopped before this fact ran: {tail}")
+        format!("the script stopped before this part ran: {tail}")
     }
 }
 
@@ -197,14 +208,24 @@ mod tests {
     }
 
     #[test]
+    fn a_stopping_snippet_that_fails_ends_the_script() {
+        let batch = Batch::stopping(&[("echo a", true), ("exit 4", true), ("echo c", false)]);
+        let (stdout, stderr) = run(&batch.script);
+        let sections = batch.split(&stdout, &stderr);
+        assert_eq!(sections[0], section(0, "a\n", ""));
+        assert_eq!(sections[1], section(4, "", ""));
+        assert!(sections[2].is_err());
+    }
+
+    #[test]
     fn truncated_output_is_an_error_per_missing_section() {
-        let batch = Batch::with_marker(&["echo a", "echo b"], "MARK".into());
+        let batch = Batch::with_marker(&[("echo a", false), ("echo b", false)], "MARK".into());
         let stdout = "a\n\nMARK 0 0\nb\n";
         let sections = batch.split(stdout, "\nMARK 0\nConnection reset\n");
         assert_eq!(sections[0], section(0, "a\n", ""));
         assert_eq!(
             sections[1],
-            Err("the fact script stopped before this fact ran: Connection reset".into())
+            Err("the script stopped before this part ran: Connection reset".into())
         );
         // Garbage everywhere: no panic, every section is an error.
         let garbage = batch.split("\nMARK 0 notanumber\n", "\u{0}\u{ffff}");

@@ -11,14 +11,14 @@ use std::collections::HashMap;
 use crate::request::{FactArg, FactKey, FactQuery, Sudo};
 use crate::value::Value;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct FactCache {
     entries: HashMap<FactQuery, Entry>,
     /// One list per fact body being computed: the facts it has read so far.
     collecting: Vec<Vec<FactQuery>>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Entry {
     value: Value,
     deps: Vec<FactQuery>,

@@ -10,8 +10,10 @@ use crate::format::kind_name;
 use crate::request::{CommandOutput, Sudo};
 use crate::value::Value;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct OpState {
+    /// Tells op calls apart (unique in the VM's life).
+    pub serial: u64,
     pub op: u32,
     pub module: u32,
     pub span: Span,

@@ -15,6 +15,30 @@ pub enum Request {
     ReadFacts(Vec<FactQuery>),
     /// Upload a controller file (or literal content) to the host, atomically.
     Upload(UploadRequest),
+    /// Commands the VM went past without waiting for (nothing reads their
+    /// results), then the request it halted for: to perform in order, in
+    /// one round trip where the connection allows. The response is
+    /// `Response::Batch`.
+    Batch(Batch),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub deferred: Vec<Deferred>,
+    /// `None`: only the deferred commands (before an op returns a result
+    /// that is used, before the stage ends or the host fails).
+    pub then: Option<Box<Request>>,
+}
+
+/// A changing command whose result nothing reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Deferred {
+    /// `check`: a non-zero exit status fails the host (and stops the batch).
+    Exec {
+        exec: ExecRequest,
+        check: bool,
+    },
+    Upload(UploadRequest),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -100,6 +124,18 @@ pub enum Response {
     /// Result of `Exec` or `Upload`.
     Done(CommandOutput),
     Facts(Vec<Result<Value, String>>),
+    /// The outputs of a `Request::Batch`'s deferred commands, in order, up
+    /// to and including the first that failed (a checked command with a
+    /// non-zero status, an upload refused); then the response to `then`,
+    /// performed only when none failed.
+    Batch {
+        done: Vec<CommandOutput>,
+        /// The host went away (the connection, the container) while it ran
+        /// the command after those `done` (the deferred one at
+        /// `done.len()`, else `then`): why.
+        lost: Option<String>,
+        then: Option<Box<Response>>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

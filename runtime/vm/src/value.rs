@@ -28,8 +28,9 @@ pub enum Value {
     },
     /// A target host as seen by the program (`host.name`, `host.data`).
     Host(Arc<HostValue>),
-    /// Plan mode only: a value that cannot be known before the planned
-    /// changes are made (see `crate::plan`).
+    /// Plan mode and look-ahead only: a value that cannot be known before
+    /// the planned changes are made (see `crate::plan`), or before the
+    /// host answers.
     Unknown(Arc<Unknown>),
 }
 

@@ -3,6 +3,7 @@
 
 use infrac_bytecode::{Builtin, FactKind};
 
+use super::defer::{exec_failure, upload_display, upload_failure};
 use super::{Flow, FrameKind, Halt, Pending, Step, Vm, fact_def};
 use crate::builtins;
 use crate::context::RunContext;
@@ -27,15 +28,25 @@ impl Vm {
                 }
                 Ok(())
             }
-            (Pending::Fact(key), Response::Facts(values)) => match values.into_iter().next() {
-                Some(Ok(v)) => {
-                    self.facts.insert(key, v.clone());
-                    self.stack.push(v);
-                    Ok(())
+            (Pending::Fact(key, ahead), Response::Facts(values)) => {
+                let mut values = values.into_iter();
+                let first = values.next();
+                // Facts read ahead: an error waits until the program reads them.
+                for (key, value) in ahead.into_iter().zip(values) {
+                    if let Ok(v) = value {
+                        self.facts.insert(key, v);
+                    }
                 }
-                Some(Err(e)) => Err(format!("cannot read {}: {e}", key.key.label())),
-                None => Err(format!("cannot read {}: no answer", key.key.label())),
-            },
+                match first {
+                    Some(Ok(v)) => {
+                        self.facts.insert(key, v.clone());
+                        self.stack.push(v);
+                        Ok(())
+                    }
+                    Some(Err(e)) => Err(format!("cannot read {}: {e}", key.key.label())),
+                    None => Err(format!("cannot read {}: no answer", key.key.label())),
+                }
+            }
             (
                 Pending::Exec {
                     changing,
@@ -45,12 +56,7 @@ impl Vm {
                 Response::Done(out),
             ) => {
                 if changing && check && out.code != 0 {
-                    let stderr = out.stderr.trim_end();
-                    let mut msg = format!("command failed with exit code {}: {display}", out.code);
-                    if !stderr.is_empty() {
-                        msg.push_str(&format!("\n{stderr}"));
-                    }
-                    return Err(msg);
+                    return Err(exec_failure(&display, &out));
                 }
                 if changing && let Some(op) = self.ops.last_mut() {
                     op.record(display, &out);
@@ -60,7 +66,7 @@ impl Vm {
             }
             (Pending::Upload { display }, Response::Done(out)) => {
                 if out.code != 0 {
-                    return Err(format!("{display} failed: {}", out.stderr.trim_end()));
+                    return Err(upload_failure(&display, &out));
                 }
                 if let Some(op) = self.ops.last_mut() {
                     op.record(display, &out);
@@ -104,8 +110,17 @@ impl Vm {
                         def.name
                     )
                 })?;
-                self.pending = Pending::Fact(key.clone());
-                Ok(Flow::Halt(Halt::Request(Request::ReadFacts(vec![key]))))
+                let ahead = match self.batching() {
+                    true => {
+                        let read_now = self.unknown("the fact being read");
+                        self.discover(Some(read_now), std::slice::from_ref(&key))
+                    }
+                    false => Vec::new(),
+                };
+                let mut keys = vec![key.clone()];
+                keys.extend(ahead.iter().cloned());
+                self.pending = Pending::Fact(key, ahead);
+                Ok(Flow::Halt(Halt::Request(Request::ReadFacts(keys))))
             }
             FactKind::Body(func) => {
                 self.facts.begin_body();
@@ -148,6 +163,9 @@ impl Vm {
                 return Ok(Flow::Continue);
             }
         };
+        if let Some(flow) = self.try_defer(&request) {
+            return Ok(flow);
+        }
         Ok(Flow::Halt(Halt::Request(request)))
     }
 
@@ -201,7 +219,7 @@ impl Vm {
         };
         let mode = builtins::opt_int::<u32>(mode, "mode", "file mode")?;
         self.pending = Pending::Upload {
-            display: format!("upload {remote}"),
+            display: upload_display(remote),
         };
         Ok(Request::Upload(UploadRequest {
             source,

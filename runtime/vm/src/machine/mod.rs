@@ -15,8 +15,12 @@ use crate::request::{FactArg, FactKey, FactQuery, Request, Response};
 use crate::value::{HostValue, Value};
 use crate::{arith, methods, natives, shell};
 
+mod defer;
+mod discover;
 mod io;
 mod plan_step;
+
+use defer::DeferState;
 
 use plan_step::ModeState;
 
@@ -58,9 +62,13 @@ pub struct Vm {
     inventory_call: Option<(String, Option<String>)>,
     /// Plan or apply state (see `crate::plan`).
     mode: ModeState,
+    /// Commands sent later (see `defer`).
+    defer: DeferState,
+    /// The serial number of the next op call.
+    next_op: u64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Frame {
     func: u32,
     pc: usize,
@@ -68,7 +76,7 @@ struct Frame {
     kind: FrameKind,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum FrameKind {
     Plain,
     Op,
@@ -80,7 +88,8 @@ enum FrameKind {
 enum Pending {
     Nothing,
     Prefetch(Vec<FactQuery>),
-    Fact(FactQuery),
+    /// A fact, and those read ahead with it.
+    Fact(FactQuery, Vec<FactQuery>),
     Exec {
         changing: bool,
         check: bool,
@@ -89,11 +98,15 @@ enum Pending {
     Upload {
         display: String,
     },
+    /// Deferred commands, then the request `Pending` is for.
+    Batch(Box<Pending>),
 }
 
 enum Flow {
     Continue,
     Halt(Halt),
+    /// Send the deferred commands, then run the same instruction again.
+    Flush,
 }
 
 type Step = Result<Flow, String>;
@@ -121,7 +134,22 @@ impl Vm {
             events: Vec::new(),
             inventory_call: None,
             mode,
+            defer: DeferState::default(),
+            next_op: 0,
         }
+    }
+
+    /// Fewer round trips: commands whose results nothing reads are sent
+    /// later, together with the next request (see `defer`), and a fact
+    /// read brings the facts the rest of the stage will read (see
+    /// `discover`). Off by default; only in run mode.
+    pub fn batch_requests(&mut self, on: bool) {
+        self.defer.enabled = on;
+    }
+
+    /// Whether requests are batched here (run mode, on a host).
+    fn batching(&self) -> bool {
+        self.defer.enabled && self.host.is_some() && matches!(self.mode, ModeState::Run)
     }
 
     /// Prepares stage `stage` (index into `Program::stages`).
@@ -164,12 +192,17 @@ impl Vm {
                 keys.push(key);
             }
         }
+        self.call(def.body, 0, FrameKind::Plain)
+            .map_err(|m| self.error_at(def.module, def.span, m))?;
+        if self.batching() {
+            let ahead = self.discover(None, &keys);
+            keys.extend(ahead);
+        }
         if !keys.is_empty() {
             self.queued = Some(Request::ReadFacts(keys.clone()));
             self.pending = Pending::Prefetch(keys);
         }
-        self.call(def.body, 0, FrameKind::Plain)
-            .map_err(|m| self.error_at(def.module, def.span, m))
+        Ok(())
     }
 
     /// Prepares a call of function `func` with `args` (controller use).
@@ -190,6 +223,19 @@ impl Vm {
             return Halt::Request(request);
         }
         let pending = std::mem::replace(&mut self.pending, Pending::Nothing);
+        let (pending, response) = match (pending, response) {
+            (Pending::Batch(inner), Some(Response::Batch { done, lost, then })) => {
+                match self.settle(done, lost, then) {
+                    Ok((then, None)) => (*inner, then),
+                    Ok((_, Some(Halt::Failed(err)))) | Err(err) => {
+                        self.reset();
+                        return Halt::Failed(err);
+                    }
+                    Ok((_, Some(end))) => return end,
+                }
+            }
+            other => other,
+        };
         let delivered = match (pending, response) {
             (Pending::Nothing, None) => Ok(()),
             (Pending::Nothing, Some(_)) => {
@@ -212,7 +258,10 @@ impl Vm {
 
     /// The op starts and ends since the last call.
     pub fn take_events(&mut self) -> Vec<Event> {
-        std::mem::take(&mut self.events)
+        // Events after a command that has not run yet wait for it.
+        let n = self.defer.releasable(self.events.len());
+        self.defer.released(n);
+        self.events.drain(..n).collect()
     }
 
     /// The cached value of a fact read as a user (for tests and for plan
@@ -230,6 +279,7 @@ impl Vm {
         self.queued = None;
         self.inventory_call = None;
         self.mode.abandon();
+        self.defer.clear();
     }
 
     /// The pending `inventory(path, group)` call, if the VM paused for one.
@@ -314,7 +364,19 @@ impl Vm {
             };
             match self.step(&ctx, fidx, instr) {
                 Ok(Flow::Continue) => {}
-                Ok(Flow::Halt(halt)) => return halt,
+                Ok(Flow::Halt(halt)) => return self.send_deferred(halt),
+                Ok(Flow::Flush) => {
+                    if let Some(frame) = self.frames.last_mut() {
+                        frame.pc -= 1;
+                    }
+                    return self.flush();
+                }
+                // Commands deferred before the failure run first: they
+                // came before it.
+                Err(message) if !self.defer.is_empty() => {
+                    let err = self.error(message);
+                    return self.send_deferred(Halt::Failed(err));
+                }
                 Err(message) => return self.fail(message),
             }
         }
@@ -610,7 +672,9 @@ impl Vm {
                     span,
                     depth: self.ops.len() as u32,
                 });
+                self.next_op += 1;
                 self.ops.push(OpState {
+                    serial: self.next_op,
                     op,
                     module,
                     span,
@@ -648,6 +712,9 @@ impl Vm {
     }
 
     fn ret(&mut self) -> Step {
+        if self.flush_before_result() {
+            return Ok(Flow::Flush);
+        }
         let result = self.pop()?;
         let frame = self.frames.pop().ok_or("internal: no frame")?;
         self.stack.truncate(frame.base);

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use infrac_bytecode::{Builtin, FactKind, Instr, Span};
 
+use super::discover::Discovery;
 use super::io::run_stdin;
 use super::{Flow, FrameKind, Halt, Pending, Vm, fact_def};
 use crate::context::RunContext;
@@ -26,6 +27,8 @@ pub(super) enum ModeState {
     Run,
     Plan(Box<PlanHost>),
     Apply(Box<ApplyHost>),
+    /// A copy of a VM looking ahead for fact reads (see `discover`).
+    Discover(Box<Discovery>),
 }
 
 #[derive(Debug)]
@@ -141,7 +144,7 @@ impl ModeState {
 }
 
 /// The first unknown value in `v` (inside lists, maps and records too).
-fn first_unknown(v: &Value) -> Option<&Arc<Unknown>> {
+pub(super) fn first_unknown(v: &Value) -> Option<&Arc<Unknown>> {
     match v {
         Value::Unknown(u) => Some(u),
         Value::List(items) => items.iter().find_map(first_unknown),
@@ -158,7 +161,7 @@ fn top_unknown(v: &Value) -> Option<&Arc<Unknown>> {
 }
 
 /// A `CommandResult` whose fields are unknown until the command runs.
-fn unknown_result(module: u32, span: Span, display: &str) -> Value {
+pub(super) fn unknown_result(module: u32, span: Span, display: &str) -> Value {
     let u = Value::Unknown(Arc::new(Unknown {
         module,
         span,
@@ -173,13 +176,15 @@ impl Vm {
     /// Called first by `resume`; `Some`: return that instead.
     pub(super) fn mode_resume(&mut self, response: &mut Option<Response>) -> Option<Halt> {
         match &mut self.mode {
-            ModeState::Run => None,
+            ModeState::Run | ModeState::Discover(_) => None,
             ModeState::Plan(plan) => {
                 // The facts read from the host: what the plan relies on.
                 if let Some(Response::Facts(values)) = response {
                     let keys: Vec<FactQuery> = match &self.pending {
                         Pending::Prefetch(keys) => keys.clone(),
-                        Pending::Fact(query) => vec![query.clone()],
+                        Pending::Fact(query, ahead) => {
+                            std::iter::once(query).chain(ahead).cloned().collect()
+                        }
                         _ => Vec::new(),
                     };
                     let read: Vec<(FactQuery, Value)> = keys
@@ -251,6 +256,7 @@ impl Vm {
             ModeState::Run => Ok(None),
             ModeState::Plan(_) => self.plan_step(ctx, instr),
             ModeState::Apply(_) => self.apply_step(ctx, instr),
+            ModeState::Discover(_) => self.discover_step(ctx, instr),
         }
     }
 
@@ -320,15 +326,15 @@ impl Vm {
     }
 
     /// Operations on unknown values give unknown values; a branch on one
-    /// is undetermined.
-    fn unknown_operands(&mut self, ctx: &RunContext, instr: Instr) -> ModeStep {
+    /// is undetermined (plan) or looked past (discovery).
+    pub(super) fn unknown_operands(&mut self, ctx: &RunContext, instr: Instr) -> ModeStep {
         let top = self.stack.last();
         let (count, deep) = match instr {
             Instr::JumpIfFalse(_) | Instr::JumpIfTrue(_) => match top.and_then(top_unknown) {
                 Some(u) => {
                     let u = Arc::clone(u);
                     self.pop()?;
-                    return self.undetermined(ctx, u);
+                    return self.unknown_decision(ctx, instr, u);
                 }
                 None => return Ok(None),
             },
@@ -337,7 +343,7 @@ impl Vm {
                 return match top_unknown(&self.stack[at]) {
                     Some(u) => {
                         let u = Arc::clone(u);
-                        self.undetermined(ctx, u)
+                        self.unknown_decision(ctx, instr, u)
                     }
                     None => Ok(None),
                 };
@@ -395,17 +401,40 @@ impl Vm {
         Ok(Some(Flow::Continue))
     }
 
+    /// A decision (`instr`) reads an unknown value.
+    fn unknown_decision(&mut self, ctx: &RunContext, instr: Instr, why: Arc<Unknown>) -> ModeStep {
+        match self.mode {
+            ModeState::Discover(_) => self.discover_decision(ctx, instr),
+            _ => self.undetermined(ctx, why),
+        }
+    }
+
     /// A decision reads an unknown value. Inside an op call, the stage
     /// body's op call "may change": its epilogue runs (its facts become
     /// unknown) and it returns an unknown result. Outside any op, the rest
     /// of the stage is undetermined on this host.
     fn undetermined(&mut self, ctx: &RunContext, why: Arc<Unknown>) -> ModeStep {
+        if !self.skip_to_op_epilogue(ctx)? {
+            return self.rest_undetermined(ctx, why);
+        }
+        let plan = self.plan_mut()?;
+        plan.own.truncate(1);
+        plan.own.resize(1, 1);
+        plan.own[0] = plan.own[0].max(1);
+        plan.undetermined = Some(why);
+        Ok(Some(Flow::Continue))
+    }
+
+    /// Leaves the stage body's op call in progress for its epilogue, as
+    /// changed (nested calls and fact bodies are abandoned). `false`: no op
+    /// call is in progress.
+    pub(super) fn skip_to_op_epilogue(&mut self, ctx: &RunContext) -> Result<bool, String> {
         let Some(first_op) = self
             .frames
             .iter()
             .position(|f| matches!(f.kind, FrameKind::Op))
         else {
-            return self.rest_undetermined(ctx, why);
+            return Ok(false);
         };
         let func = self.frames[first_op].func;
         let f = ctx
@@ -435,12 +464,7 @@ impl Vm {
         if let Some(op) = self.ops.first_mut() {
             op.changed = true;
         }
-        let plan = self.plan_mut()?;
-        plan.own.truncate(1);
-        plan.own.resize(1, 1);
-        plan.own[0] = plan.own[0].max(1);
-        plan.undetermined = Some(why);
-        Ok(Some(Flow::Continue))
+        Ok(true)
     }
 
     fn rest_undetermined(&mut self, ctx: &RunContext, why: Arc<Unknown>) -> ModeStep {
@@ -514,7 +538,7 @@ impl Vm {
         match def.kind {
             FactKind::Native => {
                 self.stack.truncate(at);
-                self.pending = Pending::Fact(query.clone());
+                self.pending = Pending::Fact(query.clone(), Vec::new());
                 self.plan_mut()?.awaiting = Some(Awaiting::Fact(key));
                 Ok(Some(Flow::Halt(Halt::Request(Request::ReadFacts(vec![
                     query,
@@ -659,7 +683,9 @@ impl Vm {
                 request,
                 current: None,
             },
-            Request::ReadFacts(_) => return Err("internal: not a command".into()),
+            Request::ReadFacts(_) | Request::Batch(_) => {
+                return Err("internal: not a command".into());
+            }
         })
     }
 

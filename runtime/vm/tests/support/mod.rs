@@ -10,7 +10,7 @@ use std::sync::Arc;
 use infrac_bytecode::Program;
 use infrac_lower::{ModuleInput, lower};
 use infrac_syntax::ast::ItemKind;
-use infrac_vm::request::{CommandOutput, FactKey, FactQuery, Request, Response, Sudo};
+use infrac_vm::request::{CommandOutput, Deferred, FactKey, FactQuery, Request, Response, Sudo};
 use infrac_vm::value::{HostSpec, HostValue, Value};
 use infrac_vm::{Event, Halt, RunContext, RuntimeError, Vm};
 
@@ -207,6 +207,36 @@ impl FakeHost {
                     .collect(),
             ),
             Request::Upload(_) => Response::Done(CommandOutput::default()),
+            // Like the runtime: in order, up to the first that fails.
+            Request::Batch(batch) => {
+                let mut done = Vec::new();
+                for d in &batch.deferred {
+                    let (out, check) = match d {
+                        Deferred::Exec { exec, check } => {
+                            match self.answer(&Request::Exec(exec.clone())) {
+                                Response::Done(out) => (out, *check),
+                                _ => (CommandOutput::default(), *check),
+                            }
+                        }
+                        Deferred::Upload(_) => (CommandOutput::default(), true),
+                    };
+                    let failed = check && out.code != 0;
+                    done.push(out);
+                    if failed {
+                        return Response::Batch {
+                            done,
+                            lost: None,
+                            then: None,
+                        };
+                    }
+                }
+                let then = batch.then.as_deref().map(|r| Box::new(self.answer(r)));
+                Response::Batch {
+                    done,
+                    lost: None,
+                    then,
+                }
+            }
         }
     }
 
@@ -232,13 +262,27 @@ impl FakeHost {
 
     /// The display texts of the commands run, in order.
     pub fn commands(&self) -> Vec<String> {
-        self.requests
-            .iter()
-            .filter_map(|r| match r {
-                Request::Exec(e) => Some(e.display.clone()),
-                _ => None,
-            })
-            .collect()
+        fn displays(r: &Request, out: &mut Vec<String>) {
+            match r {
+                Request::Exec(e) => out.push(e.display.clone()),
+                Request::Batch(b) => {
+                    for d in &b.deferred {
+                        if let Deferred::Exec { exec, .. } = d {
+                            out.push(exec.display.clone());
+                        }
+                    }
+                    if let Some(then) = &b.then {
+                        displays(then, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        for r in &self.requests {
+            displays(r, &mut out);
+        }
+        out
     }
 }
 

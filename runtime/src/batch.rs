@@ -1,0 +1,279 @@
+//! Performs a `Request::Batch` — the commands a VM deferred, then the
+//! request it halted for — as ONE script on the host: one round trip
+//! instead of one per command.
+//!
+//! Each command becomes a snippet of a [`Batch`] script, wrapped like a
+//! lone command would be (sudo, the per-command `timeout`); a checked
+//! command that fails ends the script, so nothing after it runs. What the
+//! commands read on stdin (an upload's content, `run(stdin:)`) never goes
+//! in the script text, which other users of the host may see in `ps`: it
+//! travels on the script's stdin as a tar archive, unpacked into a private
+//! temporary directory (`mktemp -d`, removed at the end), one file per
+//! command.
+
+use std::time::Duration;
+
+use infrac_connect::shell::{self, TIMEOUT_STATUS};
+use infrac_connect::{CommandOutput, Connector, ConnectorError, ErrorKind, ExecOptions};
+use infrac_vm::request::{
+    Batch as BatchRequest, Deferred, ExecRequest, Request, Response, Sudo, UploadRequest,
+};
+
+use crate::connection::Connection;
+use crate::facts::batch::Batch;
+use crate::facts::{FactRead, Section};
+use crate::perform::{by_user, local_content};
+
+/// One part of the script and how to read its section of the output.
+enum Part {
+    Deferred { check: bool },
+    Exec,
+    Upload,
+    Facts(Vec<usize>, FactRead),
+}
+
+/// The script being assembled.
+#[derive(Default)]
+struct Script {
+    snippets: Vec<(String, bool)>,
+    parts: Vec<Part>,
+    payloads: Vec<Vec<u8>>,
+}
+
+impl Script {
+    /// Adds `script` run with sudo `sudo`, reading `stdin` when given.
+    #[allow(clippy::too_many_arguments)]
+    fn command(
+        &mut self,
+        script: &str,
+        sudo: Option<&Sudo>,
+        stdin: Option<Vec<u8>>,
+        timeout: Option<Duration>,
+        stop: bool,
+        part: Part,
+        host: &str,
+    ) -> Result<(), ConnectorError> {
+        let opts = ExecOptions {
+            sudo: sudo.map(|s| s.user.as_deref()),
+            timeout,
+            ..ExecOptions::default()
+        };
+        let inv = shell::invocation(script, &opts)
+            .map_err(|e| ConnectorError::new(host, ErrorKind::Invalid, e.to_string()))?;
+        let text = match stdin {
+            Some(bytes) => {
+                let n = self.payloads.len();
+                self.payloads.push(bytes);
+                format!("exec <\"$infrac_d/{n}\"\n{}", inv.command)
+            }
+            None => inv.command,
+        };
+        self.snippets.push((text, stop));
+        self.parts.push(part);
+        Ok(())
+    }
+
+    fn exec(
+        &mut self,
+        exec: &ExecRequest,
+        timeout: Option<Duration>,
+        stop: bool,
+        part: Part,
+        host: &str,
+    ) -> Result<(), ConnectorError> {
+        let stdin = exec.stdin.as_ref().map(|s| s.as_bytes().to_vec());
+        let sudo = exec.sudo.as_ref();
+        self.command(&exec.script, sudo, stdin, timeout, stop, part, host)
+    }
+
+    /// An upload: its script reads the content on stdin. A local file that
+    /// cannot be read becomes a snippet that fails with the reason, so the
+    /// op fails where it uploads, after the commands before it.
+    async fn upload(
+        &mut self,
+        upload: &UploadRequest,
+        timeout: Option<Duration>,
+        stop: bool,
+        part: Part,
+        host: &str,
+    ) -> Result<(), ConnectorError> {
+        let (text, content) = match local_content(&upload.source).await {
+            Ok(content) => {
+                let owner = upload.owner.as_deref();
+                let group = upload.group.as_deref();
+                let text = shell::upload_script(&upload.remote, upload.mode, owner, group);
+                (text, Some(content))
+            }
+            Err(message) => (
+                format!("printf '%s\\n' {} >&2\nexit 1", shell::quote(&message)),
+                None,
+            ),
+        };
+        self.command(
+            &text,
+            upload.sudo.as_ref(),
+            content,
+            timeout,
+            stop,
+            part,
+            host,
+        )
+    }
+
+    /// The script's text and its stdin.
+    fn finish(&self) -> (Batch, Vec<u8>) {
+        let refs: Vec<(&str, bool)> = self
+            .snippets
+            .iter()
+            .map(|(s, stop)| (s.as_str(), *stop))
+            .collect();
+        let mut batch = Batch::stopping(&refs);
+        if self.payloads.is_empty() {
+            return (batch, Vec::new());
+        }
+        batch.script = format!(
+            "infrac_d=$(mktemp -d) || exit 1\n\
+             trap 'rm -rf \"$infrac_d\"' EXIT\n\
+             tar -x -o -f - -C \"$infrac_d\" || exit 1\n{}",
+            batch.script
+        );
+        (batch, crate::tar::archive(&self.payloads))
+    }
+}
+
+/// Performs `batch`; see the module's documentation.
+pub async fn perform_batch(
+    conn: &Connection,
+    batch: BatchRequest,
+    timeout: Option<Duration>,
+) -> Result<Response, ConnectorError> {
+    let host = infrac_connect::Transport::host(conn).to_string();
+    let mut script = Script::default();
+    for d in &batch.deferred {
+        match d {
+            Deferred::Exec { exec, check } => {
+                let part = Part::Deferred { check: *check };
+                script.exec(exec, timeout, *check, part, &host)?;
+            }
+            Deferred::Upload(upload) => {
+                let part = Part::Deferred { check: true };
+                script.upload(upload, timeout, true, part, &host).await?;
+            }
+        }
+    }
+    match batch.then.as_deref() {
+        None => {}
+        Some(Request::Exec(exec)) => script.exec(exec, timeout, false, Part::Exec, &host)?,
+        Some(Request::Upload(upload)) => {
+            script
+                .upload(upload, timeout, false, Part::Upload, &host)
+                .await?;
+        }
+        Some(Request::ReadFacts(queries)) => {
+            for (sudo, at) in by_user(queries) {
+                let keys: Vec<_> = at.iter().map(|&i| queries[i].key.clone()).collect();
+                let read = FactRead::new(&keys);
+                let text = read.script().to_string();
+                let part = Part::Facts(at, read);
+                script.command(&text, sudo, None, timeout, false, part, &host)?;
+            }
+        }
+        Some(Request::Batch(_)) => {
+            return Err(ConnectorError::new(
+                host,
+                ErrorKind::Invalid,
+                "internal: a batch inside a batch",
+            ));
+        }
+    }
+    let (shell_batch, stdin) = script.finish();
+    let opts = ExecOptions {
+        stdin: (!stdin.is_empty()).then_some(stdin.as_slice()),
+        ..ExecOptions::default()
+    };
+    let out = conn.exec(&shell_batch.script, opts).await?;
+    let sections = shell_batch.split(&out.stdout, &out.stderr);
+    read_sections(&host, &batch, script.parts, sections, timeout)
+}
+
+/// The response from the sections of the script's output.
+fn read_sections(
+    host: &str,
+    batch: &BatchRequest,
+    parts: Vec<Part>,
+    sections: Vec<Result<Section, String>>,
+    timeout: Option<Duration>,
+) -> Result<Response, ConnectorError> {
+    let mut done = Vec::new();
+    let mut then: Option<Response> = None;
+    let mut fact_results: Vec<Option<Result<infrac_vm::value::Value, String>>> = Vec::new();
+    if let Some(Request::ReadFacts(queries)) = batch.then.as_deref() {
+        fact_results = vec![None; queries.len()];
+    }
+    for (part, section) in parts.into_iter().zip(sections) {
+        let section = match section {
+            Ok(s) => s,
+            // The script was cut short: the connection or the host went
+            // away while this part ran.
+            Err(why) => {
+                let lost = Some(format!("the host stopped answering while this ran ({why})"));
+                return Ok(Response::Batch {
+                    done,
+                    lost,
+                    then: None,
+                });
+            }
+        };
+        let timed_out = timeout.filter(|_| section.code == TIMEOUT_STATUS);
+        match part {
+            Part::Deferred { check } => {
+                let mut out = output(section);
+                if let Some(limit) = timed_out {
+                    out.stderr = ConnectorError::timeout(host, limit).message;
+                }
+                let failed = out.code != 0 && check;
+                done.push(out);
+                if failed {
+                    return Ok(Response::Batch {
+                        done,
+                        lost: None,
+                        then: None,
+                    });
+                }
+            }
+            Part::Exec | Part::Upload if timed_out.is_some() => {
+                let limit = timed_out.unwrap_or_default();
+                return Err(ConnectorError::timeout(host, limit));
+            }
+            Part::Exec | Part::Upload => then = Some(Response::Done(output(section))),
+            Part::Facts(at, read) => {
+                for (i, result) in at
+                    .into_iter()
+                    .zip(read.results(&section.stdout, &section.stderr))
+                {
+                    fact_results[i] = Some(result);
+                }
+            }
+        }
+    }
+    if matches!(batch.then.as_deref(), Some(Request::ReadFacts(_))) {
+        let values = fact_results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err("no answer".into())))
+            .collect();
+        then = Some(Response::Facts(values));
+    }
+    Ok(Response::Batch {
+        done,
+        lost: None,
+        then: then.map(Box::new),
+    })
+}
+
+fn output(section: Section) -> CommandOutput {
+    CommandOutput {
+        code: section.code,
+        stdout: section.stdout,
+        stderr: section.stderr,
+    }
+}
