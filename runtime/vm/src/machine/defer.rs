@@ -175,9 +175,16 @@ impl Vm {
         }
     }
 
-    /// Sends the deferred commands alone (before an op result is used).
+    /// Sends the deferred commands before an op result is used, with the
+    /// facts the rest of the stage will read that are not cached (the
+    /// op's `changes` may just have dropped them): read after the commands.
     pub(super) fn flush(&mut self) -> Halt {
-        self.send(None)
+        let ahead = self.discover(None, &[]);
+        if ahead.is_empty() {
+            return self.send(None);
+        }
+        self.pending = Pending::Prefetch(ahead.clone());
+        self.send(Some(Box::new(Request::ReadFacts(ahead))))
     }
 
     fn send(&mut self, then: Option<Box<Request>>) -> Halt {

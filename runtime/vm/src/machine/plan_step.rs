@@ -403,6 +403,18 @@ impl Vm {
 
     /// A decision (`instr`) reads an unknown value.
     fn unknown_decision(&mut self, ctx: &RunContext, instr: Instr, why: Arc<Unknown>) -> ModeStep {
+        // A `changes` entry listing unknown entries (`facts.file(xs)`): the
+        // op's epilogue is already running, so every entry of the fact
+        // may change.
+        if let Instr::IterNext { exit, .. } = instr
+            && let Some(fact) = self.epilogue_loop_fact(ctx, exit)?
+        {
+            if let ModeState::Plan(_) = self.mode {
+                let name = fact_def(ctx, fact)?.name.clone();
+                self.plan_change_facts(ctx, Some(name), None)?;
+            }
+            return Ok(Some(self.jump(exit)?));
+        }
         match self.mode {
             ModeState::Discover(_) => self.discover_decision(ctx, instr),
             _ => self.undetermined(ctx, why),
@@ -423,6 +435,33 @@ impl Vm {
         plan.own[0] = plan.own[0].max(1);
         plan.undetermined = Some(why);
         Ok(Some(Flow::Continue))
+    }
+
+    /// In an op's epilogue (after its last `OpChanged`), the fact a loop
+    /// ending at `exit` invalidates entries of.
+    fn epilogue_loop_fact(&self, ctx: &RunContext, exit: u32) -> Result<Option<u32>, String> {
+        let frame = self.frame()?;
+        if !matches!(frame.kind, FrameKind::Op) {
+            return Ok(None);
+        }
+        let f = ctx
+            .program()
+            .functions
+            .get(frame.func as usize)
+            .ok_or("internal: bad function")?;
+        let in_epilogue = f
+            .code
+            .iter()
+            .rposition(|i| matches!(i, Instr::OpChanged))
+            .is_some_and(|at| at < frame.pc);
+        let body = f.code.get(frame.pc..exit as usize).unwrap_or_default();
+        Ok(body
+            .iter()
+            .find_map(|i| match i {
+                Instr::Invalidate { fact, .. } => Some(*fact),
+                _ => None,
+            })
+            .filter(|_| in_epilogue))
     }
 
     /// Leaves the stage body's op call in progress for its epilogue, as
