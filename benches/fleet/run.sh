@@ -227,6 +227,8 @@ fi
 for tool in $TOOLS floor; do
   [ -n "$CPU_CG" ] || break
   echo 0 >$CPU_CG/\$tool/cpuacct.usage
+  # The page cache previous runs left charged to the cgroup, dropped.
+  echo 0 >$MEM_CG/\$tool/memory.force_empty 2>/dev/null || true
   echo 0 >$MEM_CG/\$tool/memory.max_usage_in_bytes
 done
 echo "\$1 \$now \$target" >$WORK/current-run
