@@ -36,8 +36,10 @@
 # (ControlPersist, as it does by default): they stay in its cgroup, and their
 # CPU during a run counts. Controller CPU and memory need cgroup v1 (this
 # machine); elsewhere they are reported as "—". At the end, clean.sh leaves
-# the hosts as the deploy found them (cron and python3 stay installed). hyperfine's JSON exports and runs-N.tsv (one line
-# per measured run) are kept in $OUT (default /tmp/infrac-fleet-bench).
+# the hosts as the deploy found them (cron and python3 stay installed).
+# hyperfine's JSON exports, runs-N.tsv (one line per measured run) and
+# sessions-N.txt (the sshd session lines) are kept in $OUT (default
+# /tmp/infrac-fleet-bench); report.py makes the table from them.
 set -eu
 
 N=${1:-3}
