@@ -10,6 +10,7 @@ mod command;
 mod crontab;
 mod env;
 mod file;
+mod lines;
 mod packages;
 mod service;
 mod system;
@@ -64,6 +65,18 @@ const NATIVE: &[NativeFact] = &[
         arity: 1,
         script: file::dir_script,
         parse: file::parse_dir,
+    },
+    NativeFact {
+        name: "has_line",
+        arity: 2,
+        script: lines::has_line_script,
+        parse: lines::parse,
+    },
+    NativeFact {
+        name: "has_line_matching",
+        arity: 2,
+        script: lines::has_line_matching_script,
+        parse: lines::parse,
     },
     NativeFact {
         name: "packages",

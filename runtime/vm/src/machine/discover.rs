@@ -4,10 +4,12 @@
 //! it would read whose arguments are known, and that is not cached, joins
 //! the same request. Commands are not run (their results are unknown),
 //! `changes` are ignored (a fact read early is read again if an op really
-//! changes it), a decision inside an op that depends on an unknown value
-//! skips to the op's end, and one in the stage body is looked past both
-//! ways (a bounded number of times). Facts are read-only, so reading one
-//! the run then does not need costs a few bytes of output, never a change.
+//! changes it), and a decision that depends on an unknown value is looked
+//! past both ways: the copy goes on one way, a new copy takes the other —
+//! to the end of the op call when the decision is inside one, else to the
+//! end of the stage (a bounded number of copies). A `fail` inside an op
+//! call ends only that call. Facts are read-only, so reading one the run
+//! then does not need costs a few bytes of output, never a change.
 
 use std::sync::Arc;
 
@@ -24,6 +26,9 @@ use crate::value::{Unknown, Value};
 const BUDGET: u32 = 200_000;
 /// Copies made at decisions of the stage body, at most.
 const MAX_FORKS: usize = 16;
+/// Copies made at decisions inside op calls, at most (each ends with its
+/// op call).
+const MAX_OP_FORKS: usize = 256;
 
 type ModeStep = Result<Option<Flow>, String>;
 
@@ -33,6 +38,8 @@ pub(crate) struct Discovery {
     found: Vec<FactQuery>,
     /// Copies that take the other way at a decision, to run next.
     forks: Vec<Vm>,
+    /// This copy ends when the stage body's op call in progress returns.
+    within_op: bool,
 }
 
 impl Vm {
@@ -46,7 +53,7 @@ impl Vm {
         let mut queue = vec![first];
         let mut found: Vec<FactQuery> = Vec::new();
         let mut budget = BUDGET;
-        let mut forks = 0;
+        let (mut forks, mut op_forks) = (0, 0);
         while let Some(mut vm) = queue.pop() {
             while budget > 0 {
                 let step = budget.min(1_000);
@@ -65,8 +72,12 @@ impl Vm {
                 }
             }
             for fork in d.forks.drain(..) {
-                if forks < MAX_FORKS {
-                    forks += 1;
+                let (count, max) = match &fork.mode {
+                    ModeState::Discover(f) if f.within_op => (&mut op_forks, MAX_OP_FORKS),
+                    _ => (&mut forks, MAX_FORKS),
+                };
+                if *count < max {
+                    *count += 1;
                     queue.push(fork);
                 }
             }
@@ -145,17 +156,28 @@ impl Vm {
                 Ok(Some(Flow::Continue))
             }
             Instr::InvalidateFact(_) | Instr::InvalidateAll => Ok(Some(Flow::Continue)),
+            // Inside an op call, the rest of the stage is still looked at.
+            Instr::Fail => {
+                self.pop()?;
+                match self.skip_to_op_epilogue(ctx)? {
+                    true => Ok(Some(Flow::Continue)),
+                    false => Ok(Some(Flow::Halt(Halt::Done(Value::None)))),
+                }
+            }
+            Instr::Return if self.ops.len() == 1 && self.discovery()?.within_op => {
+                let op_frame = matches!(self.frame()?.kind, super::FrameKind::Op);
+                match op_frame {
+                    true => Ok(Some(Flow::Halt(Halt::Done(Value::None)))),
+                    false => Ok(None),
+                }
+            }
             _ => Ok(None),
         }
     }
 
-    /// A decision depends on an unknown value: inside an op call, the call
-    /// ends there; in the stage body, both ways are looked at (a loop over
-    /// an unknown list is skipped).
-    pub(super) fn discover_decision(&mut self, ctx: &RunContext, instr: Instr) -> ModeStep {
-        if self.skip_to_op_epilogue(ctx)? {
-            return Ok(Some(Flow::Continue));
-        }
+    /// A decision depends on an unknown value: both ways are looked at (a
+    /// loop over an unknown list is skipped).
+    pub(super) fn discover_decision(&mut self, instr: Instr) -> ModeStep {
         let target = match instr {
             Instr::JumpIfFalse(t) | Instr::JumpIfTrue(t) => t,
             Instr::IterNext { exit, .. } => return Ok(Some(self.jump(exit)?)),
@@ -164,6 +186,10 @@ impl Vm {
         let mut other = self.look_ahead_copy();
         if let Some(frame) = other.frames.last_mut() {
             frame.pc = target as usize;
+        }
+        let within_op = !self.ops.is_empty() || self.discovery()?.within_op;
+        if let ModeState::Discover(d) = &mut other.mode {
+            d.within_op = within_op;
         }
         self.discovery()?.forks.push(other);
         Ok(Some(Flow::Continue))

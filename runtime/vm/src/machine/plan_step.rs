@@ -416,7 +416,7 @@ impl Vm {
             return Ok(Some(self.jump(exit)?));
         }
         match self.mode {
-            ModeState::Discover(_) => self.discover_decision(ctx, instr),
+            ModeState::Discover(_) => self.discover_decision(instr),
             _ => self.undetermined(ctx, why),
         }
     }
