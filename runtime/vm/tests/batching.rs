@@ -116,8 +116,12 @@ fn a_deferred_command_that_fails_fails_the_host_at_its_own_op() {
         .fact(key("file", &["/srv/b"]), Value::None)
         .fact(key("file", &["/srv/stamp"]), Value::None)
         .output("mkdir -p -- /srv/b", 1, "");
-    let err = host.run(&mut vm, 0).err().expect("the host fails");
-    assert!(err.message.contains("mkdir -p -- /srv/b"), "{}", err.message);
+    let err = host.run(&mut vm, 0).expect_err("the host fails");
+    assert!(
+        err.message.contains("mkdir -p -- /srv/b"),
+        "{}",
+        err.message
+    );
     // Placed at the `mkdir` in files.directory, called from line 7 (the
     // second op), not at the op the VM had reached.
     let called_from = err.notes.last().map(|n| n.span).unwrap_or_default();
@@ -172,7 +176,7 @@ fn a_failure_after_deferred_commands_lets_them_run_first() {
     "#;
     let mut vm = batching(src);
     let mut host = FakeHost::default().fact(key("file", &["/srv/a"]), Value::None);
-    let err = host.run(&mut vm, 0).err().expect("the host fails");
+    let err = host.run(&mut vm, 0).expect_err("the host fails");
     assert_eq!(err.message, "stop here");
     assert_eq!(host.commands(), ["mkdir -p -- /srv/a"]);
 }
