@@ -81,24 +81,26 @@ async fn completes_facts() {
     check_completion(
         "let x = facts.$0",
         expect![[r#"
-        arch [10] facts.arch: str
-        command [3] facts.command(script: str): CommandResult
-        crontab [3] facts.crontab(user: str): list<str>
-        dir [3] facts.dir(path: str): list<DirEntry>?
-        env [3] facts.env(name: str): str?
-        file [3] facts.file(path: str): File?
-        group [3] facts.group(name: str): Group?
-        hostname [10] facts.hostname: str
-        kernel [10] facts.kernel: str
-        nginx_version [10] facts.nginx_version: str?
-        os [10] facts.os: OsRelease
-        package [3] facts.package(name: str): str?
-        packages [10] facts.packages: map<str, str>
-        service [3] facts.service(name: str): Service?
-        systemd [10] facts.systemd: bool
-        user [3] facts.user(name: str): User?
-        which [3] facts.which(name: str): str?
-    "#]],
+            arch [10] facts.arch: str
+            command [3] facts.command(script: str): CommandResult
+            crontab [3] facts.crontab(user: str): list<str>
+            dir [3] facts.dir(path: str): list<DirEntry>?
+            env [3] facts.env(name: str): str?
+            file [3] facts.file(path: str): File?
+            group [3] facts.group(name: str): Group?
+            has_line [3] facts.has_line(path: str, line: str): bool
+            has_line_matching [3] facts.has_line_matching(path: str, regex: str): bool
+            hostname [10] facts.hostname: str
+            kernel [10] facts.kernel: str
+            nginx_version [10] facts.nginx_version: str?
+            os [10] facts.os: OsRelease
+            package [3] facts.package(name: str): str?
+            packages [10] facts.packages: map<str, str>
+            service [3] facts.service(name: str): Service?
+            systemd [10] facts.systemd: bool
+            user [3] facts.user(name: str): User?
+            which [3] facts.which(name: str): str?
+        "#]],
     )
     .await;
 }
@@ -322,26 +324,27 @@ async fn hovers_show_types_docs_and_fact_schemas() {
     check_hover(
         "files.direc$0tory(\"/x\")",
         expect![[r#"
-        ```infra
-        pub op directory(
-          /// Absolute path of the directory.
-          path: str,
-          /// Permission bits, e.g. `0o755`.
-          mode: int? = none,
-          /// Owner user name.
-          owner: str? = none,
-          /// Owner group name.
-          group: str? = none,
-          /// `false`: remove the directory and everything in it.
-          present: bool = true,
-          /// Apply `mode`, `owner` and `group` to everything under `path` too.
-          recursive: bool = false,
-        )
-            // `mkdir -p` may create parents: any path's entry may change.
-            changes facts.file, facts.dir
-        ```
+            ```infra
+            pub op directory(
+              /// Absolute path of the directory.
+              path: str,
+              /// Permission bits, e.g. `0o755`.
+              mode: int? = none,
+              /// Owner user name.
+              owner: str? = none,
+              /// Owner group name.
+              group: str? = none,
+              /// `false`: remove the directory and everything in it.
+              present: bool = true,
+              /// Apply `mode`, `owner` and `group` to everything under `path` too.
+              recursive: bool = false,
+            )
+                // `mkdir -p` may create the directories above `path` too.
+                changes facts.file(path), facts.file(local.parents(path)),
+                        facts.dir(path), facts.dir(local.parents(path))
+            ```
 
-        Ensure `path` is a directory (created with its parents), or is absent."#]],
+            Ensure `path` is a directory (created with its parents), or is absent."#]],
     )
     .await;
     check_hover(
