@@ -264,7 +264,13 @@ fn the_fleet_benchmark_program_converges() {
     };
     let program = Program::new(&read("fleet.infra"));
     program.write("motd.j2", &read("motd.j2"));
+    program.write("app.conf", &read("app.conf"));
     program.write("hosts.ini", "infrac-host-1\ninfrac-host-2\ninfrac-host-3\n");
+    // What the program makes outside its folder, left by an earlier run.
+    for host in ["infrac-host-1", "infrac-host-2", "infrac-host-3"] {
+        let clean = "userdel -r fleetapp 2>/dev/null; crontab -r -u deploy 2>/dev/null; true";
+        assert!(docker(&["exec", host, "sh", "-c", clean]).status.success());
+    }
     let root = format!("root={}", program.dir);
     // The benchmark's program has a `root` param, no `dir`.
     let run = || {
@@ -273,7 +279,7 @@ fn the_fleet_benchmark_program_converges() {
     };
     let first = run();
     assert_exit(&first, 0);
-    assert_eq!(summary_of(&first)["changed"], 3 * 8, "{}", stderr(&first));
+    assert_eq!(summary_of(&first)["changed"], 3 * 13, "{}", stderr(&first));
     let motd = read_in("infrac-host-2", &format!("{}/conf/motd", program.dir));
     assert!(motd.starts_with("Welcome to infrac-host-2 ("), "{motd}");
     let second = run();

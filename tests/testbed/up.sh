@@ -12,13 +12,17 @@
 #   ssh_config        Host infrac-host-N entries (User deploy)
 #   known_hosts       the host keys of every container
 #   hosts.ini         an Ansible INI inventory of the hosts
-#   bookworm-minbase.tar  the cached debootstrap root file system
+#   $BASE.tar             the cached debootstrap root file system
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 STATE="$HERE/.state"
 N=${1:-${INFRAC_TESTBED_HOSTS:-3}}
 IMAGE=infrac-testbed:latest
+# The debootstrap base; its name changes with its package list, so that a
+# machine with an older base builds the new one once.
+BASE=bookworm-minbase-cron
+BASE_IMAGE=infrac-testbed-base:$BASE
 mkdir -p "$STATE"
 
 log() { echo "testbed: $*" >&2; }
@@ -68,18 +72,18 @@ debian_mirror() {
 
 # The plain debootstrap result, cached: the slow part of a first run.
 build_rootfs() {
-    [ -f "$STATE/bookworm-minbase.tar" ] && return 0
+    [ -f "$STATE/$BASE.tar" ] && return 0
     mirror=$(debian_mirror)
     root="$STATE/rootfs"
     rm -rf "$root"
     log "debootstrap bookworm from $mirror (about a minute)"
-    debootstrap --variant=minbase --include=openssh-server,sudo \
+    debootstrap --variant=minbase --include=openssh-server,sudo,cron \
         bookworm "$root" "$mirror" >"$STATE/debootstrap.log" 2>&1 \
         || { log "debootstrap failed; see $STATE/debootstrap.log"; exit 1; }
     rm -f "$root"/etc/ssh/ssh_host_*
     rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
-    tar -C "$root" -cf "$STATE/bookworm-minbase.tar.part" .
-    mv "$STATE/bookworm-minbase.tar.part" "$STATE/bookworm-minbase.tar"
+    tar -C "$root" -cf "$STATE/$BASE.tar.part" .
+    mv "$STATE/$BASE.tar.part" "$STATE/$BASE.tar"
     rm -rf "$root"
 }
 
@@ -98,17 +102,17 @@ chmod 0440 /etc/sudoers.d/deploy /etc/sudoers.d/sudoer
 mkdir -p /run/sshd'
 
 build_image() {
-    want=$(printf '%s' "$CUSTOMIZE" | sha256sum | cut -c1-16)
+    want=$(printf '%s %s' "$BASE" "$CUSTOMIZE" | sha256sum | cut -c1-16)
     have=$(docker image inspect -f '{{index .Config.Labels "infrac.testbed"}}' "$IMAGE" 2>/dev/null || true)
     [ "$have" = "$want" ] && return 0
-    if ! docker image inspect infrac-testbed-base:latest >/dev/null 2>&1; then
+    if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
         build_rootfs
-        log "importing infrac-testbed-base"
-        docker import "$STATE/bookworm-minbase.tar" infrac-testbed-base:latest >/dev/null
+        log "importing $BASE_IMAGE"
+        docker import "$STATE/$BASE.tar" "$BASE_IMAGE" >/dev/null
     fi
     log "building $IMAGE"
     docker rm -f infrac-testbed-build >/dev/null 2>&1 || true
-    docker run --name infrac-testbed-build --network none infrac-testbed-base:latest sh -c "$CUSTOMIZE"
+    docker run --name infrac-testbed-build --network none "$BASE_IMAGE" sh -c "$CUSTOMIZE"
     docker commit -c "LABEL infrac.testbed=$want" infrac-testbed-build "$IMAGE" >/dev/null
     docker rm infrac-testbed-build >/dev/null
     # Containers of an older image are recreated below.
@@ -139,7 +143,9 @@ start_host() {
     name="infrac-host-$i"
     port=$(port_of "$i")
     d=$(host_dir "$i")
-    state=$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null || echo absent)
+    # (docker prints an empty line for a container that does not exist)
+    state=$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null | tr -d '\n')
+    [ -n "$state" ] || state=absent
     # A container made from another checkout mounts that checkout's keys:
     # replace it, or this checkout's key and known_hosts would not match.
     mounted=$(docker inspect -f '{{range .Mounts}}{{if eq .Destination "/etc/ssh/infrac"}}{{.Source}}{{end}}{{end}}' "$name" 2>/dev/null || true)
