@@ -22,7 +22,7 @@ use infrac_vm::request::{
 use crate::connection::Connection;
 use crate::facts::batch::Batch;
 use crate::facts::{FactRead, Section};
-use crate::perform::{by_user, local_content};
+use crate::perform::{CommandSettings, by_user, local_content};
 
 /// One part of the script and how to read its section of the output.
 enum Part {
@@ -33,57 +33,73 @@ enum Part {
 }
 
 /// The script being assembled.
-#[derive(Default)]
-struct Script {
+struct Script<'a> {
+    settings: &'a CommandSettings<'a>,
+    host: String,
     snippets: Vec<(String, bool)>,
     parts: Vec<Part>,
     payloads: Vec<Vec<u8>>,
+    /// A snippet runs through sudo with the run's password: the script
+    /// reads it first on its stdin.
+    password_used: bool,
 }
 
-impl Script {
+impl<'a> Script<'a> {
+    fn new(host: &str, settings: &'a CommandSettings<'a>) -> Self {
+        Script {
+            settings,
+            host: host.to_string(),
+            snippets: Vec::new(),
+            parts: Vec::new(),
+            payloads: Vec::new(),
+            password_used: false,
+        }
+    }
+
     /// Adds `script` run with sudo `sudo`, reading `stdin` when given.
-    #[allow(clippy::too_many_arguments)]
     fn command(
         &mut self,
         script: &str,
         sudo: Option<&Sudo>,
         stdin: Option<Vec<u8>>,
-        timeout: Option<Duration>,
         stop: bool,
         part: Part,
-        host: &str,
     ) -> Result<(), ConnectorError> {
+        let password = self.settings.sudo_password.filter(|_| sudo.is_some());
         let opts = ExecOptions {
             sudo: sudo.map(|s| s.user.as_deref()),
-            timeout,
+            // The wrapper reads the password first on its stdin; it is
+            // piped in from the script's variable below.
+            sudo_password: password.map(|_| ""),
+            timeout: self.settings.timeout,
             ..ExecOptions::default()
         };
         let inv = shell::invocation(script, &opts)
-            .map_err(|e| ConnectorError::new(host, ErrorKind::Invalid, e.to_string()))?;
-        let text = match stdin {
-            Some(bytes) => {
-                let n = self.payloads.len();
-                self.payloads.push(bytes);
-                format!("exec <\"$infrac_d/{n}\"\n{}", inv.command)
+            .map_err(|e| ConnectorError::new(&self.host, ErrorKind::Invalid, e.to_string()))?;
+        let input = stdin.map(|bytes| {
+            self.payloads.push(bytes);
+            format!("\"$infrac_d/{}\"", self.payloads.len() - 1)
+        });
+        let text = match (password, input) {
+            (None, None) => inv.command,
+            (None, Some(file)) => format!("exec <{file}\n{}", inv.command),
+            (Some(_), input) => {
+                self.password_used = true;
+                let input = input.map_or(":".to_string(), |file| format!("cat {file}"));
+                format!(
+                    "{{ printf '%s\\n' \"$infrac_pw\"; {input}; }} | (\n{}\n)",
+                    inv.command
+                )
             }
-            None => inv.command,
         };
         self.snippets.push((text, stop));
         self.parts.push(part);
         Ok(())
     }
 
-    fn exec(
-        &mut self,
-        exec: &ExecRequest,
-        timeout: Option<Duration>,
-        stop: bool,
-        part: Part,
-        host: &str,
-    ) -> Result<(), ConnectorError> {
+    fn exec(&mut self, exec: &ExecRequest, stop: bool, part: Part) -> Result<(), ConnectorError> {
         let stdin = exec.stdin.as_ref().map(|s| s.as_bytes().to_vec());
-        let sudo = exec.sudo.as_ref();
-        self.command(&exec.script, sudo, stdin, timeout, stop, part, host)
+        self.command(&exec.script, exec.sudo.as_ref(), stdin, stop, part)
     }
 
     /// An upload: its script reads the content on stdin. A local file that
@@ -92,10 +108,8 @@ impl Script {
     async fn upload(
         &mut self,
         upload: &UploadRequest,
-        timeout: Option<Duration>,
         stop: bool,
         part: Part,
-        host: &str,
     ) -> Result<(), ConnectorError> {
         let (text, content) = match local_content(&upload.source).await {
             Ok(content) => {
@@ -109,15 +123,7 @@ impl Script {
                 None,
             ),
         };
-        self.command(
-            &text,
-            upload.sudo.as_ref(),
-            content,
-            timeout,
-            stop,
-            part,
-            host,
-        )
+        self.command(&text, upload.sudo.as_ref(), content, stop, part)
     }
 
     /// The script's text and its stdin.
@@ -128,16 +134,23 @@ impl Script {
             .map(|(s, stop)| (s.as_str(), *stop))
             .collect();
         let mut batch = Batch::stopping(&refs);
-        if self.payloads.is_empty() {
-            return (batch, Vec::new());
+        let mut prefix = String::new();
+        let mut stdin = Vec::new();
+        if let (true, Some(password)) = (self.password_used, self.settings.sudo_password) {
+            prefix.push_str("IFS= read -r infrac_pw || exit 1\n");
+            stdin.extend_from_slice(password.as_bytes());
+            stdin.push(b'\n');
         }
-        batch.script = format!(
-            "infrac_d=$(mktemp -d) || exit 1\n\
-             trap 'rm -rf \"$infrac_d\"' EXIT\n\
-             tar -x -o -f - -C \"$infrac_d\" || exit 1\n{}",
-            batch.script
-        );
-        (batch, crate::tar::archive(&self.payloads))
+        if !self.payloads.is_empty() {
+            prefix.push_str(
+                "infrac_d=$(mktemp -d) || exit 1\n\
+                 trap 'rm -rf \"$infrac_d\"' EXIT\n\
+                 tar -x -o -f - -C \"$infrac_d\" || exit 1\n",
+            );
+            stdin.extend_from_slice(&crate::tar::archive(&self.payloads));
+        }
+        batch.script.insert_str(0, &prefix);
+        (batch, stdin)
     }
 }
 
@@ -145,37 +158,32 @@ impl Script {
 pub async fn perform_batch(
     conn: &Connection,
     batch: BatchRequest,
-    timeout: Option<Duration>,
+    settings: &CommandSettings<'_>,
 ) -> Result<Response, ConnectorError> {
     let host = infrac_connect::Transport::host(conn).to_string();
-    let mut script = Script::default();
+    let mut script = Script::new(&host, settings);
     for d in &batch.deferred {
         match d {
             Deferred::Exec { exec, check } => {
-                let part = Part::Deferred { check: *check };
-                script.exec(exec, timeout, *check, part, &host)?;
+                script.exec(exec, *check, Part::Deferred { check: *check })?;
             }
             Deferred::Upload(upload) => {
-                let part = Part::Deferred { check: true };
-                script.upload(upload, timeout, true, part, &host).await?;
+                script
+                    .upload(upload, true, Part::Deferred { check: true })
+                    .await?;
             }
         }
     }
     match batch.then.as_deref() {
         None => {}
-        Some(Request::Exec(exec)) => script.exec(exec, timeout, false, Part::Exec, &host)?,
-        Some(Request::Upload(upload)) => {
-            script
-                .upload(upload, timeout, false, Part::Upload, &host)
-                .await?;
-        }
+        Some(Request::Exec(exec)) => script.exec(exec, false, Part::Exec)?,
+        Some(Request::Upload(upload)) => script.upload(upload, false, Part::Upload).await?,
         Some(Request::ReadFacts(queries)) => {
             for (sudo, at) in by_user(queries) {
                 let keys: Vec<_> = at.iter().map(|&i| queries[i].key.clone()).collect();
                 let read = FactRead::new(&keys);
                 let text = read.script().to_string();
-                let part = Part::Facts(at, read);
-                script.command(&text, sudo, None, timeout, false, part, &host)?;
+                script.command(&text, sudo, None, false, Part::Facts(at, read))?;
             }
         }
         Some(Request::Batch(_)) => {
@@ -193,7 +201,7 @@ pub async fn perform_batch(
     };
     let out = conn.exec(&shell_batch.script, opts).await?;
     let sections = shell_batch.split(&out.stdout, &out.stderr);
-    read_sections(&host, &batch, script.parts, sections, timeout)
+    read_sections(&host, &batch, script.parts, sections, settings.timeout)
 }
 
 /// The response from the sections of the script's output.

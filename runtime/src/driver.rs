@@ -1,7 +1,7 @@
 //! The per-host driver: runs one host's VM through one stage, performing
 //! its requests over the host's connection and reporting its op calls.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use infrac_vm::value::Value;
 use infrac_vm::{Event, Halt, Vm};
@@ -9,7 +9,7 @@ use infrac_vm::{Event, Halt, Vm};
 use crate::cancel::Cancel;
 use crate::connection::Connection;
 use crate::event::{HostError, OpRecord, OpStatus, Place, RunEvent};
-use crate::perform::perform;
+use crate::perform::{CommandSettings, perform};
 use crate::report::Reporter;
 
 /// Instructions a VM runs before it yields to the other hosts' tasks.
@@ -24,7 +24,8 @@ pub struct StageRun<'a> {
     /// Where the stage is declared: the place of errors outside any op.
     pub place: Place,
     pub stage_values: &'a [Option<Value>],
-    pub timeout: Option<Duration>,
+    /// How its commands run (timeout, sudo password).
+    pub commands: CommandSettings<'a>,
 }
 
 /// Runs the stage body on one host to its end: its value, or why the host
@@ -53,7 +54,7 @@ pub async fn run_stage(
                         "interrupted (Ctrl-C) before the next command".into(),
                     ));
                 }
-                match perform(conn, request, run.timeout).await {
+                match perform(conn, request, &run.commands).await {
                     Ok(r) => response = Some(r),
                     Err(e) => return Err(ops.fail(run, reporter, e.message)),
                 }

@@ -20,4 +20,4 @@ pub mod select;
 mod tar;
 
 pub use cancel::Cancel;
-pub use orchestrator::{RunOptions, run};
+pub use orchestrator::{RunOptions, SudoPassword, run};

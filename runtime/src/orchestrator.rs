@@ -18,6 +18,7 @@ use crate::connection::{self, Connection, SshDefaults};
 use crate::driver::{StageRun, run_stage};
 use crate::event::{HostError, Place, RunEvent, RunSummary};
 use crate::output::Sink;
+use crate::perform::CommandSettings;
 use crate::report::Reporter;
 use crate::select::{Limit, batch_size};
 use infrac_connect::Connector;
@@ -34,6 +35,18 @@ pub struct RunOptions {
     pub host_timeout: Option<Duration>,
     /// Settings of every SSH host (config file, host key policy).
     pub ssh: SshDefaults,
+    /// For sudo, on every host (`--ask-sudo-password`).
+    pub sudo_password: Option<SudoPassword>,
+}
+
+/// A sudo password; never printed.
+#[derive(Clone)]
+pub struct SudoPassword(pub Arc<str>);
+
+impl std::fmt::Debug for SudoPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SudoPassword(***)")
+    }
 }
 
 /// One host of the run, with what it keeps from stage to stage.
@@ -257,6 +270,7 @@ impl Run {
                 place: stage.place,
                 stage_values: Arc::clone(&stage.stage_values),
                 timeout: self.options.command_timeout,
+                sudo_password: self.options.sudo_password.clone(),
                 host_timeout: self.options.host_timeout,
                 ssh: self.options.ssh.clone(),
                 reporter: self.reporter.clone(),
@@ -342,6 +356,7 @@ struct HostJob {
     place: Place,
     stage_values: Arc<[Option<Value>]>,
     timeout: Option<Duration>,
+    sudo_password: Option<SudoPassword>,
     host_timeout: Option<Duration>,
     ssh: SshDefaults,
     reporter: Reporter,
@@ -362,6 +377,7 @@ impl HostJob {
             place,
             stage_values,
             timeout,
+            sudo_password,
             host_timeout,
             ssh,
             reporter,
@@ -396,7 +412,10 @@ impl HostJob {
                     index: stage_index,
                     place,
                     stage_values: &stage_values,
-                    timeout,
+                    commands: CommandSettings {
+                        timeout,
+                        sudo_password: sudo_password.as_ref().map(|p| &*p.0),
+                    },
                 };
                 let work = run_stage(&mut vm, conn, &run, &reporter, &cancel);
                 match host_timeout {

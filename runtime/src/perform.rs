@@ -14,23 +14,34 @@ use crate::batch::perform_batch;
 use crate::connection::Connection;
 use crate::facts::FactRead;
 
+/// How every command of a host runs, from the command line.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CommandSettings<'a> {
+    pub timeout: Option<Duration>,
+    /// For sudo (`--ask-sudo-password`): handed to sudo on stdin, never in
+    /// argv (see `infrac_connect::shell`).
+    pub sudo_password: Option<&'a str>,
+}
+
 /// Performs `request`. An `Err` means the host cannot go on (unreachable,
 /// lost connection, timeout); a command or an upload that fails on the
 /// host is a normal response, which the VM judges.
 pub async fn perform(
     conn: &Connection,
     request: Request,
-    timeout: Option<Duration>,
+    settings: &CommandSettings<'_>,
 ) -> Result<Response, ConnectorError> {
     match request {
-        Request::Exec(exec) => perform_exec(conn, &exec, timeout).await.map(Response::Done),
-        Request::Upload(upload) => perform_upload(conn, upload, timeout)
+        Request::Exec(exec) => perform_exec(conn, &exec, settings)
             .await
             .map(Response::Done),
-        Request::ReadFacts(queries) => read_facts(conn, &queries, timeout)
+        Request::Upload(upload) => perform_upload(conn, upload, settings)
+            .await
+            .map(Response::Done),
+        Request::ReadFacts(queries) => read_facts(conn, &queries, settings)
             .await
             .map(Response::Facts),
-        Request::Batch(batch) => perform_batch(conn, batch, timeout).await,
+        Request::Batch(batch) => perform_batch(conn, batch, settings).await,
     }
 }
 
@@ -39,7 +50,7 @@ pub async fn perform(
 async fn read_facts(
     conn: &Connection,
     queries: &[FactQuery],
-    timeout: Option<Duration>,
+    settings: &CommandSettings<'_>,
 ) -> Result<Vec<Result<Value, String>>, ConnectorError> {
     let mut results: Vec<Option<Result<Value, String>>> = vec![None; queries.len()];
     for (sudo, at) in by_user(queries) {
@@ -47,7 +58,8 @@ async fn read_facts(
         let read = FactRead::new(&keys);
         let opts = ExecOptions {
             sudo: sudo.map(|s| s.user.as_deref()),
-            timeout,
+            sudo_password: settings.sudo_password.filter(|_| sudo.is_some()),
+            timeout: settings.timeout,
             ..ExecOptions::default()
         };
         let out = conn.exec(read.script(), opts).await?;
@@ -78,12 +90,13 @@ pub(crate) fn by_user(queries: &[FactQuery]) -> Vec<(Option<&Sudo>, Vec<usize>)>
 async fn perform_exec(
     conn: &Connection,
     exec: &ExecRequest,
-    timeout: Option<Duration>,
+    settings: &CommandSettings<'_>,
 ) -> Result<CommandOutput, ConnectorError> {
     let opts = ExecOptions {
         stdin: exec.stdin.as_deref().map(str::as_bytes),
         sudo: exec.sudo.as_ref().map(|s| s.user.as_deref()),
-        timeout,
+        sudo_password: settings.sudo_password.filter(|_| exec.sudo.is_some()),
+        timeout: settings.timeout,
         ..ExecOptions::default()
     };
     conn.exec(&exec.script, opts).await
@@ -92,7 +105,7 @@ async fn perform_exec(
 async fn perform_upload(
     conn: &Connection,
     upload: UploadRequest,
-    timeout: Option<Duration>,
+    settings: &CommandSettings<'_>,
 ) -> Result<CommandOutput, ConnectorError> {
     let content = match local_content(&upload.source).await {
         Ok(bytes) => bytes,
@@ -103,8 +116,8 @@ async fn perform_upload(
         owner: upload.owner.as_deref(),
         group: upload.group.as_deref(),
         sudo: upload.sudo.as_ref().map(|s| s.user.as_deref()),
-        sudo_password: None,
-        timeout,
+        sudo_password: settings.sudo_password.filter(|_| upload.sudo.is_some()),
+        timeout: settings.timeout,
     };
     match conn.upload_with(&content, &upload.remote, opts).await {
         Ok(()) => Ok(CommandOutput::default()),

@@ -43,11 +43,7 @@ mod tests {
     #[test]
     fn the_system_tar_unpacks_it() {
         let dir = tempfile::tempdir().unwrap();
-        let files = vec![
-            b"hello\n".to_vec(),
-            Vec::new(),
-            [0u8, 255, 7].repeat(400),
-        ];
+        let files = vec![b"hello\n".to_vec(), Vec::new(), [0u8, 255, 7].repeat(400)];
         let mut child = Command::new("tar")
             .args(["-x", "-o", "-f", "-", "-C"])
             .arg(dir.path())

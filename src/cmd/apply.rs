@@ -38,6 +38,8 @@ pub struct Args {
     host_timeout: u64,
     #[command(flatten)]
     ssh: SshArgs,
+    #[command(flatten)]
+    sudo: super::fleet::SudoArgs,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -120,6 +122,7 @@ fn target(doc: &PlanDoc, args: &Args) -> Result<TargetArgs, String> {
         timeout: args.timeout,
         host_timeout: args.host_timeout,
         ssh: args.ssh.clone(),
+        sudo: args.sudo.clone(),
     })
 }
 

@@ -39,6 +39,8 @@ pub struct Args {
     format: Format,
     #[command(flatten)]
     ssh: SshArgs,
+    #[command(flatten)]
+    sudo_password: fleet::SudoArgs,
     /// The command, run with `sh -c` (words are joined with spaces).
     #[arg(last = true, required = true, value_name = "COMMAND")]
     command: Vec<String>,
@@ -60,11 +62,17 @@ pub fn run(args: Args) -> u8 {
     let command = args.command.join(" ");
     let timeout = fleet::command_timeout(args.timeout);
     let sudo = args.sudo;
+    let password = match args.sudo_password.password() {
+        Ok(p) => p,
+        Err(message) => return usage(&message),
+    };
     let job = move |host: Arc<HostValue>, conn: Arc<Connection>| {
         let command = command.clone();
+        let password = password.clone();
         async move {
             let opts = ExecOptions {
                 sudo: (sudo || host.sudo).then_some(None),
+                sudo_password: password.as_ref().map(|p| &*p.0),
                 timeout,
                 ..ExecOptions::default()
             };

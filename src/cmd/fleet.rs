@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use infrac_compiler::{Database, Db, OsFileLoader};
 use infrac_connect::{Connector, KnownHostsPolicy, SshOptions};
+use infrac_runtime::SudoPassword;
 use infrac_runtime::connection::{self, Connection, SshDefaults};
 use infrac_runtime::inventory::Inventory;
 use infrac_runtime::select::Limit;
@@ -63,6 +64,42 @@ impl SshArgs {
             known_hosts,
             connect_timeout: self.connect_timeout.map(Duration::from_secs),
         }
+    }
+}
+
+/// The sudo password, for every subcommand that may run commands through
+/// sudo on hosts whose sudoers rule asks for one.
+#[derive(clap::Args, Clone, Default)]
+pub struct SudoArgs {
+    /// Ask for the sudo password once, before connecting (it is handed to
+    /// sudo on stdin, never on a command line); or set INFRAC_SUDO_PASSWORD.
+    #[arg(short = 'K', long)]
+    pub ask_sudo_password: bool,
+}
+
+/// The environment variable that may hold the sudo password.
+pub const SUDO_PASSWORD_VAR: &str = "INFRAC_SUDO_PASSWORD";
+
+impl SudoArgs {
+    /// The password: asked on the terminal with `-K`, else from
+    /// INFRAC_SUDO_PASSWORD, else none (sudo then runs with `-n`).
+    pub fn password(&self) -> Result<Option<SudoPassword>, String> {
+        let password = if self.ask_sudo_password {
+            rpassword::prompt_password("sudo password: ").map_err(|e| {
+                format!(
+                    "--ask-sudo-password needs a terminal ({e}); set {SUDO_PASSWORD_VAR} instead"
+                )
+            })?
+        } else {
+            match std::env::var(SUDO_PASSWORD_VAR) {
+                Ok(p) => p,
+                Err(_) => return Ok(None),
+            }
+        };
+        if password.contains('\n') {
+            return Err("the sudo password cannot contain a newline".into());
+        }
+        Ok(Some(SudoPassword(password.into())))
     }
 }
 

@@ -44,6 +44,8 @@ pub struct TargetArgs {
     pub host_timeout: u64,
     #[command(flatten)]
     pub ssh: super::fleet::SshArgs,
+    #[command(flatten)]
+    pub sudo: super::fleet::SudoArgs,
 }
 
 /// A checked program with its params and hosts, ready to run.
@@ -116,12 +118,14 @@ pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
         )));
     }
     let seconds = |s: u64| (s > 0).then(|| Duration::from_secs(s));
+    let sudo_password = args.sudo.password().map_err(|m| usage(&m))?;
     let options = RunOptions {
         parallel: args.parallel.map(|n| n as usize),
         limit,
         command_timeout: seconds(args.timeout),
         host_timeout: seconds(args.host_timeout),
         ssh: args.ssh.defaults(),
+        sudo_password,
     };
     Ok(Prepared {
         db,

@@ -52,11 +52,17 @@ impl Program {
 
     /// `infrac run site.infra --yes --set root=ROOT ARGS...` in the program's folder.
     pub fn run(&self, args: &[&str]) -> Output {
+        self.run_with_env(&[], args)
+    }
+
+    /// [`Program::run`] with these environment variables set.
+    pub fn run_with_env(&self, env: &[(&str, &str)], args: &[&str]) -> Output {
         let root = format!("root={}", self.root().display());
         Command::new(env!("CARGO_BIN_EXE_infrac"))
             .current_dir(self.dir.path())
             .args(["run", "site.infra", "--yes", "--set", &root])
             .args(args)
+            .envs(env.iter().copied())
             .output()
             .unwrap_or_else(|e| panic!("cannot run infrac: {e}"))
     }

@@ -43,6 +43,10 @@ impl Vm {
                         self.stack.push(v);
                         Ok(())
                     }
+                    // The runtime's errors name the fact already.
+                    Some(Err(e)) if e.starts_with(&key.key.label()) => {
+                        Err(format!("cannot read {e}"))
+                    }
                     Some(Err(e)) => Err(format!("cannot read {}: {e}", key.key.label())),
                     None => Err(format!("cannot read {}: no answer", key.key.label())),
                 }
