@@ -6,7 +6,8 @@ use infrac_connect::{
     CommandOutput, Connector, ConnectorError, ErrorKind, ExecOptions, UploadOptions,
 };
 use infrac_vm::request::{
-    ExecRequest, FactKey, FactQuery, Request, Response, Sudo, UploadRequest, UploadSource,
+    Batch as BatchRequest, ExecRequest, FactKey, FactQuery, Request, Response, Sudo, UploadRequest,
+    UploadSource,
 };
 use infrac_vm::value::Value;
 
@@ -38,6 +39,24 @@ pub async fn perform(
         Request::Upload(upload) => perform_upload(conn, upload, settings)
             .await
             .map(Response::Done),
+        // Several users' facts: their sections in one script.
+        Request::ReadFacts(queries) if by_user(&queries).len() > 1 => {
+            let batch = BatchRequest {
+                deferred: Vec::new(),
+                then: Some(Box::new(Request::ReadFacts(queries))),
+            };
+            match perform_batch(conn, batch, settings).await? {
+                Response::Batch {
+                    then: Some(facts), ..
+                } => Ok(*facts),
+                Response::Batch { lost, .. } => Err(ConnectorError::new(
+                    infrac_connect::Transport::host(conn),
+                    ErrorKind::ConnectionLost,
+                    lost.unwrap_or_else(|| "the facts got no answer".into()),
+                )),
+                other => Ok(other),
+            }
+        }
         Request::ReadFacts(queries) => read_facts(conn, &queries, settings)
             .await
             .map(Response::Facts),
@@ -45,8 +64,8 @@ pub async fn perform(
     }
 }
 
-/// Reads `queries` in one round trip per distinct user (through sudo like
-/// a command's); one result per query, in order.
+/// Reads `queries` (through sudo like a command's); one result per query,
+/// in order.
 async fn read_facts(
     conn: &Connection,
     queries: &[FactQuery],
