@@ -16,7 +16,7 @@ use std::time::Duration;
 use infrac_connect::shell::{self, TIMEOUT_STATUS};
 use infrac_connect::{CommandOutput, Connector, ConnectorError, ErrorKind, ExecOptions};
 use infrac_vm::request::{
-    Batch as BatchRequest, Deferred, ExecRequest, Request, Response, Sudo, UploadRequest,
+    Batch as BatchRequest, Deferred, ExecRequest, FactQuery, Request, Response, Sudo, UploadRequest,
 };
 
 use crate::connection::Connection;
@@ -26,11 +26,19 @@ use crate::perform::{CommandSettings, by_user, local_content};
 
 /// One part of the script and how to read its section of the output.
 enum Part {
-    Deferred { check: bool },
+    Deferred {
+        check: bool,
+    },
+    /// A `Deferred::Verify`: exit status 0 when the fact is as it was when
+    /// the script began, else 99 and the fact's output.
+    Verify(FactRead),
     Exec,
     Upload,
     Facts(Vec<usize>, FactRead),
 }
+
+/// The exit status of a verify snippet whose fact changed.
+const CHANGED: i32 = 99;
 
 /// The script being assembled.
 struct Script<'a> {
@@ -42,6 +50,9 @@ struct Script<'a> {
     /// A snippet runs through sudo with the run's password: the script
     /// reads it first on its stdin.
     password_used: bool,
+    /// What runs before every snippet: the first reads of verified facts.
+    prelude: String,
+    verifies: usize,
 }
 
 impl<'a> Script<'a> {
@@ -53,6 +64,8 @@ impl<'a> Script<'a> {
             parts: Vec::new(),
             payloads: Vec::new(),
             password_used: false,
+            prelude: String::new(),
+            verifies: 0,
         }
     }
 
@@ -65,6 +78,41 @@ impl<'a> Script<'a> {
         stop: bool,
         part: Part,
     ) -> Result<(), ConnectorError> {
+        let text = self.wrap(script, sudo, stdin)?;
+        self.snippets.push((text, stop));
+        self.parts.push(part);
+        Ok(())
+    }
+
+    /// Reads `fact` where the VM went on with its last value, and stops
+    /// the script there when it differs from its read at the start.
+    fn verify(&mut self, fact: &FactQuery) -> Result<(), ConnectorError> {
+        let read = FactRead::new(std::slice::from_ref(&fact.key));
+        let text = self.wrap(read.script(), fact.sudo.as_ref(), None)?;
+        let n = self.verifies;
+        self.verifies += 1;
+        // Subshells: the wrapped text may `exec`.
+        let capture = format!("$( (\n{text}\n) 2>&1; echo \"rc:$?\" )");
+        self.prelude.push_str(&format!("infrac_v{n}={capture}\n"));
+        let snippet = format!(
+            "infrac_now={capture}\n\
+             [ \"$infrac_now\" = \"$infrac_v{n}\" ] && exit 0\n\
+             (\n{text}\n)\n\
+             exit {CHANGED}"
+        );
+        self.snippets.push((snippet, true));
+        self.parts.push(Part::Verify(read));
+        Ok(())
+    }
+
+    /// `script` as a snippet's text: through sudo, under the timeout, with
+    /// its stdin.
+    fn wrap(
+        &mut self,
+        script: &str,
+        sudo: Option<&Sudo>,
+        stdin: Option<Vec<u8>>,
+    ) -> Result<String, ConnectorError> {
         let password = self.settings.sudo_password.filter(|_| sudo.is_some());
         let opts = ExecOptions {
             sudo: sudo.map(|s| s.user.as_deref()),
@@ -80,7 +128,7 @@ impl<'a> Script<'a> {
             self.payloads.push(bytes);
             format!("\"$infrac_d/{}\"", self.payloads.len() - 1)
         });
-        let text = match (password, input) {
+        Ok(match (password, input) {
             (None, None) => inv.command,
             (None, Some(file)) => format!("exec <{file}\n{}", inv.command),
             (Some(_), input) => {
@@ -91,10 +139,7 @@ impl<'a> Script<'a> {
                     inv.command
                 )
             }
-        };
-        self.snippets.push((text, stop));
-        self.parts.push(part);
-        Ok(())
+        })
     }
 
     fn exec(&mut self, exec: &ExecRequest, stop: bool, part: Part) -> Result<(), ConnectorError> {
@@ -149,6 +194,7 @@ impl<'a> Script<'a> {
             );
             stdin.extend_from_slice(&crate::tar::archive(&self.payloads));
         }
+        prefix.push_str(&self.prelude);
         batch.script.insert_str(0, &prefix);
         (batch, stdin)
     }
@@ -172,6 +218,7 @@ pub async fn perform_batch(
                     .upload(upload, true, Part::Deferred { check: true })
                     .await?;
             }
+            Deferred::Verify(fact) => script.verify(fact)?,
         }
     }
     match batch.then.as_deref() {
@@ -228,6 +275,7 @@ fn read_sections(
                 return Ok(Response::Batch {
                     done,
                     lost,
+                    changed: None,
                     then: None,
                 });
             }
@@ -245,6 +293,28 @@ fn read_sections(
                     return Ok(Response::Batch {
                         done,
                         lost: None,
+                        changed: None,
+                        then: None,
+                    });
+                }
+            }
+            Part::Verify(read) => {
+                done.push(CommandOutput::default());
+                if section.code != 0 {
+                    let now = match section.code {
+                        CHANGED => read.results(&section.stdout, &section.stderr).pop(),
+                        _ => None,
+                    };
+                    let changed = Some(now.unwrap_or_else(|| {
+                        Err(format!(
+                            "the check of a fact failed: {}",
+                            section.stderr.trim()
+                        ))
+                    }));
+                    return Ok(Response::Batch {
+                        done,
+                        lost: None,
+                        changed,
                         then: None,
                     });
                 }
@@ -274,6 +344,7 @@ fn read_sections(
     Ok(Response::Batch {
         done,
         lost: None,
+        changed: None,
         then: then.map(Box::new),
     })
 }

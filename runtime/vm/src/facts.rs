@@ -16,12 +16,22 @@ pub struct FactCache {
     entries: HashMap<FactQuery, Entry>,
     /// One list per fact body being computed: the facts it has read so far.
     collecting: Vec<Vec<FactQuery>>,
+    /// Native facts dropped by an invalidation, with their last value and
+    /// the moment they were dropped (see [`FactCache::stale`]).
+    stale: HashMap<FactQuery, (Value, u64)>,
+    /// The moment now: the owner counts its requests with it.
+    now: u64,
+    /// The moment recorded with values dropped from now on (see
+    /// [`FactCache::dropping_since`]).
+    drop_at: u64,
 }
 
 #[derive(Debug, Clone)]
 struct Entry {
     value: Value,
     deps: Vec<FactQuery>,
+    /// Read from the host (not computed by a fact body).
+    native: bool,
 }
 
 /// The cache key of a fact read, or `None` when an argument is not a str,
@@ -72,13 +82,47 @@ impl FactCache {
 
     /// Stores a fact read by the runtime.
     pub fn insert(&mut self, key: FactQuery, value: Value) {
+        self.stale.remove(&key);
         self.entries.insert(
             key,
             Entry {
                 value,
                 deps: Vec::new(),
+                native: true,
             },
         );
+    }
+
+    /// The next moment: the owner sent a request to the host (see
+    /// [`FactCache::stale`]).
+    pub fn tick(&mut self) {
+        self.now += 1;
+    }
+
+    /// Values dropped from now on may have been changed by commands sent
+    /// since `moment` (the start of the op call that drops them).
+    pub fn dropping_since(&mut self, moment: u64) {
+        self.drop_at = moment;
+    }
+
+    /// The moment now (to carry it over to an older copy of the cache).
+    pub fn clone_moment(&self) -> u64 {
+        self.now
+    }
+
+    pub fn set_moment(&mut self, now: u64) {
+        self.now = now;
+    }
+
+    /// The last value of a native fact that an invalidation dropped, when
+    /// no request was sent since the start of the op call that dropped it
+    /// (so the commands that may have changed it have not run yet), and
+    /// that was not read again since.
+    pub fn stale(&self, key: &FactQuery) -> Option<&Value> {
+        self.stale
+            .get(key)
+            .filter(|(_, at)| *at == self.now)
+            .map(|(v, _)| v)
     }
 
     /// A fact body starts.
@@ -91,7 +135,15 @@ impl FactCache {
     pub fn end_body(&mut self, key: Option<FactQuery>, value: Value) {
         let deps = self.collecting.pop().unwrap_or_default();
         if let Some(key) = key {
-            self.entries.insert(key, Entry { value, deps });
+            let native = false;
+            self.entries.insert(
+                key,
+                Entry {
+                    value,
+                    deps,
+                    native,
+                },
+            );
         }
     }
 
@@ -119,9 +171,16 @@ impl FactCache {
             .cloned()
             .collect();
         for k in &keys {
-            self.entries.remove(k);
+            self.remove(k);
         }
         self.drop_dependents(keys);
+        // Already dropped: the earliest op call that may have changed them counts.
+        let drop_at = self.drop_at;
+        for (k, (_, at)) in self.stale.iter_mut() {
+            if matches(k) {
+                *at = (*at).min(drop_at);
+            }
+        }
     }
 
     fn drop_dependents(&mut self, mut dropped: Vec<FactQuery>) {
@@ -133,14 +192,23 @@ impl FactCache {
                 .map(|(k, _)| k.clone())
                 .collect();
             for k in dependents {
-                self.entries.remove(&k);
+                self.remove(&k);
                 dropped.push(k);
             }
         }
     }
 
     pub fn clear(&mut self) {
-        self.entries.clear();
+        self.drop_where(|_| true);
+    }
+
+    /// Drops an entry, keeping a native fact's value as stale.
+    fn remove(&mut self, key: &FactQuery) {
+        if let Some(entry) = self.entries.remove(key)
+            && entry.native
+        {
+            self.stale.insert(key.clone(), (entry.value, self.drop_at));
+        }
     }
 }
 

@@ -14,6 +14,8 @@ use crate::value::Value;
 pub struct OpState {
     /// Tells op calls apart (unique in the VM's life).
     pub serial: u64,
+    /// The fact cache's moment when the call began.
+    pub started_at: u64,
     pub op: u32,
     pub module: u32,
     pub span: Span,

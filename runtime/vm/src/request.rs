@@ -39,6 +39,10 @@ pub enum Deferred {
         check: bool,
     },
     Upload(UploadRequest),
+    /// Check that a fact the commands before it may have changed is as it
+    /// was when the batch began (the VM went on with that value). A
+    /// changed fact stops the batch; the response carries its new value.
+    Verify(FactQuery),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -134,6 +138,9 @@ pub enum Response {
         /// the command after those `done` (the deferred one at
         /// `done.len()`, else `then`): why.
         lost: Option<String>,
+        /// The last of `done` is a `Deferred::Verify` whose fact changed:
+        /// its value now (or why it cannot be read).
+        changed: Option<Result<Value, String>>,
         then: Option<Box<Response>>,
     },
 }

@@ -31,6 +31,7 @@ fn shape(host: &FakeHost) -> Vec<String> {
                     .map(|d| match d {
                         Deferred::Exec { .. } => "defer".to_string(),
                         Deferred::Upload(_) => "defer-upload".to_string(),
+                        Deferred::Verify(_) => "check".to_string(),
                     })
                     .collect();
                 parts.extend(b.then.as_deref().map(kinds));
@@ -233,7 +234,45 @@ fn a_fact_changed_by_an_op_is_read_again_after_its_command() {
     let mut vm = batching(src);
     let mut host = FakeHost::default().fact(key("file", &["/srv/made"]), Value::None);
     assert_eq!(host.run(&mut vm, 0), Ok(Value::Bool(false)));
-    // Read ahead at the start, then again after the shell command (which
-    // may change anything), in the same round trip as that command.
-    assert_eq!(shape(&host), ["read(1)", "defer+read(1)"]);
+    // Read ahead at the start; the shell command may change anything, so
+    // the batch checks on the host, after it, that the file is still as
+    // it was: one round trip for the command and the check.
+    assert_eq!(shape(&host), ["read(1)", "defer+check"]);
+}
+
+#[test]
+fn a_checked_fact_that_changed_takes_the_host_back_to_where_it_was_read() {
+    let src = r#"
+        use std::{files, server}
+        group g = [local()]
+        stage s on g -> bool {
+          server.shell("make-it")
+          let made = facts.file("/srv/made") != none
+          if made { files.directory("/srv/after-made") }
+          made
+        }
+    "#;
+    let mut vm = batching(src);
+    let made = Value::Record(std::sync::Arc::new(
+        [("kind", s("file"))]
+            .into_iter()
+            .map(|(k, v)| (std::sync::Arc::from(k), v))
+            .collect(),
+    ));
+    let mut host = FakeHost::default()
+        .fact(key("file", &["/srv/made"]), Value::None)
+        .fact(key("file", &["/srv/after-made"]), Value::None)
+        .changed_by_commands(key("file", &["/srv/made"]), made);
+    // The program sees the file the shell made, as if read after it.
+    assert_eq!(host.run(&mut vm, 0), Ok(Value::Bool(true)));
+    assert_eq!(host.commands(), ["make-it", "mkdir -p -- /srv/after-made"]);
+    // The first batch stopped at the check; the branch it took with the
+    // old value (nothing to make) was dropped and taken again.
+    assert_eq!(shape(&host)[..2], ["read(2)", "defer+check"]);
+    let ends = host
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::OpEnd { depth: 0, .. }))
+        .count();
+    assert_eq!(ends, 2, "each op reported once: {:?}", host.events);
 }

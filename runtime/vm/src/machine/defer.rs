@@ -7,13 +7,24 @@
 //! still comes after the commands before it, and when a deferred command
 //! fails the host fails there — at that command's place, with the events
 //! that followed it dropped — as if the VM had waited.
+//!
+//! A fact that an op's `changes` dropped while that op's commands are still
+//! deferred is not read at once either: the VM goes on with its last value
+//! (a checkpoint is kept) and the batch checks on the host, right where the
+//! program read it, that the commands before left it as it was when the
+//! batch began. When it changed, the script stops there and the VM goes
+//! back to the checkpoint with the new value: the commands after it never
+//! ran. So a fact is still read again after an op that may have changed
+//! it — in the same round trip as that op's commands.
 
 use infrac_bytecode::Instr;
 
+use super::plan_step::ModeState;
 use super::{Flow, Frame, FrameKind, Halt, Pending, Vm};
 use crate::error::RuntimeError;
 use crate::ops::command_result;
-use crate::request::{Batch, CommandOutput, Deferred, Request, Response};
+use crate::request::{Batch, CommandOutput, Deferred, FactQuery, Request, Response};
+use crate::value::Value;
 
 /// How many jumps the liveness check follows.
 const MAX_JUMPS: usize = 16;
@@ -42,6 +53,20 @@ struct Held {
     /// How many events came before it, counted from the last
     /// `take_events`: those after it are dropped when it fails.
     events: usize,
+    /// For a `Verify`: the VM as it was when it went on with the fact's
+    /// last value (the fact's arguments popped).
+    checkpoint: Option<Box<Vm>>,
+}
+
+/// What a batch's response leaves the VM to do.
+pub(super) enum Settled {
+    /// Handle this response to the request the batch carried (if any).
+    Go(Option<Response>),
+    /// Return this (the stage's end, the host's failure).
+    End(Halt),
+    /// A checked fact had changed: the VM is back at its checkpoint, with
+    /// the new value.
+    RolledBack,
 }
 
 impl DeferState {
@@ -134,8 +159,31 @@ impl Vm {
             place,
             ops: self.ops.iter().map(|o| o.serial).collect(),
             events: self.events.len(),
+            checkpoint: None,
         });
         self.stack.push(command_result(&placeholder));
+        Some(Flow::Continue)
+    }
+
+    /// A native fact not in the cache: when deferred commands may have
+    /// changed it since its last read (an op's `changes` dropped it and no
+    /// request went since), the VM goes on with its last value and the
+    /// batch checks it (see the module's documentation).
+    pub(super) fn try_speculate(&mut self, key: &FactQuery) -> Option<Flow> {
+        if !self.batching() || self.defer.queue.is_empty() {
+            return None;
+        }
+        let value = self.facts.stale(key)?.clone();
+        let checkpoint = Box::new(self.copy_with_mode(ModeState::Run));
+        self.defer.queue.push(Held {
+            command: Deferred::Verify(key.clone()),
+            place: self.error(String::new()),
+            ops: Vec::new(),
+            events: self.events.len(),
+            checkpoint: Some(checkpoint),
+        });
+        self.facts.insert(key.clone(), value.clone());
+        self.stack.push(value);
         Some(Flow::Continue)
     }
 
@@ -197,23 +245,33 @@ impl Vm {
 
     /// The response to a batch: the deferred commands' outputs settle the
     /// ops that ran them; the first that failed fails the host at its
-    /// place. Otherwise returns the response to the request it carried, or
+    /// place, a checked fact that changed takes the VM back to its
+    /// checkpoint. Otherwise: the response to the request it carried, or
     /// the end the VM was about to return.
     pub(super) fn settle(
         &mut self,
         done: Vec<CommandOutput>,
         lost: Option<String>,
+        mut changed: Option<Result<Value, String>>,
         then: Option<Box<Response>>,
-    ) -> Result<(Option<Response>, Option<Halt>), RuntimeError> {
+    ) -> Result<Settled, RuntimeError> {
         let sent = std::mem::take(&mut self.defer.sent);
+        let count = done.len();
         let mut outputs = done.into_iter();
-        for held in sent {
+        for (i, held) in sent.into_iter().enumerate() {
             let Some(out) = outputs.next() else {
                 self.events.truncate(held.events);
                 let mut err = held.place;
                 err.message = lost.unwrap_or_else(|| "internal: a command got no answer".into());
                 return Err(err);
             };
+            if let Deferred::Verify(key) = &held.command
+                && i + 1 == count
+                && let Some(now) = changed.take()
+            {
+                self.roll_back(key.clone(), held, now)?;
+                return Ok(Settled::RolledBack);
+            }
             if let Some(message) = failure(&held.command, &out) {
                 self.events.truncate(held.events);
                 let mut err = held.place;
@@ -228,7 +286,54 @@ impl Vm {
             // Lost during the request the VM halted for: placed here.
             return Err(self.error(message));
         }
-        Ok((then.map(|r| *r), self.defer.after.take()))
+        Ok(match self.defer.after.take() {
+            Some(end) => Settled::End(end),
+            None => Settled::Go(then.map(|r| *r)),
+        })
+    }
+
+    /// Back to the checkpoint of a checked fact that changed, which now has
+    /// the value `now`; the events since are dropped.
+    fn roll_back(
+        &mut self,
+        key: FactQuery,
+        held: Held,
+        now: Result<Value, String>,
+    ) -> Result<(), RuntimeError> {
+        let Some(checkpoint) = held.checkpoint else {
+            let mut err = held.place;
+            err.message = "internal: a checked fact without a checkpoint".into();
+            return Err(err);
+        };
+        self.events.truncate(held.events);
+        let events = std::mem::take(&mut self.events);
+        let moment = self.facts.clone_moment();
+        let Vm {
+            stack,
+            frames,
+            ops,
+            facts,
+            next_op,
+            ..
+        } = *checkpoint;
+        (self.stack, self.frames, self.ops, self.facts, self.next_op) =
+            (stack, frames, ops, facts, next_op);
+        self.facts.set_moment(moment);
+        self.events = events;
+        self.defer.clear();
+        self.pending = Pending::Nothing;
+        match now {
+            Ok(value) => {
+                self.facts.insert(key, value.clone());
+                self.stack.push(value);
+                Ok(())
+            }
+            Err(e) => {
+                let mut err = held.place;
+                err.message = format!("cannot read {e}");
+                Err(err)
+            }
+        }
     }
 }
 
@@ -236,6 +341,7 @@ impl Vm {
 fn failure(command: &Deferred, out: &CommandOutput) -> Option<String> {
     match command {
         _ if out.code == 0 => None,
+        Deferred::Verify(_) => None,
         Deferred::Exec { check: false, .. } => None,
         Deferred::Exec { exec, .. } => Some(exec_failure(&exec.display, out)),
         Deferred::Upload(upload) => Some(upload_failure(&upload_display(&upload.remote), out)),

@@ -87,6 +87,11 @@ impl Vm {
 
     /// A copy of this VM, in look-ahead mode.
     fn look_ahead_copy(&self) -> Vm {
+        self.copy_with_mode(ModeState::Discover(Box::default()))
+    }
+
+    /// A copy of this VM's state (nothing deferred, no events), in `mode`.
+    pub(super) fn copy_with_mode(&self, mode: ModeState) -> Vm {
         Vm {
             ctx: Arc::clone(&self.ctx),
             host: self.host.clone(),
@@ -100,7 +105,7 @@ impl Vm {
             queued: None,
             events: Vec::new(),
             inventory_call: None,
-            mode: ModeState::Discover(Box::default()),
+            mode,
             defer: Default::default(),
             next_op: self.next_op,
         }

@@ -114,6 +114,9 @@ impl Vm {
                         def.name
                     )
                 })?;
+                if let Some(flow) = self.try_speculate(&key) {
+                    return Ok(flow);
+                }
                 let ahead = match self.batching() {
                     true => {
                         let read_now = self.unknown("the fact being read");

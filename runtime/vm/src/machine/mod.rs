@@ -20,7 +20,7 @@ mod discover;
 mod io;
 mod plan_step;
 
-use defer::DeferState;
+use defer::{DeferState, Settled};
 
 use plan_step::ModeState;
 
@@ -215,7 +215,17 @@ impl Vm {
 
     /// Runs at most `budget` instructions. Pass the response to the request
     /// of the previous halt, else `None`.
-    pub fn resume(&mut self, mut response: Option<Response>, budget: u32) -> Halt {
+    pub fn resume(&mut self, response: Option<Response>, budget: u32) -> Halt {
+        let halt = self.resume_inner(response, budget);
+        if let Halt::Request(_) = halt {
+            // Facts dropped before this request cannot be checked by a
+            // later batch (see `defer`).
+            self.facts.tick();
+        }
+        halt
+    }
+
+    fn resume_inner(&mut self, mut response: Option<Response>, budget: u32) -> Halt {
         if let Some(halt) = self.mode_resume(&mut response) {
             return halt;
         }
@@ -224,16 +234,23 @@ impl Vm {
         }
         let pending = std::mem::replace(&mut self.pending, Pending::Nothing);
         let (pending, response) = match (pending, response) {
-            (Pending::Batch(inner), Some(Response::Batch { done, lost, then })) => {
-                match self.settle(done, lost, then) {
-                    Ok((then, None)) => (*inner, then),
-                    Ok((_, Some(Halt::Failed(err)))) | Err(err) => {
-                        self.reset();
-                        return Halt::Failed(err);
-                    }
-                    Ok((_, Some(end))) => return end,
+            (
+                Pending::Batch(inner),
+                Some(Response::Batch {
+                    done,
+                    lost,
+                    changed,
+                    then,
+                }),
+            ) => match self.settle(done, lost, changed, then) {
+                Ok(Settled::Go(then)) => (*inner, then),
+                Ok(Settled::RolledBack) => (Pending::Nothing, None),
+                Ok(Settled::End(Halt::Failed(err))) | Err(err) => {
+                    self.reset();
+                    return Halt::Failed(err);
                 }
-            }
+                Ok(Settled::End(end)) => return end,
+            },
             other => other,
         };
         let delivered = match (pending, response) {
@@ -675,6 +692,7 @@ impl Vm {
                 self.next_op += 1;
                 self.ops.push(OpState {
                     serial: self.next_op,
+                    started_at: self.facts.clone_moment(),
                     op,
                     module,
                     span,
@@ -690,6 +708,7 @@ impl Vm {
                 self.stack.push(Value::Bool(changed));
             }
             Instr::Invalidate { fact, argc } => {
+                self.drop_since_op();
                 let args = self.pop_n(argc)?;
                 let def = fact_def(ctx, fact)?;
                 match facts::key(&def.name, &args) {
@@ -698,10 +717,14 @@ impl Vm {
                 }
             }
             Instr::InvalidateFact(fact) => {
+                self.drop_since_op();
                 let def = fact_def(ctx, fact)?;
                 self.facts.invalidate_fact(&def.name);
             }
-            Instr::InvalidateAll => self.facts.clear(),
+            Instr::InvalidateAll => {
+                self.drop_since_op();
+                self.facts.clear();
+            }
             Instr::Fail => {
                 let message = self.pop()?;
                 return Err(message.to_string());
@@ -709,6 +732,14 @@ impl Vm {
             Instr::Return => return self.ret(),
         }
         Ok(Flow::Continue)
+    }
+
+    /// What an invalidation drops now may have been changed by the
+    /// commands of the op call in progress (all of them).
+    fn drop_since_op(&mut self) {
+        let since = self.ops.last().map(|o| o.started_at);
+        self.facts
+            .dropping_since(since.unwrap_or_else(|| self.facts.clone_moment()));
     }
 
     fn ret(&mut self) -> Step {

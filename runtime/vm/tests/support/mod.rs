@@ -159,6 +159,8 @@ pub struct FakeHost {
     pub facts: HashMap<FactKey, Value>,
     pub facts_as: HashMap<FactQuery, Value>,
     pub outputs: Vec<(String, CommandOutput)>,
+    /// Facts the commands change: a batch's check of one finds this value.
+    pub changed: HashMap<FactKey, Value>,
     pub requests: Vec<Request>,
     pub events: Vec<Event>,
 }
@@ -172,6 +174,12 @@ impl FakeHost {
     /// What the user of `sudo` (`None`: the login user) reads for `key`.
     pub fn fact_as(mut self, key: FactKey, sudo: Option<Sudo>, value: Value) -> Self {
         self.facts_as.insert(FactQuery { key, sudo }, value);
+        self
+    }
+
+    /// After the commands, `key` reads `value` (a check of it fails).
+    pub fn changed_by_commands(mut self, key: FactKey, value: Value) -> Self {
+        self.changed.insert(key, value);
         self
     }
 
@@ -211,6 +219,19 @@ impl FakeHost {
             Request::Batch(batch) => {
                 let mut done = Vec::new();
                 for d in &batch.deferred {
+                    if let Deferred::Verify(q) = d {
+                        done.push(CommandOutput::default());
+                        if let Some(now) = self.changed.remove(&q.key) {
+                            self.facts.insert(q.key.clone(), now.clone());
+                            return Response::Batch {
+                                done,
+                                lost: None,
+                                changed: Some(Ok(now)),
+                                then: None,
+                            };
+                        }
+                        continue;
+                    }
                     let (out, check) = match d {
                         Deferred::Exec { exec, check } => {
                             match self.answer(&Request::Exec(exec.clone())) {
@@ -218,7 +239,9 @@ impl FakeHost {
                                 _ => (CommandOutput::default(), *check),
                             }
                         }
-                        Deferred::Upload(_) => (CommandOutput::default(), true),
+                        Deferred::Upload(_) | Deferred::Verify(_) => {
+                            (CommandOutput::default(), true)
+                        }
                     };
                     let failed = check && out.code != 0;
                     done.push(out);
@@ -226,6 +249,7 @@ impl FakeHost {
                         return Response::Batch {
                             done,
                             lost: None,
+                            changed: None,
                             then: None,
                         };
                     }
@@ -234,6 +258,7 @@ impl FakeHost {
                 Response::Batch {
                     done,
                     lost: None,
+                    changed: None,
                     then,
                 }
             }
