@@ -114,6 +114,35 @@ stage s on here {
     );
 }
 
+/// A fact a command may have changed is checked on the host in the same
+/// round trip as the command (docs/cli.md, "Few round trips"): when it did
+/// change, the host goes back to where the program read it, with the new
+/// value — and no command runs twice.
+#[test]
+fn a_fact_changed_by_a_command_sent_with_others_is_seen_and_nothing_runs_twice() {
+    let program = Program::new(
+        r#"
+use std::{files, server}
+
+param root: str
+
+group here = [local()]
+
+stage s on here {
+  files.directory("{root}/d")
+  server.shell("echo once >> {root}/d/count")
+  let count = facts.file("{root}/d/count")
+  if count == none { fail "stale fact: the shell's file is missing" }
+  files.file("{root}/d/size", content: "{count.size}\n")
+}
+"#,
+    );
+    let out = program.run_json(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(read(&program.root().join("d/count")), "once\n");
+    assert_eq!(read(&program.root().join("d/size")), "5\n");
+}
+
 #[test]
 fn an_ops_output_is_used_by_the_next_op() {
     let program = Program::new(
