@@ -105,11 +105,7 @@ fn each_fault_is_reported_for_its_host_while_the_others_converge() {
         error("nobody")
     );
     assert!(!error("stopped").is_empty(), "{summary}");
-    assert!(
-        error("hang").contains("timed out after 4.0s"),
-        "{}",
-        error("hang")
-    );
+    assert!(error("hang").contains("timed out"), "{}", error("hang"));
     // The stopped and hanging hosts failed inside their shell op.
     for (host, line) in [("stopped", 18), ("hang", 19)] {
         assert_eq!(summary["hosts"][host]["error"]["line"], line, "{summary}");

@@ -10,6 +10,7 @@
 #   sh benches/fleet/run.sh [HOSTS] [RUNS]        # default 3 hosts, 5 runs
 #   INFRAC=target/release/infrac sh benches/fleet/run.sh 10 5
 #   TOOLS="infrac pyinfra" sh benches/fleet/run.sh 50 3   # without Ansible
+#   SSH_KEX=curve25519-sha256 sh benches/fleet/run.sh 1 5 # same crypto as pyinfra
 #
 # For each tool: first run (what the deploy creates removed on every host
 # before each run) and no-change run (after one warm-up run), RUNS runs of
@@ -113,6 +114,16 @@ done
 # --- inputs of each tool, in $WORK ------------------------------------------
 cp "$HERE/fleet.infra" "$HERE/fleet_deploy.py" "$HERE/fleet_playbook.yml" "$HERE/motd.j2" "$HERE/app.conf" "$WORK/"
 KEY="$STATE/id_ed25519" KH="$STATE/known_hosts"
+# SSH_KEX=curve25519-sha256: the OpenSSH clients (infrac, Ansible, the floor)
+# use that key exchange instead of OpenSSH 9's post-quantum default, which
+# costs each handshake ~0.1 s of CPU here; pyinfra's paramiko never offers
+# the post-quantum one. Same crypto for all, for comparing the tools alone.
+SSH_CONFIG="$WORK/ssh_config" KEX_ARG=""
+{
+  if [ -n "${SSH_KEX:-}" ]; then printf 'Host *\n  KexAlgorithms %s\n\n' "$SSH_KEX"; fi
+  cat "$STATE/ssh_config"
+} >"$SSH_CONFIG"
+[ -z "${SSH_KEX:-}" ] || KEX_ARG="-o KexAlgorithms=$SSH_KEX"
 : >"$WORK/hosts.ini"                # infrac: ssh config aliases
 : >"$WORK/ansible-hosts.ini"
 echo "hosts = [" >"$WORK/inventory.py"
@@ -131,7 +142,7 @@ interpreter_python = /usr/bin/python3
 stdout_callback = default
 [ssh_connection]
 pipelining = True
-ssh_args = -o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile=$KH -o IdentitiesOnly=yes
+ssh_args = -o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile=$KH -o IdentitiesOnly=yes $KEX_ARG
 CFG
 
 # --- cgroups of the controller's measurements (v1) --------------------------
@@ -181,10 +192,10 @@ tool_script() { # NAME COMMAND...
     echo "exec /usr/bin/time -f %M -o $WORK/maxrss-kb $*"
   } >"$WORK/$name.sh"
 }
-tool_script infrac "$INFRAC run fleet.infra --yes --format json --ssh-config $STATE/ssh_config >/dev/null"
+tool_script infrac "$INFRAC run fleet.infra --yes --format json --ssh-config $SSH_CONFIG >/dev/null"
 tool_script pyinfra "$PY/pyinfra -y inventory.py fleet_deploy.py >/dev/null"
 tool_script ansible "env ANSIBLE_CONFIG=$WORK/ansible.cfg $PY/ansible-playbook -i ansible-hosts.ini fleet_playbook.yml >/dev/null"
-tool_script floor "sh -c 'for h in $(echo $HOSTS); do ssh -F $STATE/ssh_config \$h true & done; wait'"
+tool_script floor "sh -c 'for h in $(echo $HOSTS); do ssh -F $SSH_CONFIG \$h true & done; wait'"
 
 # Undo what the deploy creates on every host (its folder, the user and
 # deploy's crontab), so that every first run is a real first run.
@@ -238,7 +249,7 @@ MARK
 rm -f "$WORK/current-tool" "$WORK/current-run" "$WORK/maxrss-kb"
 : >"$RUNS_TSV"
 
-echo "infrac: $($INFRAC --version)   pyinfra: $($PY/pyinfra --version 2>&1 | sed -n '$p')   ansible: $($PY/ansible-playbook --version | sed -n 1p)   hosts: $N"
+echo "infrac: $($INFRAC --version)   pyinfra: $($PY/pyinfra --version 2>&1 | sed -n '$p')   ansible: $($PY/ansible-playbook --version | sed -n 1p)   hosts: $N   key exchange: ${SSH_KEX:-OpenSSH default}"
 START=$(date +%s.%N)
 set --
 for tool in $TOOLS; do set -- "$@" --command-name "$tool" "sh $WORK/$tool.sh"; done

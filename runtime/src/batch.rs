@@ -2,8 +2,11 @@
 //! request it halted for — as ONE script on the host: one round trip
 //! instead of one per command.
 //!
-//! Each command becomes a snippet of a [`Batch`] script, wrapped like a
-//! lone command would be (sudo, the per-command `timeout`); a checked
+//! Each command becomes a snippet of a [`Batch`] script, wrapped through
+//! sudo like a lone command would be; the whole script is bounded by one
+//! host-side `timeout` of `--timeout` per part (a wrapper per command
+//! would cost the host two processes each), and a script stopped there
+//! is reported at the part it was running. A checked
 //! command that fails ends the script, so nothing after it runs. What the
 //! commands read on stdin (an upload's content, `run(stdin:)`) never goes
 //! in the script text, which other users of the host may see in `ps`: it
@@ -11,7 +14,7 @@
 //! temporary directory (`mktemp -d`, removed at the end), one file per
 //! command.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use infrac_connect::shell::{self, TIMEOUT_STATUS};
 use infrac_connect::{CommandOutput, Connector, ConnectorError, ErrorKind, ExecOptions};
@@ -105,8 +108,7 @@ impl<'a> Script<'a> {
         Ok(())
     }
 
-    /// `script` as a snippet's text: through sudo, under the timeout, with
-    /// its stdin.
+    /// `script` as a snippet's text: through sudo, with its stdin.
     fn wrap(
         &mut self,
         script: &str,
@@ -119,7 +121,6 @@ impl<'a> Script<'a> {
             // The wrapper reads the password first on its stdin; it is
             // piped in from the script's variable below.
             sudo_password: password.map(|_| ""),
-            timeout: self.settings.timeout,
             ..ExecOptions::default()
         };
         let inv = shell::invocation(script, &opts)
@@ -196,7 +197,22 @@ impl<'a> Script<'a> {
         }
         prefix.push_str(&self.prelude);
         batch.script.insert_str(0, &prefix);
+        if let Some(limit) = self.limit() {
+            let inner = std::mem::take(&mut batch.script);
+            batch.script = format!(
+                "exec timeout -k 2 {:.3} sh -c {}",
+                limit.as_secs_f64(),
+                shell::quote(&inner)
+            );
+        }
         (batch, stdin)
+    }
+
+    /// The whole script's time limit: `--timeout` for each of its parts.
+    fn limit(&self) -> Option<Duration> {
+        let parts = (self.snippets.len() + self.verifies).max(1);
+        let parts = u32::try_from(parts).unwrap_or(u32::MAX);
+        self.settings.timeout.map(|t| t.saturating_mul(parts))
     }
 }
 
@@ -246,19 +262,31 @@ pub async fn perform_batch(
         stdin: (!stdin.is_empty()).then_some(stdin.as_slice()),
         ..ExecOptions::default()
     };
+    let limit = script.limit();
+    let started = Instant::now();
     let out = conn.exec(&shell_batch.script, opts).await?;
+    // `timeout` exits 124 when it stopped the script; a command that
+    // exits 124 by itself before the limit is not a timeout.
+    let timed_out = limit.filter(|l| out.code == TIMEOUT_STATUS && started.elapsed() >= *l);
+    let stopped = timed_out.map(|limit| {
+        format!(
+            "command timed out: the {} commands and checks sent together ran past {:.1}s (--timeout for each)",
+            script.parts.len(),
+            limit.as_secs_f64()
+        )
+    });
     let sections = shell_batch.split(&out.stdout, &out.stderr);
-    read_sections(&host, &batch, script.parts, sections, settings.timeout)
+    Ok(read_sections(&batch, script.parts, sections, stopped))
 }
 
-/// The response from the sections of the script's output.
+/// The response from the sections of the script's output; `stopped`: why
+/// the script was stopped before its end, if it was.
 fn read_sections(
-    host: &str,
     batch: &BatchRequest,
     parts: Vec<Part>,
     sections: Vec<Result<Section, String>>,
-    timeout: Option<Duration>,
-) -> Result<Response, ConnectorError> {
+    stopped: Option<String>,
+) -> Response {
     let mut done = Vec::new();
     let mut then: Option<Response> = None;
     let mut fact_results: Vec<Option<Result<infrac_vm::value::Value, String>>> = Vec::new();
@@ -271,31 +299,29 @@ fn read_sections(
             // The script was cut short: the connection or the host went
             // away while this part ran.
             Err(why) => {
-                let lost = Some(format!("the host stopped answering while this ran ({why})"));
-                return Ok(Response::Batch {
+                let lost = stopped.unwrap_or_else(|| {
+                    format!("the host stopped answering while this ran ({why})")
+                });
+                return Response::Batch {
                     done,
-                    lost,
+                    lost: Some(lost),
                     changed: None,
                     then: None,
-                });
+                };
             }
         };
-        let timed_out = timeout.filter(|_| section.code == TIMEOUT_STATUS);
         match part {
             Part::Deferred { check } => {
-                let mut out = output(section);
-                if let Some(limit) = timed_out {
-                    out.stderr = ConnectorError::timeout(host, limit).message;
-                }
+                let out = output(section);
                 let failed = out.code != 0 && check;
                 done.push(out);
                 if failed {
-                    return Ok(Response::Batch {
+                    return Response::Batch {
                         done,
                         lost: None,
                         changed: None,
                         then: None,
-                    });
+                    };
                 }
             }
             Part::Verify(read) => {
@@ -311,17 +337,13 @@ fn read_sections(
                             section.stderr.trim()
                         ))
                     }));
-                    return Ok(Response::Batch {
+                    return Response::Batch {
                         done,
                         lost: None,
                         changed,
                         then: None,
-                    });
+                    };
                 }
-            }
-            Part::Exec | Part::Upload if timed_out.is_some() => {
-                let limit = timed_out.unwrap_or_default();
-                return Err(ConnectorError::timeout(host, limit));
             }
             Part::Exec | Part::Upload => then = Some(Response::Done(output(section))),
             Part::Facts(at, read) => {
@@ -341,12 +363,12 @@ fn read_sections(
             .collect();
         then = Some(Response::Facts(values));
     }
-    Ok(Response::Batch {
+    Response::Batch {
         done,
         lost: None,
         changed: None,
         then: then.map(Box::new),
-    })
+    }
 }
 
 fn output(section: Section) -> CommandOutput {

@@ -157,7 +157,8 @@ pub fn upload_script(
     let mut text = format!(
         "set -e\n\
          r={}\n\
-         t=$(mktemp \"$(dirname -- \"$r\")/.infrac-upload.XXXXXX\")\n\
+         case $r in */*) d=${{r%/*}} ;; *) d=. ;; esac\n\
+         t=$(mktemp \"${{d:-/}}/.infrac-upload.XXXXXX\")\n\
          trap 'rm -f \"$t\"' EXIT\n\
          cat > \"$t\"\n",
         quote(remote)
@@ -284,7 +285,8 @@ mod tests {
         expect![[r#"
             set -e
             r='/etc/my file'
-            t=$(mktemp "$(dirname -- "$r")/.infrac-upload.XXXXXX")
+            case $r in */*) d=${r%/*} ;; *) d=. ;; esac
+            t=$(mktemp "${d:-/}/.infrac-upload.XXXXXX")
             trap 'rm -f "$t"' EXIT
             cat > "$t"
             chmod 640 "$t"
