@@ -385,7 +385,7 @@ impl HostJob {
             semaphore,
         } = self;
         let mut vm = vm.unwrap_or_else(|| Vm::new(ctx, Arc::clone(&host)));
-        // Fewer round trips (plan and apply never batch).
+        // Fewer round trips.
         vm.batch_requests(true);
         // The semaphore is never closed; without a permit the host runs unbounded.
         let _permit = semaphore.acquire_owned().await.ok();

@@ -42,6 +42,12 @@ fn shape(host: &FakeHost) -> Vec<String> {
     host.requests.iter().map(kinds).collect()
 }
 
+/// A record of one field (enough for the facts these programs read).
+fn record1(name: &str, value: Value) -> Value {
+    let field = (std::sync::Arc::from(name), value);
+    Value::Record(std::sync::Arc::new([field].into_iter().collect()))
+}
+
 fn read_keys(host: &FakeHost) -> Vec<FactKey> {
     fn keys(r: &Request, out: &mut Vec<FactKey>) {
         match r {
@@ -197,12 +203,7 @@ fn the_look_ahead_follows_both_ways_of_a_fact_dependent_branch() {
         }
     "#;
     let mut vm = batching(src);
-    let os = Value::Record(std::sync::Arc::new(
-        [("id", s("debian"))]
-            .into_iter()
-            .map(|(k, v)| (std::sync::Arc::from(k), v))
-            .collect(),
-    ));
+    let os = record1("id", s("debian"));
     let mut host = FakeHost::default()
         .fact(key("os", &[]), os)
         .fact(key("file", &["/srv/deb"]), Value::None)
@@ -253,12 +254,7 @@ fn a_checked_fact_that_changed_takes_the_host_back_to_where_it_was_read() {
         }
     "#;
     let mut vm = batching(src);
-    let made = Value::Record(std::sync::Arc::new(
-        [("kind", s("file"))]
-            .into_iter()
-            .map(|(k, v)| (std::sync::Arc::from(k), v))
-            .collect(),
-    ));
+    let made = record1("kind", s("file"));
     let mut host = FakeHost::default()
         .fact(key("file", &["/srv/made"]), Value::None)
         .fact(key("file", &["/srv/after-made"]), Value::None)

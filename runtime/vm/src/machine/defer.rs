@@ -31,7 +31,7 @@ const MAX_JUMPS: usize = 16;
 
 #[derive(Debug, Default)]
 pub(super) struct DeferState {
-    /// Batching is on (the runtime asks for it; plan and apply never batch).
+    /// Batching is on (the runtime asks for it).
     pub(super) enabled: bool,
     /// Deferred, not sent yet.
     queue: Vec<Held>,

@@ -142,14 +142,17 @@ impl Vm {
     /// Fewer round trips: commands whose results nothing reads are sent
     /// later, together with the next request (see `defer`), and a fact
     /// read brings the facts the rest of the stage will read (see
-    /// `discover`). Off by default; only in run mode.
+    /// `discover`). Off by default. In plan mode only facts are read
+    /// ahead (no command runs); apply defers the planned commands.
     pub fn batch_requests(&mut self, on: bool) {
         self.defer.enabled = on;
     }
 
-    /// Whether requests are batched here (run mode, on a host).
+    /// Whether requests are batched here (on a host; not in a look-ahead
+    /// copy).
     fn batching(&self) -> bool {
-        self.defer.enabled && self.host.is_some() && matches!(self.mode, ModeState::Run)
+        let copy = matches!(self.mode, ModeState::Discover(_));
+        self.defer.enabled && self.host.is_some() && !copy
     }
 
     /// Prepares stage `stage` (index into `Program::stages`).
