@@ -91,16 +91,24 @@ impl<'a> Script<'a> {
     /// the script there when it differs from its read at the start.
     fn verify(&mut self, fact: &FactQuery) -> Result<(), ConnectorError> {
         let read = FactRead::new(std::slice::from_ref(&fact.key));
-        let text = self.wrap(read.script(), fact.sudo.as_ref(), None)?;
+        let sudo = fact.sudo.as_ref();
+        // The two reads compared are the fact's bare snippet, in the
+        // command substitution's own subshell (the cheapest: one fork);
+        // the framed read for the new value runs only when they differ.
+        let bare = match crate::facts::plan(&fact.key) {
+            Ok(planned) => planned.script,
+            Err(e) => format!("echo {}", shell::quote(&e)),
+        };
+        let bare = self.wrap(&bare, sudo, None)?;
+        let framed = self.wrap(read.script(), sudo, None)?;
         let n = self.verifies;
         self.verifies += 1;
-        // Subshells: the wrapped text may `exec`.
-        let capture = format!("$( (\n{text}\n) 2>&1; echo \"rc:$?\" )");
+        let capture = format!("$( {{\n{bare}\n}} 2>&1 )");
         self.prelude.push_str(&format!("infrac_v{n}={capture}\n"));
         let snippet = format!(
             "infrac_now={capture}\n\
              [ \"$infrac_now\" = \"$infrac_v{n}\" ] && exit 0\n\
-             (\n{text}\n)\n\
+             (\n{framed}\n)\n\
              exit {CHANGED}"
         );
         self.snippets.push((snippet, true));
