@@ -56,6 +56,8 @@ struct Script<'a> {
     /// What runs before every snippet: the first reads of verified facts.
     prelude: String,
     verifies: usize,
+    /// A snippet runs through sudo: the script sets `infrac_login` first.
+    sudo_used: bool,
 }
 
 impl<'a> Script<'a> {
@@ -69,6 +71,7 @@ impl<'a> Script<'a> {
             password_used: false,
             prelude: String::new(),
             verifies: 0,
+            sudo_used: false,
         }
     }
 
@@ -129,10 +132,12 @@ impl<'a> Script<'a> {
             // The wrapper reads the password first on its stdin; it is
             // piped in from the script's variable below.
             sudo_password: password.map(|_| ""),
+            login_name_set: true,
             ..ExecOptions::default()
         };
         let inv = shell::invocation(script, &opts)
             .map_err(|e| ConnectorError::new(&self.host, ErrorKind::Invalid, e.to_string()))?;
+        self.sudo_used |= sudo.is_some();
         let input = stdin.map(|bytes| {
             self.payloads.push(bytes);
             format!("\"$infrac_d/{}\"", self.payloads.len() - 1)
@@ -202,6 +207,9 @@ impl<'a> Script<'a> {
                  tar -x -o -f - -C \"$infrac_d\" || exit 1\n",
             );
             stdin.extend_from_slice(&crate::tar::archive(&self.payloads));
+        }
+        if self.sudo_used {
+            prefix.push_str("infrac_login=$(id -un) || exit 1\n");
         }
         prefix.push_str(&self.prelude);
         batch.script.insert_str(0, &prefix);

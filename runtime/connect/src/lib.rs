@@ -44,6 +44,10 @@ pub struct ExecOptions<'a> {
     /// can ([`Transport::stops_commands_at_limit`]); past it the call
     /// returns an error of kind [`ErrorKind::Timeout`].
     pub timeout: Option<std::time::Duration>,
+    /// The script this command is part of has set the shell variable
+    /// `infrac_login` to the login user's name (a batch of commands does,
+    /// once), so sudo's wrapper need not run `id` to compare it.
+    pub login_name_set: bool,
 }
 
 /// Options of one upload.

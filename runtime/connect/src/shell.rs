@@ -58,12 +58,12 @@ pub fn invocation(script: &str, opts: &ExecOptions<'_>) -> Result<Invocation, In
             return Err(InvalidRequest::SudoUser(user.to_owned()));
         }
         command = match opts.sudo_password {
-            None => sudo(&command, user),
+            None => sudo(&command, user, login_name(opts)),
             Some(password) => {
                 // The wrapper reads this first line; the rest is the command's.
                 stdin.extend_from_slice(password.as_bytes());
                 stdin.push(b'\n');
-                sudo_with_password(&command, user)
+                sudo_with_password(&command, user, login_name(opts))
             }
         };
     }
@@ -102,10 +102,21 @@ fn is_user_name(name: &str) -> bool {
 
 /// Runs `command` as `user` with `sudo -n`; directly when already that user
 /// (so sudo to root as root needs no sudo at all).
-fn sudo(command: &str, user: &str) -> String {
+/// How the sudo wrappers learn the login user's name: from the shell
+/// variable the calling script set ([`ExecOptions::login_name_set`]), else
+/// by running `id`.
+fn login_name(opts: &ExecOptions<'_>) -> &'static str {
+    if opts.login_name_set {
+        "$infrac_login"
+    } else {
+        "$(id -un)"
+    }
+}
+
+fn sudo(command: &str, user: &str, login: &str) -> String {
     format!(
         "s={}\n\
-         if [ \"$(id -un)\" = {user} ]; then exec sh -c \"$s\"; fi\n\
+         if [ \"{login}\" = {user} ]; then exec sh -c \"$s\"; fi\n\
          exec sudo -n -H -u {user} -- sh -c \"$s\"",
         quote(command)
     )
@@ -116,11 +127,11 @@ fn sudo(command: &str, user: &str) -> String {
 /// helper, so it is never in argv and never reaches the command's stdin —
 /// not even when the sudoers rule needs no password (`sudo -S` would leave
 /// it there in that case).
-fn sudo_with_password(command: &str, user: &str) -> String {
+fn sudo_with_password(command: &str, user: &str, login: &str) -> String {
     format!(
         "s={}\n\
          IFS= read -r INFRAC_SUDO_PASSWORD || exit 1\n\
-         if [ \"$(id -un)\" = {user} ]; then unset INFRAC_SUDO_PASSWORD; exec sh -c \"$s\"; fi\n\
+         if [ \"{login}\" = {user} ]; then unset INFRAC_SUDO_PASSWORD; exec sh -c \"$s\"; fi\n\
          export INFRAC_SUDO_PASSWORD\n\
          a=$(mktemp) || exit 1\n\
          printf '%s\\n' '#!/bin/sh' 'printf \"%s\\n\" \"$INFRAC_SUDO_PASSWORD\"' > \"$a\" && chmod 700 \"$a\" || {{ rm -f \"$a\"; exit 1; }}\n\
@@ -144,10 +155,13 @@ fn with_timeout(command: &str, limit: Duration) -> String {
 
 /// Stdin of [`upload_script`]: the file content.
 ///
-/// The script writes stdin to a temporary file next to `remote`, sets mode
+/// The script writes stdin to a new temporary file next to `remote`
+/// (created exclusively, with `noclobber`, under a random name), sets mode
 /// and owner, and renames it over `remote`; the temporary file is removed
-/// when any step fails. Without an explicit mode or owner, those of an
-/// existing file are kept (the owner only when running as root).
+/// when any step fails. An explicit mode without execute or special bits
+/// is given at creation, through the umask (no `chmod`). Without an explicit mode or owner,
+/// those of an existing file are kept (the owner only when running as
+/// root).
 pub fn upload_script(
     remote: &str,
     mode: Option<u32>,
@@ -155,20 +169,26 @@ pub fn upload_script(
     group: Option<&str>,
 ) -> String {
     let mut text = format!(
-        "set -e\n\
+        "set -eC\n\
          r={}\n\
          case $r in */*) d=${{r%/*}} ;; *) d=. ;; esac\n\
-         t=$(mktemp \"${{d:-/}}/.infrac-upload.XXXXXX\")\n\
-         trap 'rm -f \"$t\"' EXIT\n\
-         cat > \"$t\"\n",
-        quote(remote)
+         t=\"${{d:-/}}/.infrac-upload.{}\"\n",
+        quote(remote),
+        random_suffix()
     );
-    match mode {
-        Some(mode) => text.push_str(&format!("chmod {:o} \"$t\"\n", mode & 0o7777)),
-        None => text.push_str(
-            "if [ -e \"$r\" ]; then chmod --reference=\"$r\" \"$t\"; \
-             else chmod \"$(printf '%o' $((0666 & ~0$(umask))))\" \"$t\"; fi\n",
-        ),
+    // Read and write bits only: a new file gets 0666 without the umask's
+    // bits, so the umask gives those at creation (execute and special
+    // bits need chmod).
+    let by_umask = mode.filter(|m| m & 0o7111 == 0);
+    if let Some(mode) = by_umask {
+        text.push_str(&format!("umask {:03o}\n", !mode & 0o777));
+    }
+    text.push_str(": > \"$t\"\ntrap 'rm -f \"$t\"' EXIT\ncat >| \"$t\"\n");
+    match (mode, by_umask) {
+        (_, Some(_)) => {}
+        (Some(mode), None) => text.push_str(&format!("chmod {:o} \"$t\"\n", mode & 0o7777)),
+        // A new file has the default mode (0666 without the umask's bits).
+        (None, _) => text.push_str("[ ! -e \"$r\" ] || chmod --reference=\"$r\" \"$t\"\n"),
     }
     let spec = match (owner, group) {
         (None, None) => None,
@@ -182,6 +202,18 @@ pub fn upload_script(
     }
     text.push_str("mv -f \"$t\" \"$r\"\ntrap - EXIT\n");
     text
+}
+
+/// 64 random bits as hex, from the OS-seeded keys of std's `RandomState`.
+fn random_suffix() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("{:016x}", h.finish())
 }
 
 /// Prints the content of `remote` on stdout.
@@ -280,25 +312,39 @@ mod tests {
         .assert_eq(&invocation("true", &opts).unwrap().command);
     }
 
+    /// The script with its random temporary name replaced by `RANDOM`.
+    fn upload_text(mode: Option<u32>) -> String {
+        let text = upload_script("/etc/my file", mode, Some("root"), Some("adm"));
+        let at = text.find(".infrac-upload.").map_or(0, |i| i + 15);
+        format!(
+            "{}RANDOM{}",
+            &text[..at],
+            &text[(at + 16).min(text.len())..]
+        )
+    }
+
     #[test]
     fn upload_script_sets_mode_and_owner() {
         expect![[r#"
-            set -e
+            set -eC
             r='/etc/my file'
             case $r in */*) d=${r%/*} ;; *) d=. ;; esac
-            t=$(mktemp "${d:-/}/.infrac-upload.XXXXXX")
+            t="${d:-/}/.infrac-upload.RANDOM"
+            umask 137
+            : > "$t"
             trap 'rm -f "$t"' EXIT
-            cat > "$t"
-            chmod 640 "$t"
+            cat >| "$t"
             chown root:adm "$t"
             mv -f "$t" "$r"
             trap - EXIT
         "#]]
-        .assert_eq(&upload_script(
-            "/etc/my file",
-            Some(0o640),
-            Some("root"),
-            Some("adm"),
-        ));
+        .assert_eq(&upload_text(Some(0o640)));
+        // Execute and special bits: chmod after creation.
+        assert!(upload_text(Some(0o755)).contains("chmod 755"));
+        assert!(upload_text(Some(0o4644)).contains("chmod 4644"));
+        assert!(!upload_text(Some(0o755)).contains("umask"));
+        let a = upload_script("/x", None, None, None);
+        let b = upload_script("/x", None, None, None);
+        assert_ne!(a, b, "temporary names are random");
     }
 }

@@ -185,6 +185,29 @@ async fn upload_writes_content_mode_and_owner() {
     assert_only_files(dir.path(), &["conf file"]);
 }
 
+/// Every kind of mode: read/write bits (given at creation), execute and
+/// special bits (chmod), and none (a new file's default).
+#[tokio::test]
+async fn upload_gives_the_file_exactly_its_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    for mode in [0o600, 0o644, 0o755, 0o700, 0o2750, 0o444] {
+        let target = dir.path().join(format!("f{mode:o}"));
+        conn()
+            .upload(b"x", target.to_str().unwrap(), Some(mode), None, None, None)
+            .await
+            .unwrap();
+        let got = std::fs::metadata(&target).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(got, mode, "{mode:o}");
+    }
+    let target = dir.path().join("default");
+    conn()
+        .upload(b"x", target.to_str().unwrap(), None, None, None, None)
+        .await
+        .unwrap();
+    let got = std::fs::metadata(&target).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(got & 0o111, 0, "no execute bit by default: {got:o}");
+}
+
 #[tokio::test]
 async fn upload_replaces_and_keeps_the_existing_mode() {
     let dir = tempfile::tempdir().unwrap();
