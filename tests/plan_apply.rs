@@ -345,8 +345,7 @@ fn human_plan_snapshot() {
         stage site
           site.infra:9  files.directory
             local: will change
-              $ mkdir -p -- <root>/d
-              $ chmod 750 -- <root>/d
+              $ mkdir -p -m 750 -- <root>/d
           site.infra:10  files.file
             local: will change
               upload <root>/d/f.txt (mode 0640)
@@ -384,14 +383,7 @@ fn json_plan_snapshot() {
                   "commands": [
                     {
                       "digest": "<hash>",
-                      "display": "mkdir -p -- <root>/d",
-                      "kind": "exec",
-                      "secret": false,
-                      "sudo": null
-                    },
-                    {
-                      "digest": "<hash>",
-                      "display": "chmod 750 -- <root>/d",
+                      "display": "mkdir -p -m 750 -- <root>/d",
                       "kind": "exec",
                       "secret": false,
                       "sudo": null

@@ -46,7 +46,7 @@ fn every_standard_module_lowers() {
 }
 
 #[test]
-fn directory_creates_then_sets_the_mode() {
+fn directory_creates_with_its_mode() {
     let src = r#"
         use std::files
         group g = [local()]
@@ -55,10 +55,7 @@ fn directory_creates_then_sets_the_mode() {
     let mut vm = vm(compile(src));
     let mut host = FakeHost::default().fact(key("file", &["/srv/app"]), Value::None);
     assert_eq!(host.run(&mut vm, 0), Ok(Value::Bool(true)));
-    assert_eq!(
-        host.commands(),
-        ["mkdir -p -- /srv/app", "chmod 755 -- /srv/app"]
-    );
+    assert_eq!(host.commands(), ["mkdir -p -m 755 -- /srv/app"]);
     // The op's read of the file came with the stage's prefetch, first.
     let first = host.requests.first();
     assert_eq!(
