@@ -107,6 +107,34 @@ fn plan_then_apply_changes_exactly_the_plan_and_a_new_plan_is_empty() {
     );
 }
 
+/// Apply sends the planned commands together, and a fact the plan read
+/// after a change is read again (not checked against a checkpoint, which
+/// would move the plan's cursor back).
+#[test]
+fn apply_of_a_fact_read_after_a_change_runs_every_planned_command() {
+    let program = Program::new(
+        r#"
+use std::{files, server}
+
+param root: str
+
+group here = [local()]
+
+stage s on here {
+  let before = facts.file("{root}/dir")
+  files.directory("{root}/dir")
+  let f = facts.file("{root}/dir")
+  server.shell("echo hi >> {root}/log")
+}
+"#,
+    );
+    let made = plan(&program, &["-o", "plan.json"]);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made));
+    let apply = infrac(&program, &["apply", "plan.json", "--format", "json"]);
+    assert_eq!(apply.status.code(), Some(0), "{}", text(&apply));
+    assert_eq!(read(&program.root().join("log")), "hi\n");
+}
+
 #[test]
 fn an_unpredicted_change_makes_later_reads_unknown_a_predicted_one_stays_exact() {
     let program = Program::new(

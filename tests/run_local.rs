@@ -143,6 +143,77 @@ stage s on here {
     assert_eq!(read(&program.root().join("d/size")), "5\n");
 }
 
+/// Commands sent together keep every guarantee of commands sent alone,
+/// in the corner cases found in review: a nested op's fact dropped after
+/// its caller's own command was sent, the exit status and trailing
+/// newlines of a checked fact, an op's output after its fact was checked,
+/// and a script longer than a command line may be.
+#[test]
+fn batched_commands_keep_the_semantics_of_commands_sent_alone() {
+    let many: String = (0..60)
+        .map(|i| {
+            format!(
+                "  server.shell(\"echo {} >/dev/null; echo {i} >> {{root}}/many\")\n",
+                "x".repeat(2000)
+            )
+        })
+        .collect();
+    let program = Program::new(&format!(
+        r#"
+use std::server
+
+param root: str
+
+group here = [local()]
+
+op mark(p: str) changes facts.file(p) {{
+  run(sh"true")
+}}
+
+// Its own command goes in one round trip (before the probe), the nested
+// op's in the next: the nested op's `changes` must not let the stale
+// "missing" through.
+op outer(p: str) changes facts.file(p) {{
+  run(sh"touch {{p}}")
+  probe(sh"true")
+  mark(p)
+  if facts.file(p) == none {{ fail "stale: {{p}} seen missing" }}
+}}
+
+op touch_it(p: str) changes facts.file(p) {{
+  run(sh"echo hello; touch {{p}}")
+}}
+
+op touched(p: str) {{
+  touch_it(p)
+  if facts.file(p) == none {{ fail "not there" }}
+}}
+
+stage s on here {{
+  let before = facts.file("{{root}}/a")
+  outer("{{root}}/a")
+
+  let absent = facts.command("test -e {{root}}/flag")
+  server.shell("touch {{root}}/flag")
+  let present = facts.command("test -e {{root}}/flag")
+  if present.code != 0 {{ fail "stale exit status: {{present.code}}" }}
+
+  let old = facts.command("cat {{root}}/a")
+  server.shell("printf '\\n\\n' >> {{root}}/a")
+  let new = facts.command("cat {{root}}/a")
+  if new.stdout == old.stdout {{ fail "stale output: trailing newlines lost" }}
+
+  let r = touched("{{root}}/b")
+  if r.stdout != "hello\n" {{ fail "lost output: [{{r.stdout}}]" }}
+{many}}}
+"#
+    ));
+    let out = program.run_json(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let many = read(&program.root().join("many"));
+    assert_eq!(many.lines().count(), 60, "each of the 60 commands ran once");
+}
+
 #[test]
 fn an_ops_output_is_used_by_the_next_op() {
     let program = Program::new(

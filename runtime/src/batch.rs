@@ -17,7 +17,7 @@
 use std::time::{Duration, Instant};
 
 use infrac_connect::shell::{self, TIMEOUT_STATUS};
-use infrac_connect::{CommandOutput, Connector, ConnectorError, ErrorKind, ExecOptions};
+use infrac_connect::{CommandOutput, ConnectorError, ErrorKind, ExecOptions, Transport};
 use infrac_vm::request::{
     Batch as BatchRequest, Deferred, ExecRequest, FactQuery, Request, Response, Sudo, UploadRequest,
 };
@@ -42,6 +42,15 @@ enum Part {
 
 /// The exit status of a verify snippet whose fact changed.
 const CHANGED: i32 = 99;
+
+/// The exit status of a script `timeout -k` had to kill.
+const KILLED_STATUS: i32 = 128 + 9;
+
+/// How long past the host-side limit the connection waits.
+const TIMEOUT_GRACE: Duration = Duration::from_secs(5);
+
+/// The longest script sent on the command line.
+const INLINE_MAX: usize = 64 * 1024;
 
 /// The script being assembled.
 struct Script<'a> {
@@ -95,9 +104,8 @@ impl<'a> Script<'a> {
     fn verify(&mut self, fact: &FactQuery) -> Result<(), ConnectorError> {
         let read = FactRead::new(std::slice::from_ref(&fact.key));
         let sudo = fact.sudo.as_ref();
-        // The two reads compared are the fact's bare snippet, in the
-        // command substitution's own subshell (the cheapest: one fork);
-        // the framed read for the new value runs only when they differ.
+        // The two reads compared are the fact's bare snippet; the framed
+        // read for the new value runs only when they differ.
         let bare = match crate::facts::plan(&fact.key) {
             Ok(planned) => planned.script,
             Err(e) => format!("echo {}", shell::quote(&e)),
@@ -106,7 +114,8 @@ impl<'a> Script<'a> {
         let framed = self.wrap(read.script(), sudo, None)?;
         let n = self.verifies;
         self.verifies += 1;
-        let capture = format!("$( {{\n{bare}\n}} 2>&1 )");
+        // The output and the exit status (`x` keeps trailing newlines).
+        let capture = format!("$( (\n{bare}\n) </dev/null 2>&1; echo \"x$?\" )");
         self.prelude.push_str(&format!("infrac_v{n}={capture}\n"));
         let snippet = format!(
             "infrac_now={capture}\n\
@@ -156,9 +165,16 @@ impl<'a> Script<'a> {
         })
     }
 
+    /// A program's command runs in an `sh -c` of its own, as it would
+    /// alone: its syntax, `exit`, variables and traps stay its own (and it
+    /// cannot see the script's variables; the sudo wrapper is one already).
     fn exec(&mut self, exec: &ExecRequest, stop: bool, part: Part) -> Result<(), ConnectorError> {
         let stdin = exec.stdin.as_ref().map(|s| s.as_bytes().to_vec());
-        self.command(&exec.script, exec.sudo.as_ref(), stdin, stop, part)
+        let own = match exec.sudo {
+            Some(_) => exec.script.clone(),
+            None => format!("exec sh -c {}", shell::quote(&exec.script)),
+        };
+        self.command(&own, exec.sudo.as_ref(), stdin, stop, part)
     }
 
     /// An upload: its script reads the content on stdin. A local file that
@@ -185,43 +201,58 @@ impl<'a> Script<'a> {
         self.command(&text, upload.sudo.as_ref(), content, stop, part)
     }
 
-    /// The script's text and its stdin.
-    fn finish(&self) -> (Batch, Vec<u8>) {
+    /// The script's text and its stdin. The text goes on a command line,
+    /// where one argument is limited (128 KiB on Linux): a longer script
+    /// travels on stdin with the payloads and is sourced from there.
+    fn finish(&self) -> (Batch, String, Vec<u8>) {
         let refs: Vec<(&str, bool)> = self
             .snippets
             .iter()
             .map(|(s, stop)| (s.as_str(), *stop))
             .collect();
-        let mut batch = Batch::stopping(&refs);
-        let mut prefix = String::new();
+        let batch = Batch::stopping(&refs);
+        let mut body = String::new();
+        if self.sudo_used {
+            body.push_str("infrac_login=$(id -un) || exit 1\n");
+        }
+        body.push_str(&self.prelude);
+        body.push_str(&batch.script);
+        let mut setup = String::new();
         let mut stdin = Vec::new();
         if let (true, Some(password)) = (self.password_used, self.settings.sudo_password) {
-            prefix.push_str("IFS= read -r infrac_pw || exit 1\n");
+            setup.push_str("IFS= read -r infrac_pw || exit 1\n");
             stdin.extend_from_slice(password.as_bytes());
             stdin.push(b'\n');
         }
-        if !self.payloads.is_empty() {
-            prefix.push_str(
+        let inline = body.len() <= INLINE_MAX;
+        if !self.payloads.is_empty() || !inline {
+            let mut files = self.payloads.clone();
+            if !inline {
+                files.push(body.as_bytes().to_vec());
+            }
+            // The payloads may be secrets: removed however the script ends
+            // (a signal runs the EXIT trap through `exit`).
+            setup.push_str(
                 "infrac_d=$(mktemp -d) || exit 1\n\
                  trap 'rm -rf \"$infrac_d\"' EXIT\n\
+                 trap 'exit 143' HUP INT TERM\n\
                  tar -x -o -f - -C \"$infrac_d\" || exit 1\n",
             );
-            stdin.extend_from_slice(&crate::tar::archive(&self.payloads));
+            stdin.extend_from_slice(&crate::tar::archive(&files));
         }
-        if self.sudo_used {
-            prefix.push_str("infrac_login=$(id -un) || exit 1\n");
+        let mut text = setup;
+        match inline {
+            true => text.push_str(&body),
+            false => text.push_str(&format!(". \"$infrac_d/{}\"\n", self.payloads.len())),
         }
-        prefix.push_str(&self.prelude);
-        batch.script.insert_str(0, &prefix);
         if let Some(limit) = self.limit() {
-            let inner = std::mem::take(&mut batch.script);
-            batch.script = format!(
+            text = format!(
                 "exec timeout -k 2 {:.3} sh -c {}",
                 limit.as_secs_f64(),
-                shell::quote(&inner)
+                shell::quote(&text)
             );
         }
-        (batch, stdin)
+        (batch, text, stdin)
     }
 
     /// The whole script's time limit: `--timeout` for each of its parts.
@@ -238,7 +269,7 @@ pub async fn perform_batch(
     batch: BatchRequest,
     settings: &CommandSettings<'_>,
 ) -> Result<Response, ConnectorError> {
-    let host = infrac_connect::Transport::host(conn).to_string();
+    let host = Transport::host(conn).to_string();
     let mut script = Script::new(&host, settings);
     for d in &batch.deferred {
         match d {
@@ -273,17 +304,23 @@ pub async fn perform_batch(
             ));
         }
     }
-    let (shell_batch, stdin) = script.finish();
-    let opts = ExecOptions {
-        stdin: (!stdin.is_empty()).then_some(stdin.as_slice()),
-        ..ExecOptions::default()
-    };
+    let (shell_batch, text, stdin) = script.finish();
     let limit = script.limit();
     let started = Instant::now();
-    let out = conn.exec(&shell_batch.script, opts).await?;
-    // `timeout` exits 124 when it stopped the script; a command that
-    // exits 124 by itself before the limit is not a timeout.
-    let timed_out = limit.filter(|l| out.code == TIMEOUT_STATUS && started.elapsed() >= *l);
+    // The connection itself gives up a little after the host-side limit
+    // (a host that stops answering, a daemon holding the output open).
+    let last_resort = limit.map(|l| l + TIMEOUT_GRACE);
+    let raw = Transport::run(conn, &text, stdin, last_resort).await?;
+    let out = CommandOutput {
+        code: raw.code,
+        stdout: String::from_utf8_lossy(&raw.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&raw.stderr).into_owned(),
+    };
+    // `timeout` exits 124 when it stopped the script (137 when it had to
+    // kill it); a script that exits so by itself before the limit was not
+    // stopped.
+    let stopped_by_limit = matches!(out.code, TIMEOUT_STATUS | KILLED_STATUS);
+    let timed_out = limit.filter(|l| stopped_by_limit && started.elapsed() >= *l);
     let stopped = timed_out.map(|limit| {
         format!(
             "command timed out: the {} commands and checks sent together ran past {:.1}s (--timeout for each)",

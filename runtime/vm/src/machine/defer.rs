@@ -170,7 +170,7 @@ impl Vm {
     /// request went since), the VM goes on with its last value and the
     /// batch checks it (see the module's documentation).
     pub(super) fn try_speculate(&mut self, key: &FactQuery) -> Option<Flow> {
-        if !self.batching() || self.defer.queue.is_empty() {
+        if !self.checking_facts() || self.defer.queue.is_empty() {
             return None;
         }
         let value = self.facts.stale(key)?.clone();
@@ -258,6 +258,8 @@ impl Vm {
         let sent = std::mem::take(&mut self.defer.sent);
         let count = done.len();
         let mut outputs = done.into_iter();
+        // The outputs given to the ops so far: a rollback gives them again.
+        let mut given: Vec<(Vec<u64>, CommandOutput)> = Vec::new();
         for (i, held) in sent.into_iter().enumerate() {
             let Some(out) = outputs.next() else {
                 self.events.truncate(held.events);
@@ -269,7 +271,7 @@ impl Vm {
                 && i + 1 == count
                 && let Some(now) = changed.take()
             {
-                self.roll_back(key.clone(), held, now)?;
+                self.roll_back(key.clone(), held, now, &given)?;
                 return Ok(Settled::RolledBack);
             }
             if let Some(message) = failure(&held.command, &out) {
@@ -278,9 +280,8 @@ impl Vm {
                 err.message = message;
                 return Err(err);
             }
-            for op in self.ops.iter_mut().filter(|o| held.ops.contains(&o.serial)) {
-                op.last = out.clone();
-            }
+            self.give_output(&held.ops, &out);
+            given.push((held.ops, out));
         }
         if let Some(message) = lost {
             // Lost during the request the VM halted for: placed here.
@@ -292,13 +293,23 @@ impl Vm {
         })
     }
 
+    /// A command's output becomes the last output of the op calls (still
+    /// open) that ran it.
+    fn give_output(&mut self, ops: &[u64], out: &CommandOutput) {
+        for op in self.ops.iter_mut().filter(|o| ops.contains(&o.serial)) {
+            op.last = out.clone();
+        }
+    }
+
     /// Back to the checkpoint of a checked fact that changed, which now has
-    /// the value `now`; the events since are dropped.
+    /// the value `now`; the events since are dropped, the outputs `given`
+    /// (of the commands that ran before the check) kept.
     fn roll_back(
         &mut self,
         key: FactQuery,
         held: Held,
         now: Result<Value, String>,
+        given: &[(Vec<u64>, CommandOutput)],
     ) -> Result<(), RuntimeError> {
         let Some(checkpoint) = held.checkpoint else {
             let mut err = held.place;
@@ -319,6 +330,9 @@ impl Vm {
         (self.stack, self.frames, self.ops, self.facts, self.next_op) =
             (stack, frames, ops, facts, next_op);
         self.facts.set_moment(moment);
+        for (ops, out) in given {
+            self.give_output(ops, out);
+        }
         self.events = events;
         self.defer.clear();
         self.pending = Pending::Nothing;

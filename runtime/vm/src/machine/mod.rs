@@ -142,17 +142,23 @@ impl Vm {
     /// Fewer round trips: commands whose results nothing reads are sent
     /// later, together with the next request (see `defer`), and a fact
     /// read brings the facts the rest of the stage will read (see
-    /// `discover`). Off by default. In plan mode only facts are read
-    /// ahead (no command runs); apply defers the planned commands.
+    /// `discover`). Off by default; in run and apply modes.
     pub fn batch_requests(&mut self, on: bool) {
         self.defer.enabled = on;
     }
 
-    /// Whether requests are batched here (on a host; not in a look-ahead
-    /// copy).
+    /// Whether requests are batched here: on a host, in run and apply
+    /// modes (a plan records every fact it reads as relied on, so it reads
+    /// only what the program reaches).
     fn batching(&self) -> bool {
-        let copy = matches!(self.mode, ModeState::Discover(_));
-        self.defer.enabled && self.host.is_some() && !copy
+        let mode = matches!(self.mode, ModeState::Run | ModeState::Apply(_));
+        self.defer.enabled && self.host.is_some() && mode
+    }
+
+    /// Whether a dropped fact may be checked instead of read (run mode: an
+    /// apply's plan cursor does not go back with a checkpoint).
+    fn checking_facts(&self) -> bool {
+        self.batching() && matches!(self.mode, ModeState::Run)
     }
 
     /// Prepares stage `stage` (index into `Program::stages`).
@@ -738,9 +744,11 @@ impl Vm {
     }
 
     /// What an invalidation drops now may have been changed by the
-    /// commands of the op call in progress (all of them).
+    /// commands of the op calls in progress.
     fn drop_since_op(&mut self) {
-        let since = self.ops.last().map(|o| o.started_at);
+        // The outermost call: its commands before a nested call's start
+        // may have changed what the nested call's `changes` name.
+        let since = self.ops.first().map(|o| o.started_at);
         self.facts
             .dropping_since(since.unwrap_or_else(|| self.facts.clone_moment()));
     }
