@@ -135,6 +135,37 @@ stage s on here {
     assert_eq!(read(&program.root().join("log")), "hi\n");
 }
 
+/// A plan reads facts ahead, but relies only on those the program read:
+/// a fact on a branch not taken may change before apply.
+#[test]
+fn a_plan_relies_only_on_the_facts_the_program_read() {
+    let program = Program::new(
+        r#"
+use std::server
+
+param root: str
+
+group here = [local()]
+
+stage s on here {
+  if facts.file("{root}/never-there") != none {
+    let t = facts.command("date +%s%N")
+    if t.code != 0 { fail "date failed" }
+  }
+  server.shell("echo ran >> {root}/log")
+}
+"#,
+    );
+    let made = plan(&program, &["-o", "plan.json"]);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made));
+    let doc: Json = serde_json::from_str(&read(Path::new(&plan_path(&program))))
+        .unwrap_or_else(|e| panic!("plan.json: {e}"));
+    assert!(!doc.to_string().contains("date +%s%N"), "{doc:#}");
+    let apply = infrac(&program, &["apply", "plan.json"]);
+    assert_eq!(apply.status.code(), Some(0), "{}", text(&apply));
+    assert_eq!(read(&program.root().join("log")), "ran\n");
+}
+
 #[test]
 fn an_unpredicted_change_makes_later_reads_unknown_a_predicted_one_stays_exact() {
     let program = Program::new(

@@ -39,6 +39,7 @@ impl Vm {
                 }
                 match first {
                     Some(Ok(v)) => {
+                        self.plan_relies(&key, &v);
                         self.facts.insert(key, v.clone());
                         self.stack.push(v);
                         Ok(())
@@ -82,6 +83,16 @@ impl Vm {
         }
     }
 
+    /// The facts to read with `key` (not in the cache, the VM halting to
+    /// read it): those the rest of the stage may read (see `discover`).
+    pub(super) fn read_ahead(&self, key: &FactQuery) -> Vec<FactQuery> {
+        if !self.batching() {
+            return Vec::new();
+        }
+        let read_now = self.unknown("the fact being read");
+        self.discover(Some(read_now), std::slice::from_ref(key))
+    }
+
     pub(super) fn current_sudo(&self) -> Option<Sudo> {
         match self.ops.last() {
             Some(op) => op.sudo.clone(),
@@ -102,7 +113,13 @@ impl Vm {
         let def = fact_def(ctx, fact)?;
         let args = self.pop_n(argc)?;
         let key = facts::key(&def.name, &args).map(|k| self.fact_query(k));
-        if let Some(v) = key.as_ref().and_then(|k| self.facts.read(k)) {
+        if let Some((k, v)) = key
+            .as_ref()
+            .and_then(|k| self.facts.read(k).map(|v| (k, v)))
+        {
+            if def.kind == FactKind::Native {
+                self.plan_relies(k, &v);
+            }
             self.stack.push(v);
             return Ok(Flow::Continue);
         }
@@ -117,13 +134,7 @@ impl Vm {
                 if let Some(flow) = self.try_speculate(&key) {
                     return Ok(flow);
                 }
-                let ahead = match self.batching() {
-                    true => {
-                        let read_now = self.unknown("the fact being read");
-                        self.discover(Some(read_now), std::slice::from_ref(&key))
-                    }
-                    false => Vec::new(),
-                };
+                let ahead = self.read_ahead(&key);
                 let mut keys = vec![key.clone()];
                 keys.extend(ahead.iter().cloned());
                 self.pending = Pending::Fact(key, ahead);

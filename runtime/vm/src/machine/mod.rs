@@ -142,17 +142,16 @@ impl Vm {
     /// Fewer round trips: commands whose results nothing reads are sent
     /// later, together with the next request (see `defer`), and a fact
     /// read brings the facts the rest of the stage will read (see
-    /// `discover`). Off by default; in run and apply modes.
+    /// `discover`). Off by default.
     pub fn batch_requests(&mut self, on: bool) {
         self.defer.enabled = on;
     }
 
-    /// Whether requests are batched here: on a host, in run and apply
-    /// modes (a plan records every fact it reads as relied on, so it reads
-    /// only what the program reaches).
+    /// Whether requests are batched here: on a host, in run, plan and
+    /// apply modes (a plan runs no command, so it only reads ahead).
     fn batching(&self) -> bool {
-        let mode = matches!(self.mode, ModeState::Run | ModeState::Apply(_));
-        self.defer.enabled && self.host.is_some() && mode
+        let copy = matches!(self.mode, ModeState::Discover(_));
+        self.defer.enabled && self.host.is_some() && !copy
     }
 
     /// Whether a dropped fact may be checked instead of read (run mode: an

@@ -177,29 +177,10 @@ impl Vm {
     pub(super) fn mode_resume(&mut self, response: &mut Option<Response>) -> Option<Halt> {
         match &mut self.mode {
             ModeState::Run | ModeState::Discover(_) => None,
-            ModeState::Plan(plan) => {
-                // The facts read from the host: what the plan relies on.
-                if let Some(Response::Facts(values)) = response {
-                    let keys: Vec<FactQuery> = match &self.pending {
-                        Pending::Prefetch(keys) => keys.clone(),
-                        Pending::Fact(query, ahead) => {
-                            std::iter::once(query).chain(ahead).cloned().collect()
-                        }
-                        _ => Vec::new(),
-                    };
-                    let read: Vec<(FactQuery, Value)> = keys
-                        .into_iter()
-                        .zip(values.iter())
-                        .filter_map(|(k, v)| v.as_ref().ok().map(|v| (k, v.clone())))
-                        .collect();
-                    plan.session.update(&plan.host, |h| {
-                        for (k, v) in read {
-                            h.relied.entry(k).or_insert(v);
-                        }
-                    });
-                }
-                None
-            }
+            // A plan records a fact as relied on where the program reads it
+            // (`plan_relies`), not when it arrives: facts read ahead may
+            // never be read.
+            ModeState::Plan(_) => None,
             ModeState::Apply(apply) => {
                 if apply.checked {
                     return None;
@@ -557,6 +538,17 @@ impl Vm {
         }
     }
 
+    /// In plan mode: the program read the native fact `query` from the
+    /// host with `value`; the plan relies on it (apply reads it again).
+    pub(super) fn plan_relies(&mut self, query: &FactQuery, value: &Value) {
+        if let ModeState::Plan(plan) = &mut self.mode {
+            let (query, value) = (query.clone(), value.clone());
+            plan.session.update(&plan.host, |h| {
+                h.relied.entry(query).or_insert(value);
+            });
+        }
+    }
+
     /// A fact whose value planned changes may have changed.
     fn plan_read_fact(&mut self, ctx: &RunContext, fact: u32, argc: u32) -> ModeStep {
         let def = fact_def(ctx, fact)?;
@@ -569,6 +561,9 @@ impl Vm {
         }
         let query = self.fact_query(key.clone());
         if let Some(value) = self.facts.read(&query) {
+            if def.kind == FactKind::Native {
+                self.plan_relies(&query, &value);
+            }
             self.stack.truncate(at);
             let value = self.through_changes(&key, value)?;
             self.stack.push(value);
@@ -577,11 +572,12 @@ impl Vm {
         match def.kind {
             FactKind::Native => {
                 self.stack.truncate(at);
-                self.pending = Pending::Fact(query.clone(), Vec::new());
+                let ahead = self.read_ahead(&query);
+                let mut keys = vec![query.clone()];
+                keys.extend(ahead.iter().cloned());
+                self.pending = Pending::Fact(query, ahead);
                 self.plan_mut()?.awaiting = Some(Awaiting::Fact(key));
-                Ok(Some(Flow::Halt(Halt::Request(Request::ReadFacts(vec![
-                    query,
-                ])))))
+                Ok(Some(Flow::Halt(Halt::Request(Request::ReadFacts(keys)))))
             }
             // The body reads its facts through the changes.
             FactKind::Body(_) => Ok(None),
