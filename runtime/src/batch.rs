@@ -310,12 +310,9 @@ pub async fn perform_batch(
     // The connection itself gives up a little after the host-side limit
     // (a host that stops answering, a daemon holding the output open).
     let last_resort = limit.map(|l| l + TIMEOUT_GRACE);
-    let raw = Transport::run(conn, &text, stdin, last_resort).await?;
-    let out = CommandOutput {
-        code: raw.code,
-        stdout: String::from_utf8_lossy(&raw.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&raw.stderr).into_owned(),
-    };
+    let out = Transport::run(conn, &text, stdin, last_resort)
+        .await?
+        .into_output();
     // `timeout` exits 124 when it stopped the script (137 when it had to
     // kill it); a script that exits so by itself before the limit was not
     // stopped.
@@ -355,12 +352,7 @@ fn read_sections(
                 let lost = stopped.unwrap_or_else(|| {
                     format!("the host stopped answering while this ran ({why})")
                 });
-                return Response::Batch {
-                    done,
-                    lost: Some(lost),
-                    changed: None,
-                    then: None,
-                };
+                return cut_short(done, Some(lost), None);
             }
         };
         match part {
@@ -369,12 +361,7 @@ fn read_sections(
                 let failed = out.code != 0 && check;
                 done.push(out);
                 if failed {
-                    return Response::Batch {
-                        done,
-                        lost: None,
-                        changed: None,
-                        then: None,
-                    };
+                    return cut_short(done, None, None);
                 }
             }
             Part::Verify(read) => {
@@ -390,12 +377,7 @@ fn read_sections(
                             section.stderr.trim()
                         ))
                     }));
-                    return Response::Batch {
-                        done,
-                        lost: None,
-                        changed,
-                        then: None,
-                    };
+                    return cut_short(done, None, changed);
                 }
             }
             Part::Exec | Part::Upload => then = Some(Response::Done(output(section))),
@@ -421,6 +403,20 @@ fn read_sections(
         lost: None,
         changed: None,
         then: then.map(Box::new),
+    }
+}
+
+/// The response to a script that ended before its last part.
+fn cut_short(
+    done: Vec<CommandOutput>,
+    lost: Option<String>,
+    changed: Option<Result<infrac_vm::value::Value, String>>,
+) -> Response {
+    Response::Batch {
+        done,
+        lost,
+        changed,
+        then: None,
     }
 }
 

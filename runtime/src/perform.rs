@@ -39,57 +39,58 @@ pub async fn perform(
         Request::Upload(upload) => perform_upload(conn, upload, settings)
             .await
             .map(Response::Done),
-        // Several users' facts: their sections in one script.
-        Request::ReadFacts(queries) if by_user(&queries).len() > 1 => {
-            let batch = BatchRequest {
-                deferred: Vec::new(),
-                then: Some(Box::new(Request::ReadFacts(queries))),
-            };
-            match perform_batch(conn, batch, settings).await? {
-                Response::Batch {
-                    then: Some(facts), ..
-                } => Ok(*facts),
-                Response::Batch { lost, .. } => Err(ConnectorError::new(
-                    infrac_connect::Transport::host(conn),
-                    ErrorKind::ConnectionLost,
-                    lost.unwrap_or_else(|| "the facts got no answer".into()),
-                )),
-                other => Ok(other),
-            }
-        }
-        Request::ReadFacts(queries) => read_facts(conn, &queries, settings)
-            .await
-            .map(Response::Facts),
+        Request::ReadFacts(queries) => match by_user(&queries).as_slice() {
+            [(sudo, _)] => read_facts(conn, &queries, *sudo, settings)
+                .await
+                .map(Response::Facts),
+            // Several users' facts: their sections in one script.
+            _ => read_facts_of_users(conn, queries, settings).await,
+        },
         Request::Batch(batch) => perform_batch(conn, batch, settings).await,
     }
 }
 
-/// Reads `queries` (through sudo like a command's); one result per query,
-/// in order.
+/// Reads `queries`, all as the same user (through sudo like a command's);
+/// one result per query, in order.
 async fn read_facts(
     conn: &Connection,
     queries: &[FactQuery],
+    sudo: Option<&Sudo>,
     settings: &CommandSettings<'_>,
 ) -> Result<Vec<Result<Value, String>>, ConnectorError> {
-    let mut results: Vec<Option<Result<Value, String>>> = vec![None; queries.len()];
-    for (sudo, at) in by_user(queries) {
-        let keys: Vec<FactKey> = at.iter().map(|&i| queries[i].key.clone()).collect();
-        let read = FactRead::new(&keys);
-        let opts = ExecOptions {
-            sudo: sudo.map(|s| s.user.as_deref()),
-            sudo_password: settings.sudo_password.filter(|_| sudo.is_some()),
-            timeout: settings.timeout,
-            ..ExecOptions::default()
-        };
-        let out = conn.exec(read.script(), opts).await?;
-        for (i, result) in at.into_iter().zip(read.results(&out.stdout, &out.stderr)) {
-            results[i] = Some(result);
-        }
+    let keys: Vec<FactKey> = queries.iter().map(|q| q.key.clone()).collect();
+    let read = FactRead::new(&keys);
+    let opts = ExecOptions {
+        sudo: sudo.map(|s| s.user.as_deref()),
+        sudo_password: settings.sudo_password.filter(|_| sudo.is_some()),
+        timeout: settings.timeout,
+        ..ExecOptions::default()
+    };
+    let out = conn.exec(read.script(), opts).await?;
+    Ok(read.results(&out.stdout, &out.stderr))
+}
+
+/// Reads `queries` of several users in one batch script (a section each).
+async fn read_facts_of_users(
+    conn: &Connection,
+    queries: Vec<FactQuery>,
+    settings: &CommandSettings<'_>,
+) -> Result<Response, ConnectorError> {
+    let batch = BatchRequest {
+        deferred: Vec::new(),
+        then: Some(Box::new(Request::ReadFacts(queries))),
+    };
+    match perform_batch(conn, batch, settings).await? {
+        Response::Batch {
+            then: Some(facts), ..
+        } => Ok(*facts),
+        Response::Batch { lost, .. } => Err(ConnectorError::new(
+            infrac_connect::Transport::host(conn),
+            ErrorKind::ConnectionLost,
+            lost.unwrap_or_else(|| "the facts got no answer".into()),
+        )),
+        other => Ok(other),
     }
-    Ok(results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err("no answer".into())))
-        .collect())
 }
 
 /// The positions of `queries` grouped by the user they read as, users in

@@ -109,6 +109,17 @@ pub struct RawOutput {
     pub stderr: Vec<u8>,
 }
 
+impl RawOutput {
+    /// As text (invalid UTF-8 replaced).
+    pub fn into_output(self) -> CommandOutput {
+        CommandOutput {
+            code: self.code,
+            stdout: String::from_utf8_lossy(&self.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&self.stderr).into_owned(),
+        }
+    }
+}
+
 /// The one primitive a connector provides: run a command line with `sh -c`
 /// on its host. [`Connector`] is implemented on top of it for every
 /// transport.
@@ -149,12 +160,7 @@ impl<T: Transport> Connector for T {
         script: &str,
         opts: ExecOptions<'_>,
     ) -> Result<CommandOutput, ConnectorError> {
-        let raw = run_checked(self, script, &opts).await?;
-        Ok(CommandOutput {
-            code: raw.code,
-            stdout: String::from_utf8_lossy(&raw.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&raw.stderr).into_owned(),
-        })
+        Ok(run_checked(self, script, &opts).await?.into_output())
     }
 
     async fn upload(

@@ -174,7 +174,7 @@ pub fn upload_script(
          case $r in */*) d=${{r%/*}} ;; *) d=. ;; esac\n\
          t=\"${{d:-/}}/.infrac-upload.{}\"\n",
         quote(remote),
-        random_suffix()
+        random_hex()
     );
     // Read and write bits only: a new file gets 0666 without the umask's
     // bits, so the umask gives those at creation (execute and special
@@ -205,7 +205,7 @@ pub fn upload_script(
 }
 
 /// 64 random bits as hex, from the OS-seeded keys of std's `RandomState`.
-fn random_suffix() -> String {
+pub fn random_hex() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(

@@ -6,7 +6,7 @@
 //! two shell variables), so no output — not even `ps` showing the script —
 //! can forge it.
 
-use std::hash::{BuildHasher, Hasher};
+use infrac_connect::shell::random_hex;
 
 use super::Section;
 
@@ -112,18 +112,9 @@ fn cut_short(stderr: &str, pos: usize) -> String {
     }
 }
 
-/// 128 random bits as hex, from the OS-seeded keys of std's `RandomState`.
+/// 128 random bits as hex.
 fn random_marker() -> String {
-    let word = || {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        h.finish()
-    };
-    format!("INFRAC{:016x}{:016x}", word(), word())
+    format!("INFRAC{}{}", random_hex(), random_hex())
 }
 
 #[cfg(test)]

@@ -106,7 +106,7 @@ impl FactCache {
     }
 
     /// The moment now (to carry it over to an older copy of the cache).
-    pub fn clone_moment(&self) -> u64 {
+    pub fn moment(&self) -> u64 {
         self.now
     }
 

@@ -318,7 +318,7 @@ impl Vm {
         };
         self.events.truncate(held.events);
         let events = std::mem::take(&mut self.events);
-        let moment = self.facts.clone_moment();
+        let moment = self.facts.moment();
         let Vm {
             stack,
             frames,

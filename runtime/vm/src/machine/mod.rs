@@ -700,7 +700,7 @@ impl Vm {
                 self.next_op += 1;
                 self.ops.push(OpState {
                     serial: self.next_op,
-                    started_at: self.facts.clone_moment(),
+                    started_at: self.facts.moment(),
                     op,
                     module,
                     span,
@@ -749,7 +749,7 @@ impl Vm {
         // may have changed what the nested call's `changes` name.
         let since = self.ops.first().map(|o| o.started_at);
         self.facts
-            .dropping_since(since.unwrap_or_else(|| self.facts.clone_moment()));
+            .dropping_since(since.unwrap_or_else(|| self.facts.moment()));
     }
 
     fn ret(&mut self) -> Step {
