@@ -36,13 +36,20 @@ async function fullScenario(page) {
   check(Boolean(problem) && problem.includes("did you mean"), "the typo is reported with a suggestion");
   await page.screenshot({ path: path.join(out, "2-problems.png") });
 
-  // Hover over `facts.file`'s `file`.
+  // Hover over `facts.file`'s `file`. The inlay hint `: File?` arrives on
+  // its own schedule and moves the line, which closes an open hover: wait
+  // for it, and hover again (mouse away and back) until the hover shows.
+  await waitFor(async () => (await page.textContent(".view-lines")).includes("File?"), 20000);
   const word = page.locator(".view-lines span", { hasText: /^file$/ }).first();
-  await word.hover();
   const hover = await waitFor(async () => {
-    const t = (await page.locator(".monaco-hover").allTextContents()).join("\n");
-    return t.includes("fact file") && t;
-  }, 20000);
+    await page.mouse.move(0, 0);
+    await word.hover();
+    const shown = await waitFor(async () => {
+      const t = (await page.locator(".monaco-hover").allTextContents()).join("\n");
+      return t.includes("fact file") && t;
+    }, 3000);
+    return shown;
+  }, 30000);
   check(Boolean(hover) && hover.includes("pub type File"), "hover shows the fact and its schema");
   await page.screenshot({ path: path.join(out, "3-hover.png") });
 
@@ -51,11 +58,17 @@ async function fullScenario(page) {
   await page.keyboard.press("End");
   await page.keyboard.press("Enter");
   await page.keyboard.type("let q = facts.");
+  // Typing `.` opens the suggestions; if that trigger was lost (the
+  // document was still being analysed), ask again with Ctrl+Space.
   const suggest = await waitFor(async () => {
-    const t = await page.textContent(".suggest-widget");
-    // The widget renders its first rows only: facts in name order.
-    return t && t.includes("command") && t;
-  }, 20000);
+    const shown = await waitFor(async () => {
+      const t = await page.textContent(".suggest-widget");
+      // The widget renders its first rows only: facts in name order.
+      return t && t.includes("command") && t;
+    }, 3000);
+    if (!shown) await page.keyboard.press("Control+Space");
+    return shown;
+  }, 30000);
   check(Boolean(suggest) && suggest.includes("crontab"), "completion lists facts");
   await page.screenshot({ path: path.join(out, "4-completion.png") });
 }
@@ -102,6 +115,7 @@ async function fullScenario(page) {
     await page.screenshot({ path: path.join(out, "error.png") }).catch(() => {});
   } finally {
     await browser.close();
+    fs.rmSync(profile, { recursive: true, force: true });
   }
   console.log(failed ? "FAIL" : "PASS");
   process.exit(failed ? 1 : 0);
