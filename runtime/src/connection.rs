@@ -1,6 +1,7 @@
 //! How the run reaches a host: its spec (`local()`, `ssh(...)`,
 //! `docker(...)`) as a connector target of `infrac-connect`.
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -19,6 +20,9 @@ pub struct SshDefaults {
     pub known_hosts: KnownHostsPolicy,
     /// `None`: the connector's default (10 s).
     pub connect_timeout: Option<Duration>,
+    /// Seconds an SSH master connection stays open after the run for the
+    /// next run to reuse (`--ssh-persist`); `None`: closed at the end.
+    pub persist: Option<NonZeroUsize>,
 }
 
 /// Connects to `host` as its spec says.
@@ -62,6 +66,7 @@ fn target(spec: &HostSpec, defaults: &SshDefaults) -> Target {
                 connect_timeout: defaults
                     .connect_timeout
                     .unwrap_or(SshOptions::default().connect_timeout),
+                persist: defaults.persist,
                 ..SshOptions::default()
             },
         },

@@ -2,6 +2,7 @@
 //! inventory or a program's groups, `--limit`), SSH settings from the
 //! command line, and running one job per host in parallel.
 
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,6 +42,11 @@ pub struct SshArgs {
     /// Seconds to wait for an SSH connection (default 10).
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub connect_timeout: Option<u64>,
+    /// Keep each SSH connection open this many seconds after the run, for
+    /// the next run to the same host to reuse without a new handshake;
+    /// 0 closes them at the end of the run.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub ssh_persist: usize,
 }
 
 impl SshArgs {
@@ -63,6 +69,7 @@ impl SshArgs {
             config_file: self.ssh_config.clone(),
             known_hosts,
             connect_timeout: self.connect_timeout.map(Duration::from_secs),
+            persist: NonZeroUsize::new(self.ssh_persist),
         }
     }
 }

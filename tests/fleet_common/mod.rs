@@ -56,8 +56,20 @@ impl Testbed {
 
     /// `infrac SUBCOMMAND --ssh-config <test bed> ARGS...` in `dir`.
     pub fn infrac(&self, dir: &Path, subcommand: &str, args: &[&str]) -> Output {
+        self.infrac_with_env(dir, &[], subcommand, args)
+    }
+
+    /// [`Testbed::infrac`] with these environment variables set.
+    pub fn infrac_with_env(
+        &self,
+        dir: &Path,
+        env: &[(&str, &Path)],
+        subcommand: &str,
+        args: &[&str],
+    ) -> Output {
         Command::new(env!("CARGO_BIN_EXE_infrac"))
             .current_dir(dir)
+            .envs(env.iter().copied())
             .args([subcommand, "--ssh-config", &self.ssh_config()])
             .args(args)
             .output()

@@ -2,17 +2,20 @@
 //! driven by the `openssh` crate with its native mux client); every command
 //! is a new channel on that connection.
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use openssh::{KnownHosts, Session, SessionBuilder, Stdio};
+use openssh::{ControlPersist, KnownHosts, Session, SessionBuilder, Stdio};
 use tokio::io::AsyncWriteExt;
+
+mod persist;
 
 use crate::shell::quote;
 use crate::{ConnectorError, ErrorKind, RawOutput, Transport};
 
 /// What to do with a host key that is not in known_hosts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum KnownHostsPolicy {
     /// Refuse unknown and changed keys (`StrictHostKeyChecking=yes`).
     #[default]
@@ -44,7 +47,12 @@ pub struct SshOptions {
     pub known_hosts_file: Option<PathBuf>,
     /// Where the control socket lives (default: ssh state dir of the user).
     /// Unix socket paths are short (about 100 bytes): keep this short.
+    /// Not used for persisted connections (see `persist`).
     pub control_directory: Option<PathBuf>,
+    /// Keep the master connection this long after the run's last use, for
+    /// the next run with the same options to reuse (`ControlPersist`);
+    /// `None`: close it at the end of the run.
+    pub persist: Option<NonZeroUsize>,
 }
 
 impl Default for SshOptions {
@@ -60,6 +68,7 @@ impl Default for SshOptions {
             known_hosts: KnownHostsPolicy::Strict,
             known_hosts_file: None,
             control_directory: None,
+            persist: None,
         }
     }
 }
@@ -119,10 +128,23 @@ impl SshOptions {
 }
 
 /// An open master connection to one host.
-#[derive(Debug)]
 pub struct SshConnector {
     name: String,
     session: Session,
+    /// For a persisted master: the mux client that keeps it from timing
+    /// out while this run holds it. Dropping it, not closing the session,
+    /// ends the run's use.
+    hold: Option<openssh_mux_client::Connection>,
+}
+
+impl std::fmt::Debug for SshConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SshConnector")
+            .field("name", &self.name)
+            .field("session", &self.session)
+            .field("persisted", &self.hold.is_some())
+            .finish()
+    }
 }
 
 impl SshConnector {
@@ -134,27 +156,61 @@ impl SshConnector {
         address: &str,
         opts: &SshOptions,
     ) -> Result<Self, ConnectorError> {
-        let builder = opts.builder();
         // ssh applies ConnectTimeout itself; this bound only guards against
         // a master that never finishes authenticating.
         let limit = opts.connect_timeout * 2 + Duration::from_secs(5);
-        let session = match tokio::time::timeout(limit, builder.connect_mux(address)).await {
-            Ok(Ok(session)) => session,
-            Ok(Err(e)) => return Err(connect_error(name, address, &e)),
-            Err(_) => {
-                return Err(ConnectorError::new(
-                    name,
-                    ErrorKind::Unreachable,
-                    format!(
-                        "cannot connect to {address}: no answer after {}s",
-                        limit.as_secs()
-                    ),
-                ));
+        let unanswered = || {
+            ConnectorError::new(
+                name,
+                ErrorKind::Unreachable,
+                format!(
+                    "cannot connect to {address}: no answer after {}s",
+                    limit.as_secs()
+                ),
+            )
+        };
+        let persisted = opts
+            .persist
+            .and_then(|idle| Some((idle, persist::directory(address, opts)?)));
+        let Some((idle, dir)) = persisted else {
+            let session = tokio::time::timeout(limit, opts.builder().connect_mux(address))
+                .await
+                .map_err(|_| unanswered())?
+                .map_err(|e| connect_error(name, address, &e))?;
+            return Ok(SshConnector {
+                name: name.to_owned(),
+                session,
+                hold: None,
+            });
+        };
+        let held = match persist::resume(&dir, limit).await {
+            Some(held) => held,
+            None => {
+                let mut builder = opts.builder();
+                builder
+                    .control_directory(&dir)
+                    .control_persist(ControlPersist::IdleFor(idle));
+                let master = tokio::time::timeout(limit, builder.launch_master(address))
+                    .await
+                    .map_err(|_| unanswered())?
+                    .map_err(|e| connect_error(name, address, &e))?
+                    // The master outlives this run: so does its directory.
+                    .keep();
+                persist::hold(&master.join("master"), &master)
+                    .await
+                    .ok_or_else(|| {
+                        ConnectorError::new(
+                            name,
+                            ErrorKind::ConnectionLost,
+                            format!("connection lost: the new master connection to {address} does not answer"),
+                        )
+                    })?
             }
         };
         Ok(SshConnector {
             name: name.to_owned(),
-            session,
+            session: held.session,
+            hold: Some(held.hold),
         })
     }
 
@@ -231,6 +287,10 @@ impl Transport for SshConnector {
     }
 
     async fn shutdown(self) -> Result<(), ConnectorError> {
+        if self.hold.is_some() {
+            // Persisted: the master's idle timeout starts when the hold drops.
+            return Ok(());
+        }
         let name = self.name;
         self.session.close().await.map_err(|e| {
             ConnectorError::new(
