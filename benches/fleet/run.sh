@@ -33,9 +33,11 @@
 #                       pages of binaries already cached, which RSS counts:
 #                       it can be below the largest process's RSS.
 # The measuring costs the timed runs two cgroup writes and GNU time's fork,
-# about a millisecond. Ansible keeps its ssh masters between runs
-# (ControlPersist, as it does by default): they stay in its cgroup, and their
-# CPU during a run counts. Controller CPU and memory need cgroup v1 (this
+# about a millisecond. Ansible and infrac keep their ssh masters between
+# runs (ControlPersist, as both do by default: Ansible 60 s, infrac
+# `--ssh-persist 60`): they stay in the tool's cgroup, and their CPU during
+# a run counts. `infrac-cold` is infrac with `--ssh-persist 0`: a handshake
+# per host in every run, like pyinfra and the floor. Controller CPU and memory need cgroup v1 (this
 # machine); elsewhere they are reported as "—". At the end, clean.sh leaves
 # the hosts as the deploy found them (cron and python3 stay installed).
 # hyperfine's JSON exports, runs-N.tsv (one line per measured run) and
@@ -45,7 +47,7 @@ set -eu
 
 N=${1:-3}
 RUNS=${2:-5}
-TOOLS=${TOOLS:-infrac pyinfra ansible}
+TOOLS=${TOOLS:-infrac infrac-cold pyinfra ansible}
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 STATE="$REPO/tests/testbed/.state"
@@ -157,7 +159,7 @@ if [ "$(stat -fc %T /sys/fs/cgroup)" = tmpfs ] && [ -d /sys/fs/cgroup/cpuacct ] 
 else
   echo "fleet bench: no cgroup v1 cpuacct/memory hierarchies: controller CPU and memory not measured" >&2
 fi
-remove_cgroups() { # back to the parents (Ansible's ssh masters persist), then removed
+remove_cgroups() { # back to the parents (kept ssh masters persist), then removed
   [ -n "$CPU_CG" ] || return 0
   for tool in $TOOLS floor; do
     for cg in "$CPU_CG" "$MEM_CG"; do
@@ -193,6 +195,7 @@ tool_script() { # NAME COMMAND...
   } >"$WORK/$name.sh"
 }
 tool_script infrac "$INFRAC run fleet.infra --yes --format json --ssh-config $SSH_CONFIG >/dev/null"
+tool_script infrac-cold "$INFRAC run fleet.infra --yes --format json --ssh-config $SSH_CONFIG --ssh-persist 0 >/dev/null"
 tool_script pyinfra "$PY/pyinfra -y inventory.py fleet_deploy.py >/dev/null"
 tool_script ansible "env ANSIBLE_CONFIG=$WORK/ansible.cfg $PY/ansible-playbook -i ansible-hosts.ini fleet_playbook.yml >/dev/null"
 tool_script floor "sh -c 'for h in $(echo $HOSTS); do ssh -F $SSH_CONFIG \$h true & done; wait'"
