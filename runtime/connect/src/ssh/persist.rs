@@ -14,7 +14,7 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -46,7 +46,10 @@ pub(super) struct Held {
 /// directory or home, a directory not owned by this user, a path too long
 /// for a socket).
 pub(super) fn directory(address: &str, opts: &SshOptions) -> Option<PathBuf> {
-    let root = root()?;
+    directory_in(&root()?, address, opts)
+}
+
+fn directory_in(root: &Path, address: &str, opts: &SshOptions) -> Option<PathBuf> {
     if root.as_os_str().len() > MAX_ROOT_LEN {
         return None;
     }
@@ -57,16 +60,20 @@ pub(super) fn directory(address: &str, opts: &SshOptions) -> Option<PathBuf> {
         .create(&dir)
         .ok()?;
     // Anyone who can reach a master's socket runs commands on the host as
-    // its user: only this user's own, private directories will do.
+    // its user: only this user's own directories will do, made private.
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
-    [dir.as_path(), root.as_path()]
-        .iter()
-        .all(|d| {
-            std::fs::symlink_metadata(d)
-                .is_ok_and(|m| m.is_dir() && m.uid() == me && m.mode() & 0o077 == 0)
-        })
-        .then_some(dir)
+    let private = |d: &Path| {
+        let Ok(meta) = std::fs::symlink_metadata(d) else {
+            return false;
+        };
+        if !meta.is_dir() || meta.uid() != me {
+            return false;
+        }
+        meta.mode() & 0o077 == 0
+            || std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700)).is_ok()
+    };
+    (private(root) && private(&dir)).then_some(dir)
 }
 
 fn root() -> Option<PathBuf> {
@@ -151,4 +158,91 @@ pub(super) async fn hold(ctl: &Path, dir: &Path) -> Option<Held> {
     let hold = tokio::time::timeout(CHECK_LIMIT, check).await.ok()??;
     let session = Session::resume_mux(ctl.into(), Some(dir.join("log").into()));
     Some(Held { session, hold })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::KnownHostsPolicy;
+
+    fn opts() -> SshOptions {
+        SshOptions::default()
+    }
+
+    #[test]
+    fn masters_live_in_a_private_directory_per_destination_and_options() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("infrac-ssh");
+        let dir = directory_in(&root, "web-1", &opts()).unwrap();
+        assert!(dir.starts_with(&root));
+        for d in [&root, &dir] {
+            let mode = std::fs::metadata(d).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700, "{}", d.display());
+        }
+        // Same destination and options: the same directory.
+        assert_eq!(directory_in(&root, "web-1", &opts()), Some(dir.clone()));
+        // Another host, user, key or host key policy: another one.
+        let others = [
+            ("web-2", opts()),
+            (
+                "web-1",
+                SshOptions {
+                    user: Some("root".into()),
+                    ..opts()
+                },
+            ),
+            (
+                "web-1",
+                SshOptions {
+                    identity_file: Some("/k".into()),
+                    ..opts()
+                },
+            ),
+            (
+                "web-1",
+                SshOptions {
+                    known_hosts: KnownHostsPolicy::Off,
+                    ..opts()
+                },
+            ),
+            (
+                "web-1",
+                SshOptions {
+                    jump_hosts: vec!["bastion".into()],
+                    ..opts()
+                },
+            ),
+        ];
+        for (address, o) in others {
+            assert_ne!(
+                directory_in(&root, address, &o),
+                Some(dir.clone()),
+                "{address} {o:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_directory_of_ours_is_made_private_and_one_of_another_user_is_not_used() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("shared");
+        std::fs::create_dir(&root).unwrap();
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(directory_in(&root, "web-1", &opts()).is_some());
+        let mode = std::fs::metadata(&root).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+
+        // Only root can give a directory away.
+        if unsafe { libc::geteuid() } == 0 {
+            std::os::unix::fs::chown(&root, Some(65534), None).unwrap();
+            assert_eq!(directory_in(&root, "web-1", &opts()), None);
+        }
+    }
+
+    #[test]
+    fn a_root_too_long_for_a_socket_path_is_not_used() {
+        let root = PathBuf::from(format!("/tmp/{}", "x".repeat(MAX_ROOT_LEN)));
+        assert_eq!(directory_in(&root, "web-1", &opts()), None);
+        assert!(!root.exists());
+    }
 }
