@@ -117,6 +117,42 @@ fn a_connection_that_has_gone_is_replaced() {
 }
 
 #[test]
+fn a_killed_master_is_replaced_and_its_directory_removed() {
+    let Some(s) = setup() else { return };
+    let first = s.connection_pid(&[]);
+    let sockets = s.sockets();
+    assert_eq!(sockets.len(), 1);
+    let socket = sockets[0].display().to_string();
+    // `ssh -O check` says "Master running (pid=N)".
+    let check = std::process::Command::new("ssh")
+        .args(["-S", &socket, "-O", "check", "unused"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run ssh: {e}"));
+    let text = String::from_utf8_lossy(&check.stderr).into_owned();
+    let pid = text
+        .split("pid=")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("no pid in {text:?}"));
+    // SIGKILL: the master leaves its socket behind, nobody listening.
+    let kill = std::process::Command::new("kill")
+        .args(["-KILL", pid])
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run kill: {e}"));
+    assert!(kill.success());
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(sockets[0].exists());
+
+    let second = s.connection_pid(&[]);
+    assert_ne!(first, second, "a new connection");
+    assert!(
+        !sockets[0].exists(),
+        "the dead master's directory is removed"
+    );
+    assert_eq!(s.sockets().len(), 1, "{:?}", s.sockets());
+}
+
+#[test]
 fn a_run_keeps_its_connection_longer_than_the_idle_time() {
     let Some(s) = setup() else { return };
     // host 1 idles while host 2 takes longer than --ssh-persist; its

@@ -45,8 +45,9 @@ pub struct SshArgs {
     /// Keep each SSH connection open this many seconds after the run, for
     /// the next run to the same host to reuse without a new handshake;
     /// 0 closes them at the end of the run.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
-    pub ssh_persist: usize,
+    #[arg(long, value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u32).range(0..=604_800))]
+    pub ssh_persist: u32,
 }
 
 impl SshArgs {
@@ -69,7 +70,9 @@ impl SshArgs {
             config_file: self.ssh_config.clone(),
             known_hosts,
             connect_timeout: self.connect_timeout.map(Duration::from_secs),
-            persist: NonZeroUsize::new(self.ssh_persist),
+            persist: usize::try_from(self.ssh_persist)
+                .ok()
+                .and_then(NonZeroUsize::new),
         }
     }
 }

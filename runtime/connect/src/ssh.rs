@@ -158,7 +158,10 @@ impl SshConnector {
     ) -> Result<Self, ConnectorError> {
         // ssh applies ConnectTimeout itself; this bound only guards against
         // a master that never finishes authenticating.
-        let limit = opts.connect_timeout * 2 + Duration::from_secs(5);
+        let limit = opts
+            .connect_timeout
+            .saturating_mul(2)
+            .saturating_add(Duration::from_secs(5));
         let unanswered = || {
             ConnectorError::new(
                 name,
@@ -169,9 +172,12 @@ impl SshConnector {
                 ),
             )
         };
-        let persisted = opts
-            .persist
-            .and_then(|idle| Some((idle, persist::directory(address, opts)?)));
+        let persisted = match opts.persist {
+            Some(idle) => persist::directory(address, opts)
+                .await
+                .map(|dir| (idle, dir)),
+            None => None,
+        };
         let Some((idle, dir)) = persisted else {
             let session = tokio::time::timeout(limit, opts.builder().connect_mux(address))
                 .await
@@ -183,7 +189,7 @@ impl SshConnector {
                 hold: None,
             });
         };
-        let held = match persist::resume(&dir, limit).await {
+        let held = match persist::resume(&dir).await {
             Some(held) => held,
             None => {
                 let mut builder = opts.builder();
@@ -196,15 +202,19 @@ impl SshConnector {
                     .map_err(|e| connect_error(name, address, &e))?
                     // The master outlives this run: so does its directory.
                     .keep();
-                persist::hold(&master.join("master"), &master)
-                    .await
-                    .ok_or_else(|| {
-                        ConnectorError::new(
+                match persist::hold(&master).await {
+                    Some(held) => held,
+                    None => {
+                        let _ = std::fs::remove_dir_all(&master);
+                        return Err(ConnectorError::new(
                             name,
                             ErrorKind::ConnectionLost,
-                            format!("connection lost: the new master connection to {address} does not answer"),
-                        )
-                    })?
+                            format!(
+                                "connection lost: the new master connection to {address} does not answer"
+                            ),
+                        ));
+                    }
+                }
             }
         };
         Ok(SshConnector {
