@@ -35,7 +35,7 @@ fn stdout(out: &Output) -> String {
 struct Setup {
     bed: Testbed,
     folder: tempfile::TempDir,
-    _own: OwnContainer,
+    own: OwnContainer,
     inventory: String,
 }
 
@@ -47,7 +47,7 @@ fn setup() -> Option<Setup> {
     Some(Setup {
         bed,
         folder,
-        _own: own,
+        own,
         inventory,
     })
 }
@@ -187,6 +187,37 @@ fn exec_timeout_fails_the_slow_host_only() {
         text.ends_with("3 host(s): 2 ok, 1 failed (box)\n"),
         "{text}"
     );
+}
+
+#[test]
+fn a_host_without_timeout_runs_commands_unbounded_there() {
+    let Some(s) = setup() else { return };
+    let box_ = s.own.name.as_str();
+    let rm = fleet_common::docker(&["exec", box_, "rm", "/usr/bin/timeout"]);
+    assert!(rm.status.success(), "{rm:?}");
+
+    let out = s.infrac(
+        "exec",
+        &["--limit", "box", "--timeout", "5", "--", "echo", "in"],
+    );
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("in"), "{}", stdout(&out));
+
+    // A run's batched commands and fact reads too.
+    let program = format!(
+        "use std::{{files, server}}\n\ngroup g = [docker(\"{box_}\")]\n\n\
+         stage s on g {{\n  server.shell(\"echo ran > /tmp/ran\")\n  \
+         files.file(\"/tmp/put\", content: \"put\\n\")\n}}\n"
+    );
+    std::fs::write(s.folder.path().join("box.infra"), program).unwrap_or_else(|e| panic!("{e}"));
+    let out = s.bed.infrac(
+        s.folder.path(),
+        "run",
+        &["box.infra", "--yes", "--timeout", "5"],
+    );
+    assert_exit(&out, 0);
+    assert_eq!(fleet_common::read_in(box_, "/tmp/ran"), "ran\n");
+    assert_eq!(fleet_common::read_in(box_, "/tmp/put"), "put\n");
 }
 
 #[test]

@@ -246,11 +246,7 @@ impl<'a> Script<'a> {
             false => text.push_str(&format!(". \"$infrac_d/{}\"\n", self.payloads.len())),
         }
         if let Some(limit) = self.limit() {
-            text = format!(
-                "exec timeout -k 2 {:.3} sh -c {}",
-                limit.as_secs_f64(),
-                shell::quote(&text)
-            );
+            text = shell::with_timeout(&text, limit);
         }
         (batch, text, stdin)
     }

@@ -143,11 +143,14 @@ fn sudo_with_password(command: &str, user: &str, login: &str) -> String {
     )
 }
 
-/// Bounds `command` with coreutils `timeout` on the host itself, so the
-/// whole process group dies there even when only a channel connects us.
-fn with_timeout(command: &str, limit: Duration) -> String {
+/// Bounds `command` with `timeout` (coreutils' or busybox's) on the host
+/// itself, so the whole process group dies there even when only a channel
+/// connects us. On a host without `timeout` the command runs unbounded
+/// there, and the connector's own limit stops waiting for it.
+pub fn with_timeout(command: &str, limit: Duration) -> String {
     format!(
-        "exec timeout -k 2 {:.3} sh -c {}",
+        "infrac_t=\ncommand -v timeout >/dev/null 2>&1 && infrac_t=\"timeout -k 2 {:.3}\"\n\
+         exec $infrac_t sh -c {}",
         limit.as_secs_f64(),
         quote(command)
     )
@@ -306,7 +309,9 @@ mod tests {
             ..Default::default()
         };
         expect![[r#"
-            exec timeout -k 2 1.500 sh -c 's=true
+            infrac_t=
+            command -v timeout >/dev/null 2>&1 && infrac_t="timeout -k 2 1.500"
+            exec $infrac_t sh -c 's=true
             if [ "$(id -un)" = deploy ]; then exec sh -c "$s"; fi
             exec sudo -n -H -u deploy -- sh -c "$s"'"#]]
         .assert_eq(&invocation("true", &opts).unwrap().command);
