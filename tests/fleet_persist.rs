@@ -7,6 +7,7 @@
 //! (`XDG_RUNTIME_DIR`), so tests do not share them.
 
 use std::path::{Path, PathBuf};
+use std::process::Output;
 use std::time::Duration;
 
 mod fleet_common;
@@ -63,6 +64,22 @@ impl Setup {
             .to_string()
     }
 
+    /// One run, then `ssh -O OP` on the master it left: the connection's
+    /// pid, the master's socket and ssh's output.
+    fn run_then_control(&self, op: &str) -> (String, PathBuf, Output) {
+        let pid = self.connection_pid(&[]);
+        let sockets = self.sockets();
+        assert_eq!(sockets.len(), 1, "{sockets:?}");
+        let socket = sockets[0].clone();
+        let out = std::process::Command::new("ssh")
+            .arg("-S")
+            .arg(&socket)
+            .args(["-O", op, "unused"])
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run ssh: {e}"));
+        (pid, socket, out)
+    }
+
     /// The control sockets left under the test's runtime directory.
     fn sockets(&self) -> Vec<PathBuf> {
         let root = self.runtime.path().join("infrac-ssh");
@@ -100,15 +117,8 @@ fn a_second_run_reuses_the_connection() {
 #[test]
 fn a_connection_that_has_gone_is_replaced() {
     let Some(s) = setup() else { return };
-    let first = s.connection_pid(&[]);
-    let sockets = s.sockets();
-    assert_eq!(sockets.len(), 1);
     // Stop the master the way its host would end it.
-    let socket = sockets[0].display().to_string();
-    let stop = std::process::Command::new("ssh")
-        .args(["-S", &socket, "-O", "exit", "unused"])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run ssh: {e}"));
+    let (first, _, stop) = s.run_then_control("exit");
     assert!(stop.status.success(), "{stop:?}");
 
     let second = s.connection_pid(&[]);
@@ -119,15 +129,8 @@ fn a_connection_that_has_gone_is_replaced() {
 #[test]
 fn a_killed_master_is_replaced_and_its_directory_removed() {
     let Some(s) = setup() else { return };
-    let first = s.connection_pid(&[]);
-    let sockets = s.sockets();
-    assert_eq!(sockets.len(), 1);
-    let socket = sockets[0].display().to_string();
     // `ssh -O check` says "Master running (pid=N)".
-    let check = std::process::Command::new("ssh")
-        .args(["-S", &socket, "-O", "check", "unused"])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run ssh: {e}"));
+    let (first, socket, check) = s.run_then_control("check");
     let text = String::from_utf8_lossy(&check.stderr).into_owned();
     let pid = text
         .split("pid=")
@@ -141,14 +144,11 @@ fn a_killed_master_is_replaced_and_its_directory_removed() {
         .unwrap_or_else(|e| panic!("cannot run kill: {e}"));
     assert!(kill.success());
     std::thread::sleep(Duration::from_millis(200));
-    assert!(sockets[0].exists());
+    assert!(socket.exists());
 
     let second = s.connection_pid(&[]);
     assert_ne!(first, second, "a new connection");
-    assert!(
-        !sockets[0].exists(),
-        "the dead master's directory is removed"
-    );
+    assert!(!socket.exists(), "the dead master's directory is removed");
     assert_eq!(s.sockets().len(), 1, "{:?}", s.sockets());
 }
 
@@ -171,22 +171,7 @@ stage wait on slow {{ server.shell("sleep 4") }}
 stage last on idle {{ server.shell("({pid}) > {{dir}}/last") }}
 "#
     ));
-    let dir = format!("dir={}", program.dir);
-    let out = s.bed.infrac_with_env(
-        program.folder(),
-        &s.env(),
-        "run",
-        &[
-            "site.infra",
-            "--yes",
-            "--format",
-            "json",
-            "--set",
-            &dir,
-            "--ssh-persist",
-            "1",
-        ],
-    );
+    let out = program.run_with_env(&s.bed, &s.env(), &["--ssh-persist", "1"]);
     assert_exit(&out, 0);
     let read =
         |name: &str| fleet_common::read_in("infrac-host-1", &format!("{}/{name}", program.dir));

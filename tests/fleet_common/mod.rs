@@ -115,10 +115,15 @@ impl Program {
 
     /// `infrac run site.infra --yes --format json --set dir=DIR ARGS...`.
     pub fn run(&self, bed: &Testbed, args: &[&str]) -> Output {
+        self.run_with_env(bed, &[], args)
+    }
+
+    /// [`Program::run`] with these environment variables set.
+    pub fn run_with_env(&self, bed: &Testbed, env: &[(&str, &Path)], args: &[&str]) -> Output {
         let dir = format!("dir={}", self.dir);
         let mut all = vec!["site.infra", "--yes", "--format", "json", "--set", &dir];
         all.extend_from_slice(args);
-        bed.infrac(self.folder(), "run", &all)
+        bed.infrac_with_env(self.folder(), env, "run", &all)
     }
 
     /// Removes `dir` on the test bed's containers and on this machine.
