@@ -153,3 +153,24 @@ fn the_stdlib_and_examples_check() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_closed_stdout_is_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    write(dir.path(), "bad.infra", "let x: int = \"no\"\n");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .current_dir(dir.path())
+        .args(["check", "bad.infra", "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run infrac: {e}"));
+    // The reader goes away before infrac writes (`infrac check | head -0`).
+    drop(child.stdout.take());
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("cannot wait for infrac: {e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+}

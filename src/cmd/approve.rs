@@ -2,6 +2,7 @@
 //! `Apply these changes? [y/N]` on a terminal; without a terminal, refuse
 //! to change anything and say how to proceed.
 
+use super::stdout::{out, outln};
 use std::io::{BufRead, IsTerminal, Write};
 
 use infrac_runtime::plan::render_human;
@@ -25,8 +26,8 @@ pub fn approve(p: &Prepared, target: &TargetArgs, format: Format) -> Approval {
         Err(message) => return Approval::Done(usage(&message)),
     };
     match format {
-        Format::Human => print!("{}", render_human(&doc, false)),
-        Format::Json => println!("{}", serde_json::json!({ "event": "plan", "plan": doc })),
+        Format::Human => out!("{}", render_human(&doc, false)),
+        Format::Json => outln!("{}", serde_json::json!({ "event": "plan", "plan": doc })),
     }
     let failed = doc.summary.failed > 0;
     if failed && format == Format::Human {
@@ -35,7 +36,7 @@ pub fn approve(p: &Prepared, target: &TargetArgs, format: Format) -> Approval {
     let done = if failed { exit::HOST_FAILED } else { exit::OK };
     if !doc.summary.pending() {
         if format == Format::Human {
-            println!("Nothing to change.");
+            outln!("Nothing to change.");
         }
         return Approval::Done(done);
     }

@@ -1,6 +1,7 @@
 //! `infrac check [PATH...] [--format human|json]`: parse, resolve and
 //! type-check programs without touching any host.
 
+use super::stdout::outln;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -40,7 +41,7 @@ pub fn run(args: Args) -> u8 {
     }
     let diags = db.check_programs_parallel(&roots);
     match args.format {
-        Format::Json => println!("{}", diagnostics_json(&db, &diags)),
+        Format::Json => outln!("{}", diagnostics_json(&db, &diags)),
         Format::Human => {
             eprint_diagnostics(&db, &diags);
             if let Some(line) = summary(&diags, &files) {

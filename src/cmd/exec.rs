@@ -2,6 +2,7 @@
 //! one shell command on many hosts in parallel; each host's output is
 //! printed in one block when that host is done.
 
+use super::stdout::outln;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -115,9 +116,9 @@ pub fn run(args: Args) -> u8 {
             if !failed.is_empty() {
                 line.push_str(&format!(" ({})", failed.join(", ")));
             }
-            println!("{line}");
+            outln!("{line}");
         }
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::json!({"event": "summary", "ok": ok.len(), "failed": failed})
         ),
@@ -175,5 +176,5 @@ fn print_json(host: &str, result: &Result<HostRun, String>) {
             "stdout": "", "stderr": "", "duration_ms": null, "error": message,
         }),
     };
-    println!("{line}");
+    outln!("{line}");
 }

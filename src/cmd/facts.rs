@@ -2,6 +2,7 @@
 //! native facts on many hosts (one round trip per host, the same readers
 //! and batching as `infrac run`) and print them per host.
 
+use super::stdout::outln;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -132,17 +133,17 @@ type HostFacts = (String, Result<Vec<Result<Value, String>>, String>);
 /// A block per host: `host:` then `  fact: value` lines.
 fn print_human(labels: &[String], results: &[HostFacts]) {
     for (host, result) in results {
-        println!("{host}:");
+        outln!("{host}:");
         match result {
             Ok(values) => {
                 for (label, value) in labels.iter().zip(values) {
                     match value {
-                        Ok(value) => println!("  {label}: {}", display(value)),
-                        Err(message) => println!("  {label}: error: {message}"),
+                        Ok(value) => outln!("  {label}: {}", display(value)),
+                        Err(message) => outln!("  {label}: error: {message}"),
                     }
                 }
             }
-            Err(message) => println!("  error: {message}"),
+            Err(message) => outln!("  error: {message}"),
         }
     }
 }
@@ -175,7 +176,7 @@ fn print_json(labels: &[String], results: &[HostFacts]) {
         };
         hosts.insert(host.clone(), entry);
     }
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(&serde_json::Value::Object(hosts)).unwrap_or_default()
     );

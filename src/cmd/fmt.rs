@@ -2,6 +2,7 @@
 //! by brackets, spaces, blank lines; comments kept). See
 //! `infrac_lsp::format`.
 
+use super::stdout::outln;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
@@ -23,10 +24,10 @@ pub fn run(args: Args) -> u8 {
         match format_file(file, args.check) {
             Ok(false) => {}
             Ok(true) if args.check => {
-                println!("{}: not formatted", file.display());
+                outln!("{}: not formatted", file.display());
                 code = code.max(super::exit::PROGRAM_ERRORS);
             }
-            Ok(true) => println!("{}: formatted", file.display()),
+            Ok(true) => outln!("{}: formatted", file.display()),
             Err(Failure::Format(e)) => {
                 eprintln!("{}: {e}", file.display());
                 code = code.max(super::exit::PROGRAM_ERRORS);

@@ -13,6 +13,7 @@ mod plan;
 mod prepare;
 mod report;
 mod run;
+mod stdout;
 
 use std::process::ExitCode;
 

@@ -3,6 +3,7 @@
 //! run the program in plan mode (facts and probes live, nothing changed)
 //! and show, save or script what would change.
 
+use super::stdout::{out, outln};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -60,14 +61,14 @@ fn plan_and_show(args: &Args) -> Result<bool, u8> {
     let p = prepare(&args.target, args.format)?;
     let (doc, planned) = make_plan(&p, &args.target, args.diff).map_err(|m| usage(&m))?;
     match args.format {
-        Format::Human => print!("{}", render_human(&doc, args.diff)),
-        Format::Json => println!("{}", doc.to_json()),
+        Format::Human => out!("{}", render_human(&doc, args.diff)),
+        Format::Json => outln!("{}", doc.to_json()),
     }
     if let Some(out) = &args.out {
         std::fs::write(out, doc.to_json() + "\n")
             .map_err(|e| usage(&format!("cannot write {}: {e}", out.display())))?;
         if args.format == Format::Human {
-            println!(
+            outln!(
                 "Saved the plan to {0}; apply it with `infrac apply {0}`.",
                 out.display()
             );

@@ -3,6 +3,7 @@
 //! and groups on the controller, then run its stages live on the hosts
 //! (without `--yes`: plan, show the plan and ask first; see approve.rs).
 
+use super::stdout::outln;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -134,7 +135,7 @@ pub(super) fn print_diagnostics(db: &Database, diags: &[Diagnostic], format: For
         Format::Json => {
             let list: serde_json::Value = serde_json::from_str(&diagnostics_json(db, diags))
                 .unwrap_or(serde_json::Value::Null);
-            println!(
+            outln!(
                 "{}",
                 serde_json::json!({ "event": "diagnostics", "diagnostics": list })
             );

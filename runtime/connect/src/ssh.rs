@@ -127,6 +127,9 @@ impl SshOptions {
     }
 }
 
+/// How often a kept master checks that the server still answers.
+const KEPT_ALIVE_INTERVAL: Duration = Duration::from_secs(5);
+
 /// An open master connection to one host.
 pub struct SshConnector {
     name: String,
@@ -193,9 +196,17 @@ impl SshConnector {
             Some(held) => held,
             None => {
                 let mut builder = opts.builder();
+                // A kept master whose link died silently (a laptop that
+                // slept, a NAT that forgot) would hold up the next run
+                // until ssh notices: it checks often, so that it notices
+                // within 3 checks and exits, and the next run starts afresh.
+                let interval = opts
+                    .server_alive_interval
+                    .map_or(KEPT_ALIVE_INTERVAL, |i| i.min(KEPT_ALIVE_INTERVAL));
                 builder
                     .control_directory(&dir)
-                    .control_persist(ControlPersist::IdleFor(idle));
+                    .control_persist(ControlPersist::IdleFor(idle))
+                    .server_alive_interval(interval);
                 let master = tokio::time::timeout(limit, builder.launch_master(address))
                     .await
                     .map_err(|_| unanswered())?
