@@ -351,8 +351,23 @@ fn json_lines_have_the_documented_shape() {
         "status",
         "commands",
         "duration_ms",
+        "sent_with",
     ] {
         assert!(op.get(key).is_some(), "op event lacks {key}: {op}");
+    }
+    // The 8 changes travel in scripts of several ops: each op of a script
+    // counts the others.
+    let ops: Vec<_> = lines.iter().filter(|l| l["event"] == "op").collect();
+    assert_eq!(ops.len(), 8, "{ops:?}");
+    let mut rest = ops.as_slice();
+    while let Some(first) = rest.first() {
+        let together = first["sent_with"].as_u64().unwrap_or_default() as usize + 1;
+        assert!(together > 1 && together <= rest.len(), "{ops:?}");
+        let (script, after) = rest.split_at(together);
+        for op in script {
+            assert_eq!(op["sent_with"], first["sent_with"], "{ops:?}");
+        }
+        rest = after;
     }
     assert_eq!(op["host"], "local");
     assert_eq!(op["op"], "files.directory");

@@ -54,6 +54,7 @@ pub async fn run_stage(
                         "interrupted (Ctrl-C) before the next command".into(),
                     ));
                 }
+                ops.request_sent = Some(Instant::now());
                 match perform(conn, request, &run.commands).await {
                     Ok(r) => response = Some(r),
                     Err(e) => return Err(ops.fail(run, reporter, e.message)),
@@ -75,6 +76,8 @@ pub async fn run_stage(
 #[derive(Default)]
 struct OpTracker {
     open: Vec<OpenOp>,
+    /// When the request whose answer the next events follow was sent.
+    request_sent: Option<Instant>,
 }
 
 struct OpenOp {
@@ -86,6 +89,22 @@ struct OpenOp {
 
 impl OpTracker {
     fn absorb(&mut self, events: Vec<Event>, run: &StageRun<'_>, reporter: &Reporter) {
+        // The VM holds back the events of ops whose commands travel
+        // together until their script has run: the ops that end here with
+        // commands were all confirmed by the request just answered. Each
+        // took from its start (at the latest, when the request left) to
+        // now, and shares that time with the others.
+        let request_sent = self.request_sent.take();
+        let now = Instant::now();
+        let confirmed = match request_sent {
+            Some(_) => events
+                .iter()
+                .filter(|e| {
+                    matches!(e, Event::OpEnd { depth: 0, commands, .. } if !commands.is_empty())
+                })
+                .count(),
+            None => 0,
+        };
         for event in events {
             match event {
                 Event::OpStart {
@@ -116,7 +135,7 @@ impl OpTracker {
                     commands,
                     ..
                 } => {
-                    let Some(open) = self.open.pop() else {
+                    let Some(mut open) = self.open.pop() else {
                         continue;
                     };
                     if depth == 0 {
@@ -125,7 +144,14 @@ impl OpTracker {
                         } else {
                             OpStatus::Ok
                         };
-                        reporter.emit(RunEvent::OpFinished(record(run, open, status, commands)));
+                        let mut sent_with = 0;
+                        if let (Some(sent), false) = (request_sent, commands.is_empty()) {
+                            open.started = open.started.min(sent);
+                            sent_with = confirmed.saturating_sub(1);
+                        }
+                        let mut op = record(run, open, status, commands, now);
+                        op.sent_with = sent_with;
+                        reporter.emit(RunEvent::OpFinished(op));
                     }
                 }
             }
@@ -142,6 +168,7 @@ impl OpTracker {
                 open,
                 OpStatus::Failed,
                 Vec::new(),
+                Instant::now(),
             )));
         }
     }
@@ -163,7 +190,13 @@ impl OpTracker {
     }
 }
 
-fn record(run: &StageRun<'_>, open: OpenOp, status: OpStatus, commands: Vec<String>) -> OpRecord {
+fn record(
+    run: &StageRun<'_>,
+    open: OpenOp,
+    status: OpStatus,
+    commands: Vec<String>,
+    end: Instant,
+) -> OpRecord {
     OpRecord {
         host: run.host.to_string(),
         stage: run.stage.to_string(),
@@ -171,6 +204,7 @@ fn record(run: &StageRun<'_>, open: OpenOp, status: OpStatus, commands: Vec<Stri
         place: open.place,
         status,
         commands,
-        duration: open.started.elapsed(),
+        duration: end.saturating_duration_since(open.started),
+        sent_with: 0,
     }
 }

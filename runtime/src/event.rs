@@ -66,7 +66,11 @@ pub struct OpRecord {
     pub status: OpStatus,
     /// Display texts of the changing commands it ran (secrets redacted).
     pub commands: Vec<String>,
+    /// From its start to the end of its commands (or of its own work).
+    /// Ops whose commands ran in one script all end when it ends.
     pub duration: Duration,
+    /// How many other ops' commands ran in the same script as this op's.
+    pub sent_with: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

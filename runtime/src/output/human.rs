@@ -147,8 +147,8 @@ impl<W: Write + Send> Sink for HumanSink<W> {
             RunEvent::StageStarted { stage, hosts } => {
                 self.stage = Some(StageView::default());
                 self.drawn = 0;
-                let plural = if hosts.len() == 1 { "" } else { "s" };
-                self.print(&format!("stage {stage} on {} host{plural}", hosts.len()));
+                let n = hosts.len();
+                self.print(&format!("stage {stage} on {n} host{}", plural(n)));
             }
             RunEvent::OpStarted {
                 host, op, place, ..
@@ -164,8 +164,12 @@ impl<W: Write + Send> Sink for HumanSink<W> {
                 );
                 if !self.live {
                     let location = self.location(record.place);
+                    let shared = match record.sent_with {
+                        0 => String::new(),
+                        n => format!(" (sent together with {n} other op{})", plural(n)),
+                    };
                     self.print(&format!(
-                        "  [{}] {} ({location}): {} in {}",
+                        "  [{}] {} ({location}): {} in {}{shared}",
                         record.host,
                         record.op,
                         record.status.as_str(),
@@ -281,6 +285,11 @@ pub fn render_summary(summary: &RunSummary) -> String {
     text
 }
 
+/// The plural `s` for a count.
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,6 +320,7 @@ mod tests {
             status,
             commands: vec![],
             duration: Duration::from_millis(12),
+            sent_with: 0,
         })
     }
 

@@ -53,6 +53,7 @@ impl<W: Write + Send> Sink for JsonSink<W> {
                     "status": op.status.as_str(),
                     "commands": op.commands,
                     "duration_ms": u64::try_from(op.duration.as_millis()).unwrap_or(u64::MAX),
+                    "sent_with": op.sent_with,
                 })
             }
             RunEvent::StageStarted { stage, hosts } => {
