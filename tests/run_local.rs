@@ -550,3 +550,25 @@ fn a_command_past_the_timeout_stops_its_host() {
     assert_eq!(error["line"], 8);
     assert!(!program.root().join("after").exists());
 }
+
+#[test]
+fn one_name_for_two_different_hosts_is_refused_before_anything_runs() {
+    let program = Program::new(
+        "use std::files\n\nparam root: str\n\n\
+         group here = [local(name: \"x\")]\n\
+         group there = [ssh(\"127.0.0.1\", port: 9, name: \"x\")]\n\n\
+         stage s on here {\n  files.directory(\"{root}/made\")\n}\n\
+         stage t on there {\n  files.directory(\"{root}/made\")\n}\n",
+    );
+    let out = program.run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "host name `x` names two different hosts: ssh(\"127.0.0.1\", port: 9) here and local() in group `here`"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("site.infra:6"), "{stderr}");
+    assert!(!program.root().join("made").exists());
+}

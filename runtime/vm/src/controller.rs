@@ -264,11 +264,37 @@ pub fn eval_groups_with(
                     h.name, g.name
                 )));
             }
+            if let Some((other, group)) = same_name_elsewhere(&program, &groups, h) {
+                return Err(fail(format!(
+                    "host name `{}` names two different hosts: {} here and {} in group `{group}`; \
+                     give one of them another `name:`",
+                    h.name,
+                    h.describe(),
+                    other.describe(),
+                )));
+            }
             hosts.push(Arc::clone(h));
         }
         groups.push(hosts);
     }
     Ok(groups)
+}
+
+/// A host of an earlier group with the name of `host` but another way to
+/// reach it, and that group's name. A name is a host's identity for the
+/// whole run (its VM, its connection, `--limit`): the same name may be in
+/// many groups only for the same host.
+fn same_name_elsewhere<'g>(
+    program: &'g Program,
+    groups: &'g [Vec<Arc<HostValue>>],
+    host: &HostValue,
+) -> Option<(&'g HostValue, &'g str)> {
+    groups.iter().zip(&program.groups).find_map(|(hosts, g)| {
+        hosts
+            .iter()
+            .find(|o| o.name == host.name && (o.spec != host.spec || o.sudo != host.sudo))
+            .map(|o| (o.as_ref(), g.name.as_str()))
+    })
 }
 
 /// Runs a function without arguments on the controller (no host: a

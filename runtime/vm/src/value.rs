@@ -77,3 +77,52 @@ pub enum HostSpec {
         image: Option<String>,
     },
 }
+
+impl HostValue {
+    /// How the program builds this host, for messages (see
+    /// [`HostSpec::describe`]), with `sudo: true` when set.
+    pub fn describe(&self) -> String {
+        let spec = self.spec.describe();
+        match (self.sudo, spec.strip_suffix(')')) {
+            (true, Some(open)) if open.ends_with('(') => format!("{open}sudo: true)"),
+            (true, Some(open)) => format!("{open}, sudo: true)"),
+            _ => spec,
+        }
+    }
+}
+
+impl HostSpec {
+    /// The spec as the program would write it, for messages:
+    /// `ssh("web-1", port: 2201)`.
+    pub fn describe(&self) -> String {
+        match self {
+            HostSpec::Local => "local()".to_string(),
+            HostSpec::Ssh {
+                address,
+                user,
+                port,
+                identity,
+                jump,
+            } => {
+                let mut text = format!("ssh({address:?}");
+                if let Some(user) = user {
+                    text.push_str(&format!(", user: {user:?}"));
+                }
+                if let Some(port) = port {
+                    text.push_str(&format!(", port: {port}"));
+                }
+                if let Some(identity) = identity {
+                    text.push_str(&format!(", identity: {identity:?}"));
+                }
+                if let Some(jump) = jump {
+                    text.push_str(&format!(", jump: {jump:?}"));
+                }
+                text + ")"
+            }
+            HostSpec::Docker { container, image } => match image {
+                Some(image) => format!("docker({container:?}, image: {image:?})"),
+                None => format!("docker({container:?})"),
+            },
+        }
+    }
+}
