@@ -426,3 +426,59 @@ fn jump_hosts_from_an_inventory_and_a_program() {
         .infrac(dir, "run", &["jump.infra", "--yes", "--format", "json"]);
     assert_exit(&out, 0);
 }
+
+/// `infrac ARGS...` in `dir`, without the test bed.
+fn infrac_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run infrac: {e}"))
+}
+
+#[test]
+fn a_missing_ssh_config_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("hosts.ini"), "web-1\n").unwrap_or_else(|e| panic!("{e}"));
+    let out = infrac_in(
+        dir.path(),
+        &[
+            "exec",
+            "-i",
+            "hosts.ini",
+            "--ssh-config",
+            "nowhere",
+            "--",
+            "true",
+        ],
+    );
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("--ssh-config nowhere:"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn facts_of_a_program_with_a_required_param() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("site.infra"),
+        "param who: str\n\ngroup here = [local(name: who)]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = infrac_in(dir.path(), &["facts", "site.infra", "kernel"]);
+    assert_exit(&out, 2);
+    assert!(stderr(&out).contains("--set who="), "{}", stderr(&out));
+    let out = infrac_in(
+        dir.path(),
+        &["facts", "site.infra", "--set", "who=me", "kernel"],
+    );
+    assert_exit(&out, 0);
+    assert!(
+        stdout(&out).starts_with("me:\n  kernel: "),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -67,6 +67,10 @@ pub fn run(args: Args) -> u8 {
         Ok(p) => p,
         Err(message) => return usage(&message),
     };
+    let ssh = match args.ssh.defaults() {
+        Ok(ssh) => ssh,
+        Err(message) => return usage(&message),
+    };
     let job = move |host: Arc<HostValue>, conn: Arc<Connection>| {
         let command = command.clone();
         let password = password.clone();
@@ -90,7 +94,7 @@ pub fn run(args: Args) -> u8 {
     let result = fleet::for_each_host(
         hosts,
         args.parallel.map(|n| n as usize),
-        args.ssh.defaults(),
+        ssh,
         job,
         |host, result| {
             let succeeded = matches!(&result, Ok(run) if run.output.code == 0);

@@ -20,7 +20,7 @@ use super::run::{Format, usage};
 #[derive(clap::Args)]
 pub struct Args {
     /// Without `--inventory`, the first word is a program whose groups give
-    /// the hosts (params at their defaults). Then the facts to read: `NAME`
+    /// the hosts (params at their defaults, or `--set`). Then the facts to read: `NAME`
     /// or `NAME:ARGUMENT` (`os`, `file:/etc/hosts`, `service:ssh`,
     /// `command:uname -r`).
     #[arg(value_name = "[FILE] FACT", required = true)]
@@ -28,6 +28,9 @@ pub struct Args {
     /// The hosts: an Ansible INI/YAML inventory or a JSON host list.
     #[arg(long, short = 'i', value_name = "FILE")]
     inventory: Option<PathBuf>,
+    /// Set a param of the program whose groups give the hosts (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    sets: Vec<String>,
     /// Only these hosts: a host name, a group name or a glob (`web-*`);
     /// repeatable or comma-separated.
     #[arg(long, value_name = "PATTERN")]
@@ -48,7 +51,11 @@ pub struct Args {
 pub fn run(args: Args) -> u8 {
     let (hosts, fact_words) = match (&args.inventory, args.words.split_first()) {
         (Some(path), _) => (fleet::inventory_hosts(path), &args.words[..]),
-        (None, Some((program, facts))) => (fleet::program_hosts(&PathBuf::from(program)), facts),
+        (None, Some((program, facts))) => {
+            let hosts = super::run::parse_sets(&args.sets)
+                .and_then(|sets| fleet::program_hosts(&PathBuf::from(program), &sets));
+            (hosts, facts)
+        }
         (None, None) => return usage("give a program or --inventory FILE"),
     };
     if fact_words.is_empty() {
@@ -69,6 +76,10 @@ pub fn run(args: Args) -> u8 {
     let labels: Arc<[String]> = fact_words.iter().map(|f| f.trim().to_string()).collect();
     let keys: Arc<[FactKey]> = keys.into();
     let timeout = fleet::command_timeout(args.timeout);
+    let ssh = match args.ssh.defaults() {
+        Ok(ssh) => ssh,
+        Err(message) => return usage(&message),
+    };
     let job = move |_host: Arc<HostValue>, conn: Arc<Connection>| {
         let keys = Arc::clone(&keys);
         async move {
@@ -88,7 +99,7 @@ pub fn run(args: Args) -> u8 {
     if let Err(message) = fleet::for_each_host(
         hosts,
         args.parallel.map(|n| n as usize),
-        args.ssh.defaults(),
+        ssh,
         job,
         |host, result| results.push((host.name.clone(), result)),
     ) {
@@ -115,11 +126,20 @@ pub fn run(args: Args) -> u8 {
 fn fact_key(text: &str) -> Result<FactKey, String> {
     let text = text.trim();
     let text = text.strip_prefix("facts.").unwrap_or(text);
+    // `has_line:/etc/hosts:127.0.0.1 localhost`: a fact of N arguments
+    // takes N colon-separated ones, the last one whole.
     let key = match text.split_once(':') {
-        Some((name, arg)) => FactKey {
-            name: name.trim().to_string(),
-            args: vec![FactArg::Str(arg.to_string())],
-        },
+        Some((name, args)) => {
+            let name = name.trim();
+            let n = facts::arity(name).unwrap_or(1).max(1);
+            FactKey {
+                name: name.to_string(),
+                args: args
+                    .splitn(n, ':')
+                    .map(|a| FactArg::Str(a.to_string()))
+                    .collect(),
+            }
+        }
         None => FactKey {
             name: text.to_string(),
             args: Vec::new(),

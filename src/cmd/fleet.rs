@@ -52,8 +52,14 @@ pub struct SshArgs {
 
 impl SshArgs {
     /// The runtime's SSH settings; prints a warning when the host key
-    /// policy is relaxed.
-    pub fn defaults(&self) -> SshDefaults {
+    /// policy is relaxed. An `--ssh-config` that is not a readable file is
+    /// an error (ssh would fail every host with it).
+    pub fn defaults(&self) -> Result<SshDefaults, String> {
+        if let Some(config) = &self.ssh_config {
+            if let Err(e) = std::fs::File::open(config) {
+                return Err(format!("--ssh-config {}: {e}", config.display()));
+            }
+        }
         let known_hosts = match self.known_hosts {
             KnownHosts::Strict => KnownHostsPolicy::Strict,
             KnownHosts::AcceptNew => KnownHostsPolicy::AcceptNew,
@@ -66,14 +72,14 @@ impl SshArgs {
         for warning in options.warnings() {
             eprintln!("warning: {warning}");
         }
-        SshDefaults {
+        Ok(SshDefaults {
             config_file: self.ssh_config.clone(),
             known_hosts,
             connect_timeout: self.connect_timeout.map(Duration::from_secs),
             persist: usize::try_from(self.ssh_persist)
                 .ok()
                 .and_then(NonZeroUsize::new),
-        }
+        })
     }
 }
 
@@ -140,9 +146,9 @@ pub fn inventory_hosts(path: &Path) -> Result<Vec<FleetHost>, String> {
         .collect())
 }
 
-/// The hosts of a program's groups (params at their defaults), each once,
-/// in group order.
-pub fn program_hosts(file: &Path) -> Result<Vec<FleetHost>, String> {
+/// The hosts of a program's groups (params at their defaults, or as
+/// `sets` say), each once, in group order.
+pub fn program_hosts(file: &Path, sets: &[(String, String)]) -> Result<Vec<FleetHost>, String> {
     let db = Database::new(Arc::new(OsFileLoader));
     let root = db.file(file);
     let program = infrac_compiler::compile(&db, root).map_err(|diags| {
@@ -156,7 +162,7 @@ pub fn program_hosts(file: &Path) -> Result<Vec<FleetHost>, String> {
     let program = Arc::new(program);
     let base_dir = super::run::base_dir(file);
     let ctx = RunContext::new(Arc::clone(&program), Arc::from(Vec::new()), base_dir);
-    let ctx = Arc::new(eval_params(&ctx, &[]).map_err(|e| e.message)?);
+    let ctx = Arc::new(eval_params(&ctx, sets).map_err(|e| e.message)?);
     let groups = eval_groups_with(&ctx, &mut super::run::load_inventory)
         .map_err(|e| format!("cannot evaluate the groups' hosts: {}", e.message))?;
     let mut hosts: Vec<FleetHost> = Vec::new();

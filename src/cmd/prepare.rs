@@ -119,12 +119,13 @@ pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
     }
     let seconds = |s: u64| (s > 0).then(|| Duration::from_secs(s));
     let sudo_password = args.sudo.password().map_err(|m| usage(&m))?;
+    let ssh = args.ssh.defaults().map_err(|m| usage(&m))?;
     let options = RunOptions {
         parallel: args.parallel.map(|n| n as usize),
         limit,
         command_timeout: seconds(args.timeout),
         host_timeout: seconds(args.host_timeout),
-        ssh: args.ssh.defaults(),
+        ssh,
         sudo_password,
     };
     Ok(Prepared {

@@ -143,11 +143,23 @@ impl PlannedFact {
     }
 }
 
+/// How many arguments the native fact `name` takes; `None` for a fact
+/// without a native reader.
+pub fn arity(name: &str) -> Option<usize> {
+    NATIVE.iter().find(|f| f.name == name).map(|f| f.arity)
+}
+
 /// Finds the reader of `key` and builds its snippet.
 pub fn plan(key: &FactKey) -> Result<PlannedFact, String> {
     let label = key.label();
     let Some(fact) = NATIVE.iter().find(|f| f.name == key.name) else {
-        return Err(format!("{label}: no native reader for facts.{}", key.name));
+        let names: Vec<&str> = NATIVE.iter().map(|f| f.name).collect();
+        return Err(format!(
+            "{label}: no native reader for facts.{} (facts written in .infra, like \
+             facts.systemd, are read by programs); native facts: {}",
+            key.name,
+            names.join(", ")
+        ));
     };
     if key.args.len() != fact.arity {
         return Err(format!(
@@ -257,9 +269,11 @@ mod tests {
     #[test]
     fn plan_checks_name_and_arguments() {
         assert!(plan(&key("file", &["/etc"])).is_ok());
-        assert_eq!(
-            plan(&key("nope", &[])).err(),
-            Some("facts.nope: no native reader for facts.nope".into())
+        let unknown = plan(&key("nope", &[])).err().unwrap_or_default();
+        assert!(
+            unknown.starts_with("facts.nope: no native reader for facts.nope")
+                && unknown.contains("native facts: os, hostname,"),
+            "{unknown}"
         );
         assert_eq!(
             plan(&key("file", &[])).err(),
