@@ -55,10 +55,10 @@ impl SshArgs {
     /// policy is relaxed. An `--ssh-config` that is not a readable file is
     /// an error (ssh would fail every host with it).
     pub fn defaults(&self) -> Result<SshDefaults, String> {
-        if let Some(config) = &self.ssh_config {
-            if let Err(e) = std::fs::File::open(config) {
-                return Err(format!("--ssh-config {}: {e}", config.display()));
-            }
+        if let Some(config) = &self.ssh_config
+            && let Err(e) = std::fs::File::open(config)
+        {
+            return Err(format!("--ssh-config {}: {e}", config.display()));
         }
         let known_hosts = match self.known_hosts {
             KnownHosts::Strict => KnownHostsPolicy::Strict,
