@@ -157,6 +157,23 @@ stage later on three {
     );
     let skipped = summary["skipped_stages"].to_string();
     assert!(skipped.contains("later"), "{summary}");
+    // The hosts of the batches that never started say so.
+    assert_eq!(summary["skipped"], 2, "{summary}");
+    for host in ["infrac-host-2", "infrac-host-3"] {
+        let entry = &summary["hosts"][host];
+        assert_eq!(entry["failed"], false, "{summary}");
+        assert_eq!(entry["skipped"]["stage"], "s", "{summary}");
+        assert_eq!(
+            entry["skipped"]["reason"], "the stage stopped after 1 failed host (max_failures: 1)",
+            "{summary}"
+        );
+    }
+    let events = fleet_common::json_lines(&out);
+    let skipped_events = events
+        .iter()
+        .filter(|e| e["event"] == "host_skipped")
+        .count();
+    assert_eq!(skipped_events, 2, "{events:?}");
 }
 
 #[test]

@@ -49,6 +49,13 @@ pub enum RunEvent {
         stage: String,
         error: HostError,
     },
+    /// A host of a stage's later `serial` batch that did not run because
+    /// the stage stopped early (`max_failures`, Ctrl-C).
+    HostSkipped {
+        host: String,
+        stage: String,
+        reason: String,
+    },
     StageFinished {
         stage: String,
     },
@@ -167,6 +174,8 @@ pub struct HostSummary {
     pub ok: u32,
     pub changed: u32,
     pub failure: Option<HostFailure>,
+    /// The stage it did not get to run, and why (see `RunEvent::HostSkipped`).
+    pub skipped: Option<(String, String)>,
     /// Time spent running this host's stage bodies.
     pub elapsed: Duration,
 }
@@ -184,6 +193,10 @@ impl RunSummary {
 
     pub fn failed(&self) -> usize {
         self.hosts.values().filter(|h| h.failure.is_some()).count()
+    }
+
+    pub fn skipped(&self) -> usize {
+        self.hosts.values().filter(|h| h.skipped.is_some()).count()
     }
 
     /// Counts an event into the per-host totals.
@@ -207,6 +220,14 @@ impl RunSummary {
                 for host in hosts {
                     self.hosts.entry(host.clone()).or_default();
                 }
+            }
+            RunEvent::HostSkipped {
+                host,
+                stage,
+                reason,
+            } => {
+                let host = self.hosts.entry(host.clone()).or_default();
+                host.skipped.get_or_insert((stage.clone(), reason.clone()));
             }
             RunEvent::Interrupted => self.interrupted = true,
             RunEvent::OpStarted { .. } | RunEvent::StageFinished { .. } => {}

@@ -230,9 +230,30 @@ impl Run {
         let mut values: BTreeMap<Arc<str>, Value> = BTreeMap::new();
         let mut failures = 0u32;
         let mut go_on = true;
-        for batch in active.chunks(batch_size(def.options.serial, active.len())) {
-            if self.cancel.is_cancelled() || self.too_many_failures(def, failures) {
+        let batches: Vec<&[usize]> = active
+            .chunks(batch_size(def.options.serial, active.len()))
+            .collect();
+        for (n, batch) in batches.iter().enumerate() {
+            let stop = if self.cancel.is_cancelled() {
+                Some("interrupted (Ctrl-C) before its batch started".to_string())
+            } else if self.too_many_failures(def, failures) {
+                Some(format!(
+                    "the stage stopped after {failures} failed host{} (max_failures: {})",
+                    if failures == 1 { "" } else { "s" },
+                    def.options.max_failures.unwrap_or_default()
+                ))
+            } else {
+                None
+            };
+            if let Some(reason) = stop {
                 go_on = false;
+                for &i in batches[n..].iter().copied().flatten() {
+                    self.reporter.emit(RunEvent::HostSkipped {
+                        host: self.hosts[i].value.name.clone(),
+                        stage: def.name.clone(),
+                        reason: reason.clone(),
+                    });
+                }
                 break;
             }
             failures += self.run_batch(batch, &stage, &mut values).await;

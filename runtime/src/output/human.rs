@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use super::{Sink, format_duration};
-use crate::event::{Locate, OpStatus, Place, RunEvent, RunSummary};
+use crate::event::{HostSummary, Locate, OpStatus, Place, RunEvent, RunSummary};
 
 pub struct HumanSink<W> {
     out: W,
@@ -195,6 +195,16 @@ impl<W: Write + Send> Sink for HumanSink<W> {
                     self.print(&lines.join("\n"));
                 }
             }
+            RunEvent::HostSkipped { host, reason, .. } => {
+                let line = format!("  [{host}] not run: {reason}");
+                if self.live {
+                    let view = self.stage.get_or_insert_with(StageView::default);
+                    view.failures.push(line);
+                    self.redraw();
+                } else {
+                    self.print(&line);
+                }
+            }
             RunEvent::StageFinished { .. } => {}
             RunEvent::Interrupted => {
                 if self.live {
@@ -251,19 +261,28 @@ pub fn render_summary(summary: &RunSummary) -> String {
         .max()
         .unwrap_or(4)
         .max(4);
+    let outcome = |host: &HostSummary| match (&host.failure, &host.skipped) {
+        (Some(f), _) => format!("in {}", f.stage),
+        (None, Some((stage, _))) => format!("not run: {stage}"),
+        (None, None) => "-".to_string(),
+    };
+    let failed_width = summary
+        .hosts
+        .values()
+        .map(|h| outcome(h).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(6);
     let mut text = format!(
-        "\n{:<width$}  {:>4}  {:>7}  {:<6}  {}\n",
+        "\n{:<width$}  {:>4}  {:>7}  {:<failed_width$}  {}\n",
         "HOST", "OK", "CHANGED", "FAILED", "TIME"
     );
     for (name, host) in &summary.hosts {
-        let failed = match &host.failure {
-            Some(f) => format!("in {}", f.stage),
-            None => "-".to_string(),
-        };
         text.push_str(&format!(
-            "{name:<width$}  {:>4}  {:>7}  {failed:<6}  {}\n",
+            "{name:<width$}  {:>4}  {:>7}  {:<failed_width$}  {}\n",
             host.ok,
             host.changed,
+            outcome(host),
             format_duration(host.elapsed)
         ));
     }
@@ -273,6 +292,10 @@ pub fn render_summary(summary: &RunSummary) -> String {
         "{} changed, {failed} {hosts} failed",
         summary.changed()
     ));
+    let skipped = summary.skipped();
+    if skipped > 0 {
+        text.push_str(&format!(", {skipped} not run"));
+    }
     if summary.interrupted {
         text.push_str(", interrupted");
     }
@@ -437,8 +460,8 @@ mod tests {
             HostSummary {
                 ok: 4,
                 changed: 2,
-                failure: None,
                 elapsed: Duration::from_millis(1520),
+                ..HostSummary::default()
             },
         );
         summary.hosts.insert(
@@ -447,18 +470,27 @@ mod tests {
                 ok: 0,
                 changed: 1,
                 failure: Some(HostFailure {
-                    stage: "app".into(),
+                    stage: "report".into(),
                     error: HostError::new("x", None),
                 }),
                 elapsed: Duration::from_millis(80),
+                ..HostSummary::default()
+            },
+        );
+        summary.hosts.insert(
+            "web-2".into(),
+            HostSummary {
+                skipped: Some(("report".into(), "max_failures".into())),
+                ..HostSummary::default()
             },
         );
         expect![[r#"
 
-            HOST     OK  CHANGED  FAILED  TIME
-            db        0        1  in app  80ms
-            web-1     4        2  -       1.52s
-            3 changed, 1 host failed"#]]
+            HOST     OK  CHANGED  FAILED           TIME
+            db        0        1  in report        80ms
+            web-1     4        2  -                1.52s
+            web-2     0        0  not run: report  0ms
+            3 changed, 1 host failed, 1 not run"#]]
         .assert_eq(&render_summary(&summary));
     }
 }

@@ -62,6 +62,13 @@ impl<W: Write + Send> Sink for JsonSink<W> {
             RunEvent::HostFailed { host, stage, error } => {
                 json!({ "event": "host_failed", "host": host, "error": self.error(stage, error) })
             }
+            RunEvent::HostSkipped {
+                host,
+                stage,
+                reason,
+            } => {
+                json!({ "event": "host_skipped", "host": host, "stage": stage, "reason": reason })
+            }
             RunEvent::OpStarted { .. } | RunEvent::StageFinished { .. } | RunEvent::Interrupted => {
                 return;
             }
@@ -83,6 +90,9 @@ impl<W: Write + Send> Sink for JsonSink<W> {
                     "changed": host.changed,
                     "failed": host.failure.is_some(),
                     "error": error,
+                    "skipped": host.skipped.as_ref().map_or(Json::Null, |(stage, reason)| {
+                        json!({ "stage": stage, "reason": reason })
+                    }),
                     "duration_ms": u64::try_from(host.elapsed.as_millis()).unwrap_or(u64::MAX),
                 }),
             );
@@ -91,6 +101,7 @@ impl<W: Write + Send> Sink for JsonSink<W> {
             "event": "summary",
             "changed": summary.changed(),
             "failed": summary.failed(),
+            "skipped": summary.skipped(),
             "interrupted": summary.interrupted,
             "skipped_stages": summary.skipped_stages,
             "hosts": hosts,
