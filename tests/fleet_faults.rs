@@ -154,3 +154,37 @@ stage s on all {
     assert!(two("infrac-host-1"));
     assert!(!two("infrac-host-2"));
 }
+
+#[test]
+fn a_host_timeout_stops_the_command_on_the_host_too() {
+    let Some(bed) = testbed() else { return };
+    let program = Program::new(
+        r#"
+use std::server
+
+param dir: str
+
+group slow = [ssh("infrac-host-3")]
+
+stage s on slow {
+  let _r = probe(sh"sleep 30; echo {dir}")
+}
+"#,
+    );
+    let out = program.run(&bed, &["--host-timeout", "2"]);
+    assert_exit(&out, 3);
+    let summary = summary_of(&out);
+    let message = summary["hosts"]["infrac-host-3"]["error"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("host timeout"), "{message}");
+    // The command's own limit on the host ends with the host's time (and
+    // `timeout -k` kills 2 s later at most).
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let left = docker(&["exec", "infrac-host-3", "pgrep", "-f", &program.dir]);
+    assert!(
+        String::from_utf8_lossy(&left.stdout).trim().is_empty(),
+        "still running on the host: {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
+}

@@ -255,7 +255,8 @@ impl<'a> Script<'a> {
     fn limit(&self) -> Option<Duration> {
         let parts = (self.snippets.len() + self.verifies).max(1);
         let parts = u32::try_from(parts).unwrap_or(u32::MAX);
-        self.settings.timeout.map(|t| t.saturating_mul(parts))
+        self.settings
+            .bound(self.settings.timeout.map(|t| t.saturating_mul(parts)))
     }
 }
 

@@ -435,6 +435,7 @@ impl HostJob {
                     stage_values: &stage_values,
                     commands: CommandSettings {
                         timeout,
+                        deadline: host_timeout.map(|limit| Instant::now() + limit),
                         sudo_password: sudo_password.as_ref().map(|p| &*p.0),
                     },
                 };

@@ -1,6 +1,6 @@
 //! Performs one VM request over a host's connection.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use infrac_connect::{
     CommandOutput, Connector, ConnectorError, ErrorKind, ExecOptions, UploadOptions,
@@ -19,9 +19,27 @@ use crate::facts::FactRead;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CommandSettings<'a> {
     pub timeout: Option<Duration>,
+    /// When this host's time in the stage is up (`--host-timeout`): no
+    /// command may outlive it on the host.
+    pub deadline: Option<Instant>,
     /// For sudo (`--ask-sudo-password`): handed to sudo on stdin, never in
     /// argv (see `infrac_connect::shell`).
     pub sudo_password: Option<&'a str>,
+}
+
+impl CommandSettings<'_> {
+    /// `limit` (a command's or a script's time limit), cut to what is left
+    /// before the host's deadline.
+    pub fn bound(&self, limit: Option<Duration>) -> Option<Duration> {
+        let left = self.deadline.map(|d| {
+            d.saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1))
+        });
+        match (limit, left) {
+            (Some(limit), Some(left)) => Some(limit.min(left)),
+            (limit, left) => limit.or(left),
+        }
+    }
 }
 
 /// Performs `request`. An `Err` means the host cannot go on (unreachable,
@@ -63,7 +81,7 @@ async fn read_facts(
     let opts = ExecOptions {
         sudo: sudo.map(|s| s.user.as_deref()),
         sudo_password: settings.sudo_password.filter(|_| sudo.is_some()),
-        timeout: settings.timeout,
+        timeout: settings.bound(settings.timeout),
         ..ExecOptions::default()
     };
     let out = conn.exec(read.script(), opts).await?;
@@ -116,7 +134,7 @@ async fn perform_exec(
         stdin: exec.stdin.as_deref().map(str::as_bytes),
         sudo: exec.sudo.as_ref().map(|s| s.user.as_deref()),
         sudo_password: settings.sudo_password.filter(|_| exec.sudo.is_some()),
-        timeout: settings.timeout,
+        timeout: settings.bound(settings.timeout),
         ..ExecOptions::default()
     };
     conn.exec(&exec.script, opts).await
@@ -137,7 +155,7 @@ async fn perform_upload(
         group: upload.group.as_deref(),
         sudo: upload.sudo.as_ref().map(|s| s.user.as_deref()),
         sudo_password: settings.sudo_password.filter(|_| upload.sudo.is_some()),
-        timeout: settings.timeout,
+        timeout: settings.bound(settings.timeout),
     };
     match conn.upload_with(&content, &upload.remote, opts).await {
         Ok(()) => Ok(CommandOutput::default()),
