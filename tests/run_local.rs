@@ -572,3 +572,24 @@ fn one_name_for_two_different_hosts_is_refused_before_anything_runs() {
     assert!(stderr.contains("site.infra:6"), "{stderr}");
     assert!(!program.root().join("made").exists());
 }
+
+#[test]
+fn a_timeout_outside_any_op_is_placed_at_its_line() {
+    let program = Program::new(
+        "param root: str\n\ngroup here = [local()]\n\nstage s on here {\n  let _a = 1\n  let _r = probe(sh\"sleep 5\")\n}\n",
+    );
+    let out = program.run_json(&["--timeout", "1"]);
+    assert_eq!(out.status.code(), Some(3));
+    let lines = json_lines(&out);
+    let failed = lines
+        .iter()
+        .find(|l| l["event"] == "host_failed")
+        .unwrap_or_else(|| panic!("no host_failed event: {lines:?}"));
+    assert_eq!(failed["error"]["line"], 7, "{failed}");
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("timed out")),
+        "{failed}"
+    );
+}

@@ -47,18 +47,20 @@ pub async fn run_stage(
         ops.absorb(vm.take_events(), run, reporter);
         match halt {
             Halt::Request(request) => {
-                if cancel.is_cancelled() {
-                    return Err(ops.fail(
-                        run,
-                        reporter,
-                        "interrupted (Ctrl-C) before the next command".into(),
-                    ));
-                }
-                ops.request_sent = Some(Instant::now());
-                match perform(conn, request, &run.commands).await {
-                    Ok(r) => response = Some(r),
-                    Err(e) => return Err(ops.fail(run, reporter, e.message)),
-                }
+                let failure = if cancel.is_cancelled() {
+                    "interrupted (Ctrl-C) before the next command".to_string()
+                } else {
+                    ops.request_sent = Some(Instant::now());
+                    match perform(conn, request, &run.commands).await {
+                        Ok(r) => {
+                            response = Some(r);
+                            continue;
+                        }
+                        Err(e) => e.message,
+                    }
+                };
+                ops.close_failed(run, reporter);
+                return Err(vm.error_here(failure).into());
             }
             Halt::Budget => tokio::task::yield_now().await,
             Halt::Done(value) => return Ok(value),
@@ -71,8 +73,8 @@ pub async fn run_stage(
 }
 
 /// The op calls in progress on this host (innermost last), to time them,
-/// to report those called by the stage body, and to place errors that are
-/// not the VM's own (a lost connection).
+/// to report those called by the stage body (and the one a failure
+/// stopped).
 #[derive(Default)]
 struct OpTracker {
     open: Vec<OpenOp>,
@@ -170,22 +172,6 @@ impl OpTracker {
                 Vec::new(),
                 Instant::now(),
             )));
-        }
-    }
-
-    /// An error of the driver's own, placed at the innermost open op call
-    /// (its callers as notes), or at the stage when no op is running.
-    fn fail(&mut self, run: &StageRun<'_>, reporter: &Reporter, message: String) -> HostError {
-        let mut places = self.open.iter().rev().map(|o| o.place);
-        let place = places.next().unwrap_or(run.place);
-        let notes = places
-            .map(|p| ("called from here".to_string(), p))
-            .collect();
-        self.close_failed(run, reporter);
-        HostError {
-            message,
-            place: Some(place),
-            notes,
         }
     }
 }

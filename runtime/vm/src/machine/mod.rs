@@ -330,6 +330,13 @@ impl Vm {
         Halt::Failed(err)
     }
 
+    /// An error at the instruction the VM stopped at — the one whose
+    /// request could not be served — with its call chain as notes: for
+    /// failures outside the VM (a lost connection, a timeout, Ctrl-C).
+    pub fn error_here(&self, message: String) -> RuntimeError {
+        self.error(message)
+    }
+
     /// An error at the current instruction, with the call chain as notes.
     fn error(&self, message: String) -> RuntimeError {
         let mut places = self.frames.iter().rev().map(|f| self.place(f));
