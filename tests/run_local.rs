@@ -593,3 +593,18 @@ fn a_timeout_outside_any_op_is_placed_at_its_line() {
         "{failed}"
     );
 }
+
+#[test]
+fn a_stage_option_out_of_range_from_a_param_is_shown_at_the_stage() {
+    let program = Program::new(
+        "param root: str\nparam batch: int = 0\n\ngroup here = [local()]\n\nstage s on here (serial: batch) {\n  let _x = 1\n}\n",
+    );
+    let out = program.run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`serial: 0` is not a count (1 or more)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("site.infra:6"), "{stderr}");
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use infrac_bytecode::Program;
 use infrac_compiler::{Database, Db, OsFileLoader};
-use infrac_runtime::event::HostError;
+use infrac_runtime::event::{HostError, Place};
 use infrac_runtime::select::Limit;
 use infrac_runtime::{Cancel, RunOptions};
 use infrac_vm::RunContext;
@@ -94,6 +94,17 @@ pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
     let ctx = RunContext::new(Arc::clone(&program), Arc::from(Vec::new()), base_dir);
     let ctx = match eval_params(&ctx, &sets) {
         Ok(ctx) => Arc::new(ctx),
+        // A param's default or a stage's options: shown at their place.
+        Err(e) if e.place.is_some() => {
+            let error = HostError {
+                message: e.message,
+                place: e.place.map(|(module, span)| Place { module, span }),
+                notes: Vec::new(),
+            };
+            let title = "cannot evaluate the program's params and stage options".to_string();
+            print_diagnostics(&db, &[place_diagnostic(&sources, title, &error)], format);
+            return Err(exit::USAGE);
+        }
         Err(e) => return Err(usage(&e.message)),
     };
     let groups = match eval_groups_with(&ctx, &mut load_inventory) {

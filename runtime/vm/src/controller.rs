@@ -111,8 +111,10 @@ fn apply_options(options: &mut StageOptions, value: &Value) -> Result<(), String
     let count = |name: &str| match fields.get(name) {
         None | Some(Value::None) => Ok(None),
         Some(Value::Int(n)) => u32::try_from(*n)
+            .ok()
+            .filter(|&n| n >= 1)
             .map(Some)
-            .map_err(|_| format!("`{name}: {n}` is not a count")),
+            .ok_or_else(|| format!("`{name}: {n}` is not a count (1 or more)")),
         Some(other) => Err(format!(
             "`{name}` must be an int, found a {}",
             kind_name(other)
@@ -127,9 +129,12 @@ fn apply_options(options: &mut StageOptions, value: &Value) -> Result<(), String
     match fields.get("serial") {
         None | Some(Value::None) => {}
         Some(Value::Str(text)) => {
-            let percent = text.strip_suffix('%').and_then(|n| n.trim().parse().ok());
-            let percent =
-                percent.ok_or_else(|| format!("`serial: {text:?}` is not a percentage"))?;
+            let percent = text
+                .strip_suffix('%')
+                .and_then(|n| n.trim().parse().ok())
+                .filter(|p| (1..=100).contains(p));
+            let percent = percent
+                .ok_or_else(|| format!("`serial: {text:?}` is not a percentage (1% to 100%)"))?;
             options.serial = Some(Serial::Percent(percent));
         }
         Some(_) => options.serial = count("serial")?.map(Serial::Count),

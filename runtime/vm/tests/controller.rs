@@ -224,6 +224,6 @@ fn stage_options_may_depend_on_params() {
     let e = eval_params(&base, &[("batch".into(), "-1".into())]).expect_err("negative");
     assert_eq!(
         e.message,
-        "the options of stage `a`: `serial: -1` is not a count"
+        "the options of stage `a`: `serial: -1` is not a count (1 or more)"
     );
 }

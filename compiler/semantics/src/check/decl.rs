@@ -324,6 +324,7 @@ fn check_options(c: &mut Checker<'_>, options: &[Arg]) {
                         format!("`serial` is an int or a percentage like \"30%\", found `{found}`"),
                     ));
                 }
+                check_option_literal(c, &name.name, &option.value);
                 continue;
             }
             _ => {
@@ -343,6 +344,43 @@ fn check_options(c: &mut Checker<'_>, options: &[Arg]) {
             }
         };
         c.expr(&option.value, Some(&expected));
+        check_option_literal(c, &name.name, &option.value);
+    }
+}
+
+/// A count written literally must be 1 or more, a percentage 1% to 100%
+/// (values computed from params are checked when the run starts).
+fn check_option_literal(c: &mut Checker<'_>, name: &str, value: &infrac_syntax::ast::Expr) {
+    use infrac_syntax::ast::{StrPart, UnaryOp};
+    if name == "sudo" {
+        return;
+    }
+    let problem = match &value.kind {
+        ExprKind::Int(n) if *n < 1 => Some(format!("`{name}` must be 1 or more, found {n}")),
+        ExprKind::Unary {
+            op: UnaryOp::Neg,
+            operand,
+        } if matches!(operand.kind, ExprKind::Int(_)) => {
+            Some(format!("`{name}` must be 1 or more"))
+        }
+        ExprKind::Str(parts) if name == "serial" => {
+            let text = match parts.as_slice() {
+                [StrPart::Text(text, _)] => Some(text.as_str()),
+                [] => Some(""),
+                _ => None,
+            };
+            let percent = text.map(|t| {
+                t.strip_suffix('%')
+                    .and_then(|n| n.trim().parse::<u32>().ok())
+                    .is_some_and(|p| (1..=100).contains(&p))
+            });
+            (percent == Some(false))
+                .then(|| "`serial` as a string is a percentage from \"1%\" to \"100%\"".to_string())
+        }
+        _ => None,
+    };
+    if let Some(message) = problem {
+        c.error(Diag::error("E0302", value.span, message));
     }
 }
 
