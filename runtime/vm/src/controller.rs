@@ -203,16 +203,18 @@ fn parse_int(text: &str) -> Option<Value> {
         Some(rest) => (true, rest),
         None => (false, t.as_str()),
     };
+    // The magnitude as u64: the smallest int's is one more than the largest's.
     let n = if let Some(d) = digits.strip_prefix("0o") {
-        i64::from_str_radix(d, 8).ok()?
+        u64::from_str_radix(d, 8).ok()?
     } else if let Some(d) = digits.strip_prefix("0x") {
-        i64::from_str_radix(d, 16).ok()?
+        u64::from_str_radix(d, 16).ok()?
     } else if let Some(d) = digits.strip_prefix("0b") {
-        i64::from_str_radix(d, 2).ok()?
+        u64::from_str_radix(d, 2).ok()?
     } else {
         digits.parse().ok()?
     };
-    Some(Value::Int(if neg { -n } else { n }))
+    let n = i128::from(n);
+    i64::try_from(if neg { -n } else { n }).ok().map(Value::Int)
 }
 
 /// Reads the inventory file at a path (already joined to the program's

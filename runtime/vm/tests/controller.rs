@@ -58,6 +58,20 @@ fn params_take_set_values_then_defaults() {
 }
 
 #[test]
+fn ints_from_the_command_line_cover_the_whole_range() {
+    let replicas = |text: &str| params(&[("pw", "x"), ("replicas", text)]).map(|v| v[1].clone());
+    assert_eq!(replicas("-9223372036854775808"), Ok(Value::Int(i64::MIN)));
+    assert_eq!(
+        replicas("9_223_372_036_854_775_807"),
+        Ok(Value::Int(i64::MAX))
+    );
+    assert_eq!(replicas("-0x10"), Ok(Value::Int(-16)));
+    for out_of_range in ["9223372036854775808", "-9223372036854775809"] {
+        assert!(replicas(out_of_range).is_err(), "{out_of_range}");
+    }
+}
+
+#[test]
 fn bad_params_are_usage_errors() {
     assert_eq!(
         params(&[]),
