@@ -171,6 +171,14 @@ fn ini_errors_name_file_and_line() {
         error: h.ini:1: host `web1`: connection `winrm` is not supported (expected ssh, local or docker)
     "#]],
     );
+    check(
+        "h.ini",
+        Format::Ini,
+        "web1 ansible_become=true ansible_become_user=root\nweb2 ansible_become=true ansible_become_user=nobody\n",
+        expect![[r#"
+            error: h.ini:2: host `web2`: `ansible_become_user=nobody` is not supported: `ansible_become` runs every command through sudo as root (ops take `sudo_user:` for another user)
+        "#]],
+    );
 }
 
 #[test]
