@@ -79,6 +79,7 @@ pub(super) fn load_inventory(
             name: h.name.clone(),
             spec: h.spec(),
             sudo: h.vars.get("ansible_become").is_some_and(is_truthy),
+            origin: h.origin.to_string(),
             vars: h.vars.clone(),
         })
         .collect())

@@ -251,7 +251,10 @@ fn connection_settings(
     }
     // `ansible_become` means sudo as root here; another user or method
     // would be silently ignored, so it is refused.
-    for (var, supported) in [("ansible_become_user", "root"), ("ansible_become_method", "sudo")] {
+    for (var, supported) in [
+        ("ansible_become_user", "root"),
+        ("ansible_become_method", "sudo"),
+    ] {
         if let Some(value) = vars.get(var)
             && value.as_str() != Some(supported)
         {
@@ -260,7 +263,9 @@ fn connection_settings(
                 format!(
                     "host `{name}`: `{var}={}` is not supported: `ansible_become` runs every \
                      command through sudo as root (ops take `sudo_user:` for another user)",
-                    value.as_str().map_or_else(|| value.to_string(), str::to_string)
+                    value
+                        .as_str()
+                        .map_or_else(|| value.to_string(), str::to_string)
                 ),
             ));
         }

@@ -17,6 +17,8 @@ pub struct InventoryHost {
     pub spec: HostSpec,
     /// `ansible_become` and the like: run every command through sudo.
     pub sudo: bool,
+    /// Where the inventory defines it (`hosts.ini:12`), for messages.
+    pub origin: String,
     /// Its variables (group and host variables merged). Those named like
     /// the fields of the group's data type become `host.data`; the others
     /// are ignored.
@@ -34,7 +36,7 @@ pub fn host_values(
         let data = match data {
             TypeDesc::Unit => Value::None,
             ty => from_json(ctx, &Json::Object(h.vars), ty)
-                .map_err(|e| format!("host `{}`: {e}", h.name))?,
+                .map_err(|e| format!("{}: host `{}`: {e}", h.origin, h.name))?,
         };
         out.push(Value::Host(Arc::new(HostValue {
             name: h.name,

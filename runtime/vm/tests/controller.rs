@@ -147,6 +147,7 @@ fn inventory_host(name: &str, vars: serde_json::Value) -> InventoryHost {
         name: name.into(),
         spec: HostSpec::Local,
         sudo: name == "b",
+        origin: "hosts.ini:1".into(),
         vars,
     }
 }
@@ -200,7 +201,10 @@ fn bad_inventory_data_is_reported_at_the_call() {
         )])
     })
     .expect_err("bad port");
-    assert_eq!(e.message, "host `a`: `port`: `http` is not an int");
+    assert_eq!(
+        e.message,
+        "hosts.ini:1: host `a`: `port`: `http` is not an int"
+    );
     assert_eq!(
         &INVENTORY[e.span.start as usize..e.span.end as usize],
         r#"inventory("hosts.ini", group: "web")"#
