@@ -242,7 +242,7 @@ where
                         close(conn, &host.value.name).await;
                         result
                     }
-                    Err(e) => Err(format!("cannot connect: {}", e.message)),
+                    Err(e) => Err(e.message),
                 };
                 (host.value, result)
             });
