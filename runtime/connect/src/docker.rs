@@ -104,11 +104,13 @@ impl DockerConnector {
         } else {
             "it is not running".to_owned()
         };
-        Err(ConnectorError::new(
-            &self.name,
-            kind,
-            format!("container {}: {why}", self.container),
-        ))
+        let message = match kind {
+            ErrorKind::Unreachable => {
+                format!("cannot connect to container {}: {why}", self.container)
+            }
+            _ => format!("container {}: {why}", self.container),
+        };
+        Err(ConnectorError::new(&self.name, kind, message))
     }
 }
 

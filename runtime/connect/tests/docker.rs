@@ -93,7 +93,7 @@ async fn stopped_container_is_a_clear_error() {
     assert_eq!(err.kind, ErrorKind::Unreachable);
     assert_eq!(
         err.to_string(),
-        format!("web: container {id}: it is not running")
+        format!("web: cannot connect to container {id}: it is not running")
     );
 
     // A container that stops during the run: the connection is lost.
@@ -115,7 +115,7 @@ async fn missing_container_is_a_clear_error() {
     assert_eq!(err.kind, ErrorKind::Unreachable);
     assert_eq!(
         err.to_string(),
-        "web: container no-such-container-infrac: No such object: no-such-container-infrac"
+        "web: cannot connect to container no-such-container-infrac: No such object: no-such-container-infrac"
     );
 }
 
