@@ -326,7 +326,13 @@ fn a_program_with_errors_touches_nothing() {
     let program = Program::new(
         "use std::files\n\nparam root: str\n\ngroup here = [local()]\n\nstage s on here {\n  files.directory(\"{root}/made\")\n  files.directory(42)\n}\n",
     );
-    assert_eq!(program.run(&[]).status.code(), Some(1));
+    let out = program.run(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: could not check `site.infra` due to 1 previous error"),
+        "{stderr}"
+    );
     assert!(!program.root().join("made").exists());
 }
 

@@ -118,7 +118,7 @@ fn load_root(db: &mut Database, path: &Path) -> Result<SourceFile, String> {
 }
 
 /// rustc-style closing line.
-fn summary(diags: &[Diagnostic], files: &[PathBuf]) -> Option<String> {
+pub(super) fn summary(diags: &[Diagnostic], files: &[PathBuf]) -> Option<String> {
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
     let what = match files {

@@ -86,6 +86,10 @@ pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
         }
         Err(diags) => {
             print_diagnostics(&db, &diags, format);
+            let closing = super::check::summary(&diags, std::slice::from_ref(&args.file));
+            if let (Format::Human, Some(line)) = (format, closing) {
+                eprintln!("{line}");
+            }
             return Err(exit::PROGRAM_ERRORS);
         }
     };
