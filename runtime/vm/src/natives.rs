@@ -93,9 +93,11 @@ fn render_template(base_dir: &Path, path: &str, vars: &Value) -> Result<Value, S
     // files expect it kept.
     env.set_keep_trailing_newline(true);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // `{e}`, not `{e:#}`: minijinja's detailed form lists the variables
+    // the template referenced, with their values — secrets included.
     let template = env
         .template_from_str(&source)
-        .map_err(|e| format!("template {path}: {e:#}"))?;
+        .map_err(|e| format!("template {path}: {e}"))?;
     let context = match vars {
         Value::Record(_) | Value::Map(_) => to_jinja(vars),
         other => {
@@ -108,7 +110,7 @@ fn render_template(base_dir: &Path, path: &str, vars: &Value) -> Result<Value, S
     template
         .render(context)
         .map(|s| Value::Str(s.into()))
-        .map_err(|e| format!("template {path}: {e:#}"))
+        .map_err(|e| format!("template {path}: {e}"))
 }
 
 /// Converts a value for minijinja. Secrets are revealed (see local.infra).
@@ -175,6 +177,21 @@ mod tests {
             &dir,
         );
         assert!(missing.is_err(), "an undefined variable is an error");
+        // The error never shows the values the template was given.
+        std::fs::write(dir.join("s.j2"), "pw={{ pw }} {{ nope }}\n").unwrap();
+        let secret = Value::Record(Arc::new(
+            [(Arc::from("pw"), Value::Secret("TOPSECRET".into()))]
+                .into_iter()
+                .collect(),
+        ));
+        let failed = call(
+            "local.render_template",
+            &[Value::Str("s.j2".into()), secret],
+            &dir,
+        );
+        let message = failed.expect_err("an undefined variable is an error");
+        assert!(!message.contains("TOPSECRET"), "{message}");
+        assert!(message.contains("undefined"), "{message}");
         assert_eq!(
             call("local.sha256", &[Value::Str("abc".into())], &dir),
             Ok(Value::Str(
