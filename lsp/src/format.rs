@@ -162,17 +162,19 @@ impl Layout {
         let bytes = line.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
-            let rest = &line[i..];
+            // Bytes, not `&line[i..]`: `i` steps through multi-byte
+            // characters, and every token looked for is ASCII.
+            let rest = &bytes[i..];
             match self.mode {
                 Mode::BlockComment(depth) => {
-                    if rest.starts_with("*/") {
+                    if rest.starts_with(b"*/") {
                         self.mode = if depth <= 1 {
                             Mode::Code
                         } else {
                             Mode::BlockComment(depth - 1)
                         };
                         i += 2;
-                    } else if rest.starts_with("/*") {
+                    } else if rest.starts_with(b"/*") {
                         self.mode = Mode::BlockComment(depth + 1);
                         i += 2;
                     } else {
@@ -182,7 +184,7 @@ impl Layout {
                 Mode::Str { triple } => {
                     if bytes[i] == b'\\' {
                         i += 2;
-                    } else if triple && rest.starts_with("\"\"\"") || !triple && bytes[i] == b'"' {
+                    } else if triple && rest.starts_with(b"\"\"\"") || !triple && bytes[i] == b'"' {
                         self.mode = Mode::Code;
                         i += if triple { 3 } else { 1 };
                     } else if bytes[i] == b'{' {
@@ -197,12 +199,12 @@ impl Layout {
                     }
                 }
                 Mode::Code => {
-                    if rest.starts_with("//") {
+                    if rest.starts_with(b"//") {
                         break;
-                    } else if rest.starts_with("/*") {
+                    } else if rest.starts_with(b"/*") {
                         self.mode = Mode::BlockComment(1);
                         i += 2;
-                    } else if rest.starts_with("\"\"\"") {
+                    } else if rest.starts_with(b"\"\"\"") {
                         self.mode = Mode::Str { triple: true };
                         i += 3;
                     } else if bytes[i] == b'"' {
@@ -463,6 +465,18 @@ let x =   "a  b {  1 }"
                 fn f(p: str): str {
                   "{p.split("/").last() ?? "}"}"
                 }
+            "#]],
+        );
+    }
+
+    #[test]
+    fn text_outside_ascii_in_strings_and_comments() {
+        check(
+            "param p: str = \"é {1}  ü\"\n/* ñ */  param q: str = \"\"\"ß\n  x\"\"\"\n",
+            expect![[r#"
+                param p: str = "é {1}  ü"
+                /* ñ */ param q: str = """ß
+                  x"""
             "#]],
         );
     }
