@@ -49,6 +49,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0221", "`return` outside a fn, fact or op"),
     ("E0222", "value cannot be indexed"),
     ("E0223", "value cannot be looped over"),
+    ("E0224", "unknown interpolation format"),
     ("E0301", "stage target is not a group"),
     ("E0302", "unknown, unnamed or repeated stage option"),
     ("E0303", "`host.data` without one shared data type"),

@@ -83,9 +83,17 @@ impl Checker<'_> {
 
     fn string_parts(&mut self, parts: &[StrPart], command: bool) {
         for part in parts {
-            let StrPart::Interp { expr, .. } = part else {
+            let StrPart::Interp { expr, format, span } = part else {
                 continue;
             };
+            if let Some(spec) = format
+                && infrac_bytecode::Fmt::parse(spec).is_none()
+            {
+                self.error(
+                    Diag::error("E0224", *span, format!("unknown format `{spec}`"))
+                        .with_help("formats: `o` (octal), `x` (hex), a zero-padded width like `03` (at most 255), or both: `04o`"),
+                );
+            }
             if command && let Some(arg) = raw_argument(expr) {
                 // `{raw(x)}` splices a str or another command in as code.
                 let ty = self.expr(arg, None);
