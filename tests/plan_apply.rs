@@ -675,3 +675,27 @@ fn the_stdlib_self_test_plans_applies_and_then_plans_nothing() {
         text(&again)
     );
 }
+
+#[test]
+fn emitted_scripts_carry_large_files() {
+    let program = Program::new(
+        "use std::files\n\nparam root: str\n\ngroup here = [local()]\n\n\
+         stage site on here {\n  files.put(\"big.txt\", \"{root}/big.txt\")\n}\n",
+    );
+    // Over the kernel's 128 KiB limit for one command-line argument.
+    let big = "y".repeat(300_000) + "\n";
+    program.write("big.txt", &big);
+    let made = plan(&program, &["--emit-sh", "scripts"]);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made));
+    let dir = program
+        .root()
+        .parent()
+        .unwrap_or(program.root())
+        .join("scripts");
+    let sh = Command::new("sh")
+        .arg(dir.join("local.sh"))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
+    assert!(sh.status.success(), "{}", text(&sh));
+    assert_eq!(read(&program.root().join("big.txt")), big);
+}

@@ -33,6 +33,14 @@ pub fn upload_diff(
             new.len()
         ));
     };
+    // A file that holds a secret is not shown at all: its current content
+    // may hold the previous value of that secret, which nothing redacts.
+    if secrets
+        .iter()
+        .any(|s| !s.is_empty() && new_text.contains(s.as_str()))
+    {
+        return Some("(content with a secret: not shown)\n".into());
+    }
     let (old_text, new_text) = (redact(old_text, secrets), redact(new_text, secrets));
     let old_name = match current {
         Some(_) => format!("{} (now)", request.remote),
@@ -86,7 +94,8 @@ mod tests {
     }
 
     #[test]
-    fn diff_redacts_secrets() {
+    fn a_file_with_a_secret_is_not_shown_and_others_are_redacted() {
+        // The file's current content may hold the secret's previous value.
         let old = Some(Some(b"port = 80\npassword = old\n".to_vec()));
         let secrets = vec!["hunter2".to_string()];
         let diff = upload_diff(
@@ -95,14 +104,20 @@ mod tests {
             false,
             &secrets,
         );
+        assert_eq!(
+            diff.as_deref(),
+            Some("(content with a secret: not shown)\n")
+        );
+        // A secret that only the current content holds is redacted there.
+        let old = Some(Some(b"port = 80\npassword = hunter2\n".to_vec()));
+        let diff = upload_diff(&request("port = 8080\n"), &old, false, &secrets);
         expect_test::expect![[r#"
             --- /etc/app.conf (now)
             +++ /etc/app.conf (planned)
-            @@ -1,2 +1,2 @@
+            @@ -1,2 +1 @@
             -port = 80
-            -password = old
+            -password = ***
             +port = 8080
-            +password = ***
         "#]]
         .assert_eq(&diff.unwrap_or_default());
     }

@@ -143,11 +143,13 @@ fn write_upload(out: &mut String, request: &UploadRequest, secrets: &[String]) {
         return needs_secret(out, &format!("upload {}", request.remote));
     }
     let dest = shell_quote(&request.remote);
+    // The content comes on stdin, from a here-document of the emitted
+    // script: in `sh -c`'s argument it would hit the kernel's limit of
+    // 128 KiB per argument.
     let mut script = format!(
         "tmp=$(mktemp -- \"$(dirname -- {dest})/.infrac.XXXXXX\")\n\
          trap 'rm -f -- \"$tmp\"' EXIT\n\
-         printf '%s' '{}' | base64 -d > \"$tmp\"\n",
-        base64(&content)
+         cat > \"$tmp\"\n"
     );
     match request.mode {
         Some(mode) => {
@@ -168,7 +170,19 @@ fn write_upload(out: &mut String, request: &UploadRequest, secrets: &[String]) {
         let _ = writeln!(script, "chgrp -- {} \"$tmp\"", shell_quote(group));
     }
     let _ = writeln!(script, "mv -f -- \"$tmp\" {dest}\ntrap - EXIT");
-    let _ = writeln!(out, "{}", in_shell(&script, request.sudo.as_ref()));
+    // The base64 alphabet has no `_`: no line of it ends the document.
+    let encoded = base64(&content);
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|line| std::str::from_utf8(line).unwrap_or_default())
+        .collect();
+    let _ = writeln!(
+        out,
+        "base64 -d <<'INFRAC_CONTENT' | {}\n{}\nINFRAC_CONTENT",
+        in_shell(&script, request.sudo.as_ref()),
+        lines.join("\n")
+    );
 }
 
 /// Standard base64 with padding.
