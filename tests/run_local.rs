@@ -614,3 +614,26 @@ fn a_stage_option_out_of_range_from_a_param_is_shown_at_the_stage() {
     );
     assert!(stderr.contains("site.infra:6"), "{stderr}");
 }
+
+#[test]
+fn an_invalid_sudo_user_fails_where_it_is_given() {
+    let program = Program::new(
+        "use std::files\n\nparam root: str\nparam who: str = \"x;id\"\n\ngroup here = [local()]\n\n\
+         stage s on here {\n  files.directory(\"{root}/a\")\n  files.file(\"{root}/a/f\", content: \"x\\n\", sudo_user: who)\n}\n",
+    );
+    let out = program.run_json(&[]);
+    assert_eq!(out.status.code(), Some(3));
+    let lines = json_lines(&out);
+    let failed = lines
+        .iter()
+        .find(|l| l["event"] == "host_failed")
+        .unwrap_or_else(|| panic!("no host_failed event: {lines:?}"));
+    assert_eq!(failed["error"]["line"], 10, "{failed}");
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("invalid sudo user `x;id`")),
+        "{failed}"
+    );
+    assert!(program.root().join("a").is_dir(), "the op before it ran");
+}

@@ -55,7 +55,6 @@ const INLINE_MAX: usize = 64 * 1024;
 /// The script being assembled.
 struct Script<'a> {
     settings: &'a CommandSettings<'a>,
-    host: String,
     snippets: Vec<(String, bool)>,
     parts: Vec<Part>,
     payloads: Vec<Vec<u8>>,
@@ -70,10 +69,9 @@ struct Script<'a> {
 }
 
 impl<'a> Script<'a> {
-    fn new(host: &str, settings: &'a CommandSettings<'a>) -> Self {
+    fn new(settings: &'a CommandSettings<'a>) -> Self {
         Script {
             settings,
-            host: host.to_string(),
             snippets: Vec::new(),
             parts: Vec::new(),
             payloads: Vec::new(),
@@ -92,16 +90,15 @@ impl<'a> Script<'a> {
         stdin: Option<Vec<u8>>,
         stop: bool,
         part: Part,
-    ) -> Result<(), ConnectorError> {
-        let text = self.wrap(script, sudo, stdin)?;
+    ) {
+        let text = self.wrap(script, sudo, stdin);
         self.snippets.push((text, stop));
         self.parts.push(part);
-        Ok(())
     }
 
     /// Reads `fact` where the VM went on with its last value, and stops
     /// the script there when it differs from its read at the start.
-    fn verify(&mut self, fact: &FactQuery) -> Result<(), ConnectorError> {
+    fn verify(&mut self, fact: &FactQuery) {
         let read = FactRead::new(std::slice::from_ref(&fact.key));
         let sudo = fact.sudo.as_ref();
         // The two reads compared are the fact's bare snippet; the framed
@@ -110,8 +107,8 @@ impl<'a> Script<'a> {
             Ok(planned) => planned.script,
             Err(e) => format!("echo {}", shell::quote(&e)),
         };
-        let bare = self.wrap(&bare, sudo, None)?;
-        let framed = self.wrap(read.script(), sudo, None)?;
+        let bare = self.wrap(&bare, sudo, None);
+        let framed = self.wrap(read.script(), sudo, None);
         let n = self.verifies;
         self.verifies += 1;
         // The output and the exit status (`x` keeps trailing newlines).
@@ -125,16 +122,12 @@ impl<'a> Script<'a> {
         );
         self.snippets.push((snippet, true));
         self.parts.push(Part::Verify(read));
-        Ok(())
     }
 
-    /// `script` as a snippet's text: through sudo, with its stdin.
-    fn wrap(
-        &mut self,
-        script: &str,
-        sudo: Option<&Sudo>,
-        stdin: Option<Vec<u8>>,
-    ) -> Result<String, ConnectorError> {
+    /// `script` as a snippet's text: through sudo, with its stdin. A
+    /// request that cannot be run (an invalid sudo user) becomes a snippet
+    /// that fails with the reason, so it fails where the program made it.
+    fn wrap(&mut self, script: &str, sudo: Option<&Sudo>, stdin: Option<Vec<u8>>) -> String {
         let password = self.settings.sudo_password.filter(|_| sudo.is_some());
         let opts = ExecOptions {
             sudo: sudo.map(|s| s.user.as_deref()),
@@ -144,14 +137,16 @@ impl<'a> Script<'a> {
             login_name_set: true,
             ..ExecOptions::default()
         };
-        let inv = shell::invocation(script, &opts)
-            .map_err(|e| ConnectorError::new(&self.host, ErrorKind::Invalid, e.to_string()))?;
+        let inv = match shell::invocation(script, &opts) {
+            Ok(inv) => inv,
+            Err(e) => return failing(&e.to_string()),
+        };
         self.sudo_used |= sudo.is_some();
         let input = stdin.map(|bytes| {
             self.payloads.push(bytes);
             format!("\"$infrac_d/{}\"", self.payloads.len() - 1)
         });
-        Ok(match (password, input) {
+        match (password, input) {
             (None, None) => inv.command,
             (None, Some(file)) => format!("exec <{file}\n{}", inv.command),
             (Some(_), input) => {
@@ -162,30 +157,25 @@ impl<'a> Script<'a> {
                     inv.command
                 )
             }
-        })
+        }
     }
 
     /// A program's command runs in an `sh -c` of its own, as it would
     /// alone: its syntax, `exit`, variables and traps stay its own (and it
     /// cannot see the script's variables; the sudo wrapper is one already).
-    fn exec(&mut self, exec: &ExecRequest, stop: bool, part: Part) -> Result<(), ConnectorError> {
+    fn exec(&mut self, exec: &ExecRequest, stop: bool, part: Part) {
         let stdin = exec.stdin.as_ref().map(|s| s.as_bytes().to_vec());
         let own = match exec.sudo {
             Some(_) => exec.script.clone(),
             None => format!("exec sh -c {}", shell::quote(&exec.script)),
         };
-        self.command(&own, exec.sudo.as_ref(), stdin, stop, part)
+        self.command(&own, exec.sudo.as_ref(), stdin, stop, part);
     }
 
     /// An upload: its script reads the content on stdin. A local file that
     /// cannot be read becomes a snippet that fails with the reason, so the
     /// op fails where it uploads, after the commands before it.
-    async fn upload(
-        &mut self,
-        upload: &UploadRequest,
-        stop: bool,
-        part: Part,
-    ) -> Result<(), ConnectorError> {
+    async fn upload(&mut self, upload: &UploadRequest, stop: bool, part: Part) {
         let (text, content) = match local_content(&upload.source).await {
             Ok(content) => {
                 let owner = upload.owner.as_deref();
@@ -193,12 +183,9 @@ impl<'a> Script<'a> {
                 let text = shell::upload_script(&upload.remote, upload.mode, owner, group);
                 (text, Some(content))
             }
-            Err(message) => (
-                format!("printf '%s\\n' {} >&2\nexit 1", shell::quote(&message)),
-                None,
-            ),
+            Err(message) => (failing(&message), None),
         };
-        self.command(&text, upload.sudo.as_ref(), content, stop, part)
+        self.command(&text, upload.sudo.as_ref(), content, stop, part);
     }
 
     /// The script's text and its stdin. The text goes on a command line,
@@ -260,42 +247,46 @@ impl<'a> Script<'a> {
     }
 }
 
+/// A snippet that fails with `message` on its error output.
+fn failing(message: &str) -> String {
+    format!("printf '%s\\n' {} >&2\nexit 1", shell::quote(message))
+}
+
 /// Performs `batch`; see the module's documentation.
 pub async fn perform_batch(
     conn: &Connection,
     batch: BatchRequest,
     settings: &CommandSettings<'_>,
 ) -> Result<Response, ConnectorError> {
-    let host = Transport::host(conn).to_string();
-    let mut script = Script::new(&host, settings);
+    let mut script = Script::new(settings);
     for d in &batch.deferred {
         match d {
             Deferred::Exec { exec, check } => {
-                script.exec(exec, *check, Part::Deferred { check: *check })?;
+                script.exec(exec, *check, Part::Deferred { check: *check });
             }
             Deferred::Upload(upload) => {
                 script
                     .upload(upload, true, Part::Deferred { check: true })
-                    .await?;
+                    .await;
             }
-            Deferred::Verify(fact) => script.verify(fact)?,
+            Deferred::Verify(fact) => script.verify(fact),
         }
     }
     match batch.then.as_deref() {
         None => {}
-        Some(Request::Exec(exec)) => script.exec(exec, false, Part::Exec)?,
-        Some(Request::Upload(upload)) => script.upload(upload, false, Part::Upload).await?,
+        Some(Request::Exec(exec)) => script.exec(exec, false, Part::Exec),
+        Some(Request::Upload(upload)) => script.upload(upload, false, Part::Upload).await,
         Some(Request::ReadFacts(queries)) => {
             for (sudo, at) in by_user(queries) {
                 let keys: Vec<_> = at.iter().map(|&i| queries[i].key.clone()).collect();
                 let read = FactRead::new(&keys);
                 let text = read.script().to_string();
-                script.command(&text, sudo, None, false, Part::Facts(at, read))?;
+                script.command(&text, sudo, None, false, Part::Facts(at, read));
             }
         }
         Some(Request::Batch(_)) => {
             return Err(ConnectorError::new(
-                host,
+                Transport::host(conn),
                 ErrorKind::Invalid,
                 "internal: a batch inside a batch",
             ));
