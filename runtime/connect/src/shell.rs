@@ -126,7 +126,9 @@ fn sudo(command: &str, user: &str, login: &str) -> String {
 /// reads that line itself and hands it to sudo through a private askpass
 /// helper, so it is never in argv and never reaches the command's stdin —
 /// not even when the sudoers rule needs no password (`sudo -S` would leave
-/// it there in that case).
+/// it there in that case). The helper removes itself when it runs: sudo
+/// gets one try, and a wrong password counts once against the account
+/// (sudo would otherwise ask three times).
 fn sudo_with_password(command: &str, user: &str, login: &str) -> String {
     format!(
         "s={}\n\
@@ -134,7 +136,7 @@ fn sudo_with_password(command: &str, user: &str, login: &str) -> String {
          if [ \"{login}\" = {user} ]; then unset INFRAC_SUDO_PASSWORD; exec sh -c \"$s\"; fi\n\
          export INFRAC_SUDO_PASSWORD\n\
          a=$(mktemp) || exit 1\n\
-         printf '%s\\n' '#!/bin/sh' 'printf \"%s\\n\" \"$INFRAC_SUDO_PASSWORD\"' > \"$a\" && chmod 700 \"$a\" || {{ rm -f \"$a\"; exit 1; }}\n\
+         printf '%s\\n' '#!/bin/sh' 'rm -f \"$0\"' 'printf \"%s\\n\" \"$INFRAC_SUDO_PASSWORD\"' > \"$a\" && chmod 700 \"$a\" || {{ rm -f \"$a\"; exit 1; }}\n\
          SUDO_ASKPASS=$a sudo -A -k -H -p '' -u {user} -- sh -c \"$s\"\n\
          r=$?\n\
          rm -f \"$a\"\n\
