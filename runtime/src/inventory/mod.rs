@@ -95,11 +95,22 @@ pub enum Format {
 }
 
 impl Format {
-    pub fn of_path(path: &Path) -> Format {
+    /// By the file's extension; without a known one, a list of objects
+    /// (`[{` or `[]`) is JSON, anything else INI (whose `[group]` headers
+    /// also start with a bracket).
+    pub fn of(path: &Path, text: &str) -> Format {
         match path.extension().and_then(|e| e.to_str()) {
             Some("json") => Format::Json,
             Some("yml" | "yaml") => Format::Yaml,
-            _ => Format::Ini,
+            Some("ini") => Format::Ini,
+            _ => {
+                let mut start = text.trim_start().chars();
+                let list = start.next() == Some('[');
+                match start.find(|c| !c.is_whitespace()) {
+                    Some('{' | ']') if list => Format::Json,
+                    _ => Format::Ini,
+                }
+            }
         }
     }
 }
@@ -112,7 +123,7 @@ impl Inventory {
             line: 0,
             message: format!("cannot read the inventory: {e}"),
         })?;
-        Self::parse(path, &text, Format::of_path(path))
+        Self::parse(path, &text, Format::of(path, &text))
     }
 
     /// Parses `text`; `file` is only used in messages and origins.

@@ -383,6 +383,16 @@ fn load_reads_the_file_and_picks_the_format() {
     std::fs::write(&path, "web:\n  hosts:\n    w1:\n").unwrap();
     let inv = Inventory::load(&path).unwrap();
     assert_eq!(inv.groups["web"], ["w1"]);
+    // Without an extension: a JSON list is JSON, `[group]` is INI.
+    let path = dir.path().join("hosts");
+    std::fs::write(
+        &path,
+        " [\n  {\"name\": \"j1\", \"groups\": [\"web\"]}\n]\n",
+    )
+    .unwrap();
+    assert_eq!(Inventory::load(&path).unwrap().groups["web"], ["j1"]);
+    std::fs::write(&path, "[web]\ni1\n").unwrap();
+    assert_eq!(Inventory::load(&path).unwrap().groups["web"], ["i1"]);
     let missing = Inventory::load(&dir.path().join("nope.ini")).unwrap_err();
     assert_eq!(missing.line, 0);
     assert!(
