@@ -637,3 +637,23 @@ fn an_invalid_sudo_user_fails_where_it_is_given() {
     );
     assert!(program.root().join("a").is_dir(), "the op before it ran");
 }
+
+#[test]
+fn a_secret_echoed_by_a_failing_command_is_redacted() {
+    let program = Program::new(
+        "param root: str\nparam pw: secret\n\ngroup here = [local()]\n\n\
+         op leak(pw: secret) changes nothing {\n  run(sh\"echo leaked {pw} >&2; exit 1\")\n}\n\n\
+         stage s on here {\n  leak(pw)\n}\n",
+    );
+    for format in ["human", "json"] {
+        let out = program.run(&["--set", "pw=hunter2-secret", "--format", format]);
+        assert_eq!(out.status.code(), Some(3));
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains("hunter2"), "{all}");
+        assert!(all.contains("leaked ***"), "{all}");
+    }
+}

@@ -16,6 +16,7 @@ pub mod output;
 mod perform;
 pub mod plan;
 mod report;
+pub mod secrets;
 pub mod select;
 mod tar;
 

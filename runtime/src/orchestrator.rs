@@ -77,7 +77,7 @@ pub async fn run(
     sink: Box<dyn Sink>,
     cancel: Cancel,
 ) -> RunSummary {
-    let reporter = Reporter::new(sink);
+    let reporter = Reporter::new(sink, crate::secrets::secrets(ctx.params(), &groups));
     let mut run = Run {
         ctx: Arc::clone(&ctx),
         hosts: Vec::new(),

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::event::{RunEvent, RunSummary};
 use crate::output::Sink;
+use crate::secrets::redact;
 
 #[derive(Clone)]
 pub struct Reporter(Arc<Mutex<Inner>>);
@@ -13,13 +14,17 @@ pub struct Reporter(Arc<Mutex<Inner>>);
 struct Inner {
     sink: Box<dyn Sink>,
     summary: RunSummary,
+    /// The run's secret values: a host's error may quote a command's
+    /// error output, which may echo one.
+    secrets: Vec<String>,
 }
 
 impl Reporter {
-    pub fn new(sink: Box<dyn Sink>) -> Reporter {
+    pub fn new(sink: Box<dyn Sink>, secrets: Vec<String>) -> Reporter {
         Reporter(Arc::new(Mutex::new(Inner {
             sink,
             summary: RunSummary::default(),
+            secrets,
         })))
     }
 
@@ -30,8 +35,14 @@ impl Reporter {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub fn emit(&self, event: RunEvent) {
+    pub fn emit(&self, mut event: RunEvent) {
         let mut inner = self.lock();
+        if let RunEvent::HostFailed { error, .. } = &mut event {
+            error.message = redact(&error.message, &inner.secrets);
+            for (note, _) in &mut error.notes {
+                *note = redact(note, &inner.secrets);
+            }
+        }
         inner.summary.record(&event);
         inner.sink.event(&event);
     }

@@ -75,7 +75,7 @@ fn plan_and_show(args: &Args) -> Result<bool, u8> {
         }
     }
     if let Some(dir) = &args.emit_sh {
-        let secrets = plan::secrets(p.ctx.params(), &p.groups);
+        let secrets = infrac_runtime::secrets::secrets(p.ctx.params(), &p.groups);
         emit_scripts(dir, &doc, &planned, &p, &secrets).map_err(|m| usage(&m))?;
     }
     if doc.summary.failed > 0 {
@@ -95,7 +95,7 @@ pub(super) fn make_plan(
 ) -> Result<(PlanDoc, Planned), String> {
     let planned =
         block_on(|cancel| plan::plan(&p.ctx, p.groups.clone(), p.options.clone(), cancel, diff))?;
-    let secrets = plan::secrets(p.ctx.params(), &p.groups);
+    let secrets = infrac_runtime::secrets::secrets(p.ctx.params(), &p.groups);
     let build = Build {
         program: ProgramDoc {
             path: target.file.display().to_string(),

@@ -3,6 +3,8 @@
 use infrac_vm::request::{UploadRequest, UploadSource};
 use similar::TextDiff;
 
+use crate::secrets::redact;
+
 /// Diffs longer than this many lines are cut.
 const MAX_LINES: usize = 400;
 
@@ -59,13 +61,6 @@ fn text(bytes: &[u8]) -> Option<&str> {
     std::str::from_utf8(bytes)
         .ok()
         .filter(|t| !t.contains('\0'))
-}
-
-/// `text` with every secret replaced by `***`.
-pub fn redact(text: &str, secrets: &[String]) -> String {
-    secrets
-        .iter()
-        .fold(text.to_string(), |t, s| t.replace(s.as_str(), "***"))
 }
 
 fn cut(diff: String) -> String {

@@ -18,8 +18,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::Planned;
-use super::diff::{redact, upload_diff};
+use super::diff::upload_diff;
 use crate::event::{Locate, Place};
+use crate::secrets::redact;
 
 /// The format version of plan documents.
 pub const VERSION: u32 = 1;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use infrac_vm::RunContext;
 use infrac_vm::plan::{ApplySession, HostPlan, Mode, PlanSession};
-use infrac_vm::value::{HostValue, Value};
+use infrac_vm::value::HostValue;
 
 use crate::cancel::Cancel;
 use crate::event::{RunEvent, RunSummary};
@@ -63,29 +63,6 @@ pub async fn apply(
 ) -> RunSummary {
     let ctx = Arc::new(ctx.with_mode(Mode::Apply(Arc::new(session))));
     run(ctx, groups, options, sink, cancel).await
-}
-
-/// The secret strings of a run (params and hosts' data), to redact them
-/// from file contents shown in diffs.
-pub fn secrets(params: &[Value], groups: &[Vec<Arc<HostValue>>]) -> Vec<String> {
-    fn collect(v: &Value, out: &mut Vec<String>) {
-        match v {
-            Value::Secret(s) if !s.is_empty() => out.push(s.to_string()),
-            Value::List(items) => items.iter().for_each(|i| collect(i, out)),
-            Value::Map(m) | Value::Record(m) => m.values().for_each(|i| collect(i, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    params.iter().for_each(|p| collect(p, &mut out));
-    groups
-        .iter()
-        .flatten()
-        .for_each(|h| collect(&h.data, &mut out));
-    // Longest first, so that a secret containing another is redacted whole.
-    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    out.dedup();
-    out
 }
 
 /// A plan shows its own output; the run's events are not shown.

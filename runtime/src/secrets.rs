@@ -1,0 +1,36 @@
+//! The secret values of a run (secret params, secrets in hosts' data) and
+//! their redaction from text shown to the user: diffs, plans, and the
+//! errors of a run (a command's error output may echo a secret).
+
+use std::sync::Arc;
+
+use infrac_vm::value::{HostValue, Value};
+
+/// The secret strings of a run (params and hosts' data).
+pub fn secrets(params: &[Value], groups: &[Vec<Arc<HostValue>>]) -> Vec<String> {
+    fn collect(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Secret(s) if !s.is_empty() => out.push(s.to_string()),
+            Value::List(items) => items.iter().for_each(|i| collect(i, out)),
+            Value::Map(m) | Value::Record(m) => m.values().for_each(|i| collect(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    params.iter().for_each(|p| collect(p, &mut out));
+    groups
+        .iter()
+        .flatten()
+        .for_each(|h| collect(&h.data, &mut out));
+    // Longest first, so that a secret containing another is redacted whole.
+    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    out.dedup();
+    out
+}
+
+/// `text` with every secret replaced by `***`.
+pub fn redact(text: &str, secrets: &[String]) -> String {
+    secrets
+        .iter()
+        .fold(text.to_string(), |t, s| t.replace(s.as_str(), "***"))
+}
