@@ -657,3 +657,17 @@ fn a_secret_echoed_by_a_failing_command_is_redacted() {
         assert!(all.contains("leaked ***"), "{all}");
     }
 }
+
+#[test]
+fn apt_packages_refuses_words_that_are_not_package_names() {
+    for bad in ["\"\"", "\"-y\"", "\"a b\""] {
+        let program = Program::new(&format!(
+            "use std::apt\n\nparam root: str\n\ngroup here = [local()]\n\n\
+             stage s on here {{\n  apt.packages([\"bash\", {bad}])\n}}\n"
+        ));
+        let out = program.run(&[]);
+        assert_eq!(out.status.code(), Some(3), "{bad}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("is not a package name"), "{bad}: {stdout}");
+    }
+}
