@@ -349,28 +349,33 @@ fn secrets_never_appear_in_plans_diffs_or_scripts_and_apply_asks_for_them() {
     assert_eq!(read(&program.root().join("pw.txt")), "hunter2-secret");
 }
 
-#[test]
-fn emitted_scripts_converge_like_apply() {
-    let program = Program::new(FILES);
-    let made = plan(&program, &["--emit-sh", "scripts"]);
+/// `plan --emit-sh scripts`, then `sh scripts/local.sh`: the script's text.
+fn emit_and_run(program: &Program) -> String {
+    let made = plan(program, &["--emit-sh", "scripts"]);
     assert_eq!(made.status.code(), Some(0), "{}", text(&made));
-    let dir = program
+    let script = program
         .root()
         .parent()
         .unwrap_or(program.root())
-        .join("scripts");
-    let script = read(&dir.join("local.sh"));
+        .join("scripts/local.sh");
+    let sh = Command::new("sh")
+        .arg(&script)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
+    assert!(sh.status.success(), "{}", text(&sh));
+    read(&script)
+}
+
+#[test]
+fn emitted_scripts_converge_like_apply() {
+    let program = Program::new(FILES);
+    let script = emit_and_run(&program);
     assert!(script.starts_with("#!/bin/sh\n"), "{script}");
     assert!(script.contains("set -eu"), "{script}");
     assert!(
         script.contains("# site.infra:9 files.directory"),
         "{script}"
     );
-    let sh = Command::new("sh")
-        .arg(dir.join("local.sh"))
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
-    assert!(sh.status.success(), "{}", text(&sh));
     let again = plan(&program, &["--detailed-exitcode"]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
 }
@@ -691,17 +696,6 @@ fn emitted_scripts_carry_large_files() {
     // Over the kernel's 128 KiB limit for one command-line argument.
     let big = "y".repeat(300_000) + "\n";
     program.write("big.txt", &big);
-    let made = plan(&program, &["--emit-sh", "scripts"]);
-    assert_eq!(made.status.code(), Some(0), "{}", text(&made));
-    let dir = program
-        .root()
-        .parent()
-        .unwrap_or(program.root())
-        .join("scripts");
-    let sh = Command::new("sh")
-        .arg(dir.join("local.sh"))
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run sh: {e}"));
-    assert!(sh.status.success(), "{}", text(&sh));
+    emit_and_run(&program);
     assert_eq!(read(&program.root().join("big.txt")), big);
 }

@@ -30,6 +30,13 @@ stage site on here {
 }
 "#;
 
+/// Runs `program` (with `--yes`), checks the exit code, returns stderr.
+fn run_expecting(program: &Program, code: i32) -> String {
+    let out = program.run(&[]);
+    assert_eq!(out.status.code(), Some(code), "{out:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 fn file_ops_program() -> Program {
     let program = Program::new(FILE_OPS);
     program.write("src.txt", "uploaded\n");
@@ -326,9 +333,7 @@ fn a_program_with_errors_touches_nothing() {
     let program = Program::new(
         "use std::files\n\nparam root: str\n\ngroup here = [local()]\n\nstage s on here {\n  files.directory(\"{root}/made\")\n  files.directory(42)\n}\n",
     );
-    let out = program.run(&[]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = run_expecting(&program, 1);
     assert!(
         stderr.contains("error: could not check `site.infra` due to 1 previous error"),
         "{stderr}"
@@ -566,9 +571,7 @@ fn one_name_for_two_different_hosts_is_refused_before_anything_runs() {
          stage s on here {\n  files.directory(\"{root}/made\")\n}\n\
          stage t on there {\n  files.directory(\"{root}/made\")\n}\n",
     );
-    let out = program.run(&[]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = run_expecting(&program, 2);
     assert!(
         stderr.contains(
             "host name `x` names two different hosts: ssh(\"127.0.0.1\", port: 9) here and local() in group `here`"
@@ -605,9 +608,7 @@ fn a_stage_option_out_of_range_from_a_param_is_shown_at_the_stage() {
     let program = Program::new(
         "param root: str\nparam batch: int = 0\n\ngroup here = [local()]\n\nstage s on here (serial: batch) {\n  let _x = 1\n}\n",
     );
-    let out = program.run(&[]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = run_expecting(&program, 2);
     assert!(
         stderr.contains("`serial: 0` is not a count (1 or more)"),
         "{stderr}"
