@@ -260,6 +260,19 @@ pub enum Serial {
     Percent(u32),
 }
 
+impl Serial {
+    /// `"30%"`: a share of a stage's hosts, from 1% to 100%. The checker,
+    /// the lowering and the run all read a percentage with this.
+    pub fn percent(text: &str) -> Option<Serial> {
+        text.strip_suffix('%')?
+            .trim()
+            .parse()
+            .ok()
+            .filter(|p| (1..=100).contains(p))
+            .map(Serial::Percent)
+    }
+}
+
 /// A native fact read known at compile time. Arguments are constants.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PrefetchFact {

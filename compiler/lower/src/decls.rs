@@ -128,7 +128,7 @@ impl<'a> Lowerer<'a> {
             };
             let literal = match (option, &a.value.kind) {
                 ("serial", ExprKind::Str(parts)) => match parts.as_slice() {
-                    [StrPart::Text(t, _)] => percent(t).map(|p| o.serial = Some(p)),
+                    [StrPart::Text(t, _)] => Serial::percent(t).map(|p| o.serial = Some(p)),
                     _ => None,
                 },
                 ("serial", _) => count.map(|n| o.serial = Some(Serial::Count(n))),
@@ -408,12 +408,3 @@ type Computed<'a> = (&'static str, &'a Expr);
 
 /// The stage options, in the order of the record of `options_function`.
 const OPTIONS: [&str; 4] = ["serial", "max_failures", "parallel", "sudo"];
-
-/// `"30%"` as a serial option.
-fn percent(text: &str) -> Option<Serial> {
-    text.strip_suffix('%')?
-        .trim()
-        .parse()
-        .ok()
-        .map(Serial::Percent)
-}

@@ -1,6 +1,7 @@
 //! Evaluation on the controller, before any host is touched: params (from
 //! `--set` text and defaults) and the host lists of groups.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -129,13 +130,9 @@ fn apply_options(options: &mut StageOptions, value: &Value) -> Result<(), String
     match fields.get("serial") {
         None | Some(Value::None) => {}
         Some(Value::Str(text)) => {
-            let percent = text
-                .strip_suffix('%')
-                .and_then(|n| n.trim().parse().ok())
-                .filter(|p| (1..=100).contains(p));
-            let percent = percent
+            let percent = Serial::percent(text)
                 .ok_or_else(|| format!("`serial: {text:?}` is not a percentage (1% to 100%)"))?;
-            options.serial = Some(Serial::Percent(percent));
+            options.serial = Some(percent);
         }
         Some(_) => options.serial = count("serial")?.map(Serial::Count),
     }
@@ -242,7 +239,9 @@ pub fn eval_groups_with(
 ) -> Result<Vec<Vec<Arc<HostValue>>>, RuntimeError> {
     let program = Arc::clone(ctx.program());
     let mut groups = Vec::with_capacity(program.groups.len());
-    for g in &program.groups {
+    // Each name's host, and the last group (by index) that held it.
+    let mut seen: HashMap<String, (usize, Arc<HostValue>)> = HashMap::new();
+    for (index, g) in program.groups.iter().enumerate() {
         let mut inventory = |path: &str, group: Option<&str>| {
             let hosts = load(&ctx.base_dir().join(path), group)?;
             host_values(ctx, hosts, &g.data)
@@ -265,43 +264,36 @@ pub fn eval_groups_with(
                     g.name
                 )));
             };
-            if hosts.iter().any(|other| other.name == h.name) {
-                return Err(fail(format!(
-                    "host name `{}` appears twice in group `{}`",
-                    h.name, g.name
-                )));
-            }
-            if let Some((other, group)) = same_name_elsewhere(&program, &groups, h) {
-                return Err(fail(format!(
-                    "host name `{}` names two different hosts: {} here and {} in group `{group}`; \
-                     give one of them another `name:`",
-                    h.name,
-                    h.describe(),
-                    other.describe(),
-                )));
+            // A name is a host's identity for the whole run (its VM, its
+            // connection, `--limit`): several groups may hold it only for
+            // the same host, and a group only once.
+            match seen.get_mut(h.name.as_str()) {
+                Some((group, _)) if *group == index => {
+                    return Err(fail(format!(
+                        "host name `{}` appears twice in group `{}`",
+                        h.name, g.name
+                    )));
+                }
+                Some((group, other)) if other.spec != h.spec || other.sudo != h.sudo => {
+                    return Err(fail(format!(
+                        "host name `{}` names two different hosts: {} here and {} in group `{}`; \
+                         give one of them another `name:`",
+                        h.name,
+                        h.describe(),
+                        other.describe(),
+                        program.groups[*group].name,
+                    )));
+                }
+                Some((group, _)) => *group = index,
+                None => {
+                    seen.insert(h.name.clone(), (index, Arc::clone(h)));
+                }
             }
             hosts.push(Arc::clone(h));
         }
         groups.push(hosts);
     }
     Ok(groups)
-}
-
-/// A host of an earlier group with the name of `host` but another way to
-/// reach it, and that group's name. A name is a host's identity for the
-/// whole run (its VM, its connection, `--limit`): the same name may be in
-/// many groups only for the same host.
-fn same_name_elsewhere<'g>(
-    program: &'g Program,
-    groups: &'g [Vec<Arc<HostValue>>],
-    host: &HostValue,
-) -> Option<(&'g HostValue, &'g str)> {
-    groups.iter().zip(&program.groups).find_map(|(hosts, g)| {
-        hosts
-            .iter()
-            .find(|o| o.name == host.name && (o.spec != host.spec || o.sudo != host.sudo))
-            .map(|o| (o.as_ref(), g.name.as_str()))
-    })
 }
 
 /// Runs a function without arguments on the controller (no host: a

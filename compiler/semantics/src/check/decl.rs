@@ -369,11 +369,7 @@ fn check_option_literal(c: &mut Checker<'_>, name: &str, value: &infrac_syntax::
                 [] => Some(""),
                 _ => None,
             };
-            let percent = text.map(|t| {
-                t.strip_suffix('%')
-                    .and_then(|n| n.trim().parse::<u32>().ok())
-                    .is_some_and(|p| (1..=100).contains(&p))
-            });
+            let percent = text.map(|t| infrac_bytecode::Serial::percent(t).is_some());
             (percent == Some(false))
                 .then(|| "`serial` as a string is a percentage from \"1%\" to \"100%\"".to_string())
         }
