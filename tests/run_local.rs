@@ -676,8 +676,8 @@ fn apt_packages_refuses_words_that_are_not_package_names() {
 #[test]
 fn a_host_of_an_earlier_group_twice_in_a_later_one_is_refused() {
     let program = Program::new(
-        "param root: str\n\ngroup here = [local(name: \"x\")]\n\
-         group again = [local(name: \"x\"), local(name: \"x\")]\n\n\
+        "param root: str\nparam n: str = \"x\"\n\ngroup here = [local(name: \"x\")]\n\
+         group again = [local(name: n), local(name: n)]\n\n\
          stage s on again {\n  let _a = 1\n}\n",
     );
     let stderr = run_expecting(&program, 2);
