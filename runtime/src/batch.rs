@@ -180,8 +180,8 @@ impl<'a> Script<'a> {
             Ok(content) => {
                 let owner = upload.owner.as_deref();
                 let group = upload.group.as_deref();
-                let text = shell::upload_script(&upload.remote, upload.mode, owner, group);
-                (text, Some(content))
+                let inv = shell::upload(&upload.remote, &content, upload.mode, owner, group);
+                (inv.command, Some(inv.stdin))
             }
             Err(message) => (failing(&message), None),
         };

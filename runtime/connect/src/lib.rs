@@ -71,8 +71,8 @@ pub trait Connector: Send + Sync {
         opts: ExecOptions<'_>,
     ) -> impl Future<Output = Result<CommandOutput, ConnectorError>> + Send;
 
-    /// Writes `content` to `remote` atomically: a temporary name in the same
-    /// directory, then mode/owner, then rename.
+    /// Writes `content` to `remote` atomically and safely in a directory
+    /// other users can write to: see [`shell::upload`].
     fn upload(
         &self,
         content: &[u8],
@@ -188,15 +188,15 @@ impl<T: Transport> Connector for T {
         remote: &str,
         opts: UploadOptions<'_>,
     ) -> Result<(), ConnectorError> {
-        let script = shell::upload_script(remote, opts.mode, opts.owner, opts.group);
+        let upload = shell::upload(remote, content, opts.mode, opts.owner, opts.group);
         let exec = ExecOptions {
-            stdin: Some(content),
+            stdin: Some(&upload.stdin),
             sudo: opts.sudo,
             sudo_password: opts.sudo_password,
             timeout: opts.timeout,
             ..Default::default()
         };
-        let raw = run_checked(self, &script, &exec).await?;
+        let raw = run_checked(self, &upload.command, &exec).await?;
         if raw.code != 0 {
             return Err(ConnectorError::new(
                 self.host(),

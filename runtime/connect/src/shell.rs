@@ -158,55 +158,88 @@ pub fn with_timeout(command: &str, limit: Duration) -> String {
     )
 }
 
-/// Stdin of [`upload_script`]: the file content.
+/// An upload of `content` to `remote`: the script and its stdin (a header
+/// line with the content's size and SHA-256, then the content).
 ///
-/// The script writes stdin to a new temporary file next to `remote`
-/// (created exclusively, with `noclobber`, under a random name), sets mode
-/// and owner, and renames it over `remote`; the temporary file is removed
-/// when any step fails. An explicit mode without execute or special bits
-/// is given at creation, through the umask (no `chmod`). Without an explicit mode or owner,
-/// those of an existing file are kept (the owner only when running as
-/// root).
-pub fn upload_script(
+/// The directory of `remote` may be writable by another user (a user's
+/// `~/.ssh`, an app's data folder) who can rename entries in it at any
+/// moment, so the script never acts on a path it did not just create:
+///
+/// - the temporary file gets a random name made on the host and is created
+///   with `noclobber` (`O_EXCL`: never through a link an attacker placed),
+///   under `umask 077`, so no other user can open it while it fills;
+/// - it is written, checked, chowned and chmodded through its open file
+///   descriptor (`/proc/self/fd/3`), never by name;
+/// - the content is installed only when its size and SHA-256 match the
+///   header: a stream cut short (a dropped connection, a killed
+///   controller) leaves the old file intact and removes the temporary one;
+/// - before the rename, the name must still be the file created (else the
+///   upload fails, saying another user can write to the directory), and
+///   `mv -T` never moves it into a directory a link points to.
+///
+/// Without an explicit mode or owner, those of an existing regular file
+/// are kept (the owner only when running as root); a new file gets the
+/// default mode (0666 without the umask's bits).
+pub fn upload(
     remote: &str,
+    content: &[u8],
     mode: Option<u32>,
     owner: Option<&str>,
     group: Option<&str>,
-) -> String {
-    let mut text = format!(
+) -> Invocation {
+    let mut command = format!(
         "set -eC\n\
          r={}\n\
          case $r in */*) d=${{r%/*}} ;; *) d=. ;; esac\n\
-         t=\"${{d:-/}}/.infrac-upload.{}\"\n",
+         m=$(umask)\n\
+         umask 077\n\
+         t=$(mktemp -u \"${{d:-/}}/.infrac-upload.XXXXXXXXXX\")\n\
+         exec 3>\"$t\"\n\
+         trap 'rm -f -- \"$t\"' EXIT\n\
+         trap 'exit 143' HUP INT TERM PIPE\n\
+         f=/proc/self/fd/3\n\
+         [ -e $f ] || {{ echo 'uploads need /proc (the file is set up through its descriptor)' >&2; exit 1; }}\n\
+         same() {{ [ \"$(stat -c %d:%i -- \"$t\")\" = \"$(stat -L -c %d:%i $f)\" ] || {{ echo \"$t was replaced while infrac wrote it: another user can write to $d\" >&2; exit 1; }}; }}\n\
+         same\n\
+         IFS=' ' read -r size sum || {{ echo 'no content arrived' >&2; exit 1; }}\n\
+         cat >&3\n\
+         n=$(stat -L -c %s $f)\n\
+         [ \"$n\" = \"$size\" ] && [ \"$(sha256sum <$f)\" = \"$sum  -\" ] || {{ echo \"the content arrived incomplete or altered ($n of $size bytes)\" >&2; exit 1; }}\n",
         quote(remote),
-        random_hex()
     );
-    // Read and write bits only: a new file gets 0666 without the umask's
-    // bits, so the umask gives those at creation (execute and special
-    // bits need chmod).
-    let by_umask = mode.filter(|m| m & 0o7111 == 0);
-    if let Some(mode) = by_umask {
-        text.push_str(&format!("umask {:03o}\n", !mode & 0o777));
-    }
-    text.push_str(": > \"$t\"\ntrap 'rm -f \"$t\"' EXIT\ncat >| \"$t\"\n");
-    match (mode, by_umask) {
-        (_, Some(_)) => {}
-        (Some(mode), None) => text.push_str(&format!("chmod {:o} \"$t\"\n", mode & 0o7777)),
-        // A new file has the default mode (0666 without the umask's bits).
-        (None, _) => text.push_str("[ ! -e \"$r\" ] || chmod --reference=\"$r\" \"$t\"\n"),
-    }
+    // An existing regular file's attributes, never a link's target's.
+    let existing = "[ -f \"$r\" ] && [ ! -L \"$r\" ]";
     let spec = match (owner, group) {
         (None, None) => None,
         (Some(o), None) => Some(quote(o)),
         (None, Some(g)) => Some(format!(":{}", quote(g))),
         (Some(o), Some(g)) => Some(format!("{}:{}", quote(o), quote(g))),
     };
+    // Owner first: chown clears the setuid and setgid bits.
     match spec {
-        Some(spec) => text.push_str(&format!("chown {spec} \"$t\"\n")),
-        None => text.push_str("if [ -e \"$r\" ] && [ \"$(id -u)\" -eq 0 ]; then chown --reference=\"$r\" \"$t\"; fi\n"),
+        Some(spec) => command.push_str(&format!("chown {spec} $f\n")),
+        None => command.push_str(&format!(
+            "if {existing} && [ \"$(id -u)\" -eq 0 ]; then chown --reference=\"$r\" $f; fi\n"
+        )),
     }
-    text.push_str("mv -f \"$t\" \"$r\"\ntrap - EXIT\n");
-    text
+    match mode {
+        Some(mode) => command.push_str(&format!("chmod {:o} $f\n", mode & 0o7777)),
+        None => command.push_str(&format!(
+            "if {existing}; then chmod --reference=\"$r\" $f; else chmod \"$(printf %o $((0666 & ~m)))\" $f; fi\n"
+        )),
+    }
+    command.push_str("same\nmv -fT -- \"$t\" \"$r\"\ntrap - EXIT\n");
+    let mut stdin = format!("{} {}\n", content.len(), sha256_hex(content)).into_bytes();
+    stdin.extend_from_slice(content);
+    Invocation { command, stdin }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// 64 random bits as hex, from the OS-seeded keys of std's `RandomState`.
@@ -319,39 +352,50 @@ mod tests {
         .assert_eq(&invocation("true", &opts).unwrap().command);
     }
 
-    /// The script with its random temporary name replaced by `RANDOM`.
-    fn upload_text(mode: Option<u32>) -> String {
-        let text = upload_script("/etc/my file", mode, Some("root"), Some("adm"));
-        let at = text.find(".infrac-upload.").map_or(0, |i| i + 15);
-        format!(
-            "{}RANDOM{}",
-            &text[..at],
-            &text[(at + 16).min(text.len())..]
-        )
-    }
-
     #[test]
-    fn upload_script_sets_mode_and_owner() {
+    fn upload_sets_owner_then_mode_through_the_descriptor() {
+        let inv = upload(
+            "/etc/my file",
+            b"hi\n",
+            Some(0o4755),
+            Some("root"),
+            Some("adm"),
+        );
         expect![[r#"
             set -eC
             r='/etc/my file'
             case $r in */*) d=${r%/*} ;; *) d=. ;; esac
-            t="${d:-/}/.infrac-upload.RANDOM"
-            umask 137
-            : > "$t"
-            trap 'rm -f "$t"' EXIT
-            cat >| "$t"
-            chown root:adm "$t"
-            mv -f "$t" "$r"
+            m=$(umask)
+            umask 077
+            t=$(mktemp -u "${d:-/}/.infrac-upload.XXXXXXXXXX")
+            exec 3>"$t"
+            trap 'rm -f -- "$t"' EXIT
+            trap 'exit 143' HUP INT TERM PIPE
+            f=/proc/self/fd/3
+            [ -e $f ] || { echo 'uploads need /proc (the file is set up through its descriptor)' >&2; exit 1; }
+            same() { [ "$(stat -c %d:%i -- "$t")" = "$(stat -L -c %d:%i $f)" ] || { echo "$t was replaced while infrac wrote it: another user can write to $d" >&2; exit 1; }; }
+            same
+            IFS=' ' read -r size sum || { echo 'no content arrived' >&2; exit 1; }
+            cat >&3
+            n=$(stat -L -c %s $f)
+            [ "$n" = "$size" ] && [ "$(sha256sum <$f)" = "$sum  -" ] || { echo "the content arrived incomplete or altered ($n of $size bytes)" >&2; exit 1; }
+            chown root:adm $f
+            chmod 4755 $f
+            same
+            mv -fT -- "$t" "$r"
             trap - EXIT
         "#]]
-        .assert_eq(&upload_text(Some(0o640)));
-        // Execute and special bits: chmod after creation.
-        assert!(upload_text(Some(0o755)).contains("chmod 755"));
-        assert!(upload_text(Some(0o4644)).contains("chmod 4644"));
-        assert!(!upload_text(Some(0o755)).contains("umask"));
-        let a = upload_script("/x", None, None, None);
-        let b = upload_script("/x", None, None, None);
-        assert_ne!(a, b, "temporary names are random");
+        .assert_eq(&inv.command);
+        assert_eq!(
+            inv.stdin,
+            b"3 98ea6e4f216f2fb4b69fff9b3a44842c38686ca685f3f55dc48c5d3fb1107be4\nhi\n"
+        );
+    }
+
+    #[test]
+    fn upload_keeps_an_existing_files_attributes() {
+        let inv = upload("x", b"", None, None, None);
+        assert!(inv.command.contains("chown --reference=\"$r\" $f"));
+        assert!(inv.command.contains("0666 & ~m"));
     }
 }

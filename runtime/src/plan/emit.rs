@@ -122,8 +122,7 @@ fn in_shell(script: &str, sudo: Option<&Sudo>) -> String {
     }
 }
 
-/// An upload like the connectors do it: a temporary file next to the
-/// destination, mode and owners, then a rename.
+/// An upload exactly as the connectors do it.
 fn write_upload(out: &mut String, request: &UploadRequest, secrets: &[String]) {
     let content = match &request.source {
         UploadSource::Content(bytes) => Ok(bytes.clone()),
@@ -142,36 +141,18 @@ fn write_upload(out: &mut String, request: &UploadRequest, secrets: &[String]) {
     if secrets.iter().any(|s| text.contains(s.as_str())) {
         return needs_secret(out, &format!("upload {}", request.remote));
     }
-    let dest = shell_quote(&request.remote);
-    // The content comes on stdin, from a here-document of the emitted
-    // script: in `sh -c`'s argument it would hit the kernel's limit of
-    // 128 KiB per argument.
-    let mut script = format!(
-        "tmp=$(mktemp -- \"$(dirname -- {dest})/.infrac.XXXXXX\")\n\
-         trap 'rm -f -- \"$tmp\"' EXIT\n\
-         cat > \"$tmp\"\n"
+    // The connectors' own upload (see `shell::upload`), its stdin from a
+    // here-document of the emitted script: in `sh -c`'s argument the
+    // content would hit the kernel's limit of 128 KiB per argument.
+    let upload = infrac_connect::shell::upload(
+        &request.remote,
+        &content,
+        request.mode,
+        request.owner.as_deref(),
+        request.group.as_deref(),
     );
-    match request.mode {
-        Some(mode) => {
-            let _ = writeln!(script, "chmod {mode:o} \"$tmp\"");
-        }
-        // A new file gets 0644; an existing one keeps its mode.
-        None => {
-            let _ = writeln!(
-                script,
-                "if [ -e {dest} ]; then chmod \"$(stat -c %a -- {dest})\" \"$tmp\"; else chmod 644 \"$tmp\"; fi"
-            );
-        }
-    }
-    if let Some(owner) = &request.owner {
-        let _ = writeln!(script, "chown -- {} \"$tmp\"", shell_quote(owner));
-    }
-    if let Some(group) = &request.group {
-        let _ = writeln!(script, "chgrp -- {} \"$tmp\"", shell_quote(group));
-    }
-    let _ = writeln!(script, "mv -f -- \"$tmp\" {dest}\ntrap - EXIT");
     // The base64 alphabet has no `_`: no line of it ends the document.
-    let encoded = base64(&content);
+    let encoded = base64(&upload.stdin);
     let lines: Vec<&str> = encoded
         .as_bytes()
         .chunks(76)
@@ -180,7 +161,7 @@ fn write_upload(out: &mut String, request: &UploadRequest, secrets: &[String]) {
     let _ = writeln!(
         out,
         "base64 -d <<'INFRAC_CONTENT' | {}\n{}\nINFRAC_CONTENT",
-        in_shell(&script, request.sudo.as_ref()),
+        in_shell(&upload.command, request.sudo.as_ref()),
         lines.join("\n")
     );
 }

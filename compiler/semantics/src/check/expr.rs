@@ -103,10 +103,14 @@ impl Checker<'_> {
                 continue;
             }
             let ty = self.expr(expr, None);
-            if ty == Ty::Secret && !command {
+            if !command && holds_secret(self.db, &ty, &mut Vec::new()) {
+                let (what, label) = match ty {
+                    Ty::Secret => ("a `secret`".to_string(), "this is a secret"),
+                    _ => (format!("a `{ty}` (it may hold a `secret`)"), "this may hold a secret"),
+                };
                 self.error(
-                    Diag::error("E0220", expr.span, "a `secret` cannot be interpolated in a string")
-                        .with_label("this is a secret")
+                    Diag::error("E0220", expr.span, format!("{what} cannot be interpolated in a string"))
+                        .with_label(label)
                         .with_help("interpolate it in a command `sh\"...\"` (quoted and redacted), or `reveal(...)` it"),
                 );
             }
@@ -807,5 +811,25 @@ pub(super) fn narrowings(cond: &Expr) -> (Vec<&Ident>, Vec<&Ident>) {
             (else_, then)
         }
         _ => (Vec::new(), Vec::new()),
+    }
+}
+
+/// Whether a value of `ty` is or may hold a `secret` (in an optional, a
+/// list, a map or a record field), which a string would show as `***`.
+/// `seen`: the records on the way (a record may hold itself).
+fn holds_secret(db: &dyn crate::Db, ty: &Ty, seen: &mut Vec<TypeRef>) -> bool {
+    match ty {
+        Ty::Secret => true,
+        Ty::Optional(inner) | Ty::List(inner) | Ty::Map(inner) => holds_secret(db, inner, seen),
+        Ty::AnonRecord(fields) => fields.iter().any(|(_, t)| holds_secret(db, t, seen)),
+        Ty::Record(r) => {
+            if seen.contains(r) {
+                return false;
+            }
+            seen.push(r.clone());
+            record_fields(db, r)
+                .is_some_and(|defs| defs.iter().any(|d| holds_secret(db, &d.ty, seen)))
+        }
+        _ => false,
     }
 }

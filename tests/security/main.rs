@@ -1,0 +1,12 @@
+//! Attacks on the test bed and the local machine that an adversarial round
+//! found (`docs/security.md`, the ids are the report's): each test runs
+//! the attack and fails if it ever wins.
+
+#[path = "../run_common/mod.rs"]
+mod run_common;
+
+mod support;
+
+mod injection;
+mod symlink_race;
+mod truncated_upload;
