@@ -13,6 +13,7 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    cmd::init();
     let cli = cmd::Cli::parse();
     cmd::dispatch(cli)
 }

@@ -355,6 +355,62 @@ fn secrets_never_appear_in_plans_diffs_or_scripts_and_apply_asks_for_them() {
     assert_eq!(read(&program.root().join("pw.txt")), "hunter2-secret");
 }
 
+/// A secret the program `reveal`s is a plain `str` by then; the plan
+/// still never shows or saves it: not in a fact's arguments (F06), not in
+/// an emitted script, and `apply` given the secret again puts it back.
+#[test]
+fn a_revealed_secret_stays_out_of_plan_files_and_scripts() {
+    let program = Program::new(
+        r#"
+use std::files
+
+param root: str
+param pw: secret
+
+group here = [local()]
+
+stage site on here {
+  files.line("{root}/app.env", "PASSWORD={reveal(pw)}")
+}
+"#,
+    );
+    // An existing file: the op reads `facts.has_line` with the line.
+    std::fs::write(program.root().join("app.env"), "OTHER=1\n").unwrap_or_default();
+    let pw = "--set=pw=Zebra-77";
+    let human = plan(&program, &[pw, "-o", "plan.json", "--emit-sh", "sh"]);
+    assert_eq!(human.status.code(), Some(0), "{}", text(&human));
+    let json = plan(&program, &[pw, "--format", "json"]);
+    let dir = program
+        .root()
+        .parent()
+        .unwrap_or(program.root())
+        .to_path_buf();
+    let saved = read(&dir.join("plan.json"));
+    for (what, content) in [
+        ("human plan", text(&human)),
+        ("JSON plan", text(&json)),
+        ("plan file", saved.clone()),
+        ("script", read(&dir.join("sh/local.sh"))),
+    ] {
+        assert!(!content.contains("Zebra"), "{what}: {content}");
+    }
+    let doc: Json = serde_json::from_str(&saved).unwrap_or_default();
+    let args = &doc["hosts"][0]["facts"];
+    assert!(
+        args.as_array()
+            .into_iter()
+            .flatten()
+            .any(|f| f["args"][1] == serde_json::json!({ "with_secrets": ["PASSWORD=", 0] })),
+        "{saved}"
+    );
+    let apply = infrac(&program, &["apply", "plan.json", pw]);
+    assert_eq!(apply.status.code(), Some(0), "{}", text(&apply));
+    assert_eq!(
+        read(&program.root().join("app.env")),
+        "OTHER=1\nPASSWORD=Zebra-77\n"
+    );
+}
+
 /// `plan --emit-sh scripts`, then `sh scripts/local.sh`: the script's text.
 fn emit_and_run(program: &Program) -> String {
     let made = plan(program, &["--emit-sh", "scripts"]);

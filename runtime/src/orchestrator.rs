@@ -77,7 +77,14 @@ pub async fn run(
     sink: Box<dyn Sink>,
     cancel: Cancel,
 ) -> RunSummary {
-    let reporter = Reporter::new(sink, crate::secrets::secrets(ctx.params(), &groups));
+    // The sudo password is a secret of the run too: a command may print it
+    // (its environment, a shell's trace).
+    let mut secrets = crate::secrets::secrets(ctx.params(), &groups);
+    if let Some(password) = options.sudo_password.as_ref().filter(|p| !p.0.is_empty()) {
+        secrets.push(password.0.to_string());
+        secrets = crate::secrets::with_trimmed(secrets);
+    }
+    let reporter = Reporter::new(sink, secrets);
     let mut run = Run {
         ctx: Arc::clone(&ctx),
         hosts: Vec::new(),

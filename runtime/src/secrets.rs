@@ -22,10 +22,23 @@ pub fn secrets(params: &[Value], groups: &[Vec<Arc<HostValue>>]) -> Vec<String> 
         .iter()
         .flatten()
         .for_each(|h| collect(&h.data, &mut out));
-    // Longest first, so that a secret containing another is redacted whole.
-    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    out.dedup();
-    out
+    with_trimmed(out)
+}
+
+/// `secrets` and, for those with surrounding whitespace, their trimmed
+/// value too (output is often trimmed before it is shown), longest first so
+/// that a secret containing another is redacted whole.
+pub fn with_trimmed(mut secrets: Vec<String>) -> Vec<String> {
+    let trimmed: Vec<String> = secrets
+        .iter()
+        .map(|s| s.trim())
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
+    secrets.extend(trimmed);
+    secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    secrets.dedup();
+    secrets
 }
 
 /// `text` with every secret replaced by `***`.

@@ -70,10 +70,11 @@ pub fn run(args: Args) -> u8 {
             "the plan's inputs changed since it was made (--set values, inventory or hosts); make a new plan",
         );
     }
-    let session = match doc.apply_session() {
-        Ok(session) => session,
-        Err(e) => return refused(&e.to_string()),
-    };
+    let session =
+        match doc.apply_session(&infrac_runtime::secrets::secrets(p.ctx.params(), &p.groups)) {
+            Ok(session) => session,
+            Err(e) => return refused(&e.to_string()),
+        };
     let sink = run_sink(args.format, &p);
     let summary = block_on(|cancel| {
         plan::apply(

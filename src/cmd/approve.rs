@@ -59,7 +59,7 @@ pub fn approve(p: &Prepared, target: &TargetArgs, format: Format) -> Approval {
         eprintln!("Not applied: nothing was changed.");
         return Approval::Done(done);
     }
-    match doc.apply_session() {
+    match doc.apply_session(&infrac_runtime::secrets::secrets(p.ctx.params(), &p.groups)) {
         Ok(session) => Approval::Apply(session),
         Err(e) => Approval::Done(usage(&e.to_string())),
     }

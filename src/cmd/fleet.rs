@@ -96,6 +96,22 @@ pub struct SudoArgs {
 /// The environment variable that may hold the sudo password.
 pub const SUDO_PASSWORD_VAR: &str = "INFRAC_SUDO_PASSWORD";
 
+/// The value of [`SUDO_PASSWORD_VAR`] as infrac started.
+static SUDO_PASSWORD_ENV: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+/// Takes [`SUDO_PASSWORD_VAR`] out of infrac's environment, so that no
+/// child inherits it (local commands, the docker client, a kept ssh
+/// master, a `ProxyCommand`). Called first thing in `main`.
+pub fn take_sudo_password_env() {
+    let value = std::env::var(SUDO_PASSWORD_VAR).ok();
+    if value.is_some() {
+        // SAFETY: called at the start of `main`, before any thread exists,
+        // so nothing reads the environment concurrently.
+        unsafe { std::env::remove_var(SUDO_PASSWORD_VAR) };
+    }
+    let _ = SUDO_PASSWORD_ENV.set(value);
+}
+
 impl SudoArgs {
     /// The password: asked on the terminal with `-K`, else from
     /// INFRAC_SUDO_PASSWORD, else none (sudo then runs with `-n`).
@@ -107,9 +123,9 @@ impl SudoArgs {
                 )
             })?
         } else {
-            match std::env::var(SUDO_PASSWORD_VAR) {
-                Ok(p) => p,
-                Err(_) => return Ok(None),
+            match SUDO_PASSWORD_ENV.get().cloned().flatten() {
+                Some(p) => p,
+                None => return Ok(None),
             }
         };
         if password.contains('\n') {

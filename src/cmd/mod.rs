@@ -64,6 +64,11 @@ enum Command {
     Facts(facts::Args),
 }
 
+/// What must happen before anything else, while infrac has one thread.
+pub fn init() {
+    fleet::take_sudo_password_env();
+}
+
 pub fn dispatch(cli: Cli) -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check::run(args),

@@ -8,5 +8,6 @@ mod run_common;
 mod support;
 
 mod injection;
+mod secrets;
 mod symlink_race;
 mod truncated_upload;

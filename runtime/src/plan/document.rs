@@ -315,7 +315,9 @@ impl PlanDoc {
     }
 
     /// What apply expects of each host whose plan succeeded.
-    pub fn apply_session(&self) -> Result<ApplySession, DocError> {
+    /// `secrets`: the run's secrets (given again to `apply`), for the fact
+    /// arguments that hold one.
+    pub fn apply_session(&self, secrets: &[String]) -> Result<ApplySession, DocError> {
         let mut session = ApplySession::default();
         for host in self.hosts.iter().filter(|h| h.failed.is_none()) {
             let mut expect = HostExpect::default();
@@ -323,7 +325,7 @@ impl PlanDoc {
                 let args = fact
                     .args
                     .iter()
-                    .map(fact_arg)
+                    .map(|a| fact_arg(a, secrets))
                     .collect::<Option<Vec<_>>>()
                     .ok_or_else(|| DocError(format!("bad fact arguments in {}", fact.fact)))?;
                 let sudo = fact.sudo.as_ref().map(|user| Sudo {
@@ -363,9 +365,59 @@ impl PlanDoc {
     }
 }
 
-fn fact_arg(v: &serde_json::Value) -> Option<FactArg> {
+/// A fact's text argument in the plan file. One that holds a secret of the
+/// run (a `reveal`ed one, say `facts.has_line(p, "PASSWORD={reveal(pw)}")`)
+/// is stored as its parts, each secret as its index in the run's secrets:
+/// `{"with_secrets": ["PASSWORD=", 0]}`. `apply`, given the same secrets
+/// again, puts the values back ([`fact_arg`]); given others, the fact reads
+/// differently and the host is refused as drifted.
+fn str_arg_doc(text: &str, secrets: &[String]) -> serde_json::Value {
+    let mut parts: Vec<serde_json::Value> = Vec::new();
+    let mut rest = text;
+    'scan: while !rest.is_empty() {
+        // The earliest secret; the longest one at that place.
+        let found = secrets
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| rest.find(s.as_str()).map(|at| (at, i, s.len())))
+            .min_by_key(|&(at, _, len)| (at, std::cmp::Reverse(len)));
+        match found {
+            Some((at, i, len)) => {
+                if at > 0 {
+                    parts.push(rest[..at].into());
+                }
+                parts.push(i.into());
+                rest = &rest[at + len..];
+            }
+            None => {
+                parts.push(rest.into());
+                break 'scan;
+            }
+        }
+    }
+    if parts.iter().all(|p| p.is_string()) {
+        return text.into();
+    }
+    serde_json::json!({ "with_secrets": parts })
+}
+
+fn fact_arg(v: &serde_json::Value, secrets: &[String]) -> Option<FactArg> {
     match v {
         serde_json::Value::String(s) => Some(FactArg::Str(s.clone())),
+        serde_json::Value::Object(o) => {
+            let parts = o.get("with_secrets")?.as_array()?;
+            let mut text = String::new();
+            for part in parts {
+                match part {
+                    serde_json::Value::String(s) => text.push_str(s),
+                    serde_json::Value::Number(n) => {
+                        text.push_str(secrets.get(usize::try_from(n.as_u64()?).ok()?)?)
+                    }
+                    _ => return None,
+                }
+            }
+            Some(FactArg::Str(text))
+        }
         serde_json::Value::Bool(b) => Some(FactArg::Bool(*b)),
         serde_json::Value::Number(n) => n.as_i64().map(FactArg::Int),
         _ => None,
@@ -401,7 +453,7 @@ fn host_doc(build: &Build<'_>, name: &str, planned: &Planned) -> HostDoc {
         .map(|(key, value)| {
             let relied = ReliedFact::new(key.clone(), value);
             FactDoc {
-                fact: key.key.label(),
+                fact: redact(&key.key.label(), build.secrets),
                 name: key.key.name.clone(),
                 sudo: user_name(&key.sudo),
                 args: key
@@ -409,7 +461,7 @@ fn host_doc(build: &Build<'_>, name: &str, planned: &Planned) -> HostDoc {
                     .args
                     .iter()
                     .map(|a| match a {
-                        FactArg::Str(s) => serde_json::Value::from(s.as_str()),
+                        FactArg::Str(s) => str_arg_doc(s, build.secrets),
                         FactArg::Int(n) => serde_json::Value::from(*n),
                         FactArg::Bool(b) => serde_json::Value::from(*b),
                     })

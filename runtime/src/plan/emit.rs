@@ -83,6 +83,18 @@ fn write_command(out: &mut String, command: &PlannedCommand, secrets: &[String])
             },
             ..
         } => needs_secret(out, display),
+        // A secret the program `reveal`ed is a plain string by now, but the
+        // script must not hold it either.
+        PlannedCommand::Exec {
+            script,
+            stdin,
+            display,
+            ..
+        } if holds_any(script, secrets)
+            || stdin.as_deref().is_some_and(|i| holds_any(i, secrets)) =>
+        {
+            needs_secret(out, &crate::secrets::redact(display, secrets));
+        }
         PlannedCommand::Exec {
             script,
             stdin,
@@ -101,6 +113,10 @@ fn write_command(out: &mut String, command: &PlannedCommand, secrets: &[String])
         }
         PlannedCommand::Upload { request, .. } => write_upload(out, request, secrets),
     }
+}
+
+fn holds_any(text: &str, secrets: &[String]) -> bool {
+    secrets.iter().any(|s| text.contains(s.as_str()))
 }
 
 fn needs_secret(out: &mut String, what: &str) {
@@ -137,8 +153,7 @@ fn write_upload(out: &mut String, request: &UploadRequest, secrets: &[String]) {
             return;
         }
     };
-    let text = String::from_utf8_lossy(&content);
-    if secrets.iter().any(|s| text.contains(s.as_str())) {
+    if holds_any(&String::from_utf8_lossy(&content), secrets) {
         return needs_secret(out, &format!("upload {}", request.remote));
     }
     // The connectors' own upload (see `shell::upload`), its stdin from a

@@ -106,7 +106,10 @@ impl Checker<'_> {
             if !command && holds_secret(self.db, &ty, &mut Vec::new()) {
                 let (what, label) = match ty {
                     Ty::Secret => ("a `secret`".to_string(), "this is a secret"),
-                    _ => (format!("a `{ty}` (it may hold a `secret`)"), "this may hold a secret"),
+                    _ => (
+                        format!("a `{ty}` (it may hold a `secret`)"),
+                        "this may hold a secret",
+                    ),
                 };
                 self.error(
                     Diag::error("E0220", expr.span, format!("{what} cannot be interpolated in a string"))
