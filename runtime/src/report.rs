@@ -38,7 +38,7 @@ impl Reporter {
     pub fn emit(&self, mut event: RunEvent) {
         let mut inner = self.lock();
         if let RunEvent::HostFailed { error, .. } = &mut event {
-            error.message = redact(&error.message, &inner.secrets);
+            error.message = shorten(redact(&error.message, &inner.secrets));
             for (note, _) in &mut error.notes {
                 *note = redact(note, &inner.secrets);
             }
@@ -68,4 +68,24 @@ impl Reporter {
         inner.sink.finish(&summary);
         summary
     }
+}
+
+/// The longest error message kept: a host's error output (or a fact's
+/// garbage quoted in a parse error) can be any size.
+const MESSAGE_MAX: usize = 16 << 10;
+
+/// `message`, cut to [`MESSAGE_MAX`] bytes (at a character boundary) with
+/// a note of how much was left out.
+fn shorten(mut message: String) -> String {
+    if message.len() <= MESSAGE_MAX {
+        return message;
+    }
+    let mut end = MESSAGE_MAX;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    let left_out = message.len() - end;
+    message.truncate(end);
+    message.push_str(&format!("\n... ({left_out} more bytes not shown)"));
+    message
 }

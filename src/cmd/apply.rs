@@ -39,6 +39,8 @@ pub struct Args {
     #[command(flatten)]
     ssh: SshArgs,
     #[command(flatten)]
+    output: super::fleet::OutputArgs,
+    #[command(flatten)]
     sudo: super::fleet::SudoArgs,
 }
 
@@ -123,6 +125,7 @@ fn target(doc: &PlanDoc, args: &Args) -> Result<TargetArgs, String> {
         timeout: args.timeout,
         host_timeout: args.host_timeout,
         ssh: args.ssh.clone(),
+        output: args.output.clone(),
         sudo: args.sudo.clone(),
     })
 }

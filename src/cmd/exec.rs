@@ -41,6 +41,8 @@ pub struct Args {
     #[command(flatten)]
     ssh: SshArgs,
     #[command(flatten)]
+    output: super::fleet::OutputArgs,
+    #[command(flatten)]
     sudo_password: fleet::SudoArgs,
     /// The command, run with `sh -c` (words are joined with spaces).
     #[arg(last = true, required = true, value_name = "COMMAND")]
@@ -67,6 +69,7 @@ pub fn run(args: Args) -> u8 {
         Ok(p) => p,
         Err(message) => return usage(&message),
     };
+    args.output.apply();
     let ssh = match args.ssh.defaults() {
         Ok(ssh) => ssh,
         Err(message) => return usage(&message),

@@ -46,6 +46,8 @@ pub struct Args {
     format: Format,
     #[command(flatten)]
     ssh: SshArgs,
+    #[command(flatten)]
+    output: super::fleet::OutputArgs,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -76,6 +78,7 @@ pub fn run(args: Args) -> u8 {
     let labels: Arc<[String]> = fact_words.iter().map(|f| f.trim().to_string()).collect();
     let keys: Arc<[FactKey]> = keys.into();
     let timeout = fleet::command_timeout(args.timeout);
+    args.output.apply();
     let ssh = match args.ssh.defaults() {
         Ok(ssh) => ssh,
         Err(message) => return usage(&message),

@@ -83,6 +83,25 @@ impl SshArgs {
     }
 }
 
+/// The bound on what hosts send back, for every subcommand that runs
+/// commands (a host printing without end must not exhaust our memory).
+#[derive(clap::Args, Clone)]
+pub struct OutputArgs {
+    /// MiB of output kept per command, for each of stdout and stderr; a
+    /// command that prints more is stopped and its host fails.
+    #[arg(long, value_name = "MIB", default_value_t = 64,
+          value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub max_output: u32,
+}
+
+impl OutputArgs {
+    /// Sets the bound for the commands of this process.
+    pub fn apply(&self) {
+        let mib = usize::try_from(self.max_output).unwrap_or(usize::MAX);
+        infrac_connect::output::set_limit(mib.saturating_mul(1 << 20));
+    }
+}
+
 /// The sudo password, for every subcommand that may run commands through
 /// sudo on hosts whose sudoers rule asks for one.
 #[derive(clap::Args, Clone, Default)]

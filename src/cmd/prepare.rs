@@ -45,6 +45,8 @@ pub struct TargetArgs {
     #[command(flatten)]
     pub ssh: super::fleet::SshArgs,
     #[command(flatten)]
+    pub output: super::fleet::OutputArgs,
+    #[command(flatten)]
     pub sudo: super::fleet::SudoArgs,
 }
 
@@ -134,6 +136,7 @@ pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
     }
     let seconds = |s: u64| (s > 0).then(|| Duration::from_secs(s));
     let sudo_password = args.sudo.password().map_err(|m| usage(&m))?;
+    args.output.apply();
     let ssh = args.ssh.defaults().map_err(|m| usage(&m))?;
     let options = RunOptions {
         parallel: args.parallel.map(|n| n as usize),

@@ -7,6 +7,7 @@ mod run_common;
 
 mod support;
 
+mod hostile;
 mod injection;
 mod secrets;
 mod symlink_race;

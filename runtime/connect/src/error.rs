@@ -29,6 +29,9 @@ pub enum ErrorKind {
     Io,
     /// The request itself cannot be expressed (bad env name, bad user name).
     Invalid,
+    /// A command printed more than the output bound allows
+    /// ([`crate::output::limit`]) and was stopped.
+    OutputLimit,
 }
 
 impl ConnectorError {

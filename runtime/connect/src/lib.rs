@@ -17,6 +17,7 @@ mod any;
 pub mod docker;
 mod error;
 pub mod local;
+pub mod output;
 pub mod shell;
 pub mod ssh;
 

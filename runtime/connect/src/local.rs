@@ -6,6 +6,7 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
+use crate::output::read_capped;
 use crate::{ConnectorError, ErrorKind, RawOutput, Transport};
 
 /// Runs commands on the machine infrac runs on.
@@ -83,19 +84,33 @@ pub(crate) async fn run_process(
             let _ = pipe.write_all(&stdin).await;
         });
     }
-    let output = child.wait_with_output();
+    // Both streams at once, each bounded (see `output`), then the exit.
+    let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+    let cap = crate::output::limit();
+    let collect = async {
+        let (stdout, stderr) = tokio::try_join!(
+            read_capped(host, "stdout", stdout, cap),
+            read_capped(host, "stderr", stderr, cap),
+        )?;
+        let status = child.wait().await.map_err(|e| {
+            ConnectorError::new(host, ErrorKind::Io, format!("local process failed: {e}"))
+        })?;
+        Ok::<_, ConnectorError>(std::process::Output {
+            status,
+            stdout,
+            stderr,
+        })
+    };
+    // Past the limit, or on too much output, the guard kills the group.
     let output = match limit {
-        None => output.await,
-        Some(limit) => tokio::time::timeout(limit, output)
+        None => collect.await?,
+        Some(limit) => tokio::time::timeout(limit, collect)
             .await
-            .map_err(|_| ConnectorError::timeout(host, limit))?,
+            .map_err(|_| ConnectorError::timeout(host, limit))??,
     };
     // The command is over: what it left running in the background is its
     // business.
     group.disarm();
-    let output = output.map_err(|e| {
-        ConnectorError::new(host, ErrorKind::Io, format!("local process failed: {e}"))
-    })?;
     Ok(RawOutput {
         code: exit_code(&output.status),
         stdout: output.stdout,

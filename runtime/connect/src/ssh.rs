@@ -11,6 +11,7 @@ use tokio::io::AsyncWriteExt;
 
 mod persist;
 
+use crate::output::read_capped;
 use crate::shell::quote;
 use crate::{ConnectorError, ErrorKind, RawOutput, Transport};
 
@@ -278,7 +279,22 @@ impl Transport for SshConnector {
                 let _ = pipe.shutdown().await;
             }
         };
-        let finished = async { tokio::join!(feed, child.wait_with_output()).1 };
+        // Both streams at once, each bounded (see `output`); on too much
+        // output the child is dropped, which closes the channel (the
+        // command dies of SIGPIPE on its next write).
+        let (stdout, stderr) = (child.stdout().take(), child.stderr().take());
+        let cap = crate::output::limit();
+        let name = self.name.as_str();
+        let finished = async {
+            let (_, streams) = tokio::join!(feed, async {
+                tokio::try_join!(
+                    read_capped(name, "stdout", stdout, cap),
+                    read_capped(name, "stderr", stderr, cap),
+                )
+            });
+            let (stdout, stderr) = streams?;
+            Ok::<_, ConnectorError>(child.wait().await.map(|status| (status, stdout, stderr)))
+        };
         let output = match limit {
             None => finished.await,
             // Dropping the channel abandons the command; the host-side
@@ -286,12 +302,12 @@ impl Transport for SshConnector {
             Some(limit) => tokio::time::timeout(limit, finished)
                 .await
                 .map_err(|_| ConnectorError::timeout(&self.name, limit))?,
-        };
+        }?;
         match output {
-            Ok(output) => Ok(RawOutput {
-                code: output.status.code().unwrap_or(255),
-                stdout: output.stdout,
-                stderr: output.stderr,
+            Ok((status, stdout, stderr)) => Ok(RawOutput {
+                code: status.code().unwrap_or(255),
+                stdout,
+                stderr,
             }),
             // The mux protocol cannot tell a process killed by a signal
             // from a lost connection: ask the master.

@@ -183,7 +183,8 @@ impl<W: Write + Send> Sink for HumanSink<W> {
                     .map(|p| format!(" ({})", self.location(p)))
                     .unwrap_or_default();
                 // The message's later lines (a command's stderr) are indented.
-                let mut message = error.message.lines();
+                let text = super::terminal_safe(&error.message);
+                let mut message = text.lines();
                 let first = message.next().unwrap_or_default();
                 let mut lines = vec![format!("  [{host}] failed{at}: {first}")];
                 lines.extend(message.map(|l| format!("      {l}")));
