@@ -10,5 +10,6 @@ mod support;
 mod hostile;
 mod injection;
 mod secrets;
+mod ssh_masters;
 mod symlink_race;
 mod truncated_upload;

@@ -112,6 +112,11 @@ impl SshOptions {
         if let Some(file) = &self.known_hosts_file {
             b.user_known_hosts_file(file);
         }
+        if self.known_hosts == KnownHostsPolicy::Off {
+            // Accepting any key must not record it: a later strict run would
+            // trust what it recorded.
+            b.user_known_hosts_file("/dev/null");
+        }
         if let Some(dir) = &self.control_directory {
             b.control_directory(dir);
         }
@@ -128,6 +133,10 @@ impl SshOptions {
     }
 }
 
+/// How long a master that is not kept outlives a run that died without
+/// closing it.
+const ORPHAN_IDLE: NonZeroUsize = NonZeroUsize::MIN.saturating_add(4);
+
 /// How often a kept master checks that the server still answers.
 const KEPT_ALIVE_INTERVAL: Duration = Duration::from_secs(5);
 
@@ -135,10 +144,12 @@ const KEPT_ALIVE_INTERVAL: Duration = Duration::from_secs(5);
 pub struct SshConnector {
     name: String,
     session: Session,
-    /// For a persisted master: the mux client that keeps it from timing
-    /// out while this run holds it. Dropping it, not closing the session,
-    /// ends the run's use.
-    hold: Option<openssh_mux_client::Connection>,
+    /// The mux client that keeps the master from timing out while this
+    /// run holds it. For a persisted master, dropping it, not closing the
+    /// session, ends the run's use.
+    hold: openssh_mux_client::Connection,
+    /// The master is kept for later runs (`--ssh-persist`).
+    persisted: bool,
 }
 
 impl std::fmt::Debug for SshConnector {
@@ -146,7 +157,7 @@ impl std::fmt::Debug for SshConnector {
         f.debug_struct("SshConnector")
             .field("name", &self.name)
             .field("session", &self.session)
-            .field("persisted", &self.hold.is_some())
+            .field("persisted", &self.persisted)
             .finish()
     }
 }
@@ -183,14 +194,32 @@ impl SshConnector {
             None => None,
         };
         let Some((idle, dir)) = persisted else {
-            let session = tokio::time::timeout(limit, opts.builder().connect_mux(address))
+            // Not kept, yet the master ends by itself once idle, and this run
+            // holds it until it closes it: killed, infrac must not leave an
+            // authenticated master behind for ever (`ControlPersist=yes`).
+            let mut builder = opts.builder();
+            builder.control_persist(ControlPersist::IdleFor(ORPHAN_IDLE));
+            let master = tokio::time::timeout(limit, builder.launch_master(address))
                 .await
                 .map_err(|_| unanswered())?
                 .map_err(|e| connect_error(name, address, &e))?;
+            let hold = persist::hold_connection(&master.path().join("master")).await;
+            let session = Session::new_native_mux(master);
+            let Some(hold) = hold else {
+                let _ = session.close().await;
+                return Err(ConnectorError::new(
+                    name,
+                    ErrorKind::ConnectionLost,
+                    format!(
+                        "connection lost: the new master connection to {address} does not answer"
+                    ),
+                ));
+            };
             return Ok(SshConnector {
                 name: name.to_owned(),
                 session,
-                hold: None,
+                hold,
+                persisted: false,
             });
         };
         let held = match persist::resume(&dir).await {
@@ -232,7 +261,8 @@ impl SshConnector {
         Ok(SshConnector {
             name: name.to_owned(),
             session: held.session,
-            hold: Some(held.hold),
+            hold: held.hold,
+            persisted: true,
         })
     }
 
@@ -324,12 +354,20 @@ impl Transport for SshConnector {
     }
 
     async fn shutdown(self) -> Result<(), ConnectorError> {
-        if self.hold.is_some() {
-            // Persisted: the master's idle timeout starts when the hold drops.
+        let SshConnector {
+            name,
+            session,
+            hold,
+            persisted,
+        } = self;
+        if persisted {
+            // The master's idle timeout starts when the hold drops.
+            drop(hold);
             return Ok(());
         }
-        let name = self.name;
-        self.session.close().await.map_err(|e| {
+        let closed = session.close().await;
+        drop(hold);
+        closed.map_err(|e| {
             ConnectorError::new(
                 name,
                 ErrorKind::ConnectionLost,

@@ -287,14 +287,21 @@ async fn sweep(root: PathBuf) {
 /// which the master answers only when it is alive.
 pub(super) async fn hold(master: &Path) -> Option<Held> {
     let ctl = master.join("master");
+    let hold = hold_connection(&ctl).await?;
+    let session = Session::resume_mux(ctl.into(), Some(master.join("log").into()));
+    Some(Held { session, hold })
+}
+
+/// A mux client connected to the master at control socket `ctl`, which
+/// keeps a master with an idle `ControlPersist` alive while it is open;
+/// `None` when the master does not answer.
+pub(super) async fn hold_connection(ctl: &Path) -> Option<Connection> {
     let check = async {
-        let mut hold = Connection::connect(&ctl).await.ok()?;
+        let mut hold = Connection::connect(ctl).await.ok()?;
         hold.send_alive_check().await.ok()?;
         Some(hold)
     };
-    let hold = tokio::time::timeout(CHECK_LIMIT, check).await.ok()??;
-    let session = Session::resume_mux(ctl.into(), Some(master.join("log").into()));
-    Some(Held { session, hold })
+    tokio::time::timeout(CHECK_LIMIT, check).await.ok()?
 }
 
 #[cfg(test)]

@@ -1,0 +1,117 @@
+//! SSH: a master started for one run must not outlive a killed infrac
+//! (F10), and `--known-hosts off` must not record the keys it accepted
+//! (S2). Against the loopback test bed.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::run_common::{Program, ssh_config};
+
+/// The test bed's ssh config for `infrac-host-1`, with its known_hosts
+/// file replaced by `known_hosts` (the copy's path also tells this test's
+/// ssh processes from others').
+fn config_copy(program: &Program, known_hosts: Option<&Path>) -> Option<String> {
+    let original = std::fs::read_to_string(ssh_config()?).ok()?;
+    let mut text = original;
+    if let Some(file) = known_hosts {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("UserKnownHostsFile"))?
+            .to_string();
+        text = text.replace(&line, &format!("    UserKnownHostsFile {}", file.display()));
+    }
+    let dir = program.root().parent()?;
+    let path = dir.join("ssh_config");
+    std::fs::write(&path, text).ok()?;
+    Some(path.display().to_string())
+}
+
+/// The pids of processes whose command line mentions `needle`.
+fn processes_with(needle: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter(|e| {
+            std::fs::read(e.path().join("cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle))
+        })
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+const SLEEP: &str = r#"
+use std::server
+param root: str
+group g = [ssh("infrac-host-1")]
+stage s on g { server.shell("sleep 8") }
+"#;
+
+#[test]
+fn a_master_not_kept_ends_soon_after_infrac_is_killed() {
+    let program = Program::new(SLEEP);
+    let Some(config) = config_copy(&program, None) else {
+        return;
+    };
+    let mut run = program.spawn_json(&["--ssh-config", &config, "--ssh-persist", "0"]);
+    let started = Instant::now();
+    while processes_with(&config).len() < 2 && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // infrac and its master are up; the command runs.
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = run.kill();
+    let _ = run.wait();
+    // The command's channel lives on until it ends (8 s), then the master
+    // waits for its idle time.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !processes_with(&config).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(
+        processes_with(&config),
+        Vec::<String>::new(),
+        "a master outlived the killed run"
+    );
+}
+
+const ECHO: &str = r#"
+use std::server
+param root: str
+group g = [ssh("infrac-host-1")]
+stage s on g { server.shell("true") }
+"#;
+
+#[test]
+fn known_hosts_off_records_no_key() {
+    let program = Program::new(ECHO);
+    let known = program.root().parent().map(|d| d.join("known_hosts"));
+    let Some(known) = known else { return };
+    std::fs::write(&known, "").unwrap_or_else(|e| panic!("{e}"));
+    let Some(config) = config_copy(&program, Some(&known)) else {
+        return;
+    };
+    let out = program.run(&[
+        "--ssh-config",
+        &config,
+        "--known-hosts",
+        "off",
+        "--ssh-persist",
+        "0",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let recorded = std::fs::read_to_string(&known).unwrap_or_default();
+    assert_eq!(recorded, "", "--known-hosts off recorded a key");
+}
