@@ -86,3 +86,47 @@ fn a_session_over_stdio() {
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(client.shutdown(), Some(0));
 }
+
+/// F14: a 10,000-link method chain killed the server on didOpen (stack
+/// overflow); the longest accepted chain of cases is analysed, hovered and
+/// formatted.
+#[test]
+fn very_long_chains_neither_crash_the_server_nor_go_unanalysed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let chain = format!("fn f(): str {{ \"a\"{} }}\n", ".trim()".repeat(10_000));
+    let cases: String = (1..256)
+        .map(|i| format!(" else if x == {i} {{ {i} }}"))
+        .collect();
+    let deep = format!("fn g(x: int): int {{\n  if x == 0 {{ 0 }}{cases} else {{ -1 }}\n}}\n");
+    let mut client = StdioClient::start(dir.path(), json!({}));
+    for (name, text, want_error) in [("chain.infra", &chain, true), ("deep.infra", &deep, false)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        let uri = format!("file://{}", path.display());
+        client.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "infra", "version": 1, "text": text } }),
+        );
+        let diags = client
+            .diagnostics_for_version(&uri, 1, Duration::from_secs(30))
+            .expect("diagnostics: the server is alive");
+        let errors = diags["params"]["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| d["severity"] == 1)
+            .count();
+        assert_eq!(errors > 0, want_error, "{name}: {diags}");
+        let hover = client.request(
+            "textDocument/hover",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": 1, "character": 6 } }),
+        );
+        assert!(hover.get("error").is_none(), "{name}: {hover}");
+        let format = client.request(
+            "textDocument/formatting",
+            json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } }),
+        );
+        assert!(format.get("error").is_none(), "{name}: {format}");
+    }
+    assert_eq!(client.shutdown(), Some(0));
+}

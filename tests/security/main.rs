@@ -7,6 +7,7 @@ mod run_common;
 
 mod support;
 
+mod bad_input;
 mod hostile;
 mod injection;
 mod secrets;

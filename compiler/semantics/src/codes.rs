@@ -45,7 +45,10 @@ pub const CODES: &[(&str, &str)] = &[
         "`fact`/`fn` without a body outside the standard library",
     ),
     ("E0219", "type not allowed for a `param`"),
-    ("E0220", "`secret` used as `str` (or interpolated in a string, also inside an optional, list, map or record)"),
+    (
+        "E0220",
+        "`secret` used as `str` (or interpolated in a string, also inside an optional, list, map or record)",
+    ),
     ("E0221", "`return` outside a fn, fact or op"),
     ("E0222", "value cannot be indexed"),
     ("E0223", "value cannot be looped over"),

@@ -268,6 +268,27 @@ fn deep_nesting_is_reported_not_overflowed() {
         parse.errors
     );
 
+    let src = format!("fn f() {{ \"a\"{} }}", ".trim()".repeat(depth));
+    let parse = infrac_syntax::parse(&src);
+    assert!(
+        parse.errors.iter().any(|e| e
+            .message
+            .contains("too many calls, fields and indexes in a row")),
+        "{:?}",
+        parse.errors
+    );
+
+    let src = format!(
+        "fn f(x: int) {{ if x == 0 {{ 0 }}{} else {{ 1 }} }}",
+        " else if x == 1 { 1 }".repeat(depth)
+    );
+    let parse = infrac_syntax::parse(&src);
+    let messages: Vec<&str> = parse.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["too many `else if` cases in a row (more than 256); use `match`"]
+    );
+
     let src = format!("fn f() {{ {}", "{[(\"{".repeat(depth));
     let parse = infrac_syntax::parse(&src);
     assert!(!parse.errors.is_empty());

@@ -37,6 +37,11 @@ pub(crate) struct Nesting {
 /// Deeper nesting than this is reported instead of parsed.
 pub(crate) const MAX_NESTING: usize = 64;
 
+/// Each link of a chain (`a + b + c ...`, `x.f().g()...`, `else if ...`)
+/// deepens the tree by one; longer chains are reported, so that no input
+/// makes a tree deep enough to overflow a recursive walk.
+pub(crate) const MAX_CHAIN: usize = 256;
+
 /// An error the grammar reports itself (not an "expected X, found Y").
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct CustomError {

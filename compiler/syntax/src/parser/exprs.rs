@@ -5,7 +5,8 @@
 use chumsky::prelude::*;
 
 use super::common::{
-    Inp, P, Rec, at, expected, kw, name, opt, peek_span, punct, soft_keyword_name, span, take_span,
+    Inp, MAX_CHAIN, P, Rec, at, custom_error, expected, kw, name, peek_span, punct,
+    soft_keyword_name, span, take_span,
 };
 use super::recovery::{Until, delimited, nested, skip};
 use super::{operators, patterns, strings};
@@ -123,7 +124,9 @@ fn postfix<'t>(atom: impl P<'t, Expr>, expr: Rec<'t, Expr>) -> impl P<'t, Expr> 
     custom(move |inp: &mut Inp<'t, '_>| {
         let start = inp.cursor();
         let mut e = inp.parse(&atom)?;
+        let mut links = 0usize;
         while let Some(tok) = inp.peek_ref() {
+            let link = inp.cursor();
             let kind = match &tok.kind {
                 TokenKind::Punct(p @ (Punct::Dot | Punct::QuestionDot)) => {
                     let optional = *p == Punct::QuestionDot;
@@ -145,6 +148,19 @@ fn postfix<'t>(atom: impl P<'t, Expr>, expr: Rec<'t, Expr>) -> impl P<'t, Expr> 
                 },
                 _ => break,
             };
+            links += 1;
+            if links == MAX_CHAIN + 1 {
+                let message = format!(
+                    "too many calls, fields and indexes in a row (more than {MAX_CHAIN}); split the expression with `let`"
+                );
+                let at = inp.span_since(&link);
+                inp.emit(custom_error("E0003", message, None, at));
+            }
+            if links > MAX_CHAIN {
+                // Reported above; not built, so that the tree stays shallow.
+                e = take_base(kind);
+                continue;
+            }
             e = Expr {
                 kind,
                 span: span(inp.span_since(&start)),
@@ -152,6 +168,18 @@ fn postfix<'t>(atom: impl P<'t, Expr>, expr: Rec<'t, Expr>) -> impl P<'t, Expr> 
         }
         Ok(e)
     })
+}
+
+/// The expression a postfix link was applied to.
+fn take_base(kind: ExprKind) -> Expr {
+    match kind {
+        ExprKind::Field { base, .. } | ExprKind::Index { base, .. } => *base,
+        ExprKind::Call { callee, .. } => *callee,
+        other => Expr {
+            kind: other,
+            span: Span::default(),
+        },
+    }
 }
 
 /// The next token decides which atom this is (no alternatives are tried).
@@ -355,35 +383,62 @@ fn skip_string(inp: &mut Inp<'_, '_>) {
     }
 }
 
+/// `if c {..} else if c {..} ... else {..}`: the `else if` cases are read
+/// in a loop, not by recursion, so that a long chain of cases does not
+/// count as nesting; past [`MAX_CHAIN`] cases it is refused (the tree
+/// nests one level per case).
 fn if_expr<'t>(expr: Rec<'t, Expr>, block: Rec<'t, Block>) -> impl P<'t, Expr> {
-    recursive(|if_| {
-        let else_ = opt(
-            Tok::kw(Keyword::Else),
-            block
-                .clone()
-                .map(|b| Expr {
-                    span: b.span,
-                    kind: ExprKind::Block(b),
-                })
-                .or(if_),
-        );
-        nested(
-            kw(Keyword::If)
-                .ignore_then(expr)
-                .then(block)
-                .then(else_)
-                .map_with(|((cond, then), else_), e| Expr {
+    let case = kw(Keyword::If).ignore_then(expr).then(block.clone());
+    nested(
+        custom(move |inp: &mut Inp<'t, '_>| {
+            let first = inp.cursor();
+            let (cond, then) = inp.parse(&case)?;
+            let mut cases = vec![(inp.span_since(&first).start, cond, then)];
+            let mut count = 1usize;
+            let mut last = None;
+            while at(inp, &Tok::kw(Keyword::Else)) {
+                inp.skip();
+                if !at(inp, &Tok::kw(Keyword::If)) {
+                    let b = inp.parse(&block)?;
+                    last = Some(Expr {
+                        span: b.span,
+                        kind: ExprKind::Block(b),
+                    });
+                    break;
+                }
+                let start = inp.cursor();
+                let (cond, then) = inp.parse(&case)?;
+                let at_case = inp.span_since(&start);
+                count += 1;
+                if count == MAX_CHAIN + 1 {
+                    let message = format!(
+                        "too many `else if` cases in a row (more than {MAX_CHAIN}); use `match`"
+                    );
+                    inp.emit(custom_error("E0003", message, None, at_case));
+                }
+                if count <= MAX_CHAIN {
+                    cases.push((at_case.start, cond, then));
+                }
+            }
+            let end = inp.span_since(&first).end;
+            // The innermost case first; each spans from its `if` to the end.
+            let mut chain = last;
+            for (start, cond, then) in cases.into_iter().rev() {
+                chain = Some(Expr {
                     kind: ExprKind::If {
                         cond: Box::new(cond),
                         then,
-                        else_: else_.map(Box::new),
+                        else_: chain.map(Box::new),
                     },
-                    span: span(e.span()),
-                }),
-        )
+                    span: span(SimpleSpan::new((), start..end)),
+                });
+            }
+            // `cases` has at least the first one.
+            Ok(chain.unwrap_or_else(|| error_expr(inp.span_since(&first))))
+        })
         .labelled("if expression")
-        .as_context()
-    })
+        .as_context(),
+    )
 }
 
 fn match_expr<'t>(expr: Rec<'t, Expr>) -> impl P<'t, Expr> {

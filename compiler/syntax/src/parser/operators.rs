@@ -8,7 +8,7 @@
 
 use chumsky::prelude::*;
 
-use super::common::{Error, Inp, MAX_NESTING, P, custom_error, span, take_span};
+use super::common::{Error, Inp, MAX_CHAIN, MAX_NESTING, P, custom_error, span, take_span};
 use crate::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
 use crate::token::{Keyword, Punct, Tok, TokenKind};
 
@@ -21,11 +21,6 @@ const NOT: u8 = 4;
 const COMPARE: u8 = 5;
 const ADD: u8 = 6;
 const MUL: u8 = 7;
-
-/// Each binary operator of a chain (`a + b + c ...`) deepens the
-/// left-leaning tree by one; longer chains are reported, so that no input
-/// makes a tree deep enough to overflow a recursive walk.
-const MAX_CHAIN: usize = 256;
 
 fn binary_op(tok: &Tok) -> Option<(BinaryOp, u8)> {
     use BinaryOp::*;
