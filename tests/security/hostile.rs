@@ -60,3 +60,30 @@ fn terminal_escapes_from_a_host_are_written_out() {
     assert!(!stdout.contains('\u{1b}'), "a raw escape: {stdout:?}");
     assert!(stdout.contains(r"ok\x1b]0;PWNED-TITLE\x07"), "{stdout}");
 }
+
+const NUL: &str = r#"
+use std::files
+param root: str
+group here = [local()]
+stage s on here {
+  files.file("{root}/innocent", content: "x\n")
+  let v = probe(sh"printf 'a\\000b'").stdout
+  files.directory("{root}/{v}")
+}
+"#;
+
+#[test]
+fn a_nul_byte_from_a_host_fails_the_op_that_uses_it() {
+    let program = Program::new(NUL);
+    let out = program.run_json(&[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("holds a NUL byte"), "{stdout}");
+    assert!(!stdout.contains("connection lost"), "{stdout}");
+    let failed: Vec<_> = crate::run_common::op_events(&out)
+        .into_iter()
+        .filter(|e| e["status"] == "failed")
+        .map(|e| e["line"].clone())
+        .collect();
+    assert_eq!(failed, [serde_json::json!(8)], "{stdout}");
+}

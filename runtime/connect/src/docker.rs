@@ -29,6 +29,7 @@ impl DockerConnector {
         container: &str,
         user: Option<&str>,
     ) -> Result<Self, ConnectorError> {
+        refuse_option(name, "container", container)?;
         let connector = DockerConnector {
             name: name.to_owned(),
             container: container.to_owned(),
@@ -48,6 +49,7 @@ impl DockerConnector {
         image: &str,
         user: Option<&str>,
     ) -> Result<Self, ConnectorError> {
+        refuse_option(name, "image", image)?;
         let out = docker(
             name,
             &[
@@ -60,6 +62,7 @@ impl DockerConnector {
                 "infrac.throwaway=1",
                 "--entrypoint",
                 "sleep",
+                "--",
                 image,
                 "infinity",
             ],
@@ -92,7 +95,7 @@ impl DockerConnector {
     async fn ensure_running(&self, kind: ErrorKind) -> Result<(), ConnectorError> {
         let out = docker(
             &self.name,
-            &["inspect", "-f", "{{.State.Running}}", &self.container],
+            &["inspect", "-f", "{{.State.Running}}", "--", &self.container],
         )
         .await?;
         let running = out.code == 0 && String::from_utf8_lossy(&out.stdout).trim() == "true";
@@ -130,7 +133,7 @@ impl Transport for DockerConnector {
         if let Some(user) = &self.user {
             cmd.arg("-u").arg(user);
         }
-        cmd.arg(&self.container).arg("sh").arg("-c").arg(command);
+        cmd.arg("--").arg(&self.container).arg("sh").arg("-c").arg(command);
         let out = run_process(&self.name, cmd, stdin, limit).await?;
         // The docker client exits non-zero with a daemon error when the
         // container is gone; a command can print that too, so ask docker.
@@ -146,7 +149,7 @@ impl Transport for DockerConnector {
         }
         // Whatever happens now, Drop must not try again.
         self.throwaway = false;
-        let out = docker(&self.name, &["rm", "-f", &self.container]).await?;
+        let out = docker(&self.name, &["rm", "-f", "--", &self.container]).await?;
         if out.code != 0 {
             return Err(ConnectorError::new(
                 &self.name,
@@ -168,13 +171,26 @@ impl Drop for DockerConnector {
     fn drop(&mut self) {
         if self.throwaway {
             let _ = std::process::Command::new("docker")
-                .args(["rm", "-f", &self.container])
+                .args(["rm", "-f", "--", &self.container])
                 .stdin(std::process::Stdio::null())
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
                 .spawn();
         }
     }
+}
+
+/// A container or image name that docker would read as an option
+/// (`--privileged`) is refused: names and references never start with `-`.
+fn refuse_option(host: &str, what: &str, value: &str) -> Result<(), ConnectorError> {
+    if value.is_empty() || value.starts_with('-') {
+        return Err(ConnectorError::new(
+            host,
+            ErrorKind::Invalid,
+            format!("{value:?} is not a docker {what} name"),
+        ));
+    }
+    Ok(())
 }
 
 /// Runs the docker client with `args` (a bounded time: these are quick

@@ -35,6 +35,9 @@ pub fn quote(text: &str) -> String {
 pub enum InvalidRequest {
     EnvName(String),
     SudoUser(String),
+    /// A command line cannot hold a NUL byte (a value read from a host's
+    /// binary output, say).
+    NulByte,
 }
 
 impl std::fmt::Display for InvalidRequest {
@@ -44,6 +47,9 @@ impl std::fmt::Display for InvalidRequest {
                 write!(f, "invalid environment variable name `{name}`")
             }
             InvalidRequest::SudoUser(user) => write!(f, "invalid sudo user `{user}`"),
+            InvalidRequest::NulByte => {
+                f.write_str("the command holds a NUL byte, which no command line can carry")
+            }
         }
     }
 }
@@ -51,6 +57,9 @@ impl std::fmt::Display for InvalidRequest {
 /// Builds the command line for `script` with the options of one command.
 pub fn invocation(script: &str, opts: &ExecOptions<'_>) -> Result<Invocation, InvalidRequest> {
     let mut command = with_env(script, opts.env)?;
+    if command.contains('\0') {
+        return Err(InvalidRequest::NulByte);
+    }
     let mut stdin = Vec::new();
     if let Some(user) = opts.sudo {
         let user = user.unwrap_or("root");
@@ -320,6 +329,20 @@ mod tests {
         assert_eq!(
             invocation("true", &opts),
             Err(InvalidRequest::SudoUser("x;y".into()))
+        );
+    }
+
+    #[test]
+    fn a_nul_byte_is_refused() {
+        let env = [("A".to_owned(), "x\0y".to_owned())];
+        let opts = ExecOptions {
+            env: &env,
+            ..Default::default()
+        };
+        assert_eq!(invocation("echo", &opts), Err(InvalidRequest::NulByte));
+        assert_eq!(
+            invocation("echo a\0b", &ExecOptions::default()),
+            Err(InvalidRequest::NulByte)
         );
     }
 

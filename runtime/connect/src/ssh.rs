@@ -171,6 +171,7 @@ impl SshConnector {
         address: &str,
         opts: &SshOptions,
     ) -> Result<Self, ConnectorError> {
+        refuse_option_like(name, opts, address)?;
         // ssh applies ConnectTimeout itself; this bound only guards against
         // a master that never finishes authenticating.
         let limit = opts
@@ -380,8 +381,15 @@ impl Transport for SshConnector {
 /// Classifies a failed master connection from ssh's own message.
 fn connect_error(name: &str, address: &str, e: &openssh::Error) -> ConnectorError {
     let text = match e {
-        openssh::Error::Connect(io) if io.kind() == std::io::ErrorKind::NotFound => {
+        // openssh says NotFound both when `ssh` is missing and when ssh
+        // exited before writing its log (it refused its arguments).
+        openssh::Error::Connect(io)
+            if io.kind() == std::io::ErrorKind::NotFound && !ssh_installed() =>
+        {
             format!("cannot run the local `ssh` program (is openssh-client installed?): {io}")
+        }
+        openssh::Error::Connect(io) if io.kind() == std::io::ErrorKind::NotFound => {
+            "ssh exited at once without a message (`ssh -v` with the same host and settings shows why)".to_string()
         }
         // ssh's own message, without openssh's generic prefix.
         openssh::Error::Connect(io) => io.to_string().replace(['\r', '\n'], " "),
@@ -403,6 +411,39 @@ fn connect_error(name: &str, address: &str, e: &openssh::Error) -> ConnectorErro
         ErrorKind::Unreachable
     };
     ConnectorError::new(name, kind, format!("cannot connect to {address}: {text}"))
+}
+
+/// Whether an `ssh` program is on the `PATH`.
+fn ssh_installed() -> bool {
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| dir.join("ssh").is_file())
+    })
+}
+
+/// A destination, user, key or jump host that ssh would read as an option
+/// (`-oProxyCommand=...`), or that holds whitespace or control characters,
+/// is refused before ssh runs: ssh takes no `--` before its destination.
+fn refuse_option_like(name: &str, opts: &SshOptions, address: &str) -> Result<(), ConnectorError> {
+    let identity = opts.identity_file.as_ref().map(|p| p.to_string_lossy().into_owned());
+    let values = [("address", Some(address.to_string())), ("user", opts.user.clone()), ("identity file", identity)];
+    let jumps = opts.jump_hosts.iter().map(|j| ("jump host", Some(j.clone())));
+    for (what, value) in values.into_iter().chain(jumps) {
+        let Some(value) = value else { continue };
+        // A key file's path may have spaces; nothing else may.
+        let space = what != "identity file" && value.chars().any(char::is_whitespace);
+        let bad = value.is_empty()
+            || value.starts_with('-')
+            || space
+            || value.chars().any(char::is_control);
+        if bad {
+            return Err(ConnectorError::new(
+                name,
+                ErrorKind::Invalid,
+                format!("the ssh {what} {value:?} is not valid (empty, an option, or with spaces or control characters)"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// ssh's host-key refusal without its banner of `@` lines: the sentence

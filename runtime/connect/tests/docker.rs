@@ -171,3 +171,22 @@ async fn dropped_throwaway_container_is_removed_too() {
     }
     panic!("container {id} survived its connector");
 }
+
+/// F18: values that docker would read as options are refused, before the
+/// docker client sees them.
+#[tokio::test]
+async fn option_like_container_and_image_names_are_refused() {
+    let Some(_tb) = testbed() else { return };
+    let err = DockerConnector::attach("web", "--privileged", None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Invalid);
+    assert_eq!(
+        err.to_string(),
+        "web: \"--privileged\" is not a docker container name"
+    );
+    let err = DockerConnector::start("box", "--help", None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "box: \"--help\" is not a docker image name");
+}

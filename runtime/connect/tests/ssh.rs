@@ -474,3 +474,36 @@ async fn silent_server_times_out_at_connect() {
     );
     assert!(err.message.contains("timed out"), "{err}");
 }
+
+/// F19: destinations, users and jump hosts that ssh would read as options
+/// are refused before ssh runs, and an ssh that exits without a message is
+/// not reported as a missing ssh.
+#[tokio::test]
+async fn option_like_destinations_are_refused_and_early_failures_not_misread() {
+    let Some(tb) = testbed() else { return };
+    let opts = tb.ssh_options(1, "deploy");
+    let err = SshConnector::connect("a1", "-oProxyCommand=touch /tmp/pwned", &opts)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Invalid);
+    assert_eq!(
+        err.to_string(),
+        "a1: the ssh address \"-oProxyCommand=touch /tmp/pwned\" is not valid (empty, an option, or with spaces or control characters)"
+    );
+    for (user, jump) in [(Some("-oProxyCommand=x"), None), (None, Some("-oProxyCommand=x"))] {
+        let mut opts = tb.ssh_options(1, "deploy");
+        if let Some(user) = user {
+            opts.user = Some(user.into());
+        }
+        opts.jump_hosts = jump.into_iter().map(String::from).collect();
+        let err = SshConnector::connect("a2", "127.0.0.1", &opts).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Invalid, "{err}");
+    }
+    // ssh refuses this host name itself (OpenSSH 9.2 checks it) and exits
+    // before writing its log.
+    let err = SshConnector::connect("a3", "a$(touch${IFS}/tmp/pwned)", &opts)
+        .await
+        .unwrap_err();
+    assert!(!err.message.contains("is openssh-client installed"), "{err}");
+    assert!(!std::path::Path::new("/tmp/pwned").exists());
+}
