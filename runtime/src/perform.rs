@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use infrac_connect::{
     CommandOutput, Connector, ConnectorError, ErrorKind, ExecOptions, UploadOptions,
 };
+use infrac_vm::local_files::{MAX_PROGRAM_FILE, read_regular};
 use infrac_vm::request::{
     Batch as BatchRequest, ExecRequest, FactKey, FactQuery, Request, Response, Sudo, UploadRequest,
     UploadSource,
@@ -172,9 +173,13 @@ async fn perform_upload(
 pub(crate) async fn local_content(source: &UploadSource) -> Result<Vec<u8>, String> {
     match source {
         UploadSource::Content(bytes) => Ok(bytes.clone()),
-        UploadSource::LocalFile(path) => tokio::fs::read(path)
-            .await
-            .map_err(|e| format!("cannot read the local file {}: {e}", path.display())),
+        UploadSource::LocalFile(path) => {
+            let path = path.clone();
+            let read = move || read_regular(&path, MAX_PROGRAM_FILE);
+            tokio::task::spawn_blocking(read)
+                .await
+                .map_err(|e| format!("cannot read a local file: {e}"))?
+        }
     }
 }
 

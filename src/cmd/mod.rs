@@ -28,6 +28,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// At least one host failed.
     pub const HOST_FAILED: u8 = 3;
+    /// A second Ctrl-C stopped infrac at once (128 + SIGINT, as a shell reports it).
+    pub const INTERRUPTED_TWICE: u8 = 130;
 }
 
 #[derive(Parser)]

@@ -158,19 +158,44 @@ pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
 }
 
 /// Runs `job` on a tokio runtime; the first Ctrl-C cancels (no new
-/// command starts).
+/// command starts), a second one stops infrac at once.
 pub fn block_on<F: Future>(job: impl FnOnce(Cancel) -> F) -> Result<F::Output, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let cancel = Cancel::default();
-    let on_signal = cancel.clone();
-    runtime.spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ninterrupted: no new command starts; waiting for the running ones");
-            on_signal.cancel();
-        }
-    });
+    watch_interrupts(cancel.clone())?;
     Ok(runtime.block_on(job(cancel)))
+}
+
+/// Watches Ctrl-C on a thread of its own, so that it is seen even while
+/// every worker of the run is busy (a long template render).
+fn watch_interrupts(cancel: Cancel) -> Result<(), String> {
+    let signals = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the signal watcher: {e}"))?;
+    let watch = move || {
+        signals.block_on(async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                return;
+            }
+            eprintln!(
+                "\ninterrupted: no new command starts; waiting for the running ones (Ctrl-C again to stop at once)"
+            );
+            cancel.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!(
+                    "\ninterrupted again: stopping now. Commands already sent may go on running on their hosts; an upload cut short is discarded there, never installed."
+                );
+                std::process::exit(i32::from(super::exit::INTERRUPTED_TWICE));
+            }
+        });
+    };
+    std::thread::Builder::new()
+        .name("infrac-signals".into())
+        .spawn(watch)
+        .map(|_| ())
+        .map_err(|e| format!("cannot start the signal watcher: {e}"))
 }

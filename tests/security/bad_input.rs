@@ -48,3 +48,86 @@ fn very_long_chains_are_errors_not_crashes() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// F15: work on the controller is bounded: a template loop that does not
+/// end, an inventory or an upload source that is a device or a FIFO, a
+/// YAML alias bomb. Each is a clear error in a few seconds.
+#[test]
+fn controller_side_work_is_bounded() {
+    use crate::run_common::Program;
+    let program = Program::new(
+        r#"
+use std::files
+param root: str
+param what: str
+group here = [local()]
+stage s on here {
+  if what == "template" { files.template("loop.j2", "{root}/out") }
+  if what == "put" { files.put("zero", "{root}/out") }
+}
+"#,
+    );
+    program.write(
+        "loop.j2",
+        "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+    );
+    let dir = program
+        .root()
+        .parent()
+        .map(|d| d.to_path_buf())
+        .unwrap_or_default();
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero")).unwrap_or_else(|e| panic!("{e}"));
+    for (what, expect) in [
+        ("template", "rendering took more than 10000000 steps"),
+        ("put", "zero: it is not a regular file"),
+    ] {
+        let started = std::time::Instant::now();
+        let out = program.run(&["--set", &format!("what={what}")]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(3), "{what}: {stdout}");
+        assert!(stdout.contains(expect), "{what}: {stdout}");
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "{what}: {:?}",
+            started.elapsed()
+        );
+    }
+
+    // Inventories: a device, a FIFO, an alias bomb.
+    let fifo = dir.join("fifo.ini");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for (i, name) in "bcdefghij".chars().enumerate() {
+        let prev = "abcdefghij".as_bytes()[i] as char;
+        bomb.push_str(&format!(
+            "{name}: &{name} [{}]\n",
+            vec![format!("*{prev}"); 10].join(", ")
+        ));
+    }
+    bomb.push_str("all:\n  hosts:\n    h1:\n      data: *j\n");
+    std::fs::write(dir.join("bomb.yml"), bomb).unwrap_or_else(|e| panic!("{e}"));
+    for (inventory, expect) in [
+        ("/dev/zero", "it is not a regular file"),
+        ("fifo.ini", "it is not a regular file"),
+        ("bomb.yml", "expands to more than 1000000 values"),
+    ] {
+        let source =
+            format!("group g = inventory(\"{inventory}\")\nstage s on g {{ let _x = 1 }}\n");
+        std::fs::write(dir.join("inv.infra"), source).unwrap_or_else(|e| panic!("{e}"));
+        let started = std::time::Instant::now();
+        let out = infrac(&["run", "inv.infra", "--yes"], &dir);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(2), "{inventory}: {text}");
+        assert!(text.contains(expect), "{inventory}: {text}");
+        assert!(
+            started.elapsed().as_secs() < 10,
+            "{inventory}: {:?}",
+            started.elapsed()
+        );
+    }
+}

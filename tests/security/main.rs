@@ -10,6 +10,7 @@ mod support;
 mod bad_input;
 mod hostile;
 mod injection;
+mod interrupts;
 mod secrets;
 mod ssh_masters;
 mod symlink_race;

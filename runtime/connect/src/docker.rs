@@ -133,7 +133,11 @@ impl Transport for DockerConnector {
         if let Some(user) = &self.user {
             cmd.arg("-u").arg(user);
         }
-        cmd.arg("--").arg(&self.container).arg("sh").arg("-c").arg(command);
+        cmd.arg("--")
+            .arg(&self.container)
+            .arg("sh")
+            .arg("-c")
+            .arg(command);
         let out = run_process(&self.name, cmd, stdin, limit).await?;
         // The docker client exits non-zero with a daemon error when the
         // container is gone; a command can print that too, so ask docker.

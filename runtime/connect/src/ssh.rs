@@ -415,18 +415,27 @@ fn connect_error(name: &str, address: &str, e: &openssh::Error) -> ConnectorErro
 
 /// Whether an `ssh` program is on the `PATH`.
 fn ssh_installed() -> bool {
-    std::env::var_os("PATH").is_some_and(|path| {
-        std::env::split_paths(&path).any(|dir| dir.join("ssh").is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("ssh").is_file()))
 }
 
 /// A destination, user, key or jump host that ssh would read as an option
 /// (`-oProxyCommand=...`), or that holds whitespace or control characters,
 /// is refused before ssh runs: ssh takes no `--` before its destination.
 fn refuse_option_like(name: &str, opts: &SshOptions, address: &str) -> Result<(), ConnectorError> {
-    let identity = opts.identity_file.as_ref().map(|p| p.to_string_lossy().into_owned());
-    let values = [("address", Some(address.to_string())), ("user", opts.user.clone()), ("identity file", identity)];
-    let jumps = opts.jump_hosts.iter().map(|j| ("jump host", Some(j.clone())));
+    let identity = opts
+        .identity_file
+        .as_ref()
+        .map(|p| p.to_string_lossy().into_owned());
+    let values = [
+        ("address", Some(address.to_string())),
+        ("user", opts.user.clone()),
+        ("identity file", identity),
+    ];
+    let jumps = opts
+        .jump_hosts
+        .iter()
+        .map(|j| ("jump host", Some(j.clone())));
     for (what, value) in values.into_iter().chain(jumps) {
         let Some(value) = value else { continue };
         // A key file's path may have spaces; nothing else may.
@@ -439,7 +448,9 @@ fn refuse_option_like(name: &str, opts: &SshOptions, address: &str) -> Result<()
             return Err(ConnectorError::new(
                 name,
                 ErrorKind::Invalid,
-                format!("the ssh {what} {value:?} is not valid (empty, an option, or with spaces or control characters)"),
+                format!(
+                    "the ssh {what} {value:?} is not valid (empty, an option, or with spaces or control characters)"
+                ),
             ));
         }
     }

@@ -188,5 +188,8 @@ async fn option_like_container_and_image_names_are_refused() {
     let err = DockerConnector::start("box", "--help", None)
         .await
         .unwrap_err();
-    assert_eq!(err.to_string(), "box: \"--help\" is not a docker image name");
+    assert_eq!(
+        err.to_string(),
+        "box: \"--help\" is not a docker image name"
+    );
 }

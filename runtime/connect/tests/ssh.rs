@@ -490,13 +490,18 @@ async fn option_like_destinations_are_refused_and_early_failures_not_misread() {
         err.to_string(),
         "a1: the ssh address \"-oProxyCommand=touch /tmp/pwned\" is not valid (empty, an option, or with spaces or control characters)"
     );
-    for (user, jump) in [(Some("-oProxyCommand=x"), None), (None, Some("-oProxyCommand=x"))] {
+    for (user, jump) in [
+        (Some("-oProxyCommand=x"), None),
+        (None, Some("-oProxyCommand=x")),
+    ] {
         let mut opts = tb.ssh_options(1, "deploy");
         if let Some(user) = user {
             opts.user = Some(user.into());
         }
         opts.jump_hosts = jump.into_iter().map(String::from).collect();
-        let err = SshConnector::connect("a2", "127.0.0.1", &opts).await.unwrap_err();
+        let err = SshConnector::connect("a2", "127.0.0.1", &opts)
+            .await
+            .unwrap_err();
         assert_eq!(err.kind, ErrorKind::Invalid, "{err}");
     }
     // ssh refuses this host name itself (OpenSSH 9.2 checks it) and exits
@@ -504,6 +509,9 @@ async fn option_like_destinations_are_refused_and_early_failures_not_misread() {
     let err = SshConnector::connect("a3", "a$(touch${IFS}/tmp/pwned)", &opts)
         .await
         .unwrap_err();
-    assert!(!err.message.contains("is openssh-client installed"), "{err}");
+    assert!(
+        !err.message.contains("is openssh-client installed"),
+        "{err}"
+    );
     assert!(!std::path::Path::new("/tmp/pwned").exists());
 }

@@ -115,13 +115,19 @@ impl Format {
     }
 }
 
+/// The largest inventory file read (a device or a runaway generator must
+/// not fill the controller's memory).
+const MAX_INVENTORY: u64 = 256 << 20;
+
 impl Inventory {
     /// Reads and parses the inventory at `path`.
     pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
-        let text = std::fs::read_to_string(path).map_err(|e| InventoryError {
-            file: path.to_owned(),
-            line: 0,
-            message: format!("cannot read the inventory: {e}"),
+        let text = infrac_vm::local_files::read_regular_text(path, MAX_INVENTORY).map_err(|e| {
+            InventoryError {
+                file: path.to_owned(),
+                line: 0,
+                message: format!("cannot read the inventory: {e}"),
+            }
         })?;
         Self::parse(path, &text, Format::of(path, &text))
     }

@@ -30,8 +30,14 @@ pub(super) struct Entry {
     pub value: Node,
 }
 
+/// The most values a document may expand to: YAML aliases copy what
+/// they name, so 600 bytes can expand to billions of values ("billion
+/// laughs").
+const MAX_VALUES: usize = 1_000_000;
+
 /// Parses a one-document file; `None` when it is empty.
 pub(super) fn load(text: &str) -> Result<Option<Node>, LineError> {
+    expanded_size(text)?;
     let docs = MarkedYaml::load_from_str(text)
         .map_err(|e| line_error(e.marker().line(), e.info().to_owned()))?;
     match docs.as_slice() {
@@ -42,6 +48,49 @@ pub(super) fn load(text: &str) -> Result<Option<Node>, LineError> {
             "more than one document in the file",
         )),
     }
+}
+
+/// Counts the values `text` expands to, aliases included, from the parser's
+/// events alone (nothing is copied); an error past [`MAX_VALUES`].
+fn expanded_size(text: &str) -> Result<(), LineError> {
+    use saphyr_parser::{Event, Parser};
+    // The values counted in each open collection, and its anchor.
+    let mut open: Vec<(usize, usize)> = vec![(0, 0)];
+    let mut anchors: std::collections::HashMap<usize, usize> = Default::default();
+    for item in Parser::new_from_str(text) {
+        // A scan error is reported by the loader, with its place.
+        let Ok((event, span)) = item else {
+            return Ok(());
+        };
+        let (size, anchor) = match event {
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push((0, anchor));
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => match open.pop() {
+                Some((n, anchor)) => (n.saturating_add(1), anchor),
+                None => continue,
+            },
+            Event::Scalar(_, _, anchor, _) => (1, anchor),
+            Event::Alias(id) => (anchors.get(&id).copied().unwrap_or(1), 0),
+            _ => continue,
+        };
+        if anchor != 0 {
+            anchors.insert(anchor, size);
+        }
+        if let Some(parent) = open.last_mut() {
+            parent.0 = parent.0.saturating_add(size);
+            if parent.0 > MAX_VALUES {
+                return Err(line_error(
+                    span.start.line(),
+                    format!(
+                        "the document expands to more than {MAX_VALUES} values (through YAML aliases)"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn convert(node: &MarkedYaml<'_>) -> Result<Node, LineError> {

@@ -1,5 +1,6 @@
 //! Unified diffs of the files a plan would upload, with secrets redacted.
 
+use infrac_vm::local_files::{MAX_PROGRAM_FILE, read_regular};
 use infrac_vm::request::{UploadRequest, UploadSource};
 use similar::TextDiff;
 
@@ -22,9 +23,9 @@ pub fn upload_diff(
     }
     let new = match &request.source {
         UploadSource::Content(bytes) => bytes.clone(),
-        UploadSource::LocalFile(path) => match std::fs::read(path) {
+        UploadSource::LocalFile(path) => match read_regular(path, MAX_PROGRAM_FILE) {
             Ok(bytes) => bytes,
-            Err(e) => return Some(format!("(cannot read {}: {e})\n", path.display())),
+            Err(e) => return Some(format!("({e})\n")),
         },
     };
     let old = current.as_deref().unwrap_or_default();

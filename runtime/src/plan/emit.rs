@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use infrac_vm::local_files::{MAX_PROGRAM_FILE, read_regular};
 use infrac_vm::plan::{HostPlan, Outcome, PlannedCommand};
 use infrac_vm::request::{Sudo, UploadRequest, UploadSource};
 use infrac_vm::shell_quote;
@@ -142,9 +143,7 @@ fn in_shell(script: &str, sudo: Option<&Sudo>) -> String {
 fn write_upload(out: &mut String, request: &UploadRequest, secrets: &[String]) {
     let content = match &request.source {
         UploadSource::Content(bytes) => Ok(bytes.clone()),
-        UploadSource::LocalFile(path) => {
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-        }
+        UploadSource::LocalFile(path) => read_regular(path, MAX_PROGRAM_FILE),
     };
     let content = match content {
         Ok(bytes) => bytes,

@@ -29,6 +29,7 @@
 //! host's sudo) when some are not cached yet.
 
 pub mod controller;
+pub mod local_files;
 pub mod plan;
 pub mod request;
 pub mod value;

@@ -65,8 +65,7 @@ fn join_path(absolute: bool, components: &[&str]) -> String {
 }
 
 fn read_bytes(base_dir: &Path, path: &str) -> Result<Vec<u8>, String> {
-    let full = base_dir.join(path);
-    std::fs::read(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))
+    crate::local_files::read_regular(&base_dir.join(path), crate::local_files::MAX_PROGRAM_FILE)
 }
 
 pub fn read_file(base_dir: &Path, path: &str) -> Result<Value, String> {
@@ -93,6 +92,9 @@ fn render_template(base_dir: &Path, path: &str, vars: &Value) -> Result<Value, S
     // files expect it kept.
     env.set_keep_trailing_newline(true);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // Rendering runs on the controller: a template's loops must end, and
+    // its output fit in memory (and `--host-timeout` cannot stop it).
+    env.set_fuel(Some(TEMPLATE_FUEL));
     // `{e}`, not `{e:#}`: minijinja's detailed form lists the variables
     // the template referenced, with their values — secrets included.
     let template = env
@@ -107,10 +109,45 @@ fn render_template(base_dir: &Path, path: &str, vars: &Value) -> Result<Value, S
             ));
         }
     };
-    template
-        .render(context)
+    let mut out = Bounded(Vec::new());
+    template.render_captured_to(context, &mut out).map_err(|e| {
+        if out.0.len() > TEMPLATE_OUTPUT {
+            format!("template {path}: its output is larger than {TEMPLATE_OUTPUT} bytes")
+        } else if e.kind() == minijinja::ErrorKind::OutOfFuel {
+            format!("template {path}: rendering took more than {TEMPLATE_FUEL} steps (a loop that does not end?)")
+        } else {
+            format!("template {path}: {e}")
+        }
+    })?;
+    String::from_utf8(out.0)
         .map(|s| Value::Str(s.into()))
-        .map_err(|e| format!("template {path}: {e}"))
+        .map_err(|_| format!("template {path}: its output is not UTF-8 text"))
+}
+
+/// How many steps of minijinja's machine a template may take: far more
+/// than any config file needs, and a few seconds at most.
+const TEMPLATE_FUEL: u64 = 10_000_000;
+
+/// The largest output of a template.
+const TEMPLATE_OUTPUT: usize = 64 << 20;
+
+/// A writer that refuses to grow past [`TEMPLATE_OUTPUT`].
+struct Bounded(Vec<u8>);
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > TEMPLATE_OUTPUT {
+            // Marks the overflow for the message above.
+            self.0.resize(TEMPLATE_OUTPUT + 1, 0);
+            return Err(std::io::Error::other("template output too large"));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Converts a value for minijinja. Secrets are revealed (see local.infra).
