@@ -106,7 +106,7 @@ fn read_host(raw: &mut Raw, entry: &Node) -> Result<(), LineError> {
         }
     }
     let name = name.ok_or_else(|| line_error(entry.line, "a host has no `name`"))?;
-    if raw.hosts.iter().any(|h| h.name == name) {
+    if raw.has_host(&name) {
         return Err(line_error(
             entry.line,
             format!("host `{name}` is listed twice"),

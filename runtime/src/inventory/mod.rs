@@ -12,7 +12,7 @@ mod resolve;
 mod tree;
 mod yaml;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use infrac_vm::value::HostSpec;
@@ -241,6 +241,12 @@ fn line_error(line: usize, message: impl Into<String>) -> LineError {
 struct Raw {
     groups: Vec<RawGroup>,
     hosts: Vec<RawHost>,
+    /// Indexes by name, and the (group, host) pairs already recorded:
+    /// reading stays linear in the inventory's size (a range `h[0:99999]`
+    /// adds 100,000 hosts).
+    group_index: HashMap<String, usize>,
+    host_index: HashMap<String, usize>,
+    memberships: HashSet<(usize, usize)>,
 }
 
 #[derive(Debug)]
@@ -262,37 +268,54 @@ struct RawHost {
 impl Raw {
     /// The group `name`, created (empty) on first mention.
     fn group(&mut self, name: &str, line: usize) -> &mut RawGroup {
-        let index = match self.groups.iter().position(|g| g.name == name) {
-            Some(i) => i,
-            None => {
-                self.groups.push(RawGroup {
-                    name: name.to_owned(),
-                    line,
-                    hosts: Vec::new(),
-                    children: Vec::new(),
-                    vars: Map::new(),
-                });
-                self.groups.len() - 1
-            }
-        };
+        let index = self.group_at(name, line);
         &mut self.groups[index]
+    }
+
+    /// The index of group `name`, created (empty) on first mention.
+    fn group_at(&mut self, name: &str, line: usize) -> usize {
+        if let Some(&i) = self.group_index.get(name) {
+            return i;
+        }
+        self.groups.push(RawGroup {
+            name: name.to_owned(),
+            line,
+            hosts: Vec::new(),
+            children: Vec::new(),
+            vars: Map::new(),
+        });
+        self.group_index
+            .insert(name.to_owned(), self.groups.len() - 1);
+        self.groups.len() - 1
+    }
+
+    fn has_host(&self, name: &str) -> bool {
+        self.host_index.contains_key(name)
     }
 
     /// Adds `host` to `group` (when given) and merges `vars` into the
     /// host's own variables (a later definition wins).
     fn add_host(&mut self, group: Option<&str>, host: &str, line: usize, vars: Map<String, Value>) {
-        match self.hosts.iter_mut().find(|h| h.name == host) {
-            Some(existing) => existing.vars.extend(vars),
-            None => self.hosts.push(RawHost {
-                name: host.to_owned(),
-                line,
-                vars,
-            }),
-        }
+        let h = match self.host_index.get(host) {
+            Some(&h) => {
+                self.hosts[h].vars.extend(vars);
+                h
+            }
+            None => {
+                self.hosts.push(RawHost {
+                    name: host.to_owned(),
+                    line,
+                    vars,
+                });
+                self.host_index
+                    .insert(host.to_owned(), self.hosts.len() - 1);
+                self.hosts.len() - 1
+            }
+        };
         if let Some(group) = group {
-            let g = self.group(group, line);
-            if !g.hosts.iter().any(|h| h == host) {
-                g.hosts.push(host.to_owned());
+            let g = self.group_at(group, line);
+            if self.memberships.insert((g, h)) {
+                self.groups[g].hosts.push(host.to_owned());
             }
         }
     }

@@ -28,11 +28,18 @@ pub(super) fn resolve(mut raw: Raw, file: &Path) -> Result<Inventory, LineError>
         .collect();
     let depth = depths(&raw.groups, &index);
 
+    // Each host's groups, from each group's members: linear in the
+    // memberships, not hosts × groups.
+    let mut groups_of: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (g, names) in members.iter().enumerate() {
+        for name in names {
+            groups_of.entry(name).or_default().push(g);
+        }
+    }
+
     let mut hosts = Vec::with_capacity(raw.hosts.len());
     for host in &raw.hosts {
-        let mut in_groups: Vec<usize> = (0..raw.groups.len())
-            .filter(|&g| members[g].contains(host.name.as_str()))
-            .collect();
+        let mut in_groups: Vec<usize> = groups_of.remove(host.name.as_str()).unwrap_or_default();
         let named_groups = in_groups
             .iter()
             .filter(|&&g| ![ALL, UNGROUPED].contains(&raw.groups[g].name.as_str()));
@@ -60,14 +67,17 @@ pub(super) fn resolve(mut raw: Raw, file: &Path) -> Result<Inventory, LineError>
         )?);
     }
 
-    let mut groups = BTreeMap::new();
-    for group in &raw.groups {
-        let names = hosts
-            .iter()
-            .filter(|h| h.groups.contains(&group.name))
-            .map(|h| h.name.clone())
-            .collect();
-        groups.insert(group.name.clone(), names);
+    let mut groups: BTreeMap<String, Vec<String>> = raw
+        .groups
+        .iter()
+        .map(|g| (g.name.clone(), Vec::new()))
+        .collect();
+    for host in &hosts {
+        for group in &host.groups {
+            if let Some(names) = groups.get_mut(group) {
+                names.push(host.name.clone());
+            }
+        }
     }
     Ok(Inventory {
         file: file.to_owned(),
