@@ -346,7 +346,8 @@ fn secrets_never_appear_in_plans_diffs_or_scripts_and_apply_asks_for_them() {
     let refused = infrac(&program, &["apply", "plan.json"]);
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
     assert!(
-        text(&refused).contains("give it again with --set pw="),
+        text(&refused)
+            .contains("give it again with --set-file pw=PATH, --set-env pw=VAR or --set pw="),
         "{}",
         text(&refused)
     );

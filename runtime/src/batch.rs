@@ -91,7 +91,7 @@ impl<'a> Script<'a> {
         stop: bool,
         part: Part,
     ) {
-        let text = self.wrap(script, sudo, stdin);
+        let text = self.wrap(script, &[], sudo, stdin);
         self.snippets.push((text, stop));
         self.parts.push(part);
     }
@@ -107,8 +107,8 @@ impl<'a> Script<'a> {
             Ok(planned) => planned.script,
             Err(e) => format!("echo {}", shell::quote(&e)),
         };
-        let bare = self.wrap(&bare, sudo, None);
-        let framed = self.wrap(read.script(), sudo, None);
+        let bare = self.wrap(&bare, &[], sudo, None);
+        let framed = self.wrap(read.script(), &[], sudo, None);
         let n = self.verifies;
         self.verifies += 1;
         // The output and the exit status (`x` keeps trailing newlines).
@@ -124,12 +124,20 @@ impl<'a> Script<'a> {
         self.parts.push(Part::Verify(read));
     }
 
-    /// `script` as a snippet's text: through sudo, with its stdin. A
-    /// request that cannot be run (an invalid sudo user) becomes a snippet
-    /// that fails with the reason, so it fails where the program made it.
-    fn wrap(&mut self, script: &str, sudo: Option<&Sudo>, stdin: Option<Vec<u8>>) -> String {
+    /// `script` as a snippet's text: through sudo, with its stdin (after
+    /// the lines that give the script its `secrets`). A request that cannot
+    /// be run (an invalid sudo user) becomes a snippet that fails with the
+    /// reason, so it fails where the program made it.
+    fn wrap(
+        &mut self,
+        script: &str,
+        secrets: &[std::sync::Arc<str>],
+        sudo: Option<&Sudo>,
+        stdin: Option<Vec<u8>>,
+    ) -> String {
         let password = self.settings.sudo_password.filter(|_| sudo.is_some());
         let opts = ExecOptions {
+            secrets,
             sudo: sudo.map(|s| s.user.as_deref()),
             // The wrapper reads the password first on its stdin; it is
             // piped in from the script's variable below.
@@ -142,6 +150,14 @@ impl<'a> Script<'a> {
             Err(e) => return failing(&e.to_string()),
         };
         self.sudo_used |= sudo.is_some();
+        let stdin = match (secrets.is_empty(), stdin) {
+            (true, stdin) => stdin,
+            (false, stdin) => {
+                let mut bytes = shell::secret_lines(secrets);
+                bytes.extend(stdin.unwrap_or_default());
+                Some(bytes)
+            }
+        };
         let input = stdin.map(|bytes| {
             self.payloads.push(bytes);
             format!("\"$infrac_d/{}\"", self.payloads.len() - 1)
@@ -169,7 +185,9 @@ impl<'a> Script<'a> {
             Some(_) => exec.script.clone(),
             None => format!("exec sh -c {}", shell::quote(&exec.script)),
         };
-        self.command(&own, exec.sudo.as_ref(), stdin, stop, part);
+        let text = self.wrap(&own, &exec.secrets.0, exec.sudo.as_ref(), stdin);
+        self.snippets.push((text, stop));
+        self.parts.push(part);
     }
 
     /// An upload: its script reads the content on stdin. A local file that

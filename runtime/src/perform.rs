@@ -133,6 +133,7 @@ async fn perform_exec(
 ) -> Result<CommandOutput, ConnectorError> {
     let opts = ExecOptions {
         stdin: exec.stdin.as_deref().map(str::as_bytes),
+        secrets: &exec.secrets.0,
         sudo: exec.sudo.as_ref().map(|s| s.user.as_deref()),
         sudo_password: settings.sudo_password.filter(|_| exec.sudo.is_some()),
         timeout: settings.bound(settings.timeout),

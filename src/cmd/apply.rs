@@ -13,17 +13,18 @@ use super::fleet::SshArgs;
 use super::plan::inputs;
 use super::prepare::{TargetArgs, block_on, prepare};
 use super::report::{finish_run, run_sink};
-use super::run::{Format, parse_sets, usage};
+use super::run::{Format, SetArgs, usage};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// A plan saved by `infrac plan -o PLAN` (run apply from the same
     /// directory: the program's path is relative to it).
     plan: PathBuf,
-    /// The value of a secret param the plan was made with (plans do not
-    /// store secrets): `--set db_password=...` (repeatable).
-    #[arg(long = "set", value_name = "NAME=VALUE")]
-    sets: Vec<String>,
+    /// The values of the secret params the plan was made with (plans do
+    /// not store secrets): `--set-file db_password=PATH`, `--set-env
+    /// db_password=VAR` or `--set db_password=...`.
+    #[command(flatten)]
+    sets: SetArgs,
     /// `human` (live view and summary) or `json` (one object per line).
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
@@ -93,7 +94,7 @@ pub fn run(args: Args) -> u8 {
 
 /// The program and inputs of the plan, with the secrets given again.
 fn target(doc: &PlanDoc, args: &Args) -> Result<TargetArgs, String> {
-    let given = parse_sets(&args.sets)?;
+    let given = args.sets.values()?;
     let mut sets: Vec<String> = doc
         .inputs
         .set
@@ -103,7 +104,7 @@ fn target(doc: &PlanDoc, args: &Args) -> Result<TargetArgs, String> {
     for name in &doc.inputs.secret_set {
         let Some((_, value)) = given.iter().find(|(n, _)| n == name) else {
             return Err(format!(
-                "the plan was made with the secret param `{name}`, which plans do not store: give it again with --set {name}=..."
+                "the plan was made with the secret param `{name}`, which plans do not store: give it again with --set-file {name}=PATH, --set-env {name}=VAR or --set {name}=..."
             ));
         };
         sets.push(format!("{name}={value}"));
@@ -119,7 +120,10 @@ fn target(doc: &PlanDoc, args: &Args) -> Result<TargetArgs, String> {
     }
     Ok(TargetArgs {
         file: PathBuf::from(&doc.program.path),
-        sets,
+        sets: SetArgs {
+            sets,
+            ..SetArgs::default()
+        },
         limit: doc.inputs.limit.clone(),
         parallel: args.parallel,
         timeout: args.timeout,

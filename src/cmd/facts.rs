@@ -28,9 +28,9 @@ pub struct Args {
     /// The hosts: an Ansible INI/YAML inventory or a JSON host list.
     #[arg(long, short = 'i', value_name = "FILE")]
     inventory: Option<PathBuf>,
-    /// Set a param of the program whose groups give the hosts (repeatable).
-    #[arg(long = "set", value_name = "NAME=VALUE")]
-    sets: Vec<String>,
+    /// The params of the program whose groups give the hosts.
+    #[command(flatten)]
+    sets: super::run::SetArgs,
     /// Only these hosts: a host name, a group name or a glob (`web-*`);
     /// repeatable or comma-separated.
     #[arg(long, value_name = "PATTERN")]
@@ -54,7 +54,9 @@ pub fn run(args: Args) -> u8 {
     let (hosts, fact_words) = match (&args.inventory, args.words.split_first()) {
         (Some(path), _) => (fleet::inventory_hosts(path), &args.words[..]),
         (None, Some((program, facts))) => {
-            let hosts = super::run::parse_sets(&args.sets)
+            let hosts = args
+                .sets
+                .values()
                 .and_then(|sets| fleet::program_hosts(&PathBuf::from(program), &sets));
             (hosts, facts)
         }

@@ -18,17 +18,15 @@ use infrac_vm::value::HostValue;
 
 use super::exit;
 use super::run::{
-    Format, Sources, known_names, load_inventory, parse_sets, place_diagnostic, print_diagnostics,
-    usage,
+    Format, Sources, known_names, load_inventory, place_diagnostic, print_diagnostics, usage,
 };
 
 #[derive(clap::Args, Clone)]
 pub struct TargetArgs {
     /// The program.
     pub file: PathBuf,
-    /// Set a param: `--set release=2.4.1` (repeatable).
-    #[arg(long = "set", value_name = "NAME=VALUE")]
-    pub sets: Vec<String>,
+    #[command(flatten)]
+    pub sets: super::run::SetArgs,
     /// Only these hosts: a host name, a group name or a glob (`web-*`);
     /// repeatable or comma-separated.
     #[arg(long, value_name = "PATTERN")]
@@ -65,7 +63,7 @@ pub struct Prepared {
 /// Checks the program (diagnostics printed in `format`), evaluates its
 /// params and groups, checks `--limit`. `Err`: the exit code.
 pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
-    let sets = parse_sets(&args.sets).map_err(|m| usage(&m))?;
+    let sets = args.sets.values().map_err(|m| usage(&m))?;
     if let Err(e) = std::fs::metadata(&args.file) {
         return Err(usage(&format!(
             "cannot read `{}`: {e}",

@@ -98,13 +98,52 @@ pub(super) fn is_truthy(value: &serde_json::Value) -> bool {
 }
 
 /// `NAME=VALUE` pairs; the value may contain `=`.
-pub(super) fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, String> {
-    sets.iter()
+/// Where params' values come from on the command line.
+#[derive(clap::Args, Clone, Default)]
+pub struct SetArgs {
+    /// Set a param: `--set release=2.4.1` (repeatable). Other users of the
+    /// controller see it in the process list: give secrets with
+    /// `--set-file` or `--set-env`.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub sets: Vec<String>,
+    /// Set a param to a file's content, without its final newline:
+    /// `--set-file db_password=secrets/db` (repeatable).
+    #[arg(long = "set-file", value_name = "NAME=PATH")]
+    pub files: Vec<String>,
+    /// Set a param to an environment variable's value:
+    /// `--set-env db_password=DB_PASSWORD` (repeatable).
+    #[arg(long = "set-env", value_name = "NAME=VAR")]
+    pub envs: Vec<String>,
+}
+
+impl SetArgs {
+    /// Every `NAME=VALUE`, in the order `--set`, `--set-file`, `--set-env`.
+    pub fn values(&self) -> Result<Vec<(String, String)>, String> {
+        let mut out = parse_pairs("--set", &self.sets)?;
+        for (name, path) in parse_pairs("--set-file", &self.files)? {
+            let text = infrac_vm::local_files::read_regular_text(Path::new(&path), 1 << 20)
+                .map_err(|e| format!("--set-file {name}: {e}"))?;
+            let text = text.strip_suffix('\n').unwrap_or(&text);
+            out.push((name, text.strip_suffix('\r').unwrap_or(text).to_string()));
+        }
+        for (name, var) in parse_pairs("--set-env", &self.envs)? {
+            let value = std::env::var(&var)
+                .map_err(|_| format!("--set-env {name}={var}: the environment has no {var}"))?;
+            out.push((name, value));
+        }
+        Ok(out)
+    }
+}
+
+/// `NAME=VALUE` pairs of the flag `flag`.
+fn parse_pairs(flag: &str, pairs: &[String]) -> Result<Vec<(String, String)>, String> {
+    pairs
+        .iter()
         .map(|s| match s.split_once('=') {
             Some((name, value)) if !name.trim().is_empty() => {
                 Ok((name.trim().to_string(), value.to_string()))
             }
-            _ => Err(format!("--set {s}: expected NAME=VALUE")),
+            _ => Err(format!("{flag} {s}: expected NAME=VALUE")),
         })
         .collect()
 }

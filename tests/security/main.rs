@@ -11,6 +11,7 @@ mod bad_input;
 mod hostile;
 mod injection;
 mod interrupts;
+mod process_lists;
 mod secrets;
 mod ssh_masters;
 mod symlink_race;

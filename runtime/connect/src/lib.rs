@@ -33,6 +33,11 @@ pub struct ExecOptions<'a> {
     pub stdin: Option<&'a [u8]>,
     /// Exported inside the script, so they survive sudo.
     pub env: &'a [(String, String)],
+    /// The values of the shell variables `infrac_s0`, `infrac_s1`, ... the
+    /// script refers to: sent on stdin (after the sudo password) and read
+    /// by the script's first lines, exported (so that nested `sh -c` see
+    /// them) — never on a command line (see [`shell`]).
+    pub secrets: &'a [std::sync::Arc<str>],
     /// Run through `sudo -n` as this user (`Some(None)`: root); directly
     /// when already that user.
     pub sudo: Option<Option<&'a str>>,

@@ -57,9 +57,10 @@ impl std::fmt::Display for InvalidRequest {
 /// Builds the command line for `script` with the options of one command.
 pub fn invocation(script: &str, opts: &ExecOptions<'_>) -> Result<Invocation, InvalidRequest> {
     let mut command = with_env(script, opts.env)?;
-    if command.contains('\0') {
+    if command.contains('\0') || opts.secrets.iter().any(|s| s.contains('\0')) {
         return Err(InvalidRequest::NulByte);
     }
+    command.insert_str(0, &secrets_prelude(opts.secrets.len()));
     let mut stdin = Vec::new();
     if let Some(user) = opts.sudo {
         let user = user.unwrap_or("root");
@@ -79,8 +80,52 @@ pub fn invocation(script: &str, opts: &ExecOptions<'_>) -> Result<Invocation, In
     if let Some(limit) = opts.timeout {
         command = with_timeout(&command, limit);
     }
+    stdin.extend_from_slice(&secret_lines(opts.secrets));
     stdin.extend_from_slice(opts.stdin.unwrap_or_default());
     Ok(Invocation { command, stdin })
+}
+
+/// The first lines of a script that holds `n` secrets: each read from a
+/// line of stdin ([`secret_lines`]) into the exported variable
+/// `infrac_sN`. It runs in the innermost shell (after sudo), which is
+/// where the script's references are expanded.
+fn secrets_prelude(n: usize) -> String {
+    let mut text = String::new();
+    for i in 0..n {
+        // `printf %b` decodes the octal escapes; the `x` keeps a trailing
+        // newline from `$(...)`.
+        text.push_str(&format!(
+            "IFS= read -r infrac_e || exit 1
+             infrac_s{i}=$(printf '%bx' \"$infrac_e\")
+             export infrac_s{i}=\"${{infrac_s{i}%x}}\"
+"
+        ));
+    }
+    if n > 0 {
+        text.push_str(
+            "unset infrac_e
+",
+        );
+    }
+    text
+}
+
+/// `secrets` as lines for [`secrets_prelude`]: every byte other than an
+/// ASCII letter or digit as an octal escape (`\0ooo`), so that a line
+/// holds any value, newlines included.
+pub fn secret_lines(secrets: &[std::sync::Arc<str>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for secret in secrets {
+        for b in secret.bytes() {
+            if b.is_ascii_alphanumeric() {
+                out.push(b);
+            } else {
+                out.extend_from_slice(format!("\\0{b:03o}").as_bytes());
+            }
+        }
+        out.push(b'\n');
+    }
+    out
 }
 
 fn with_env(script: &str, env: &[(String, String)]) -> Result<String, InvalidRequest> {

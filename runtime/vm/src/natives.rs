@@ -159,7 +159,7 @@ fn to_jinja(v: &Value) -> minijinja::Value {
         Value::Int(n) => J::from(*n),
         Value::Float(x) => J::from(*x),
         Value::Str(s) | Value::Secret(s) => J::from(&**s),
-        Value::Cmd(c) => J::from(c.script.as_str()),
+        Value::Cmd(c) => J::from(c.inline_script()),
         Value::List(items) => J::from(items.iter().map(to_jinja).collect::<Vec<_>>()),
         Value::Map(m) | Value::Record(m) => {
             J::from_iter(m.iter().map(|(k, v)| (k.to_string(), to_jinja(v))))

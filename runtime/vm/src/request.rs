@@ -47,13 +47,28 @@ pub enum Deferred {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecRequest {
-    /// Shell text, run with `sh -c`.
+    /// Shell text, run with `sh -c`. Secrets are references to shell
+    /// variables (`"$infrac_s0"`) set from `secrets`.
     pub script: String,
+    /// The values of the secrets the script refers to, in order: sent on
+    /// the command's stdin, never on a command line.
+    pub secrets: CommandSecrets,
     /// The text to show (secrets redacted).
     pub display: String,
     pub stdin: Option<String>,
     pub sudo: Option<Sudo>,
     pub changing: bool,
+}
+
+/// The secret values of a command ([`ExecRequest::secrets`]); their
+/// `Debug` shows only how many there are.
+#[derive(Clone, PartialEq, Default)]
+pub struct CommandSecrets(pub Vec<std::sync::Arc<str>>);
+
+impl std::fmt::Debug for CommandSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CommandSecrets({} secrets)", self.0.len())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

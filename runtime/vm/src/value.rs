@@ -45,9 +45,12 @@ pub struct Unknown {
     pub what: String,
 }
 
+/// A command built by `sh"..."`: its shell text, in which the secrets it
+/// holds stay apart (so that they reach the host off the command line: see
+/// [`crate::shell`]), and its display text (secrets as `***`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Command {
-    pub script: String,
+    pub(crate) pieces: Vec<crate::shell::Piece>,
     pub display: String,
 }
 

@@ -55,7 +55,12 @@ fn commands_quote_interpolations_and_redact_secrets() {
     let Some(Request::Exec(e)) = host.requests.first() else {
         panic!("no command")
     };
-    assert_eq!(e.script, r#"echo 'it'\''s a $(test)' | cat 'p w' 'a b' c"#);
+    // The secret is a reference; its value travels apart (on stdin).
+    assert_eq!(
+        e.script,
+        r#"echo 'it'\''s a $(test)' | cat "$infrac_s0" 'a b' c"#
+    );
+    assert_eq!(e.secrets.0, [std::sync::Arc::from("p w")]);
     assert_eq!(e.display, r#"echo 'it'\''s a $(test)' | cat *** 'a b' c"#);
     assert!(!e.changing);
 }

@@ -11,7 +11,8 @@ use crate::facts;
 use crate::format::kind_name;
 use crate::ops::command_result;
 use crate::request::{
-    ExecRequest, FactKey, FactQuery, Request, Response, Sudo, UploadRequest, UploadSource,
+    CommandSecrets, ExecRequest, FactKey, FactQuery, Request, Response, Sudo, UploadRequest,
+    UploadSource,
 };
 use crate::value::Value;
 
@@ -205,8 +206,10 @@ impl Vm {
             check,
             display: cmd.display.clone(),
         };
+        let (script, secrets) = cmd.script_for_host();
         Ok(Request::Exec(ExecRequest {
-            script: cmd.script.clone(),
+            script,
+            secrets: CommandSecrets(secrets),
             display: cmd.display.clone(),
             stdin,
             sudo: self.current_sudo(),

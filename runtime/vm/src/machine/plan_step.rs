@@ -669,6 +669,7 @@ impl Vm {
             let script = format!("cat -- {}", shell::quote(&request.remote));
             let exec = ExecRequest {
                 script: script.clone(),
+                secrets: Default::default(),
                 display: script.clone(),
                 stdin: None,
                 sudo: request.sudo.clone(),
@@ -706,8 +707,7 @@ impl Vm {
         self.pending = Pending::Nothing;
         Ok(match request {
             Request::Exec(exec) => PlannedCommand::Exec {
-                secret: exec.script != exec.display
-                    || matches!(args.get(1), Some(Value::Secret(_))),
+                secret: !exec.secrets.0.is_empty() || matches!(args.get(1), Some(Value::Secret(_))),
                 script: exec.script,
                 display: exec.display,
                 stdin: exec.stdin,
