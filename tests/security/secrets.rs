@@ -43,3 +43,29 @@ fn the_sudo_password_is_not_inherited_by_commands_and_is_redacted() {
     );
     assert!(!stdout.contains("Ops-Pass-1"), "not redacted: {stdout}");
 }
+
+const CMD_IN_STR: &str = r#"
+use std::files
+param root: str
+param pw: secret
+group here = [local()]
+stage s on here {
+  let c = sh"app --password {pw}"
+  files.file("{root}/note", content: "run {c}\n")
+}
+"#;
+
+/// B2/F06: a `cmd` holding a secret, interpolated in a string, would write
+/// `***` into the file: the op fails instead, and nothing is written.
+#[test]
+fn a_command_holding_a_secret_cannot_become_text() {
+    let program = Program::new(CMD_IN_STR);
+    let out = program.run(&["--set", "pw=hunter2"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.contains("a command that holds a secret cannot be interpolated"),
+        "{stdout}"
+    );
+    assert!(!program.root().join("note").exists());
+}

@@ -8,6 +8,13 @@ use crate::value::Value;
 
 /// The text of `value` in a string interpolation `{value:fmt}`.
 pub fn interpolate(value: &Value, fmt: Fmt) -> Result<String, String> {
+    if holds_secret_command(value) {
+        // Its text would be `***` in the string (and so in a file).
+        return Err(
+            "a command that holds a secret cannot be interpolated in a string (it would read `***`)"
+                .into(),
+        );
+    }
     match (value, fmt.radix) {
         (Value::Int(n), radix) => Ok(format_int(*n, radix, fmt.width)),
         (_, Radix::Decimal) if fmt.width == 0 => Ok(value.to_string()),
@@ -15,6 +22,16 @@ pub fn interpolate(value: &Value, fmt: Fmt) -> Result<String, String> {
             "the format `:{fmt}` needs an int, found {}",
             kind_name(other)
         )),
+    }
+}
+
+/// Whether `value` is, or holds, a command with a secret in it.
+fn holds_secret_command(value: &Value) -> bool {
+    match value {
+        Value::Cmd(c) => c.holds_secrets(),
+        Value::List(items) => items.iter().any(holds_secret_command),
+        Value::Map(m) | Value::Record(m) => m.values().any(holds_secret_command),
+        _ => false,
     }
 }
 

@@ -99,7 +99,7 @@ impl Command {
             .collect()
     }
 
-    fn holds_secrets(&self) -> bool {
+    pub(crate) fn holds_secrets(&self) -> bool {
         self.pieces
             .iter()
             .any(|p| matches!(p, Piece::Secret { .. }))
