@@ -316,21 +316,32 @@ pub async fn perform_batch(
     // The connection itself gives up a little after the host-side limit
     // (a host that stops answering, a daemon holding the output open).
     let last_resort = limit.map(|l| l + TIMEOUT_GRACE);
-    let out = Transport::run(conn, &text, stdin, last_resort)
-        .await?
-        .into_output();
+    let (out, lost) = match Transport::run(conn, &text, stdin, last_resort).await {
+        Ok(raw) => (raw.into_output(), None),
+        // The parts whose sections arrived in whole did run: they are
+        // reported done, and the loss at the part that was running.
+        Err(ConnectorError {
+            kind: ErrorKind::ConnectionLost,
+            partial: Some(raw),
+            message,
+            ..
+        }) => (raw.into_output(), Some(message)),
+        Err(e) => return Err(e),
+    };
     // `timeout` exits 124 when it stopped the script (137 when it had to
     // kill it); a script that exits so by itself before the limit was not
     // stopped.
     let stopped_by_limit = matches!(out.code, TIMEOUT_STATUS | KILLED_STATUS);
     let timed_out = limit.filter(|l| stopped_by_limit && started.elapsed() >= *l);
-    let stopped = timed_out.map(|limit| {
-        format!(
-            "command timed out: the {} commands and checks sent together ran past {:.1}s (--timeout for each)",
-            script.parts.len(),
-            limit.as_secs_f64()
-        )
-    });
+    let stopped = timed_out
+        .map(|limit| {
+            format!(
+                "command timed out: the {} commands and checks sent together ran past {:.1}s (--timeout for each)",
+                script.parts.len(),
+                limit.as_secs_f64()
+            )
+        })
+        .or(lost);
     let sections = shell_batch.split(&out.stdout, &out.stderr);
     Ok(read_sections(&batch, script.parts, sections, stopped))
 }

@@ -115,3 +115,65 @@ fn known_hosts_off_records_no_key() {
     let recorded = std::fs::read_to_string(&known).unwrap_or_default();
     assert_eq!(recorded, "", "--known-hosts off recorded a key");
 }
+
+const DROP: &str = r#"
+use std::files
+use std::server
+param root: str
+param dir: str
+group g = [ssh("infrac-host-1")]
+stage s on g {
+  files.directory(dir)
+  files.file("{dir}/drop-a", content: "a\n")
+  server.shell("sleep 4")
+  files.file("{dir}/drop-b", content: "b\n")
+}
+"#;
+
+/// F13: when the connection dies during a batch, the ops whose part had
+/// finished are reported done, and the failure is placed at the command
+/// that was running.
+#[test]
+fn a_connection_lost_mid_batch_keeps_the_finished_ops_and_places_the_loss() {
+    let program = Program::new(DROP);
+    let Some(config) = config_copy(&program, None) else { return };
+    let dir = format!("dir=/tmp/infrac-f13-{}", std::process::id());
+    let mut run = program.spawn_json(&["--ssh-config", &config, "--ssh-persist", "0", "--set", &dir]);
+    // The master of this run is the ssh process with the copied config
+    // (once `ssh -f` has forked it); kill it while `sleep 4` runs.
+    std::thread::sleep(Duration::from_millis(1500));
+    let started = Instant::now();
+    let master = loop {
+        let ssh: Vec<String> = processes_with(&config)
+            .into_iter()
+            .filter(|pid| {
+                std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "ssh")
+            })
+            .collect();
+        if let Some(pid) = ssh.first() {
+            break pid.clone();
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "no master");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let killed = std::process::Command::new("kill").args(["-9", &master]).status();
+    assert!(killed.is_ok_and(|s| s.success()));
+    let _ = run.wait();
+    let out = run.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let events = crate::run_common::op_events(&out);
+    let status: Vec<(i64, String)> = events
+        .iter()
+        .map(|e| (e["line"].as_i64().unwrap_or(0), e["status"].as_str().unwrap_or("").to_string()))
+        .collect();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        status,
+        [
+            (8, "changed".to_string()),
+            (9, "changed".to_string()),
+            (10, "failed".to_string())
+        ],
+        "{stdout}"
+    );
+    assert!(stdout.contains("connection lost"), "{stdout}");
+}

@@ -9,6 +9,9 @@ pub struct ConnectorError {
     pub host: String,
     pub kind: ErrorKind,
     pub message: String,
+    /// What the command had printed when its connection was lost: a
+    /// script of several parts can tell which of them had finished.
+    pub partial: Option<Box<crate::RawOutput>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +43,14 @@ impl ConnectorError {
             host: host.into(),
             kind,
             message: message.into(),
+            partial: None,
         }
+    }
+
+    /// This error with the output received before it.
+    pub fn with_partial(mut self, output: crate::RawOutput) -> Self {
+        self.partial = Some(Box::new(output));
+        self
     }
 
     pub fn timeout(host: impl Into<String>, limit: Duration) -> Self {

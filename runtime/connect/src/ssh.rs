@@ -324,7 +324,7 @@ impl Transport for SshConnector {
                 )
             });
             let (stdout, stderr) = streams?;
-            Ok::<_, ConnectorError>(child.wait().await.map(|status| (status, stdout, stderr)))
+            Ok::<_, ConnectorError>((child.wait().await, RawOutput { code: 255, stdout, stderr }))
         };
         let output = match limit {
             None => finished.await,
@@ -334,23 +334,27 @@ impl Transport for SshConnector {
                 .await
                 .map_err(|_| ConnectorError::timeout(&self.name, limit))?,
         }?;
+        // What was printed before a loss stays with the error (see
+        // `ConnectorError::partial`).
         match output {
-            Ok((status, stdout, stderr)) => Ok(RawOutput {
+            (Ok(status), out) => Ok(RawOutput {
                 code: status.code().unwrap_or(255),
-                stdout,
-                stderr,
+                ..out
             }),
             // The mux protocol cannot tell a process killed by a signal
             // from a lost connection: ask the master.
-            Err(openssh::Error::RemoteProcessTerminated) => match self.session.check().await {
-                Ok(()) => Ok(RawOutput {
-                    code: 255,
-                    stdout: Vec::new(),
-                    stderr: b"infrac: the remote process was terminated by a signal\n".to_vec(),
-                }),
-                Err(e) => Err(self.lost(&e)),
-            },
-            Err(e) => Err(self.lost(&e)),
+            (Err(openssh::Error::RemoteProcessTerminated), mut out) => {
+                match self.session.check().await {
+                    Ok(()) => {
+                        out.stderr.extend_from_slice(
+                            b"infrac: the remote process was terminated by a signal\n",
+                        );
+                        Ok(out)
+                    }
+                    Err(e) => Err(self.lost(&e).with_partial(out)),
+                }
+            }
+            (Err(e), out) => Err(self.lost(&e).with_partial(out)),
         }
     }
 
