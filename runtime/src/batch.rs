@@ -162,12 +162,17 @@ impl<'a> Script<'a> {
             self.payloads.push(bytes);
             format!("\"$infrac_d/{}\"", self.payloads.len() - 1)
         });
+        // A payload is removed as soon as it is open: what a killed script
+        // leaves behind (SIGKILL runs no trap) is at most the payloads of
+        // the parts that had not started.
         match (password, input) {
             (None, None) => inv.command,
-            (None, Some(file)) => format!("exec <{file}\n{}", inv.command),
+            (None, Some(file)) => format!("exec <{file}\nrm -f {file}\n{}", inv.command),
             (Some(_), input) => {
                 self.password_used = true;
-                let input = input.map_or(":".to_string(), |file| format!("cat {file}"));
+                let input = input.map_or(":".to_string(), |file| {
+                    format!("exec 3<{file}; rm -f {file}; cat <&3")
+                });
                 format!(
                     "{{ printf '%s\\n' \"$infrac_pw\"; {input}; }} | (\n{}\n)",
                     inv.command
@@ -240,8 +245,8 @@ impl<'a> Script<'a> {
             setup.push_str(
                 "infrac_d=$(mktemp -d) || exit 1\n\
                  trap 'rm -rf \"$infrac_d\"' EXIT\n\
-                 trap 'exit 143' HUP INT TERM\n\
-                 tar -x -o -f - -C \"$infrac_d\" || exit 1\n",
+                 trap 'exit 143' HUP INT TERM PIPE\n\
+                 tar -x -o -f - -C \"$infrac_d\" || { echo \"infrac: cannot unpack this batch's input (commands' stdin and uploads) in $infrac_d: is ${TMPDIR:-/tmp} full?\" >&2; exit 1; }\n",
             );
             stdin.extend_from_slice(&crate::tar::archive(&files));
         }

@@ -136,9 +136,12 @@ stage s on g {
 #[test]
 fn a_connection_lost_mid_batch_keeps_the_finished_ops_and_places_the_loss() {
     let program = Program::new(DROP);
-    let Some(config) = config_copy(&program, None) else { return };
+    let Some(config) = config_copy(&program, None) else {
+        return;
+    };
     let dir = format!("dir=/tmp/infrac-f13-{}", std::process::id());
-    let mut run = program.spawn_json(&["--ssh-config", &config, "--ssh-persist", "0", "--set", &dir]);
+    let mut run =
+        program.spawn_json(&["--ssh-config", &config, "--ssh-persist", "0", "--set", &dir]);
     // The master of this run is the ssh process with the copied config
     // (once `ssh -f` has forked it); kill it while `sleep 4` runs.
     std::thread::sleep(Duration::from_millis(1500));
@@ -147,7 +150,8 @@ fn a_connection_lost_mid_batch_keeps_the_finished_ops_and_places_the_loss() {
         let ssh: Vec<String> = processes_with(&config)
             .into_iter()
             .filter(|pid| {
-                std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "ssh")
+                std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .is_ok_and(|c| c.trim() == "ssh")
             })
             .collect();
         if let Some(pid) = ssh.first() {
@@ -156,14 +160,21 @@ fn a_connection_lost_mid_batch_keeps_the_finished_ops_and_places_the_loss() {
         assert!(started.elapsed() < Duration::from_secs(20), "no master");
         std::thread::sleep(Duration::from_millis(50));
     };
-    let killed = std::process::Command::new("kill").args(["-9", &master]).status();
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &master])
+        .status();
     assert!(killed.is_ok_and(|s| s.success()));
     let _ = run.wait();
     let out = run.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
     let events = crate::run_common::op_events(&out);
     let status: Vec<(i64, String)> = events
         .iter()
-        .map(|e| (e["line"].as_i64().unwrap_or(0), e["status"].as_str().unwrap_or("").to_string()))
+        .map(|e| {
+            (
+                e["line"].as_i64().unwrap_or(0),
+                e["status"].as_str().unwrap_or("").to_string(),
+            )
+        })
         .collect();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(

@@ -103,3 +103,67 @@ fn a_killed_direct_upload_leaves_the_old_file() {
 fn a_killed_batched_upload_leaves_the_old_file() {
     killed_mid_upload(BATCHED);
 }
+
+const STAGED: &str = r#"
+param root: str
+param ignore_term: bool = false
+group here = [local()]
+op slow() changes nothing {
+  run(sh"cat >/dev/null; sleep 6", stdin: "password=Leftover-Secret\n")
+}
+op stubborn() changes nothing {
+  run(sh"trap '' TERM; cat >/dev/null; sleep 6", stdin: "password=Leftover-Secret\n")
+}
+stage s on here {
+  if ignore_term { stubborn() } else { slow() }
+  let _after = probe(sh"true")
+}
+"#;
+
+/// Every file under `dir`, recursively, whose content holds `needle`.
+fn files_holding(dir: &Path, needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_holding(&path, needle));
+        } else if std::fs::read_to_string(&path).is_ok_and(|t| t.contains(needle)) {
+            found.push(path.display().to_string());
+        }
+    }
+    found
+}
+
+/// F12: the payloads a batch stages in `$TMPDIR` (a command's stdin, an
+/// upload's content) do not outlive it, also when its shell is killed by
+/// the host-side `timeout` (TERM, or KILL for a command that ignores TERM).
+#[test]
+fn staged_batch_input_is_gone_when_the_batch_is_stopped() {
+    for ignore_term in ["false", "true"] {
+        let program = Program::new(STAGED);
+        let tmp = program.root().join("tmp");
+        std::fs::create_dir(&tmp).unwrap_or_else(|e| panic!("{e}"));
+        let tmp_env = tmp.display().to_string();
+        let out = program.run_with_env(
+            &[("TMPDIR", &tmp_env)],
+            &[
+                "--timeout",
+                "1",
+                "--set",
+                &format!("ignore_term={ignore_term}"),
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(
+            files_holding(&tmp, "Leftover-Secret"),
+            Vec::<String>::new(),
+            "ignore_term={ignore_term}"
+        );
+    }
+}

@@ -324,7 +324,14 @@ impl Transport for SshConnector {
                 )
             });
             let (stdout, stderr) = streams?;
-            Ok::<_, ConnectorError>((child.wait().await, RawOutput { code: 255, stdout, stderr }))
+            Ok::<_, ConnectorError>((
+                child.wait().await,
+                RawOutput {
+                    code: 255,
+                    stdout,
+                    stderr,
+                },
+            ))
         };
         let output = match limit {
             None => finished.await,
