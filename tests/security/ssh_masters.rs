@@ -188,3 +188,39 @@ fn a_connection_lost_mid_batch_keeps_the_finished_ops_and_places_the_loss() {
     );
     assert!(stdout.contains("connection lost"), "{stdout}");
 }
+
+/// S1: a kept connection is not reused once a host key is removed from a
+/// known_hosts file that the user's ssh config names (not only
+/// `~/.ssh/known_hosts`): the next run checks the key afresh and refuses.
+#[test]
+fn removing_a_host_key_from_a_configured_known_hosts_file_ends_reuse() {
+    let program = Program::new(ECHO);
+    let Some(original) = ssh_config() else { return };
+    let dir = program
+        .root()
+        .parent()
+        .map(|d| d.to_path_buf())
+        .unwrap_or_default();
+    let known = dir.join("known_hosts");
+    let testbed_known = original.with_file_name("known_hosts");
+    std::fs::copy(&testbed_known, &known).unwrap_or_else(|e| panic!("{e}"));
+    let Some(config) = config_copy(&program, Some(&known)) else {
+        return;
+    };
+    let first = program.run(&["--ssh-config", &config, "--ssh-persist", "30"]);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stdout)
+    );
+    std::fs::write(&known, "").unwrap_or_else(|e| panic!("{e}"));
+    let second = program.run(&["--ssh-config", &config, "--ssh-persist", "30"]);
+    let stdout = String::from_utf8_lossy(&second.stdout);
+    assert_eq!(
+        second.status.code(),
+        Some(3),
+        "the kept connection was reused: {stdout}"
+    );
+    assert!(stdout.contains("host key"), "{stdout}");
+}

@@ -18,7 +18,7 @@ use std::hash::{Hash, Hasher};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use openssh::Session;
 use openssh_mux_client::Connection;
@@ -57,12 +57,13 @@ pub(super) struct Held {
 pub(super) async fn directory(address: &str, opts: &SshOptions) -> Option<PathBuf> {
     static SWEPT: OnceCell<()> = OnceCell::const_new();
     let home = home_dir();
+    let key = key(address, opts, home.as_deref()).await?;
     let runtime = std::env::var_os("XDG_RUNTIME_DIR")
         .filter(|d| !d.is_empty())
         .map(|d| PathBuf::from(d).join("infrac-ssh"));
     let cache = home.as_ref().map(|h| h.join(".cache/infrac/ssh"));
     let (root, dir) = [runtime, cache].into_iter().flatten().find_map(|root| {
-        let dir = directory_in(&root, address, opts, home.as_deref())?;
+        let dir = directory_in(&root, key)?;
         Some((root, dir))
     })?;
     SWEPT.get_or_init(|| sweep(root)).await;
@@ -74,12 +75,7 @@ pub(super) async fn directory(address: &str, opts: &SshOptions) -> Option<PathBu
 /// changed by another user, or when the root or the key directory is not
 /// a directory of this user's (a symlink, another user's). Anyone who can
 /// reach a master's socket runs commands on the host as its user.
-fn directory_in(
-    root: &Path,
-    address: &str,
-    opts: &SshOptions,
-    home: Option<&Path>,
-) -> Option<PathBuf> {
+fn directory_in(root: &Path, key: u64) -> Option<PathBuf> {
     if root.as_os_str().len() > MAX_ROOT_LEN {
         return None;
     }
@@ -92,7 +88,7 @@ fn directory_in(
         return None;
     }
     private_dir(root, me)?;
-    let dir = root.join(format!("{:016x}", key(address, opts, home)));
+    let dir = root.join(format!("{key:016x}"));
     private_dir(&dir, me)?;
     Some(dir)
 }
@@ -149,46 +145,105 @@ fn home_dir() -> Option<PathBuf> {
 }
 
 /// Everything that decides where the connection goes and how it
-/// authenticates: the options (paths made absolute), when the files they
-/// name last changed (editing the ssh config, replacing a key or removing
-/// a host key must not leave a run on a connection made under the old
-/// ones), the agent, and how long the master stays.
-fn key(address: &str, opts: &SshOptions, home: Option<&Path>) -> u64 {
-    let in_home = |p: &str| home.map(|h| h.join(p));
-    let config = opts.config_file.clone().or_else(|| in_home(".ssh/config"));
-    let known_hosts = opts
-        .known_hosts_file
-        .clone()
-        .or_else(|| in_home(".ssh/known_hosts"));
-    let files = [config, opts.identity_file.clone(), known_hosts];
-    let files: Vec<_> = files
-        .iter()
-        .map(|f| f.as_deref().map(|f| (absolute(f), modified(f))))
-        .collect();
+/// authenticates: ssh's own resolution of the destination with our options
+/// (`ssh -G`: host, port, user, proxies, keys, known_hosts files, whatever
+/// the config and its includes say), the content of every file it names
+/// that decides whom we trust and as whom we log in (editing a
+/// `UserKnownHostsFile`, replacing a key must not leave a run on a
+/// connection made under the old ones), the agent, the host key policy
+/// and how long the master stays. `None` when ssh cannot tell: then no
+/// connection is kept.
+async fn key(address: &str, opts: &SshOptions, home: Option<&Path>) -> Option<u64> {
+    let config = effective_config(address, opts).await?;
     // DefaultHasher::new() has fixed keys: the same settings give the same
     // key in every run of the same build (a new build may start afresh).
     let mut h = DefaultHasher::new();
+    config.hash(&mut h);
+    for file in named_files(&config, home) {
+        file.hash(&mut h);
+        digest(&file).hash(&mut h);
+    }
     (
-        address,
-        &opts.user,
-        opts.port,
-        files,
-        &opts.jump_hosts,
         opts.known_hosts,
         std::env::var_os("SSH_AUTH_SOCK"),
         opts.persist,
     )
         .hash(&mut h);
-    h.finish()
+    Some(h.finish())
 }
 
-fn absolute(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+/// `ssh -G`'s output for `address` with the options that decide the
+/// destination and the trust (those `SshOptions::builder` gives ssh).
+async fn effective_config(address: &str, opts: &SshOptions) -> Option<String> {
+    let mut cmd = tokio::process::Command::new("ssh");
+    cmd.arg("-G");
+    if let Some(config) = &opts.config_file {
+        cmd.arg("-F").arg(config);
+    }
+    if let Some(user) = &opts.user {
+        cmd.arg("-l").arg(user);
+    }
+    if let Some(port) = opts.port {
+        cmd.arg("-p").arg(port.to_string());
+    }
+    if let Some(key) = &opts.identity_file {
+        cmd.arg("-i").arg(key);
+    }
+    if !opts.jump_hosts.is_empty() {
+        cmd.arg("-J").arg(opts.jump_hosts.join(","));
+    }
+    if let Some(file) = &opts.known_hosts_file {
+        cmd.arg("-o")
+            .arg(format!("UserKnownHostsFile={}", file.display()));
+    }
+    cmd.arg(address)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(CHECK_LIMIT, cmd.output())
+        .await
+        .ok()?
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn modified(path: &Path) -> Option<Duration> {
-    let time = std::fs::metadata(path).ok()?.modified().ok()?;
-    time.duration_since(SystemTime::UNIX_EPOCH).ok()
+/// The files an `ssh -G` output names whose content decides trust or
+/// identity: identity and certificate files, known_hosts files, revoked
+/// host keys (`~/` expanded).
+fn named_files(config: &str, home: Option<&Path>) -> Vec<PathBuf> {
+    const KEYS: [&str; 5] = [
+        "identityfile",
+        "certificatefile",
+        "userknownhostsfile",
+        "globalknownhostsfile",
+        "revokedhostkeys",
+    ];
+    let mut files = Vec::new();
+    for line in config.lines() {
+        let Some((key, value)) = line.split_once(' ') else {
+            continue;
+        };
+        if !KEYS.contains(&key) {
+            continue;
+        }
+        for word in value.split_whitespace() {
+            let path = match (word.strip_prefix("~/"), home) {
+                (Some(rest), Some(home)) => home.join(rest),
+                _ => PathBuf::from(word),
+            };
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// The SHA-256 of a file's content, or `None` when it cannot be read.
+fn digest(path: &Path) -> Option<[u8; 32]> {
+    use sha2::Digest;
+    let bytes = std::fs::read(path).ok()?;
+    Some(sha2::Sha256::digest(&bytes).into())
 }
 
 /// What a master directory holds.
@@ -313,83 +368,118 @@ mod tests {
         SshOptions::default()
     }
 
+    fn key_of(address: &str, o: &SshOptions) -> Option<u64> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(key(address, o, None))
+    }
+
     #[test]
-    fn masters_live_in_a_private_directory_per_destination_and_options() {
+    fn masters_live_in_a_private_directory_per_key() {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("infrac-ssh");
-        let dir = directory_in(&root, "web-1", &opts(), None).unwrap();
+        let dir = directory_in(&root, 7).unwrap();
         assert!(dir.starts_with(&root));
         for d in [&root, &dir] {
             let mode = std::fs::metadata(d).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o700, "{}", d.display());
         }
-        // Same destination and options: the same directory.
+        assert_eq!(directory_in(&root, 7), Some(dir.clone()));
+        assert_ne!(directory_in(&root, 8), Some(dir));
+    }
+
+    /// A config of its own, so that the user's does not matter.
+    fn isolated(tmp: &Path) -> SshOptions {
+        let config = tmp.join("config");
+        let known = tmp.join("known_hosts");
+        std::fs::write(
+            &config,
+            format!("Host *\n    UserKnownHostsFile {}\n", known.display()),
+        )
+        .unwrap();
+        std::fs::write(&known, "web-1 ssh-ed25519 AAAA\n").unwrap();
+        SshOptions {
+            config_file: Some(config),
+            ..opts()
+        }
+    }
+
+    #[test]
+    fn another_destination_user_key_or_policy_gives_another_key() {
+        let tmp = tempfile::tempdir().unwrap();
+        let o = isolated(tmp.path());
+        // ssh leaves out a key file that does not exist.
+        let key_file = tmp.path().join("k");
+        std::fs::write(&key_file, "k").unwrap();
+        let Some(base) = key_of("web-1", &o) else {
+            eprintln!("skipped: no ssh -G here");
+            return;
+        };
         assert_eq!(
-            directory_in(&root, "web-1", &opts(), None),
-            Some(dir.clone())
+            key_of("web-1", &o),
+            Some(base),
+            "the same settings, the same key"
         );
-        // Another host, user, key or host key policy: another one.
         let others = [
-            ("web-2", opts()),
+            ("web-2", o.clone()),
             (
                 "web-1",
                 SshOptions {
-                    user: Some("root".into()),
-                    ..opts()
+                    user: Some("alice".into()),
+                    ..o.clone()
                 },
             ),
             (
                 "web-1",
                 SshOptions {
-                    identity_file: Some("/k".into()),
-                    ..opts()
+                    identity_file: Some(key_file.clone()),
+                    ..o.clone()
                 },
             ),
             (
                 "web-1",
                 SshOptions {
                     known_hosts: KnownHostsPolicy::Off,
-                    ..opts()
+                    ..o.clone()
                 },
             ),
             (
                 "web-1",
                 SshOptions {
                     jump_hosts: vec!["bastion".into()],
-                    ..opts()
+                    ..o.clone()
                 },
             ),
         ];
-        for (address, o) in others {
-            assert_ne!(
-                directory_in(&root, address, &o, None),
-                Some(dir.clone()),
-                "{address} {o:?}"
-            );
+        for (address, other) in others {
+            assert_ne!(key_of(address, &other), Some(base), "{address} {other:?}");
         }
     }
 
     #[test]
-    fn editing_the_ssh_config_or_replacing_the_key_changes_the_directory() {
+    fn editing_a_known_hosts_file_the_config_names_or_the_key_changes_the_key() {
         let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path().join("infrac-ssh");
-        let config = tmp.path().join("config");
         let identity = tmp.path().join("id");
-        std::fs::write(&config, "Host *\n").unwrap();
         std::fs::write(&identity, "key").unwrap();
         let o = SshOptions {
-            config_file: Some(config.clone()),
             identity_file: Some(identity.clone()),
-            ..opts()
+            ..isolated(tmp.path())
         };
-        let before = directory_in(&root, "web-1", &o, None);
-        let later = SystemTime::now() + Duration::from_secs(5);
-        for file in [&config, &identity] {
-            let f = std::fs::File::options().write(true).open(file).unwrap();
-            f.set_modified(later).unwrap();
-            let after = directory_in(&root, "web-1", &o, None);
-            assert_ne!(before, after, "{}", file.display());
-        }
+        let Some(before) = key_of("web-1", &o) else {
+            return;
+        };
+        // Same length and mtime tricks do not matter: the content does.
+        std::fs::write(tmp.path().join("known_hosts"), "web-1 ssh-ed25519 BBBB\n").unwrap();
+        let after = key_of("web-1", &o);
+        assert_ne!(after, Some(before), "known_hosts edited");
+        std::fs::write(&identity, "kez").unwrap();
+        assert_ne!(key_of("web-1", &o), after, "key replaced");
+        let config = tmp.path().join("config");
+        let text = std::fs::read_to_string(&config).unwrap() + "    Port 2222\n";
+        std::fs::write(&config, text).unwrap();
+        assert_ne!(key_of("web-1", &o), after, "config edited");
     }
 
     #[test]
@@ -398,21 +488,21 @@ mod tests {
         let root = tmp.path().join("shared");
         std::fs::create_dir(&root).unwrap();
         std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
-        assert!(directory_in(&root, "web-1", &opts(), None).is_some());
+        assert!(directory_in(&root, 1).is_some());
         let mode = std::fs::metadata(&root).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o700);
 
         // Only root can give a directory away.
         if unsafe { libc::geteuid() } == 0 {
             std::os::unix::fs::chown(&root, Some(65534), None).unwrap();
-            assert_eq!(directory_in(&root, "web-1", &opts(), None), None);
+            assert_eq!(directory_in(&root, 1), None);
         }
     }
 
     #[test]
     fn a_root_too_long_for_a_socket_path_is_not_used() {
         let root = PathBuf::from(format!("/tmp/{}", "x".repeat(MAX_ROOT_LEN)));
-        assert_eq!(directory_in(&root, "web-1", &opts(), None), None);
+        assert_eq!(directory_in(&root, 1), None);
         assert!(!root.exists());
     }
 }
