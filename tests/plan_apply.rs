@@ -491,8 +491,11 @@ fn human_plan_snapshot() {
               $ ln -sfn -- <root>/d <root>/current
           site.infra:12  files.line
             local: will change
-              $ cat >> <root>/d/lines.txt
-                (standard input: "first line\n")
+              upload <root>/d/lines.txt
+                --- /dev/null
+                +++ <root>/d/lines.txt (planned)
+                @@ -0,0 +1 @@
+                +first line
         Plan: 1 host, 4 ops will change, 0 undetermined, 0 unchanged."#]]
     .assert_eq(&normalize(&text(&out), program.root()));
 }
@@ -582,10 +585,9 @@ fn json_plan_snapshot() {
                   "commands": [
                     {
                       "digest": "<hash>",
-                      "display": "cat >> <root>/d/lines.txt",
-                      "kind": "exec",
+                      "display": "upload <root>/d/lines.txt",
+                      "kind": "upload",
                       "secret": false,
-                      "stdin": "first line\n",
                       "sudo": null
                     }
                   ],

@@ -8,6 +8,7 @@ mod run_common;
 mod support;
 
 mod bad_input;
+mod concurrency;
 mod hostile;
 mod injection;
 mod interrupts;
