@@ -50,6 +50,13 @@ fn crontab_fields_with_whitespace_or_line_breaks_are_refused_before_anything_run
 }
 
 #[test]
+fn a_host_name_with_a_line_break_is_refused() {
+    let (code, stdout, _) = run("server.hostname(v)", "web\nevil");
+    assert_eq!(code, Some(3), "{stdout}");
+    assert!(stdout.contains("is not a host name"), "{stdout}");
+}
+
+#[test]
 fn a_path_that_looks_like_an_option_is_never_read_as_one() {
     // `find -delete ...` would delete the files of the current folder
     // (the program's own, for a local host).
