@@ -27,9 +27,6 @@ pub fn quote(text: &str) -> String {
     out
 }
 
-/// A command fragment for `{value}` in a command literal: quoted. A list
-/// gives one quoted word per element; a command is quoted as one word (so
-
 /// A part of a command's shell text.
 #[derive(Clone, PartialEq)]
 pub(crate) enum Piece {
