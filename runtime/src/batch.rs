@@ -203,7 +203,7 @@ impl<'a> Script<'a> {
             Ok(content) => {
                 let owner = upload.owner.as_deref();
                 let group = upload.group.as_deref();
-                let inv = shell::upload(&upload.remote, &content, upload.mode, owner, group);
+                let inv = shell::upload(&upload.remote, &content, upload.mode, owner, group, false);
                 (inv.command, Some(inv.stdin))
             }
             Err(message) => (failing(&message), None),

@@ -194,7 +194,7 @@ impl<T: Transport> Connector for T {
         remote: &str,
         opts: UploadOptions<'_>,
     ) -> Result<(), ConnectorError> {
-        let upload = shell::upload(remote, content, opts.mode, opts.owner, opts.group);
+        let upload = shell::upload(remote, content, opts.mode, opts.owner, opts.group, true);
         let exec = ExecOptions {
             stdin: Some(&upload.stdin),
             sudo: opts.sudo,

@@ -221,48 +221,67 @@ pub fn with_timeout(command: &str, limit: Duration) -> String {
 ///
 /// - the temporary file gets a random name made on the host and is created
 ///   with `noclobber` (`O_EXCL`: never through a link an attacker placed),
-///   under `umask 077`, so no other user can open it while it fills;
+///   with a mode no more open than the final one (the final mode itself
+///   when it has no execute or special bits, else 0600);
 /// - it is written, checked, chowned and chmodded through its open file
 ///   descriptor (`/proc/self/fd/3`), never by name;
-/// - the content is installed only when its size and SHA-256 match the
-///   header: a stream cut short (a dropped connection, a killed
-///   controller) leaves the old file intact and removes the temporary one;
-/// - before the rename, the name must still be the file created (else the
+/// - with `verify` (the content streams in on stdin), it is installed only
+///   when its size and SHA-256 match the header: a stream cut short (a
+///   dropped connection, a killed controller) leaves the old file intact
+///   and removes the temporary one. A batch's payload arrived whole in a
+///   tar already: its size alone is checked;
+/// - before the rename, the name must still be the file written (else the
 ///   upload fails, saying another user can write to the directory), and
 ///   `mv -T` never moves it into a directory a link points to.
 ///
 /// Without an explicit mode or owner, those of an existing regular file
 /// are kept (the owner only when running as root); a new file gets the
-/// default mode (0666 without the umask's bits).
+/// default mode (0666 without the umask's bits). Typically five processes
+/// run: `mktemp`, `cat`, `stat`, `sha256sum`, `mv`.
 pub fn upload(
     remote: &str,
     content: &[u8],
     mode: Option<u32>,
     owner: Option<&str>,
     group: Option<&str>,
+    verify: bool,
 ) -> Invocation {
+    // An existing regular file's attributes, never a link's target's.
+    let existing = "[ -f \"$r\" ] && [ ! -L \"$r\" ]";
+    // Read and write bits only: the umask gives the final mode at
+    // creation (a new file gets 0666 without the umask's bits); execute
+    // and special bits need chmod, on a file private until then.
+    let by_umask = mode.filter(|m| m & 0o7111 == 0);
+    let umask = match (mode, by_umask) {
+        (_, Some(m)) => format!("umask {:03o}\n", !m & 0o777),
+        (Some(_), None) => "umask 077\n".to_string(),
+        // An existing file's mode is copied at the end: private until then.
+        (None, _) => format!("if {existing}; then umask 077; k=1; fi\n"),
+    };
+    let digest = if verify {
+        " && [ \"$(sha256sum <$f)\" = \"$sum  -\" ]"
+    } else {
+        ""
+    };
     let mut command = format!(
         "set -eC\n\
          r={}\n\
          case $r in */*) d=${{r%/*}} ;; *) d=. ;; esac\n\
-         m=$(umask)\n\
-         umask 077\n\
+         [ -e /proc/self/fd/0 ] || {{ echo 'uploads need /proc (the file is set up through its descriptor)' >&2; exit 1; }}\n\
+         k=\n\
+         {umask}\
          t=$(mktemp -u \"${{d:-/}}/.infrac-upload.XXXXXXXXXX\")\n\
          exec 3>\"$t\"\n\
          trap 'rm -f -- \"$t\"' EXIT\n\
          trap 'exit 143' HUP INT TERM PIPE\n\
          f=/proc/self/fd/3\n\
-         [ -e $f ] || {{ echo 'uploads need /proc (the file is set up through its descriptor)' >&2; exit 1; }}\n\
-         same() {{ [ \"$(stat -c %d:%i -- \"$t\")\" = \"$(stat -L -c %d:%i $f)\" ] || {{ echo \"$t was replaced while infrac wrote it: another user can write to $d\" >&2; exit 1; }}; }}\n\
-         same\n\
          IFS=' ' read -r size sum || {{ echo 'no content arrived' >&2; exit 1; }}\n\
          cat >&3\n\
-         n=$(stat -L -c %s $f)\n\
-         [ \"$n\" = \"$size\" ] && [ \"$(sha256sum <$f)\" = \"$sum  -\" ] || {{ echo \"the content arrived incomplete or altered ($n of $size bytes)\" >&2; exit 1; }}\n",
+         set -- $(stat -L -c '%s %d:%i' -- $f \"$t\")\n\
+         [ \"$1\" = \"$size\" ]{digest} || {{ echo \"the content arrived incomplete or altered ($1 of $size bytes)\" >&2; exit 1; }}\n\
+         [ \"$2\" = \"${{4:-}}\" ] || {{ echo \"$t was replaced while infrac wrote it: another user can write to $d\" >&2; exit 1; }}\n",
         quote(remote),
     );
-    // An existing regular file's attributes, never a link's target's.
-    let existing = "[ -f \"$r\" ] && [ ! -L \"$r\" ]";
     let spec = match (owner, group) {
         (None, None) => None,
         (Some(o), None) => Some(quote(o)),
@@ -272,17 +291,16 @@ pub fn upload(
     // Owner first: chown clears the setuid and setgid bits.
     match spec {
         Some(spec) => command.push_str(&format!("chown {spec} $f\n")),
-        None => command.push_str(&format!(
-            "if {existing} && [ \"$(id -u)\" -eq 0 ]; then chown --reference=\"$r\" $f; fi\n"
-        )),
+        None => command.push_str(
+            "if [ -n \"$k\" ] && ! { [ -O \"$r\" ] && [ -G \"$r\" ]; } && [ \"$(id -u)\" -eq 0 ]; then chown --reference=\"$r\" $f; fi\n",
+        ),
     }
-    match mode {
-        Some(mode) => command.push_str(&format!("chmod {:o} $f\n", mode & 0o7777)),
-        None => command.push_str(&format!(
-            "if {existing}; then chmod --reference=\"$r\" $f; else chmod \"$(printf %o $((0666 & ~m)))\" $f; fi\n"
-        )),
+    match (mode, by_umask) {
+        (_, Some(_)) => {}
+        (Some(mode), None) => command.push_str(&format!("chmod {:o} $f\n", mode & 0o7777)),
+        (None, _) => command.push_str("[ -z \"$k\" ] || chmod --reference=\"$r\" $f\n"),
     }
-    command.push_str("same\nmv -fT -- \"$t\" \"$r\"\ntrap - EXIT\n");
+    command.push_str("mv -fT -- \"$t\" \"$r\"\ntrap - EXIT\n");
     let mut stdin = format!("{} {}\n", content.len(), sha256_hex(content)).into_bytes();
     stdin.extend_from_slice(content);
     Invocation { command, stdin }
@@ -428,28 +446,27 @@ mod tests {
             Some(0o4755),
             Some("root"),
             Some("adm"),
+            true,
         );
         expect![[r#"
             set -eC
             r='/etc/my file'
             case $r in */*) d=${r%/*} ;; *) d=. ;; esac
-            m=$(umask)
+            [ -e /proc/self/fd/0 ] || { echo 'uploads need /proc (the file is set up through its descriptor)' >&2; exit 1; }
+            k=
             umask 077
             t=$(mktemp -u "${d:-/}/.infrac-upload.XXXXXXXXXX")
             exec 3>"$t"
             trap 'rm -f -- "$t"' EXIT
             trap 'exit 143' HUP INT TERM PIPE
             f=/proc/self/fd/3
-            [ -e $f ] || { echo 'uploads need /proc (the file is set up through its descriptor)' >&2; exit 1; }
-            same() { [ "$(stat -c %d:%i -- "$t")" = "$(stat -L -c %d:%i $f)" ] || { echo "$t was replaced while infrac wrote it: another user can write to $d" >&2; exit 1; }; }
-            same
             IFS=' ' read -r size sum || { echo 'no content arrived' >&2; exit 1; }
             cat >&3
-            n=$(stat -L -c %s $f)
-            [ "$n" = "$size" ] && [ "$(sha256sum <$f)" = "$sum  -" ] || { echo "the content arrived incomplete or altered ($n of $size bytes)" >&2; exit 1; }
+            set -- $(stat -L -c '%s %d:%i' -- $f "$t")
+            [ "$1" = "$size" ] && [ "$(sha256sum <$f)" = "$sum  -" ] || { echo "the content arrived incomplete or altered ($1 of $size bytes)" >&2; exit 1; }
+            [ "$2" = "${4:-}" ] || { echo "$t was replaced while infrac wrote it: another user can write to $d" >&2; exit 1; }
             chown root:adm $f
             chmod 4755 $f
-            same
             mv -fT -- "$t" "$r"
             trap - EXIT
         "#]]
@@ -458,12 +475,15 @@ mod tests {
             inv.stdin,
             b"3 98ea6e4f216f2fb4b69fff9b3a44842c38686ca685f3f55dc48c5d3fb1107be4\nhi\n"
         );
+        // Read and write bits only: the mode at creation, no chmod.
+        let rw = upload("/x", b"", Some(0o640), None, None, false).command;
+        assert!(rw.contains("umask 137\n") && !rw.contains("chmod") && !rw.contains("sha256sum"));
     }
 
     #[test]
     fn upload_keeps_an_existing_files_attributes() {
-        let inv = upload("x", b"", None, None, None);
+        let inv = upload("x", b"", None, None, None, true);
         assert!(inv.command.contains("chown --reference=\"$r\" $f"));
-        assert!(inv.command.contains("0666 & ~m"));
+        assert!(inv.command.contains("chmod --reference=\"$r\" $f"));
     }
 }

@@ -164,6 +164,7 @@ fn write_upload(out: &mut String, request: &UploadRequest, secrets: &[String]) {
         request.mode,
         request.owner.as_deref(),
         request.group.as_deref(),
+        true,
     );
     // The base64 alphabet has no `_`: no line of it ends the document.
     let encoded = base64(&upload.stdin);
