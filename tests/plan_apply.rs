@@ -208,9 +208,9 @@ stage site on here {
     let chmod = steps[4]["commands"][0]["display"]
         .as_str()
         .unwrap_or_default();
-    let dir = format!("exec 3< {}/d && ", program.root().display());
+    let dir = format!("set -e\ninfrac_p={}/d\n", program.root().display());
     assert!(
-        chmod.starts_with(&dir) && chmod.contains("&& chmod 700 /proc/self/fd/3"),
+        chmod.starts_with(&dir) && chmod.ends_with("\nchmod 700 /proc/self/fd/3"),
         "{chmod}"
     );
     let human = text(&plan(&program, &[]));

@@ -108,3 +108,89 @@ fn a_racing_user_never_gets_roots_writes_or_attributes() {
     );
     eprintln!("exit codes: {outcomes:?}");
 }
+
+/// The review's findings: a link put in place of a directory on the way
+/// (no race needed), a link inside a tree that a recursive change walks,
+/// and another user's setuid file whose mode an upload would keep.
+#[test]
+fn links_on_the_way_and_inside_trees_and_foreign_setuid_bits_are_refused() {
+    if !is_root() {
+        eprintln!("skipped: needs root (as on CI)");
+        return;
+    }
+    let arena = Arena::new();
+    let app = arena.app();
+    let app_arg = format!("app={}", app.display());
+    let as_attacker = |script: &str| {
+        let ok = std::process::Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "sh",
+                "-c",
+                script,
+            ])
+            .current_dir(&app)
+            .status();
+        assert!(ok.is_ok_and(|s| s.success()), "attacker: {script}");
+    };
+    // `.ssh` is a link to a root-only directory (as `/root/.ssh` would be).
+    let rootssh = arena.dir.path().join("rootssh");
+    std::fs::create_dir(&rootssh).unwrap_or_else(|e| panic!("{e}"));
+    crate::support::set_mode(&rootssh, 0o700);
+    std::fs::write(rootssh.join("known"), "root's\n").unwrap_or_else(|e| panic!("{e}"));
+    as_attacker(&format!("ln -s {} .ssh", rootssh.display()));
+    for op in [
+        r#"files.file("{app}/.ssh/authorized_keys", content: "attacker key\n", mode: 0o600)"#,
+        r#"files.line("{app}/.ssh/known", "attacker line")"#,
+        r#"files.file("{app}/.ssh/known", owner: "nobody", mode: 0o644)"#,
+    ] {
+        let out = Program::new(&program(op)).run(&["--set", &app_arg]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(3), "{op}: {stdout}");
+        assert!(
+            stdout.contains("other users can write to: refused"),
+            "{op}: {stdout}"
+        );
+    }
+    assert!(!rootssh.join("authorized_keys").exists());
+    assert_eq!(
+        std::fs::read_to_string(rootssh.join("known")).unwrap_or_default(),
+        "root's\n"
+    );
+
+    // A link inside a tree that `recursive: true` walks.
+    as_attacker(&format!(
+        "mkdir -p tree/sub && ln -s {} tree/sub/evil",
+        arena.decoy().display()
+    ));
+    let op = r#"files.directory("{app}/tree", owner: "root", group: "nogroup", mode: 0o750, recursive: true)"#;
+    let out = Program::new(&program(op)).run(&["--set", &app_arg]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    arena.assert_decoy_intact("recursive owner/group/mode change");
+
+    // The attacker's own setuid file, replaced by root's content for root.
+    as_attacker("printf 'mine' > tool && chmod 4755 tool");
+    let op =
+        r##"files.file("{app}/tool", content: "#!/bin/sh\necho root's tool\n", owner: "root")"##;
+    let out = Program::new(&program(op)).run(&["--set", &app_arg]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(app.join("tool")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (meta.uid(), meta.mode() & 0o7777),
+        (0, 0o755),
+        "setuid kept for root"
+    );
+}

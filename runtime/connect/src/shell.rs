@@ -212,6 +212,37 @@ pub fn with_timeout(command: &str, limit: Duration) -> String {
     )
 }
 
+/// Shell lines that enter the directory of the entry `$infrac_p`
+/// physically (`cd -P`) and leave its base name in `$infrac_b`: what
+/// follows acts on `./$infrac_b`, relative to a directory that no longer
+/// moves, and never through a link in a directory another user can write
+/// to (`~/.ssh` replaced by a link to `/root/.ssh`). When the physical
+/// path differs from the one written, every link on the way must be in a
+/// directory of root's that no other user can write (`/var/run`, `/bin`
+/// on a merged `/usr`), else the command refuses. Builtins only on that
+/// common path. The standard library's `files.in_dir` holds the same
+/// lines (a test compares them).
+pub const ENTER_DIR: &str = r#"case $infrac_p in */*) infrac_d=${infrac_p%/*}; infrac_b=${infrac_p##*/} ;; *) infrac_d=.; infrac_b=$infrac_p ;; esac
+[ -n "$infrac_d" ] || infrac_d=/
+cd -P -- . && case $infrac_d in /*) infrac_w=$infrac_d ;; *) infrac_w=$PWD/$infrac_d ;; esac
+cd -P -- "$infrac_d" || exit 1
+if [ "$PWD" != "$infrac_w" ]; then
+  infrac_c=
+  IFS=/; set -f; set -- $infrac_w; set +f; unset IFS
+  for infrac_x in "$@"; do
+    case $infrac_x in ''|.) continue ;; esac
+    infrac_n=$infrac_c/$infrac_x
+    if [ -L "$infrac_n" ]; then
+      set -- $(stat -c '%u %a' -- "${infrac_c:-/}")
+      if [ "$1" != 0 ] || [ $((0$2 & 022)) -ne 0 ]; then echo "$infrac_n is a symbolic link in a directory other users can write to: refused" >&2; exit 1; fi
+      infrac_n=$(cd -P -- "$infrac_n" && pwd -P) || exit 1
+    fi
+    infrac_c=$infrac_n
+  done
+  if [ "${infrac_c:-/}" != "$PWD" ]; then echo "$infrac_w changed while it was resolved: refused" >&2; exit 1; fi
+fi
+"#;
+
 /// An upload of `content` to `remote`: the script and its stdin (a header
 /// line with the content's size and SHA-256, then the content).
 ///
@@ -255,8 +286,11 @@ pub fn upload(
     let umask = match (mode, by_umask) {
         (_, Some(m)) => format!("umask {:03o}\n", !m & 0o777),
         (Some(_), None) => "umask 077\n".to_string(),
-        // An existing file's mode is copied at the end: private until then.
-        (None, _) => format!("if {existing}; then umask 077; k=1; fi\n"),
+        // An existing file's owners and mode (read without following a
+        // link) are copied at the end: private until then.
+        (None, _) => format!(
+            "if {existing}; then set -- $(stat -c '%u:%g %a %F' -- \"$r\"); if [ \"${{3:-}} ${{4:-}}\" = 'regular file' ]; then k=$1; km=$2; umask 077; fi; fi\n"
+        ),
     };
     let digest = if verify {
         " && [ \"$(sha256sum <$f)\" = \"$sum  -\" ]"
@@ -265,21 +299,23 @@ pub fn upload(
     };
     let mut command = format!(
         "set -eC\n\
-         r={}\n\
-         case $r in */*) d=${{r%/*}} ;; *) d=. ;; esac\n\
+         infrac_p={}\n\
+         {ENTER_DIR}\
+         r=./$infrac_b\n\
+         d=$PWD\n\
          [ -e /proc/self/fd/0 ] || {{ echo 'uploads need /proc (the file is set up through its descriptor)' >&2; exit 1; }}\n\
          k=\n\
          {umask}\
-         t=$(mktemp -u \"${{d:-/}}/.infrac-upload.XXXXXXXXXX\")\n\
+         t=$(mktemp -u -- ./.infrac-upload.XXXXXXXXXX)\n\
          exec 3>\"$t\"\n\
          trap 'rm -f -- \"$t\"' EXIT\n\
          trap 'exit 143' HUP INT TERM PIPE\n\
          f=/proc/self/fd/3\n\
          IFS=' ' read -r size sum || {{ echo 'no content arrived' >&2; exit 1; }}\n\
          cat >&3\n\
-         set -- $(stat -L -c '%s %d:%i' -- $f \"$t\")\n\
+         set -- $(stat -L -c '%s %d:%i %u:%g' -- $f \"$t\")\n\
          [ \"$1\" = \"$size\" ]{digest} || {{ echo \"the content arrived incomplete or altered ($1 of $size bytes)\" >&2; exit 1; }}\n\
-         [ \"$2\" = \"${{4:-}}\" ] || {{ echo \"$t was replaced while infrac wrote it: another user can write to $d\" >&2; exit 1; }}\n",
+         [ ! -L \"$t\" ] && [ \"$2\" = \"${{5:-}}\" ] || {{ echo \"$d/$t was replaced while infrac wrote it: another user can write to $d\" >&2; exit 1; }}\n",
         quote(remote),
     );
     let spec = match (owner, group) {
@@ -290,15 +326,15 @@ pub fn upload(
     };
     // Owner first: chown clears the setuid and setgid bits.
     match spec {
-        Some(spec) => command.push_str(&format!("chown {spec} $f\n")),
+        Some(spec) => command.push_str(&format!("chown -- {spec} $f\n")),
         None => command.push_str(
-            "if [ -n \"$k\" ] && ! { [ -O \"$r\" ] && [ -G \"$r\" ]; } && [ \"$(id -u)\" -eq 0 ]; then chown --reference=\"$r\" $f; fi\n",
+            "if [ -n \"$k\" ] && [ \"$k\" != \"$3\" ] && [ \"$(id -u)\" -eq 0 ]; then chown -- \"$k\" $f; fi\n",
         ),
     }
     match (mode, by_umask) {
         (_, Some(_)) => {}
         (Some(mode), None) => command.push_str(&format!("chmod {:o} $f\n", mode & 0o7777)),
-        (None, _) => command.push_str("[ -z \"$k\" ] || chmod --reference=\"$r\" $f\n"),
+        (None, _) => command.push_str("[ -z \"$k\" ] || chmod -- \"$km\" $f\n"),
     }
     command.push_str("mv -fT -- \"$t\" \"$r\"\ntrap - EXIT\n");
     let mut stdin = format!("{} {}\n", content.len(), sha256_hex(content)).into_bytes();
@@ -450,22 +486,42 @@ mod tests {
         );
         expect![[r#"
             set -eC
-            r='/etc/my file'
-            case $r in */*) d=${r%/*} ;; *) d=. ;; esac
+            infrac_p='/etc/my file'
+            case $infrac_p in */*) infrac_d=${infrac_p%/*}; infrac_b=${infrac_p##*/} ;; *) infrac_d=.; infrac_b=$infrac_p ;; esac
+            [ -n "$infrac_d" ] || infrac_d=/
+            cd -P -- . && case $infrac_d in /*) infrac_w=$infrac_d ;; *) infrac_w=$PWD/$infrac_d ;; esac
+            cd -P -- "$infrac_d" || exit 1
+            if [ "$PWD" != "$infrac_w" ]; then
+              infrac_c=
+              IFS=/; set -f; set -- $infrac_w; set +f; unset IFS
+              for infrac_x in "$@"; do
+                case $infrac_x in ''|.) continue ;; esac
+                infrac_n=$infrac_c/$infrac_x
+                if [ -L "$infrac_n" ]; then
+                  set -- $(stat -c '%u %a' -- "${infrac_c:-/}")
+                  if [ "$1" != 0 ] || [ $((0$2 & 022)) -ne 0 ]; then echo "$infrac_n is a symbolic link in a directory other users can write to: refused" >&2; exit 1; fi
+                  infrac_n=$(cd -P -- "$infrac_n" && pwd -P) || exit 1
+                fi
+                infrac_c=$infrac_n
+              done
+              if [ "${infrac_c:-/}" != "$PWD" ]; then echo "$infrac_w changed while it was resolved: refused" >&2; exit 1; fi
+            fi
+            r=./$infrac_b
+            d=$PWD
             [ -e /proc/self/fd/0 ] || { echo 'uploads need /proc (the file is set up through its descriptor)' >&2; exit 1; }
             k=
             umask 077
-            t=$(mktemp -u "${d:-/}/.infrac-upload.XXXXXXXXXX")
+            t=$(mktemp -u -- ./.infrac-upload.XXXXXXXXXX)
             exec 3>"$t"
             trap 'rm -f -- "$t"' EXIT
             trap 'exit 143' HUP INT TERM PIPE
             f=/proc/self/fd/3
             IFS=' ' read -r size sum || { echo 'no content arrived' >&2; exit 1; }
             cat >&3
-            set -- $(stat -L -c '%s %d:%i' -- $f "$t")
+            set -- $(stat -L -c '%s %d:%i %u:%g' -- $f "$t")
             [ "$1" = "$size" ] && [ "$(sha256sum <$f)" = "$sum  -" ] || { echo "the content arrived incomplete or altered ($1 of $size bytes)" >&2; exit 1; }
-            [ "$2" = "${4:-}" ] || { echo "$t was replaced while infrac wrote it: another user can write to $d" >&2; exit 1; }
-            chown root:adm $f
+            [ ! -L "$t" ] && [ "$2" = "${5:-}" ] || { echo "$d/$t was replaced while infrac wrote it: another user can write to $d" >&2; exit 1; }
+            chown -- root:adm $f
             chmod 4755 $f
             mv -fT -- "$t" "$r"
             trap - EXIT
@@ -480,10 +536,21 @@ mod tests {
         assert!(rw.contains("umask 137\n") && !rw.contains("chmod") && !rw.contains("sha256sum"));
     }
 
+    /// The standard library enters directories with the same lines.
+    #[test]
+    fn the_stdlib_enters_directories_like_uploads() {
+        let stdlib = include_str!("../../../stdlib/files.infra");
+        let unescaped = stdlib.replace("\\{", "{").replace("\\}", "}");
+        assert!(
+            unescaped.contains(ENTER_DIR),
+            "stdlib/files.infra `in_dir` differs from ENTER_DIR"
+        );
+    }
+
     #[test]
     fn upload_keeps_an_existing_files_attributes() {
         let inv = upload("x", b"", None, None, None, true);
-        assert!(inv.command.contains("chown --reference=\"$r\" $f"));
-        assert!(inv.command.contains("chmod --reference=\"$r\" $f"));
+        assert!(inv.command.contains("chown -- \"$k\" $f"));
+        assert!(inv.command.contains("chmod -- \"$km\" $f"));
     }
 }
