@@ -91,7 +91,7 @@ impl<'a> Script<'a> {
         stop: bool,
         part: Part,
     ) {
-        let text = self.wrap(script, &[], sudo, stdin);
+        let text = self.wrap(script, &[], false, true, sudo, stdin);
         self.snippets.push((text, stop));
         self.parts.push(part);
     }
@@ -107,8 +107,8 @@ impl<'a> Script<'a> {
             Ok(planned) => planned.script,
             Err(e) => format!("echo {}", shell::quote(&e)),
         };
-        let bare = self.wrap(&bare, &[], sudo, None);
-        let framed = self.wrap(read.script(), &[], sudo, None);
+        let bare = self.wrap(&bare, &[], false, true, sudo, None);
+        let framed = self.wrap(read.script(), &[], false, true, sudo, None);
         let n = self.verifies;
         self.verifies += 1;
         // The output and the exit status (`x` keeps trailing newlines).
@@ -128,16 +128,24 @@ impl<'a> Script<'a> {
     /// the lines that give the script its `secrets`). A request that cannot
     /// be run (an invalid sudo user) becomes a snippet that fails with the
     /// reason, so it fails where the program made it.
+    /// `prelude`: the script does not read its secrets itself (it was not
+    /// given [`shell::secrets_prelude`]): the wrapper adds the lines.
     fn wrap(
         &mut self,
         script: &str,
         secrets: &[std::sync::Arc<str>],
+        export: bool,
+        prelude: bool,
         sudo: Option<&Sudo>,
         stdin: Option<Vec<u8>>,
     ) -> String {
+        if secrets.iter().any(|s| s.contains('\0')) {
+            return failing(&shell::InvalidRequest::NulByte.to_string());
+        }
         let password = self.settings.sudo_password.filter(|_| sudo.is_some());
         let opts = ExecOptions {
-            secrets,
+            secrets: if prelude { secrets } else { &[] },
+            export_secrets: export,
             sudo: sudo.map(|s| s.user.as_deref()),
             // The wrapper reads the password first on its stdin; it is
             // piped in from the script's variable below.
@@ -186,11 +194,25 @@ impl<'a> Script<'a> {
     /// cannot see the script's variables; the sudo wrapper is one already).
     fn exec(&mut self, exec: &ExecRequest, stop: bool, part: Part) {
         let stdin = exec.stdin.as_ref().map(|s| s.as_bytes().to_vec());
-        let own = match exec.sudo {
-            Some(_) => exec.script.clone(),
-            None => format!("exec sh -c {}", shell::quote(&exec.script)),
+        let secrets = &exec.secrets;
+        // The secrets' lines are read where the script runs: inside sudo's
+        // shell (by the wrapper), or first thing in its own `sh -c`.
+        let (own, prelude) = match exec.sudo {
+            Some(_) => (exec.script.clone(), true),
+            None => {
+                let inner =
+                    shell::secrets_prelude(secrets.values.len(), secrets.exported) + &exec.script;
+                (format!("exec sh -c {}", shell::quote(&inner)), false)
+            }
         };
-        let text = self.wrap(&own, &exec.secrets.0, exec.sudo.as_ref(), stdin);
+        let text = self.wrap(
+            &own,
+            &secrets.values,
+            secrets.exported,
+            prelude,
+            exec.sudo.as_ref(),
+            stdin,
+        );
         self.snippets.push((text, stop));
         self.parts.push(part);
     }

@@ -133,7 +133,8 @@ async fn perform_exec(
 ) -> Result<CommandOutput, ConnectorError> {
     let opts = ExecOptions {
         stdin: exec.stdin.as_deref().map(str::as_bytes),
-        secrets: &exec.secrets.0,
+        secrets: &exec.secrets.values,
+        export_secrets: exec.secrets.exported,
         sudo: exec.sudo.as_ref().map(|s| s.user.as_deref()),
         sudo_password: settings.sudo_password.filter(|_| exec.sudo.is_some()),
         timeout: settings.bound(settings.timeout),

@@ -154,3 +154,30 @@ fn a_secret_never_reaches_a_command_line_over_ssh_with_sudo_or_in_docker() {
         assert_eq!(seen, "", "{via}: on the target's command lines");
     }
 }
+
+const QUOTED: &str = r#"
+param root: str
+param pw: secret
+group here = [local()]
+op use_secret(pw: secret) changes nothing {
+  run(sh"printf '%s\n' 'in single quotes: {pw}' > {root}/single")
+  run(sh"printf '%s\n' \"in double quotes: {pw}\" > {root}/double")
+  run(sh"env > {root}/env; printf %s {pw} > /dev/null")
+}
+stage s on here { use_secret(pw) }
+"#;
+
+/// The review's findings on F03's fix: a secret interpolated inside the
+/// program's own quotes gets its value (not the variable's name), and a
+/// command's children do not inherit it in their environment.
+#[test]
+fn a_secret_fits_the_programs_quotes_and_stays_out_of_childrens_environment() {
+    let program = Program::new(QUOTED);
+    let value = "it's \"a\" $x `y` \\z";
+    let out = program.run_with_env(&[("PW", value)], &["--set-env", "pw=PW"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let read = |name: &str| std::fs::read_to_string(program.root().join(name)).unwrap_or_default();
+    assert_eq!(read("single"), format!("in single quotes: {value}\n"));
+    assert_eq!(read("double"), format!("in double quotes: {value}\n"));
+    assert!(!read("env").contains("infrac_s0"), "exported: {}", read("env"));
+}

@@ -38,6 +38,9 @@ pub struct ExecOptions<'a> {
     /// by the script's first lines, exported (so that nested `sh -c` see
     /// them) — never on a command line (see [`shell`]).
     pub secrets: &'a [std::sync::Arc<str>],
+    /// Export the secrets' variables (a nested shell of the command needs
+    /// them); else they stay out of every child's environment.
+    pub export_secrets: bool,
     /// Run through `sudo -n` as this user (`Some(None)`: root); directly
     /// when already that user.
     pub sudo: Option<Option<&'a str>>,

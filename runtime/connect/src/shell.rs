@@ -60,7 +60,7 @@ pub fn invocation(script: &str, opts: &ExecOptions<'_>) -> Result<Invocation, In
     if command.contains('\0') || opts.secrets.iter().any(|s| s.contains('\0')) {
         return Err(InvalidRequest::NulByte);
     }
-    command.insert_str(0, &secrets_prelude(opts.secrets.len()));
+    command.insert_str(0, &secrets_prelude(opts.secrets.len(), opts.export_secrets));
     let mut stdin = Vec::new();
     if let Some(user) = opts.sudo {
         let user = user.unwrap_or("root");
@@ -86,26 +86,24 @@ pub fn invocation(script: &str, opts: &ExecOptions<'_>) -> Result<Invocation, In
 }
 
 /// The first lines of a script that holds `n` secrets: each read from a
-/// line of stdin ([`secret_lines`]) into the exported variable
-/// `infrac_sN`. It runs in the innermost shell (after sudo), which is
-/// where the script's references are expanded.
-fn secrets_prelude(n: usize) -> String {
+/// line of stdin ([`secret_lines`]) into the variable `infrac_sN`,
+/// exported with `export` (a nested shell needs them; otherwise they stay
+/// out of every child's environment). It runs in the innermost shell
+/// (after sudo), which is where the script's references are expanded.
+pub fn secrets_prelude(n: usize, export: bool) -> String {
+    let export = if export { "export " } else { "" };
     let mut text = String::new();
     for i in 0..n {
         // `printf %b` decodes the octal escapes; the `x` keeps a trailing
         // newline from `$(...)`.
         text.push_str(&format!(
-            "IFS= read -r infrac_e || exit 1
-             infrac_s{i}=$(printf '%bx' \"$infrac_e\")
-             export infrac_s{i}=\"${{infrac_s{i}%x}}\"
-"
+            "IFS= read -r infrac_e || exit 1\n\
+             infrac_s{i}=$(printf '%bx' \"$infrac_e\")\n\
+             {export}infrac_s{i}=\"${{infrac_s{i}%x}}\"\n"
         ));
     }
     if n > 0 {
-        text.push_str(
-            "unset infrac_e
-",
-        );
+        text.push_str("unset infrac_e\n");
     }
     text
 }

@@ -63,11 +63,17 @@ pub struct ExecRequest {
 /// The secret values of a command ([`ExecRequest::secrets`]); their
 /// `Debug` shows only how many there are.
 #[derive(Clone, PartialEq, Default)]
-pub struct CommandSecrets(pub Vec<std::sync::Arc<str>>);
+pub struct CommandSecrets {
+    pub values: Vec<std::sync::Arc<str>>,
+    /// A nested shell of the command refers to them (`sh -c {inner}`):
+    /// exported. Otherwise they stay variables of the command's own shell,
+    /// out of every child's environment.
+    pub exported: bool,
+}
 
 impl std::fmt::Debug for CommandSecrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "CommandSecrets({} secrets)", self.0.len())
+        write!(f, "CommandSecrets({} secrets)", self.values.len())
     }
 }
 

@@ -31,19 +31,75 @@ pub fn quote(text: &str) -> String {
 #[derive(Clone, PartialEq)]
 pub(crate) enum Piece {
     Text(String),
-    /// A secret interpolated as one quoted word, inside `depth` levels of
-    /// quoting (a command quoted as a word of another command).
+    /// A secret interpolated as one word, inside `depth` levels of quoting
+    /// (a command quoted as a word of another command), where the text
+    /// around it left the shell in `quotes`.
     Secret {
         value: Arc<str>,
         depth: u32,
+        quotes: Quotes,
     },
+}
+
+/// The quoting the shell is in at some place of a command's text.
+#[derive(Clone, Copy, PartialEq, Debug, Default)]
+pub(crate) enum Quotes {
+    #[default]
+    None,
+    /// Inside `'...'` (`sh"sed -i 's/^pw=.*/pw={pw}/' f"`).
+    Single,
+    /// Inside `"..."`.
+    Double,
+}
+
+impl Quotes {
+    /// The quoting after `text`.
+    fn after(self, text: &str) -> Quotes {
+        let mut state = self;
+        let mut escaped = false;
+        for c in text.chars() {
+            if escaped {
+                escaped = false;
+                continue;
+            }
+            state = match (state, c) {
+                (Quotes::Single, '\'') => Quotes::None,
+                (Quotes::Single, _) => Quotes::Single,
+                (_, '\\') => {
+                    escaped = true;
+                    state
+                }
+                (Quotes::None, '\'') => Quotes::Single,
+                (Quotes::None, '"') => Quotes::Double,
+                (Quotes::Double, '"') => Quotes::None,
+                (state, _) => state,
+            };
+        }
+        state
+    }
+}
+
+/// A command's text for the host ([`Command::script_for_host`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostScript {
+    pub script: String,
+    /// The values of `infrac_s0`, `infrac_s1`, ...
+    pub secrets: Vec<Arc<str>>,
+    /// A secret is inside a command quoted as a word (`sh -c {inner}`): the
+    /// variables must be exported for the inner shell to see them.
+    pub nested: bool,
+}
+
+/// `word` escaped for `depth` levels of single quotes.
+fn escaped(word: String, depth: u32) -> String {
+    (0..depth).fold(word, |w, _| w.replace('\'', r"'\''"))
 }
 
 impl std::fmt::Debug for Piece {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Piece::Text(text) => write!(f, "Text({text:?})"),
-            Piece::Secret { depth, .. } => write!(f, "Secret(***, {depth})"),
+            Piece::Secret { depth, quotes, .. } => write!(f, "Secret(***, {depth}, {quotes:?})"),
         }
     }
 }
@@ -60,13 +116,21 @@ impl Command {
     /// variable `infrac_sN` that the command's prelude sets from its stdin
     /// (`N`: the secret's index in the returned list), so that no secret
     /// is ever on a command line (`ps`, sudo's log, `docker exec`'s argv).
-    pub fn script_for_host(&self) -> (String, Vec<Arc<str>>) {
+    /// A reference fits the quoting around it (in `'...'` it closes and
+    /// reopens the quotes), and fails the command loudly where the variable
+    /// did not arrive (a nested `su -` or `env -i`).
+    pub fn script_for_host(&self) -> HostScript {
         let mut secrets: Vec<Arc<str>> = Vec::new();
         let mut script = String::new();
+        let mut nested = false;
         for piece in &self.pieces {
             match piece {
                 Piece::Text(text) => script.push_str(text),
-                Piece::Secret { value, .. } => {
+                Piece::Secret {
+                    value,
+                    depth,
+                    quotes,
+                } => {
                     let n = match secrets.iter().position(|s| s == value) {
                         Some(n) => n,
                         None => {
@@ -74,12 +138,22 @@ impl Command {
                             secrets.len() - 1
                         }
                     };
-                    // No `'` in it: the same text at every quoting depth.
-                    script.push_str(&format!("\"$infrac_s{n}\""));
+                    nested |= *depth > 0;
+                    let var = format!("${{infrac_s{n}?infrac: a secret did not reach this shell}}");
+                    let word = match quotes {
+                        Quotes::None => format!("\"{var}\""),
+                        Quotes::Single => format!("'\"{var}\"'"),
+                        Quotes::Double => var,
+                    };
+                    script.push_str(&escaped(word, *depth));
                 }
             }
         }
-        (script, secrets)
+        HostScript {
+            script,
+            secrets,
+            nested,
+        }
     }
 
     /// The shell text with each secret quoted in place (for a template,
@@ -89,8 +163,23 @@ impl Command {
             .iter()
             .map(|piece| match piece {
                 Piece::Text(text) => text.clone(),
-                Piece::Secret { value, depth } => {
-                    (0..*depth).fold(quote(value), |word, _| word.replace('\'', r"'\''"))
+                Piece::Secret {
+                    value,
+                    depth,
+                    quotes,
+                } => {
+                    let word = match quotes {
+                        // In `'...'`, `'v'` closes, quotes and reopens.
+                        Quotes::None | Quotes::Single => quote(value),
+                        Quotes::Double => value
+                            .chars()
+                            .flat_map(|c| match c {
+                                '"' | '\\' | '$' | '`' => vec!['\\', c],
+                                c => vec![c],
+                            })
+                            .collect(),
+                    };
+                    escaped(word, *depth)
                 }
             })
             .collect()
@@ -102,6 +191,16 @@ impl Command {
             .any(|p| matches!(p, Piece::Secret { .. }))
     }
 
+    /// The quoting at the end of the text so far.
+    fn quotes(&self) -> Quotes {
+        self.pieces
+            .iter()
+            .fold(Quotes::None, |q, piece| match piece {
+                Piece::Text(text) => q.after(text),
+                Piece::Secret { .. } => q,
+            })
+    }
+
     fn push(&mut self, piece: Piece) {
         match (self.pieces.last_mut(), piece) {
             (Some(Piece::Text(last)), Piece::Text(text)) => last.push_str(&text),
@@ -109,9 +208,26 @@ impl Command {
         }
     }
 
+    /// `other` spliced in as code: its secrets at this level take the
+    /// quoting they land in.
     fn append(&mut self, other: &Command) {
+        let mut quotes = self.quotes();
         for piece in &other.pieces {
-            self.push(piece.clone());
+            let piece = match piece {
+                Piece::Secret {
+                    value, depth: 0, ..
+                } => Piece::Secret {
+                    value: Arc::clone(value),
+                    depth: 0,
+                    quotes,
+                },
+                Piece::Text(text) => {
+                    quotes = quotes.after(text);
+                    piece.clone()
+                }
+                other => other.clone(),
+            };
+            self.push(piece);
         }
         self.display.push_str(&other.display);
     }
@@ -126,6 +242,7 @@ pub fn quoted_fragment(value: &Value) -> Command {
             pieces: vec![Piece::Secret {
                 value: Arc::clone(s),
                 depth: 0,
+                quotes: Quotes::None,
             }],
             display: "***".into(),
         },
@@ -136,9 +253,14 @@ pub fn quoted_fragment(value: &Value) -> Command {
             for piece in &c.pieces {
                 word.push(match piece {
                     Piece::Text(text) => Piece::Text(text.replace('\'', r"'\''")),
-                    Piece::Secret { value, depth } => Piece::Secret {
+                    Piece::Secret {
+                        value,
+                        depth,
+                        quotes,
+                    } => Piece::Secret {
                         value: Arc::clone(value),
                         depth: depth + 1,
+                        quotes: *quotes,
                     },
                 });
             }
@@ -234,10 +356,13 @@ mod tests {
         };
         assert_eq!(c.inline_script(), "echo 'p w'");
         assert_eq!(c.display, "echo ***");
-        let (script, secrets) = c.script_for_host();
-        assert_eq!(script, r#"echo "$infrac_s0""#);
-        assert_eq!(secrets, [Arc::from("p w")]);
+        let host = c.script_for_host();
+        assert_eq!(host.script, format!(r#"echo "{VAR}""#));
+        assert_eq!(host.secrets, [Arc::from("p w")]);
+        assert!(!host.nested);
     }
+
+    const VAR: &str = "${infrac_s0?infrac: a secret did not reach this shell}";
 
     #[test]
     fn a_secret_in_a_command_quoted_as_a_word_stays_apart() {
@@ -263,12 +388,49 @@ mod tests {
             quote_shell_c(&format!("printf %s {} > 'a b'", quote("it's"))) + " " + &quote("it's")
         );
         assert_eq!(outer.display, r#"sh -c 'printf %s *** > '\''a b'\''' ***"#);
-        let (script, secrets) = outer.script_for_host();
+        let host = outer.script_for_host();
         assert_eq!(
-            script,
-            r#"sh -c 'printf %s "$infrac_s0" > '\''a b'\''' "$infrac_s0""#
+            host.script,
+            format!(r#"sh -c 'printf %s "{VAR}" > '\''a b'\''' "{VAR}""#)
         );
-        assert_eq!(secrets, [Arc::from("it's")]);
+        assert_eq!(host.secrets, [Arc::from("it's")]);
+        assert!(host.nested);
+    }
+
+    #[test]
+    fn a_secret_inside_the_programs_quotes_fits_them() {
+        let secret = Value::Secret("p w".into());
+        let cases = [
+            (
+                "sed -i 's/^pw=.*/pw=",
+                "/' f",
+                format!(r#"sed -i 's/^pw=.*/pw='"{VAR}"'/' f"#),
+                "sed -i 's/^pw=.*/pw='p w'/' f",
+            ),
+            (
+                "echo \"pw=",
+                "\"",
+                format!(r#"echo "pw={VAR}""#),
+                "echo \"pw=p w\"",
+            ),
+            (
+                r"echo \' ",
+                "",
+                format!(r#"echo \' "{VAR}""#),
+                r"echo \' 'p w'",
+            ),
+        ];
+        for (before, after, script, inline) in cases {
+            let Value::Cmd(c) = cmd(&[
+                Value::Str(before.into()),
+                frag(&secret),
+                Value::Str(after.into()),
+            ]) else {
+                panic!("not a command")
+            };
+            assert_eq!(c.script_for_host().script, script, "{before}");
+            assert_eq!(c.inline_script(), inline, "{before}");
+        }
     }
 
     fn quote_shell_c(inner: &str) -> String {

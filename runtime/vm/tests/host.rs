@@ -58,9 +58,9 @@ fn commands_quote_interpolations_and_redact_secrets() {
     // The secret is a reference; its value travels apart (on stdin).
     assert_eq!(
         e.script,
-        r#"echo 'it'\''s a $(test)' | cat "$infrac_s0" 'a b' c"#
+        r#"echo 'it'\''s a $(test)' | cat "${infrac_s0?infrac: a secret did not reach this shell}" 'a b' c"#
     );
-    assert_eq!(e.secrets.0, [std::sync::Arc::from("p w")]);
+    assert_eq!(e.secrets.values, [std::sync::Arc::from("p w")]);
     assert_eq!(e.display, r#"echo 'it'\''s a $(test)' | cat *** 'a b' c"#);
     assert!(!e.changing);
 }

@@ -206,10 +206,13 @@ impl Vm {
             check,
             display: cmd.display.clone(),
         };
-        let (script, secrets) = cmd.script_for_host();
+        let host = cmd.script_for_host();
         Ok(Request::Exec(ExecRequest {
-            script,
-            secrets: CommandSecrets(secrets),
+            script: host.script,
+            secrets: CommandSecrets {
+                values: host.secrets,
+                exported: host.nested,
+            },
             display: cmd.display.clone(),
             stdin,
             sudo: self.current_sudo(),

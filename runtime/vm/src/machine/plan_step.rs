@@ -707,7 +707,8 @@ impl Vm {
         self.pending = Pending::Nothing;
         Ok(match request {
             Request::Exec(exec) => PlannedCommand::Exec {
-                secret: !exec.secrets.0.is_empty() || matches!(args.get(1), Some(Value::Secret(_))),
+                secret: !exec.secrets.values.is_empty()
+                    || matches!(args.get(1), Some(Value::Secret(_))),
                 script: exec.script,
                 display: exec.display,
                 stdin: exec.stdin,
