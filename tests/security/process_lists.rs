@@ -175,9 +175,18 @@ fn a_secret_fits_the_programs_quotes_and_stays_out_of_childrens_environment() {
     let program = Program::new(QUOTED);
     let value = "it's \"a\" $x `y` \\z";
     let out = program.run_with_env(&[("PW", value)], &["--set-env", "pw=PW"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let read = |name: &str| std::fs::read_to_string(program.root().join(name)).unwrap_or_default();
     assert_eq!(read("single"), format!("in single quotes: {value}\n"));
     assert_eq!(read("double"), format!("in double quotes: {value}\n"));
-    assert!(!read("env").contains("infrac_s0"), "exported: {}", read("env"));
+    assert!(
+        !read("env").contains("infrac_s0"),
+        "exported: {}",
+        read("env")
+    );
 }
