@@ -488,7 +488,33 @@ fn human_plan_snapshot() {
                 +hello
           site.infra:11  files.link
             local: will change
-              $ ln -sfn -- <root>/d <root>/current
+              $ infrac_p=<root>/current
+                case $infrac_p in */*) infrac_d=${infrac_p%/*}; infrac_b=${infrac_p##*/} ;; *) infrac_d=.; infrac_b=$infrac_p ;; esac
+                [ -n "$infrac_d" ] || infrac_d=/
+                case $infrac_d in /*) infrac_w=$infrac_d ;; *) cd -P -- . || exit 1; infrac_w=$PWD/$infrac_d ;; esac
+                cd -P -- "$infrac_d" || exit 1
+                if [ "$PWD" != "$infrac_w" ]; then
+                  infrac_u=$(id -u) infrac_c= infrac_r=$infrac_w infrac_h=0
+                  while [ -n "$infrac_r" ]; do
+                    infrac_x=${infrac_r%%/*}
+                    case $infrac_r in */*) infrac_r=${infrac_r#*/} ;; *) infrac_r= ;; esac
+                    case $infrac_x in ''|.) continue ;; ..) infrac_c=${infrac_c%/*}; continue ;; esac
+                    infrac_n=$infrac_c/$infrac_x
+                    if [ -L "$infrac_n" ]; then
+                      set -- $(stat -c '%u %a' -- "${infrac_c:-/}")
+                      if { [ "$1" != 0 ] && [ "$1" != "$infrac_u" ]; } || [ $((0$2 & 022)) -ne 0 ]; then echo "$infrac_n is a symbolic link in a directory other users can write to: refused" >&2; exit 1; fi
+                      infrac_h=$((infrac_h + 1)); [ "$infrac_h" -le 40 ] || { echo "$infrac_w: too many links" >&2; exit 1; }
+                      infrac_l=$(readlink -- "$infrac_n" && echo x) || exit 1; infrac_l=${infrac_l%?x}
+                      case $infrac_l in /*) infrac_c= ;; esac
+                      infrac_r=$infrac_l/$infrac_r
+                      continue
+                    fi
+                    infrac_c=$infrac_n
+                  done
+                  if [ "${infrac_c:-/}" != "$PWD" ]; then echo "$infrac_w changed while it was resolved: refused" >&2; exit 1; fi
+                fi
+
+                ln -sfn -- <root>/d "./$infrac_b"
           site.infra:12  files.line
             local: will change
               upload <root>/d/lines.txt
@@ -563,7 +589,7 @@ fn json_plan_snapshot() {
                   "commands": [
                     {
                       "digest": "<hash>",
-                      "display": "ln -sfn -- <root>/d <root>/current",
+                      "display": "infrac_p=<root>/current\ncase $infrac_p in */*) infrac_d=${infrac_p%/*}; infrac_b=${infrac_p##*/} ;; *) infrac_d=.; infrac_b=$infrac_p ;; esac\n[ -n \"$infrac_d\" ] || infrac_d=/\ncase $infrac_d in /*) infrac_w=$infrac_d ;; *) cd -P -- . || exit 1; infrac_w=$PWD/$infrac_d ;; esac\ncd -P -- \"$infrac_d\" || exit 1\nif [ \"$PWD\" != \"$infrac_w\" ]; then\n  infrac_u=$(id -u) infrac_c= infrac_r=$infrac_w infrac_h=0\n  while [ -n \"$infrac_r\" ]; do\n    infrac_x=${infrac_r%%/*}\n    case $infrac_r in */*) infrac_r=${infrac_r#*/} ;; *) infrac_r= ;; esac\n    case $infrac_x in ''|.) continue ;; ..) infrac_c=${infrac_c%/*}; continue ;; esac\n    infrac_n=$infrac_c/$infrac_x\n    if [ -L \"$infrac_n\" ]; then\n      set -- $(stat -c '%u %a' -- \"${infrac_c:-/}\")\n      if { [ \"$1\" != 0 ] && [ \"$1\" != \"$infrac_u\" ]; } || [ $((0$2 & 022)) -ne 0 ]; then echo \"$infrac_n is a symbolic link in a directory other users can write to: refused\" >&2; exit 1; fi\n      infrac_h=$((infrac_h + 1)); [ \"$infrac_h\" -le 40 ] || { echo \"$infrac_w: too many links\" >&2; exit 1; }\n      infrac_l=$(readlink -- \"$infrac_n\" && echo x) || exit 1; infrac_l=${infrac_l%?x}\n      case $infrac_l in /*) infrac_c= ;; esac\n      infrac_r=$infrac_l/$infrac_r\n      continue\n    fi\n    infrac_c=$infrac_n\n  done\n  if [ \"${infrac_c:-/}\" != \"$PWD\" ]; then echo \"$infrac_w changed while it was resolved: refused\" >&2; exit 1; fi\nfi\n\nln -sfn -- <root>/d \"./$infrac_b\"",
                       "kind": "exec",
                       "secret": false,
                       "sudo": null

@@ -215,25 +215,32 @@ pub fn with_timeout(command: &str, limit: Duration) -> String {
 /// follows acts on `./$infrac_b`, relative to a directory that no longer
 /// moves, and never through a link in a directory another user can write
 /// to (`~/.ssh` replaced by a link to `/root/.ssh`). When the physical
-/// path differs from the one written, every link on the way must be in a
-/// directory of root's that no other user can write (`/var/run`, `/bin`
-/// on a merged `/usr`), else the command refuses. Builtins only on that
+/// path differs from the one written, the path is walked again with each
+/// link read and its target walked in turn (at most 40 links): every link
+/// on the way must be in a directory of root's (or of the user running)
+/// that no other user can write (`/var/run`, `/bin` on a merged `/usr`),
+/// else the command refuses. Builtins only on that
 /// common path. The standard library's `files.in_dir` holds the same
 /// lines (a test compares them).
 pub const ENTER_DIR: &str = r#"case $infrac_p in */*) infrac_d=${infrac_p%/*}; infrac_b=${infrac_p##*/} ;; *) infrac_d=.; infrac_b=$infrac_p ;; esac
 [ -n "$infrac_d" ] || infrac_d=/
-cd -P -- . && case $infrac_d in /*) infrac_w=$infrac_d ;; *) infrac_w=$PWD/$infrac_d ;; esac
+case $infrac_d in /*) infrac_w=$infrac_d ;; *) cd -P -- . || exit 1; infrac_w=$PWD/$infrac_d ;; esac
 cd -P -- "$infrac_d" || exit 1
 if [ "$PWD" != "$infrac_w" ]; then
-  infrac_c=
-  IFS=/; set -f; set -- $infrac_w; set +f; unset IFS
-  for infrac_x in "$@"; do
-    case $infrac_x in ''|.) continue ;; esac
+  infrac_u=$(id -u) infrac_c= infrac_r=$infrac_w infrac_h=0
+  while [ -n "$infrac_r" ]; do
+    infrac_x=${infrac_r%%/*}
+    case $infrac_r in */*) infrac_r=${infrac_r#*/} ;; *) infrac_r= ;; esac
+    case $infrac_x in ''|.) continue ;; ..) infrac_c=${infrac_c%/*}; continue ;; esac
     infrac_n=$infrac_c/$infrac_x
     if [ -L "$infrac_n" ]; then
       set -- $(stat -c '%u %a' -- "${infrac_c:-/}")
-      if [ "$1" != 0 ] || [ $((0$2 & 022)) -ne 0 ]; then echo "$infrac_n is a symbolic link in a directory other users can write to: refused" >&2; exit 1; fi
-      infrac_n=$(cd -P -- "$infrac_n" && pwd -P) || exit 1
+      if { [ "$1" != 0 ] && [ "$1" != "$infrac_u" ]; } || [ $((0$2 & 022)) -ne 0 ]; then echo "$infrac_n is a symbolic link in a directory other users can write to: refused" >&2; exit 1; fi
+      infrac_h=$((infrac_h + 1)); [ "$infrac_h" -le 40 ] || { echo "$infrac_w: too many links" >&2; exit 1; }
+      infrac_l=$(readlink -- "$infrac_n" && echo x) || exit 1; infrac_l=${infrac_l%?x}
+      case $infrac_l in /*) infrac_c= ;; esac
+      infrac_r=$infrac_l/$infrac_r
+      continue
     fi
     infrac_c=$infrac_n
   done
@@ -287,7 +294,7 @@ pub fn upload(
         // An existing file's owners and mode (read without following a
         // link) are copied at the end: private until then.
         (None, _) => format!(
-            "if {existing}; then set -- $(stat -c '%u:%g %a %F' -- \"$r\"); if [ \"${{3:-}} ${{4:-}}\" = 'regular file' ]; then k=$1; km=$2; umask 077; fi; fi\n"
+            "if {existing}; then set -- $(LC_ALL=C stat -c '%u:%g %a %F' -- \"$r\"); case \"${{3:-}} ${{4:-}} ${{5:-}}\" in 'regular file '|'regular empty file') k=$1; km=$2; umask 077 ;; esac; fi\n"
         ),
     };
     let digest = if verify {
@@ -329,10 +336,11 @@ pub fn upload(
             "if [ -n \"$k\" ] && [ \"$k\" != \"$3\" ] && [ \"$(id -u)\" -eq 0 ]; then chown -- \"$k\" $f; fi\n",
         ),
     }
-    match (mode, by_umask) {
-        (_, Some(_)) => {}
-        (Some(mode), None) => command.push_str(&format!("chmod {:o} $f\n", mode & 0o7777)),
-        (None, _) => command.push_str("[ -z \"$k\" ] || chmod -- \"$km\" $f\n"),
+    match mode {
+        // Also when the umask gave it: a directory's default ACL overrides
+        // the umask.
+        Some(mode) => command.push_str(&format!("chmod {:o} $f\n", mode & 0o7777)),
+        None => command.push_str("[ -z \"$k\" ] || chmod -- \"$km\" $f\n"),
     }
     command.push_str("mv -fT -- \"$t\" \"$r\"\ntrap - EXIT\n");
     let mut stdin = format!("{} {}\n", content.len(), sha256_hex(content)).into_bytes();
@@ -512,9 +520,12 @@ mod tests {
             inv.stdin,
             b"3 98ea6e4f216f2fb4b69fff9b3a44842c38686ca685f3f55dc48c5d3fb1107be4\nhi\n"
         );
-        // Read and write bits only: the mode at creation, no chmod.
+        // Read and write bits only: the mode at creation (and again after,
+        // for a directory whose default ACL overrides the umask).
         let rw = upload("/x", b"", Some(0o640), None, None, false).command;
-        assert!(rw.contains("umask 137\n") && !rw.contains("chmod") && !rw.contains("sha256sum"));
+        assert!(
+            rw.contains("umask 137\n") && rw.contains("chmod 640") && !rw.contains("sha256sum")
+        );
     }
 
     /// The standard library enters directories with the same lines.

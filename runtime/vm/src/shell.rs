@@ -46,38 +46,99 @@ pub(crate) enum Piece {
 pub(crate) enum Quotes {
     #[default]
     None,
-    /// Inside `'...'` (`sh"sed -i 's/^pw=.*/pw={pw}/' f"`).
+    /// Inside `'...'`: a secret there is refused.
     Single,
     /// Inside `"..."`.
     Double,
 }
 
-impl Quotes {
-    /// The quoting after `text`.
-    fn after(self, text: &str) -> Quotes {
-        let mut state = self;
-        let mut escaped = false;
-        for c in text.chars() {
-            if escaped {
-                escaped = false;
-                continue;
-            }
-            state = match (state, c) {
-                (Quotes::Single, '\'') => Quotes::None,
-                (Quotes::Single, _) => Quotes::Single,
-                (_, '\\') => {
-                    escaped = true;
-                    state
-                }
-                (Quotes::None, '\'') => Quotes::Single,
-                (Quotes::None, '"') => Quotes::Double,
-                (Quotes::Double, '"') => Quotes::None,
-                (state, _) => state,
-            };
+/// How the shell reads a command's text up to some place: a stack of the
+/// quotes, `$(...)` and backquotes it is in, and whether it is in a
+/// comment. Enough to tell how a secret's reference must be written where
+/// the program put it.
+#[derive(Clone, Default)]
+struct Scan {
+    stack: Vec<Context>,
+    escaped: bool,
+    comment: bool,
+    dollar: bool,
+    /// The last character ended a word (a `#` here starts a comment).
+    after_word: bool,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Context {
+    Single,
+    Double,
+    Paren,
+    Backquote,
+}
+
+impl Scan {
+    fn new() -> Scan {
+        Scan {
+            after_word: true,
+            ..Scan::default()
         }
-        state
+    }
+
+    fn feed(&mut self, text: &str) {
+        text.chars().for_each(|c| self.step(c));
+    }
+
+    fn step(&mut self, c: char) {
+        if self.comment {
+            self.comment = c != '\n';
+            self.after_word = true;
+            return;
+        }
+        if std::mem::take(&mut self.escaped) {
+            self.after_word = false;
+            return;
+        }
+        let dollar = std::mem::take(&mut self.dollar);
+        let top = self.stack.last().copied();
+        match (top, c) {
+            (Some(Context::Single), '\'') => {
+                self.stack.pop();
+            }
+            (Some(Context::Single), _) => {}
+            (_, '\\') => self.escaped = true,
+            (_, '$') => self.dollar = true,
+            (Some(Context::Double), '"') => {
+                self.stack.pop();
+            }
+            (Some(Context::Double), '(') if dollar => self.stack.push(Context::Paren),
+            (Some(Context::Double), '`') => self.stack.push(Context::Backquote),
+            (Some(Context::Double), _) => {}
+            // Code: the top level, inside `$(...)` or backquotes.
+            (_, '\'') => self.stack.push(Context::Single),
+            (_, '"') => self.stack.push(Context::Double),
+            (Some(Context::Backquote), '`') => {
+                self.stack.pop();
+            }
+            (_, '`') => self.stack.push(Context::Backquote),
+            (_, '(') => self.stack.push(Context::Paren),
+            (Some(Context::Paren), ')') => {
+                self.stack.pop();
+            }
+            (_, '#') if self.after_word => self.comment = true,
+            _ => {}
+        }
+        self.after_word = matches!(c, ' ' | '\t' | '\n' | ';' | '&' | '|' | '(' | ')');
+    }
+
+    fn quotes(&self) -> Quotes {
+        match self.stack.last() {
+            Some(Context::Single) => Quotes::Single,
+            Some(Context::Double) => Quotes::Double,
+            _ => Quotes::None,
+        }
     }
 }
+
+/// Why a command with a secret inside `'...'` is refused.
+pub const SECRET_IN_SINGLE_QUOTES: &str = "a secret is inside '...' in this command, where the shell would not read its value: put it outside the quotes (`'pw='{pw}`, not `'pw={pw}'`), or pass a command to a nested shell as one word (`sh -c {inner}`)";
 
 /// A command's text for the host ([`Command::script_for_host`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -119,7 +180,7 @@ impl Command {
     /// A reference fits the quoting around it (in `'...'` it closes and
     /// reopens the quotes), and fails the command loudly where the variable
     /// did not arrive (a nested `su -` or `env -i`).
-    pub fn script_for_host(&self) -> HostScript {
+    pub fn script_for_host(&self) -> Result<HostScript, String> {
         let mut secrets: Vec<Arc<str>> = Vec::new();
         let mut script = String::new();
         let mut nested = false;
@@ -142,18 +203,21 @@ impl Command {
                     let var = format!("${{infrac_s{n}?infrac: a secret did not reach this shell}}");
                     let word = match quotes {
                         Quotes::None => format!("\"{var}\""),
-                        Quotes::Single => format!("'\"{var}\"'"),
                         Quotes::Double => var,
+                        // Text for the command (`sed 's/x/{pw}/'`) or code
+                        // for a shell it starts (`sh -c '... {pw}'`): no
+                        // way to tell, no way that is right for both.
+                        Quotes::Single => return Err(SECRET_IN_SINGLE_QUOTES.into()),
                     };
                     script.push_str(&escaped(word, *depth));
                 }
             }
         }
-        HostScript {
+        Ok(HostScript {
             script,
             secrets,
             nested,
-        }
+        })
     }
 
     /// The shell text with each secret quoted in place (for a template,
@@ -169,8 +233,8 @@ impl Command {
                     quotes,
                 } => {
                     let word = match quotes {
-                        // In `'...'`, `'v'` closes, quotes and reopens.
-                        Quotes::None | Quotes::Single => quote(value),
+                        Quotes::None => quote(value),
+                        Quotes::Single => value.replace('\'', r"'\''"),
                         Quotes::Double => value
                             .chars()
                             .flat_map(|c| match c {
@@ -191,14 +255,15 @@ impl Command {
             .any(|p| matches!(p, Piece::Secret { .. }))
     }
 
-    /// The quoting at the end of the text so far.
-    fn quotes(&self) -> Quotes {
-        self.pieces
-            .iter()
-            .fold(Quotes::None, |q, piece| match piece {
-                Piece::Text(text) => q.after(text),
-                Piece::Secret { .. } => q,
-            })
+    /// How the shell reads the end of the text so far.
+    fn scan(&self) -> Scan {
+        let mut scan = Scan::new();
+        for piece in &self.pieces {
+            if let Piece::Text(text) = piece {
+                scan.feed(text);
+            }
+        }
+        scan
     }
 
     fn push(&mut self, piece: Piece) {
@@ -211,7 +276,7 @@ impl Command {
     /// `other` spliced in as code: its secrets at this level take the
     /// quoting they land in.
     fn append(&mut self, other: &Command) {
-        let mut quotes = self.quotes();
+        let mut scan = self.scan();
         for piece in &other.pieces {
             let piece = match piece {
                 Piece::Secret {
@@ -219,10 +284,10 @@ impl Command {
                 } => Piece::Secret {
                     value: Arc::clone(value),
                     depth: 0,
-                    quotes,
+                    quotes: scan.quotes(),
                 },
                 Piece::Text(text) => {
-                    quotes = quotes.after(text);
+                    scan.feed(text);
                     piece.clone()
                 }
                 other => other.clone(),
@@ -356,7 +421,7 @@ mod tests {
         };
         assert_eq!(c.inline_script(), "echo 'p w'");
         assert_eq!(c.display, "echo ***");
-        let host = c.script_for_host();
+        let host = c.script_for_host().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(host.script, format!(r#"echo "{VAR}""#));
         assert_eq!(host.secrets, [Arc::from("p w")]);
         assert!(!host.nested);
@@ -388,7 +453,7 @@ mod tests {
             quote_shell_c(&format!("printf %s {} > 'a b'", quote("it's"))) + " " + &quote("it's")
         );
         assert_eq!(outer.display, r#"sh -c 'printf %s *** > '\''a b'\''' ***"#);
-        let host = outer.script_for_host();
+        let host = outer.script_for_host().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             host.script,
             format!(r#"sh -c 'printf %s "{VAR}" > '\''a b'\''' "{VAR}""#)
@@ -398,29 +463,9 @@ mod tests {
     }
 
     #[test]
-    fn a_secret_inside_the_programs_quotes_fits_them() {
+    fn a_secrets_reference_fits_the_programs_quotes_or_is_refused() {
         let secret = Value::Secret("p w".into());
-        let cases = [
-            (
-                "sed -i 's/^pw=.*/pw=",
-                "/' f",
-                format!(r#"sed -i 's/^pw=.*/pw='"{VAR}"'/' f"#),
-                "sed -i 's/^pw=.*/pw='p w'/' f",
-            ),
-            (
-                "echo \"pw=",
-                "\"",
-                format!(r#"echo "pw={VAR}""#),
-                "echo \"pw=p w\"",
-            ),
-            (
-                r"echo \' ",
-                "",
-                format!(r#"echo \' "{VAR}""#),
-                r"echo \' 'p w'",
-            ),
-        ];
-        for (before, after, script, inline) in cases {
+        let host = |before: &str, after: &str| {
             let Value::Cmd(c) = cmd(&[
                 Value::Str(before.into()),
                 frag(&secret),
@@ -428,8 +473,41 @@ mod tests {
             ]) else {
                 panic!("not a command")
             };
-            assert_eq!(c.script_for_host().script, script, "{before}");
-            assert_eq!(c.inline_script(), inline, "{before}");
+            c.script_for_host().map(|h| h.script)
+        };
+        let cases = [
+            ("echo \"pw=", "\"", format!(r#"echo "pw={VAR}""#)),
+            (r"echo \' ", "", format!(r#"echo \' "{VAR}""#)),
+            // A comment's apostrophe opens no quotes.
+            (
+                "# don't log it\necho ",
+                "",
+                format!("# don't log it\necho \"{VAR}\""),
+            ),
+            // Inside "$(...)" the shell reads code again.
+            (
+                "h=\"$(printf %s ",
+                ")\"",
+                format!(r#"h="$(printf %s "{VAR}")""#),
+            ),
+            (
+                "h=\"`printf %s ",
+                "`\"",
+                format!(r#"h="`printf %s "{VAR}"`""#),
+            ),
+        ];
+        for (before, after, script) in cases {
+            assert_eq!(host(before, after), Ok(script), "{before}");
+        }
+        for (before, after) in [
+            ("sed -i 's/^pw=.*/pw=", "/' f"),
+            ("sh -c 'printf %s ", " > out'"),
+        ] {
+            assert_eq!(
+                host(before, after),
+                Err(SECRET_IN_SINGLE_QUOTES.to_string()),
+                "{before}"
+            );
         }
     }
 

@@ -206,7 +206,7 @@ impl Vm {
             check,
             display: cmd.display.clone(),
         };
-        let host = cmd.script_for_host();
+        let host = cmd.script_for_host()?;
         Ok(Request::Exec(ExecRequest {
             script: host.script,
             secrets: CommandSecrets {
