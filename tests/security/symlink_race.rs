@@ -160,6 +160,24 @@ fn links_on_the_way_and_inside_trees_and_foreign_setuid_bits_are_refused() {
         "root's\n"
     );
 
+    // A link of root's (in a root-only directory) pointing into the
+    // attacker's folder, where the attacker put a link to root's.
+    let www = arena.dir.path().join("www");
+    std::os::unix::fs::symlink(&app, &www).unwrap_or_else(|e| panic!("{e}"));
+    let op = r#"files.file("{app}/../www/.ssh/authorized_keys", content: "attacker key\n")"#;
+    let out = Program::new(&program(op)).run(&["--set", &app_arg]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "through a root-owned link: {stdout}"
+    );
+    assert!(
+        stdout.contains("other users can write to: refused"),
+        "{stdout}"
+    );
+    assert!(!rootssh.join("authorized_keys").exists());
+
     // A link inside a tree that `recursive: true` walks.
     as_attacker(&format!(
         "mkdir -p tree/sub && ln -s {} tree/sub/evil",
