@@ -276,6 +276,17 @@ impl Command {
     /// `other` spliced in as code: its secrets at this level take the
     /// quoting they land in.
     fn append(&mut self, other: &Command) {
+        let places_secrets = other
+            .pieces
+            .iter()
+            .any(|p| matches!(p, Piece::Secret { depth: 0, .. }));
+        if !places_secrets {
+            // Nothing here depends on the quoting: no scan of the text so
+            // far (every command is built by appending its fragments).
+            other.pieces.iter().for_each(|p| self.push(p.clone()));
+            self.display.push_str(&other.display);
+            return;
+        }
         let mut scan = self.scan();
         for piece in &other.pieces {
             let piece = match piece {
