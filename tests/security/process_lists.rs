@@ -22,15 +22,10 @@ fn poll_controller(
     std::thread::spawn(move || {
         let mut hits = Vec::new();
         while !stop.load(Ordering::Relaxed) {
-            let Ok(entries) = std::fs::read_dir("/proc") else {
-                break;
-            };
-            for e in entries.filter_map(Result::ok) {
-                if let Ok(line) = std::fs::read(e.path().join("cmdline")) {
-                    let line = String::from_utf8_lossy(&line).replace('\0', " ");
-                    if line.contains(needle) && !hits.contains(&line) {
-                        hits.push(line.chars().take(300).collect());
-                    }
+            for (_, line) in crate::support::command_lines() {
+                let shown: String = line.chars().take(300).collect();
+                if line.contains(needle) && !hits.contains(&shown) {
+                    hits.push(shown);
                 }
             }
         }

@@ -28,22 +28,10 @@ fn config_copy(program: &Program, known_hosts: Option<&Path>) -> Option<String> 
 
 /// The pids of processes whose command line mentions `needle`.
 fn processes_with(needle: &str) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-        })
-        .filter(|e| {
-            std::fs::read(e.path().join("cmdline"))
-                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle))
-        })
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+    crate::support::command_lines()
+        .into_iter()
+        .filter(|(_, line)| line.contains(needle))
+        .map(|(pid, _)| pid)
         .collect()
 }
 
