@@ -12,7 +12,8 @@
 //! left out.
 
 use infrac_bytecode::{FactKind, FunctionKind, PrefetchArg, PrefetchFact};
-use infrac_syntax::ast::{Arg, Block, Expr, ExprKind, StmtKind, StrPart};
+use infrac_syntax::ast::{Arg, Expr, ExprKind, Ident, StrPart};
+use infrac_syntax::visit::{Binding, Visitor, walk_expr};
 
 use crate::builder::FnBuilder;
 use crate::exprs::Static;
@@ -140,28 +141,24 @@ impl<'a> Lowerer<'a> {
         };
         let names: Vec<&str> = body.params.iter().map(|p| p.name.name.as_str()).collect();
         let scope = FnBuilder::new(body.module, FunctionKind::Op, &names);
-        let mut rebound = Vec::new();
-        walk_block(
-            body.block,
-            &mut |stmt_binding, _| rebound.push(stmt_binding.to_string()),
-            &mut |_| {},
-        );
+        let mut scan = BodyScan::default();
+        scan.visit_block(body.block);
         // A parameter rebound by `let` or `for` is not known any more.
         let param_value = |e: &Expr| match &e.kind {
-            ExprKind::Name(id) if !rebound.contains(&id.name) => names
+            ExprKind::Name(id) if !scan.bound.contains(&id.name.as_str()) => names
                 .iter()
                 .position(|n| *n == id.name)
                 .and_then(|i| known.get(i).cloned().flatten()),
             _ => constant_arg(e),
         };
         let mut calls: Vec<(Callee, Vec<Option<PrefetchArg>>)> = Vec::new();
-        walk_block(body.block, &mut |_, _| {}, &mut |e| {
+        for &e in &scan.exprs {
             let (target, args): (&Expr, &[Arg]) = match &e.kind {
                 ExprKind::Call { callee, args } => (callee, args),
                 ExprKind::Field {
                     optional: false, ..
                 } => (e, &[]),
-                _ => return,
+                _ => continue,
             };
             let next = match self.resolve_static(&scope, target) {
                 Some(Static::Item(ItemRef::Fact(f))) => Callee::Fact(f),
@@ -171,7 +168,7 @@ impl<'a> Lowerer<'a> {
                 {
                     Callee::Op(o)
                 }
-                _ => return,
+                _ => continue,
             };
             // `facts.file` as the callee of `facts.file(p)` is not a read of its own.
             let arity = match next {
@@ -179,103 +176,30 @@ impl<'a> Lowerer<'a> {
                 Callee::Op(_) => 0,
             };
             if matches!(e.kind, ExprKind::Field { .. }) && arity > 0 {
-                return;
+                continue;
             }
             calls.push((next, self.arg_values(next, args, &param_value)));
-        });
+        }
         for (next, values) in calls {
             self.reads(next, &values, depth - 1, out);
         }
     }
 }
 
-/// Visits every expression of `block` (`expr`) and every name bound in it
-/// (`bind`).
-fn walk_block<'e>(
-    block: &'e Block,
-    bind: &mut dyn FnMut(&str, &'e Expr),
-    expr: &mut dyn FnMut(&'e Expr),
-) {
-    for stmt in &block.stmts {
-        match &stmt.kind {
-            StmtKind::Let { name, value, .. } => {
-                bind(&name.name, value);
-                walk_expr(value, bind, expr);
-            }
-            StmtKind::For {
-                first,
-                second,
-                iter,
-                body,
-            } => {
-                bind(&first.name, iter);
-                if let Some(s) = second {
-                    bind(&s.name, iter);
-                }
-                walk_expr(iter, bind, expr);
-                walk_block(body, bind, expr);
-            }
-            StmtKind::Expr(e) => walk_expr(e, bind, expr),
-            StmtKind::Error => {}
-        }
-    }
+/// Collects the names `let` and `for` bind in a body, and its
+/// expressions in source order.
+#[derive(Default)]
+struct BodyScan<'e> {
+    bound: Vec<&'e str>,
+    exprs: Vec<&'e Expr>,
 }
 
-fn walk_expr<'e>(
-    e: &'e Expr,
-    bind: &mut dyn FnMut(&str, &'e Expr),
-    expr: &mut dyn FnMut(&'e Expr),
-) {
-    expr(e);
-    let mut sub = |x: &'e Expr| walk_expr(x, bind, expr);
-    match &e.kind {
-        ExprKind::Str(parts) | ExprKind::Sh(parts) => {
-            for p in parts {
-                if let StrPart::Interp { expr: x, .. } = p {
-                    sub(x);
-                }
-            }
-        }
-        ExprKind::List(items) => items.iter().for_each(sub),
-        ExprKind::Record(fields) => fields.iter().for_each(|f| sub(&f.value)),
-        ExprKind::Map(entries) => entries.iter().for_each(|m| {
-            sub(&m.key);
-            sub(&m.value);
-        }),
-        ExprKind::Field { base, .. } => sub(base),
-        ExprKind::Index { base, index } => {
-            sub(base);
-            sub(index);
-        }
-        ExprKind::Call { callee, args } => {
-            sub(callee);
-            args.iter().for_each(|a| sub(&a.value));
-        }
-        ExprKind::Unary { operand, .. } => sub(operand),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            sub(lhs);
-            sub(rhs);
-        }
-        ExprKind::If { cond, then, else_ } => {
-            sub(cond);
-            walk_block(then, bind, expr);
-            if let Some(x) = else_ {
-                walk_expr(x, bind, expr);
-            }
-        }
-        ExprKind::Match { scrutinee, arms } => {
-            sub(scrutinee);
-            arms.iter().for_each(|a| walk_expr(&a.body, bind, expr));
-        }
-        ExprKind::Block(b) => walk_block(b, bind, expr),
-        ExprKind::Fail(x) => sub(x),
-        ExprKind::Return(Some(x)) => sub(x),
-        ExprKind::Int(_)
-        | ExprKind::Float(_)
-        | ExprKind::Bool(_)
-        | ExprKind::None
-        | ExprKind::Name(_)
-        | ExprKind::Return(None)
-        | ExprKind::Error => {}
+impl<'e> Visitor<'e> for BodyScan<'e> {
+    fn visit_binding(&mut self, name: &'e Ident, _: Binding<'e>) {
+        self.bound.push(&name.name);
+    }
+    fn visit_expr(&mut self, e: &'e Expr) {
+        self.exprs.push(e);
+        walk_expr(self, e);
     }
 }

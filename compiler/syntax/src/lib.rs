@@ -9,6 +9,7 @@ mod lexer;
 mod parser;
 mod shift;
 mod token;
+pub mod visit;
 
 pub use ast::Span;
 pub use shift::Shift;
