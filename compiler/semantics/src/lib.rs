@@ -16,6 +16,7 @@ pub mod check;
 pub mod codes;
 pub mod compile;
 pub mod db;
+pub mod def;
 pub mod diagnostic;
 pub mod items;
 pub mod modules;

@@ -135,7 +135,7 @@ fn path_text(path: &[infrac_syntax::ast::Ident]) -> String {
         .join(".")
 }
 
-const BUILTIN_TYPES: &[&str] = &[
+pub(crate) const BUILTIN_TYPES: &[&str] = &[
     "int", "float", "bool", "str", "secret", "cmd", "list", "map", "Host",
 ];
 

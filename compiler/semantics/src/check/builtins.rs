@@ -62,10 +62,17 @@ impl Builtin {
         BY_NAME.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
     }
 
+    /// The name a program calls it by.
+    pub(super) fn name(self) -> &'static str {
+        BY_NAME
+            .iter()
+            .find(|(_, b)| *b == self)
+            .map_or("", |(n, _)| *n)
+    }
+
     /// The same built-in as the bytecode knows it (`raw` has none).
     fn runtime(self) -> Option<infrac_bytecode::Builtin> {
-        let name = BY_NAME.iter().find(|(_, b)| *b == self).map(|(n, _)| *n)?;
-        infrac_bytecode::Builtin::from_name(name)
+        infrac_bytecode::Builtin::from_name(self.name())
     }
 
     pub(super) fn is_host_constructor(self) -> bool {

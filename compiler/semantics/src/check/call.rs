@@ -7,6 +7,8 @@ use infrac_syntax::ast::{Arg, Expr, ExprKind, Ident, Span};
 
 use super::builtins::{self, Builtin};
 use super::{Checker, Context, code_list, plural};
+use crate::db::SourceFile;
+use crate::def::{Def, Site};
 use crate::diagnostic::Diag;
 use crate::items::{ItemId, ItemTag};
 use crate::scope::{
@@ -33,9 +35,11 @@ impl Checker<'_> {
                 {
                     if module.name == "facts" && find_module(self.db, self.file, "facts").is_none()
                     {
+                        self.resolved(module.span, Site::Value, Some(Def::Builtin("facts")));
                         return self.fact_read(name, Some(args), span);
                     }
                     if let Some(target) = find_module(self.db, self.file, &module.name) {
+                        self.resolved(module.span, Site::Value, target.map(Def::Module));
                         return self.call_module(span, module, target, name, args);
                     }
                 }
@@ -59,11 +63,14 @@ impl Checker<'_> {
 
     fn call_name(&mut self, span: Span, name: &Ident, args: &[Arg]) -> Ty {
         if let Some(id) = find_callable(self.db, self.file, &name.name) {
+            self.resolved(name.span, Site::Value, Some(Def::Item(id)));
             return self.call_item(span, name, id, args);
         }
         if let Some(builtin) = Builtin::lookup(&name.name) {
+            self.resolved(name.span, Site::Value, Some(Def::Builtin(builtin.name())));
             return self.call_builtin(span, name, builtin, args);
         }
+        self.resolved(name.span, Site::Value, None);
         self.unchecked_args(args);
         let scope = module_scope(self.db, self.file);
         let mut candidates: Vec<&str> = builtins::names().collect();
@@ -105,6 +112,8 @@ impl Checker<'_> {
             .get(&name.name)
             .copied()
             .filter(|id| matches!(id.tag(self.db), ItemTag::Op | ItemTag::Fn));
+        let member = self.member_def(target, &name.name);
+        self.resolved(name.span, Site::Member(target), member);
         match found {
             Some(id) if is_pub(self.db, id) => self.call_item(span, name, id, args),
             Some(id) => {
@@ -193,6 +202,7 @@ impl Checker<'_> {
             ];
         }
         self.check_args(span, &name.name, &sig.params, &extra, args);
+        self.named_args(args, Some(Def::Item(id)), &sig.params);
         sig.ret
     }
 
@@ -217,6 +227,7 @@ impl Checker<'_> {
         }
         let data_required = group_data.as_ref().is_some_and(|t| self.needs_value(t));
         let params = builtin.params(group_data.as_ref(), data_required);
+        self.named_args(args, Some(Def::Builtin(builtin.name())), &params);
         if builtin == Builtin::Len {
             self.check_args(span, &name.name, &params, &[], args);
             if let Some(arg) = args.first() {
@@ -259,9 +270,10 @@ impl Checker<'_> {
     /// The type of an expression already checked (re-typed without
     /// reporting twice).
     fn expr_type_silently(&mut self, e: &Expr) -> Ty {
-        let saved = self.diags.len();
+        let saved = (self.diags.len(), self.names.len());
         let ty = self.expr(e, None);
-        self.diags.truncate(saved);
+        self.diags.truncate(saved.0);
+        self.names.truncate(saved.1);
         ty
     }
 
@@ -320,7 +332,9 @@ impl Checker<'_> {
                 format!("facts cannot be read in {}", self.context.describe()),
             ));
         }
-        let Some(id) = find_fact(self.db, self.file, &name.name) else {
+        let found = find_fact(self.db, self.file, &name.name);
+        self.resolved(name.span, Site::Fact, found.map(Def::Item));
+        let Some(id) = found else {
             if let Some(args) = args {
                 self.unchecked_args(args);
             }
@@ -330,6 +344,9 @@ impl Checker<'_> {
         let Some(sig) = fact_sig(self.db, id).cloned() else {
             return Ty::Unknown;
         };
+        if let (Some(params), Some(args)) = (&sig.params, args) {
+            self.named_args(args, Some(Def::Item(id)), params);
+        }
         match (&sig.params, args) {
             (None, Some(args)) => {
                 self.unchecked_args(args);
@@ -465,9 +482,18 @@ impl Checker<'_> {
             other => (other.clone(), false),
         };
         if target.is_silent() || matches!(target, Ty::Optional(_)) {
+            self.resolved(name.span, Site::Field(target), None);
             self.unchecked_args(args);
             return Ty::Unknown;
         }
+        let method = builtins::method_names(&target)
+            .iter()
+            .find(|m| **m == name.name)
+            .map(|m| Def::Method {
+                recv: target.clone(),
+                name: m,
+            });
+        self.resolved(name.span, Site::Field(target.clone()), method.clone());
         let Some((params, ret)) = builtins::method(&target, &name.name) else {
             self.unchecked_args(args);
             let help =
@@ -484,7 +510,37 @@ impl Checker<'_> {
             return Ty::Unknown;
         };
         self.check_args(span, &name.name, &params, &[], args);
+        self.named_args(args, method, &params);
         if wrap { Ty::optional(ret) } else { ret }
+    }
+
+    /// Records the named arguments of a call of `callee`, whose declared
+    /// parameters are `params`.
+    fn named_args(&mut self, args: &[Arg], callee: Option<Def>, params: &[ParamSig]) {
+        for name in args.iter().filter_map(|a| a.name.as_ref()) {
+            let def = match &callee {
+                Some(Def::Item(owner)) if params.iter().any(|p| p.name == name.name) => {
+                    Some(Def::Param {
+                        owner: *owner,
+                        name: name.name.clone(),
+                    })
+                }
+                _ => None,
+            };
+            self.resolved(name.span, Site::NamedArg(callee.clone()), def);
+        }
+    }
+
+    /// `NAME` of `module.NAME`: the module's item of that name (a value,
+    /// a type or a fact), public or not.
+    pub(super) fn member_def(&self, module: SourceFile, name: &str) -> Option<Def> {
+        let scope = module_scope(self.db, module);
+        let id = scope
+            .values
+            .get(name)
+            .or_else(|| scope.types.get(name))
+            .or_else(|| scope.facts.get(name))?;
+        Some(Def::Item(*id))
     }
 
     /// Types the arguments of a call that could not be resolved.

@@ -8,20 +8,27 @@ use infrac_syntax::ast::{
 };
 
 use super::{Checker, Context};
+use crate::def::LocalKind;
 use crate::diagnostic::Diag;
-use crate::sigs::{alias_is_cyclic, enum_variants, param_sigs, resolve_type, signatures};
+use crate::sigs::{alias_is_cyclic, enum_variants, param_sigs, signatures};
 use crate::suggest;
 use crate::ty::Ty;
 
 pub(super) fn check_decl(c: &mut Checker<'_>, item: &Item) {
+    if let Some(name) = item.kind.name() {
+        c.item_decl(name);
+    }
     match &item.kind {
         ItemKind::Type(decl) => match &decl.body {
-            TypeDeclBody::Record(fields) => check_fields(c, fields),
+            TypeDeclBody::Record(fields) => {
+                for field in fields {
+                    c.member_decl(&decl.name.name, &field.name, false);
+                }
+                check_fields(c, fields);
+            }
             TypeDeclBody::Alias(target) => {
-                resolve_type(c.db, c.file, target, &mut c.diags);
-                if let Some(id) = c.current_item
-                    && alias_is_cyclic(c.db, id)
-                {
+                c.resolve_type(target);
+                if alias_is_cyclic(c.db, c.item) {
                     c.error(
                         Diag::error(
                             "E0111",
@@ -34,10 +41,13 @@ pub(super) fn check_decl(c: &mut Checker<'_>, item: &Item) {
             }
         },
         ItemKind::Enum(decl) => {
+            for variant in &decl.variants {
+                c.member_decl(&decl.name.name, &variant.name, true);
+            }
             report_duplicates(c, decl.variants.iter().map(|v| &v.name), "variant");
         }
         ItemKind::Param(decl) => {
-            let ty = resolve_type(c.db, c.file, &decl.ty, &mut c.diags);
+            let ty = c.resolve_type(&decl.ty);
             if !param_type_allowed(&ty) {
                 c.error(
                     Diag::error("E0219", decl.ty.span, format!("a param cannot have type `{ty}`"))
@@ -53,7 +63,7 @@ pub(super) fn check_decl(c: &mut Checker<'_>, item: &Item) {
             let data = decl
                 .data_ty
                 .as_ref()
-                .map(|t| resolve_type(c.db, c.file, t, &mut c.diags));
+                .map(|t| c.resolve_type(t));
             c.context = Context::Group;
             c.group_data = Some(data.clone());
             let expected = Ty::list(Ty::Host(Box::new(data.unwrap_or(Ty::Unit))));
@@ -76,7 +86,7 @@ pub(super) fn check_decl(c: &mut Checker<'_>, item: &Item) {
         ItemKind::Fact(decl) => {
             let params = decl.params.as_deref().unwrap_or(&[]);
             check_params(c, params);
-            let ret = resolve_type(c.db, c.file, &decl.ret, &mut c.diags);
+            let ret = c.resolve_type(&decl.ret);
             match &decl.body {
                 Some(body) => check_body(c, Context::Fact, params, body, Some(ret)),
                 None => bodyless_outside_std(c, "fact", &decl.name),
@@ -115,7 +125,7 @@ pub(super) fn check_decl(c: &mut Checker<'_>, item: &Item) {
             let ret = decl
                 .ret
                 .as_ref()
-                .map_or(Ty::Unit, |t| resolve_type(c.db, c.file, t, &mut c.diags));
+                .map_or(Ty::Unit, |t| c.resolve_type(t));
             match &decl.body {
                 Some(body) => check_body(c, Context::Fn, &decl.params, body, Some(ret)),
                 None => bodyless_outside_std(c, "fn", &decl.name),
@@ -180,7 +190,7 @@ fn check_fields(c: &mut Checker<'_>, fields: &[FieldDecl]) {
     report_duplicates(c, fields.iter().map(|f| &f.name), "field");
     c.context = Context::Constant;
     for field in fields {
-        let ty = resolve_type(c.db, c.file, &field.ty, &mut c.diags);
+        let ty = c.resolve_type(&field.ty);
         if let Some(default) = &field.default {
             c.expr(default, Some(&ty));
         }
@@ -190,6 +200,9 @@ fn check_fields(c: &mut Checker<'_>, fields: &[FieldDecl]) {
 fn check_params(c: &mut Checker<'_>, params: &[Param]) {
     report_duplicates(c, params.iter().map(|p| &p.name), "parameter");
     let sigs = param_sigs(c.db, c.file, params, &mut c.diags);
+    for param in params {
+        c.type_names(&param.ty);
+    }
     c.context = Context::Constant;
     for (param, sig) in params.iter().zip(&sigs) {
         if let Some(default) = &param.default {
@@ -201,7 +214,7 @@ fn check_params(c: &mut Checker<'_>, params: &[Param]) {
 fn declare_params(c: &mut Checker<'_>, params: &[Param]) {
     let sigs = param_sigs(c.db, c.file, params, &mut Vec::new());
     for (param, sig) in params.iter().zip(sigs) {
-        c.declare(&param.name, sig.ty, false);
+        c.declare(&param.name, sig.ty, LocalKind::Param);
     }
 }
 
@@ -232,6 +245,13 @@ fn check_stage(c: &mut Checker<'_>, decl: &StageDecl) {
     let mut data_types: Vec<Option<Ty>> = Vec::new();
     for target in &decl.targets {
         let (StageTarget::Group(name) | StageTarget::One(name, _)) = target;
+        let group = sigs
+            .groups
+            .contains_key(&name.name)
+            .then(|| crate::scope::module_scope(c.db, c.file).values.get(&name.name))
+            .flatten()
+            .map(|id| crate::def::Def::Item(*id));
+        c.resolved(name.span, crate::def::Site::Group, group);
         match sigs.groups.get(&name.name) {
             Some(data) => data_types.push(data.clone()),
             None => {
@@ -272,7 +292,7 @@ fn check_stage(c: &mut Checker<'_>, decl: &StageDecl) {
     let ret = decl
         .ret
         .as_ref()
-        .map(|t| resolve_type(c.db, c.file, t, &mut c.diags));
+        .map(|t| c.resolve_type(t));
     let ordinal = sigs
         .stages
         .get(&decl.name.name)
@@ -284,7 +304,7 @@ fn check_stage(c: &mut Checker<'_>, decl: &StageDecl) {
         name: "host".to_string(),
         span: decl.name.span,
     };
-    c.declare(&host, Ty::Host(Box::new(host_data)), false);
+    c.declare(&host, Ty::Host(Box::new(host_data)), LocalKind::Host);
     c.block(&decl.body, ret.as_ref());
     c.pop_scope();
 }

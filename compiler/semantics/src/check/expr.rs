@@ -7,6 +7,7 @@ use infrac_syntax::ast::{
 };
 
 use super::{Checker, Context, code_list, plural};
+use crate::def::{Def, Site};
 use crate::diagnostic::Diag;
 use crate::items::ItemTag;
 use crate::scope::{find_callable, find_module, find_type, is_pub, module_scope};
@@ -149,36 +150,57 @@ impl Checker<'_> {
 
     /// A name used as a value.
     fn name(&mut self, name: &Ident) -> Ty {
-        if let Some(ty) = self.use_local(&name.name) {
+        if let Some(ty) = self.use_local(&name.name, name.span) {
             return ty;
         }
+        let (ty, def) = self.global_value(name);
+        self.resolved(name.span, Site::Value, def);
+        ty
+    }
+
+    /// A name used as a value that is not a local: a param, a group, an
+    /// earlier stage's value (anything else is reported).
+    fn global_value(&mut self, name: &Ident) -> (Ty, Option<Def>) {
         let sigs = signatures(self.db, self.file);
+        let item = module_scope(self.db, self.file)
+            .values
+            .get(&name.name)
+            .map(|id| Def::Item(*id));
         if let Some(ty) = sigs.params.get(&name.name) {
-            return ty.clone();
+            return (ty.clone(), item);
         }
         if let Some(data) = sigs.groups.get(&name.name) {
-            return Ty::list(Ty::Host(Box::new(data.clone().unwrap_or(Ty::Unit))));
+            let ty = Ty::list(Ty::Host(Box::new(data.clone().unwrap_or(Ty::Unit))));
+            return (ty, item);
         }
         if let Some(stage) = sigs.stages.get(&name.name).cloned() {
-            return self.stage_value(name, &stage);
+            return (self.stage_value(name, &stage), item);
         }
-        let not_a_value = if find_type(self.db, self.file, &name.name).is_some() {
-            Some(format!("`{}` is a type, not a value", name.name))
-        } else if find_module(self.db, self.file, &name.name).is_some() || name.name == "facts" {
-            Some(format!("`{}` is a module, not a value", name.name))
-        } else if find_callable(self.db, self.file, &name.name).is_some()
-            || super::builtins::Builtin::lookup(&name.name).is_some()
-        {
-            Some(format!(
-                "`{}` is a function: call it with `{}(...)`",
-                name.name, name.name
-            ))
+        let not_a_value = if let Some(id) = find_type(self.db, self.file, &name.name) {
+            Some((format!("`{}` is a type, not a value", name.name), Some(Def::Item(id))))
+        } else if let Some(module) = find_module(self.db, self.file, &name.name) {
+            let message = format!("`{}` is a module, not a value", name.name);
+            Some((message, module.map(Def::Module)))
+        } else if name.name == "facts" {
+            let message = "`facts` is a module, not a value".to_string();
+            Some((message, Some(Def::Builtin("facts"))))
         } else {
-            None
+            let def = match find_callable(self.db, self.file, &name.name) {
+                Some(id) => Some(Def::Item(id)),
+                None => super::builtins::Builtin::lookup(&name.name)
+                    .map(|b| Def::Builtin(b.name())),
+            };
+            def.map(|def| {
+                let message = format!(
+                    "`{}` is a function: call it with `{}(...)`",
+                    name.name, name.name
+                );
+                (message, Some(def))
+            })
         };
-        if let Some(message) = not_a_value {
+        if let Some((message, def)) = not_a_value {
             self.error(Diag::error("E0212", name.span, message));
-            return Ty::Unknown;
+            return (Ty::Unknown, def);
         }
         let mut candidates: Vec<&str> = self.local_names().collect();
         candidates.extend(sigs.params.keys().map(String::as_str));
@@ -190,7 +212,7 @@ impl Checker<'_> {
                 .with_label("not found in this scope")
                 .with_help_opt(help),
         );
-        Ty::Unknown
+        (Ty::Unknown, None)
     }
 
     fn stage_value(&mut self, name: &Ident, stage: &crate::sigs::StageSig) -> Ty {
@@ -294,7 +316,13 @@ impl Checker<'_> {
         };
         self.duplicate_fields(fields);
         for field in fields {
-            match defs.iter().find(|d| d.name == field.name.name) {
+            let found = defs.iter().find(|d| d.name == field.name.name);
+            let def = found.map(|_| Def::Field {
+                record: r.clone(),
+                name: field.name.name.clone(),
+            });
+            self.resolved(field.name.span, Site::Field(Ty::Record(r.clone())), def);
+            match found {
                 Some(def) => {
                     self.expr(&field.value, Some(&def.ty));
                 }
@@ -407,13 +435,19 @@ impl Checker<'_> {
         match &base.kind {
             ExprKind::Name(n) if self.find_local(&n.name).is_none() => {
                 if n.name == "facts" && find_module(self.db, self.file, "facts").is_none() {
+                    self.resolved(n.span, Site::Value, Some(Def::Builtin("facts")));
                     return Some(self.fact_read(name, None, base.span.to(name.span)));
                 }
                 if let Some(id) = find_type(self.db, self.file, &n.name) {
+                    self.resolved(n.span, Site::Type(None), Some(Def::Item(id)));
                     return Some(self.variant(id, name));
                 }
-                match find_module(self.db, self.file, &n.name) {
-                    Some(Some(_)) => {
+                let module = find_module(self.db, self.file, &n.name)?;
+                self.resolved(n.span, Site::Value, module.map(Def::Module));
+                match module {
+                    Some(target) => {
+                        let member = self.member_def(target, &name.name);
+                        self.resolved(name.span, Site::Member(target), member);
                         self.error(
                             Diag::error(
                                 "E0212",
@@ -424,8 +458,7 @@ impl Checker<'_> {
                         );
                         Some(Ty::Unknown)
                     }
-                    Some(None) => Some(Ty::Unknown),
-                    None => None,
+                    None => Some(Ty::Unknown),
                 }
             }
             ExprKind::Field {
@@ -440,12 +473,15 @@ impl Checker<'_> {
                     return None;
                 }
                 let target = find_module(self.db, self.file, &module.name)?;
+                self.resolved(module.span, Site::Value, target.map(Def::Module));
                 let Some(target) = target else {
                     return Some(Ty::Unknown);
                 };
                 let scope = module_scope(self.db, target);
-                match scope.types.get(&ty_name.name) {
-                    Some(id) if is_pub(self.db, *id) => Some(self.variant(*id, name)),
+                let found = scope.types.get(&ty_name.name).copied();
+                self.resolved(ty_name.span, Site::Type(Some(target)), found.map(Def::Item));
+                match found {
+                    Some(id) if is_pub(self.db, id) => Some(self.variant(id, name)),
                     _ => {
                         self.error(Diag::error(
                             "E0109",
@@ -470,6 +506,7 @@ impl Checker<'_> {
             name: id.name(self.db).clone(),
         };
         if id.tag(self.db) != ItemTag::Enum {
+            self.resolved(name.span, Site::Variant(r.clone()), None);
             self.error(Diag::error(
                 "E0212",
                 name.span,
@@ -478,6 +515,11 @@ impl Checker<'_> {
             return Ty::Unknown;
         }
         let variants = enum_variants(self.db, &r).unwrap_or(&[]);
+        let def = variants.contains(&name.name).then(|| Def::Variant {
+            enum_: r.clone(),
+            name: name.name.clone(),
+        });
+        self.resolved(name.span, Site::Variant(r.clone()), def);
         if !variants.contains(&name.name) {
             let help = suggest::did_you_mean(&name.name, variants.iter().map(String::as_str));
             self.error(
@@ -501,11 +543,19 @@ impl Checker<'_> {
         optional: bool,
         base_span: Span,
     ) -> Ty {
-        match ty {
-            Ty::Optional(inner) if optional => {
-                let inner = (**inner).clone();
-                Ty::optional(self.field_of(&inner, name, false, base_span))
-            }
+        if let (Ty::Optional(inner), true) = (ty, optional) {
+            let inner = (**inner).clone();
+            return Ty::optional(self.field_of(&inner, name, false, base_span));
+        }
+        let (field_ty, def) = self.field_def(ty, name, base_span);
+        self.resolved(name.span, Site::Field(ty.clone()), def);
+        field_ty
+    }
+
+    /// The type of field `name` of a (non-optional, unless reported)
+    /// value of type `ty`, and the field.
+    fn field_def(&mut self, ty: &Ty, name: &Ident, base_span: Span) -> (Ty, Option<Def>) {
+        let field = match ty {
             Ty::Optional(inner) => {
                 if **inner != Ty::Never {
                     self.error(
@@ -520,29 +570,33 @@ impl Checker<'_> {
                         )),
                     );
                 }
-                Ty::Unknown
+                return (Ty::Unknown, None);
             }
-            Ty::Unknown | Ty::Never => Ty::Unknown,
+            Ty::Unknown | Ty::Never => return (Ty::Unknown, None),
             Ty::Record(r) => {
                 let Some(defs) = record_fields(self.db, r) else {
-                    return Ty::Unknown;
+                    return (Ty::Unknown, None);
                 };
                 if let Some(def) = defs.iter().find(|d| d.name == name.name) {
-                    return def.ty.clone();
+                    let field = Def::Field {
+                        record: r.clone(),
+                        name: name.name.clone(),
+                    };
+                    return (def.ty.clone(), Some(field));
                 }
                 let help = suggest::did_you_mean(&name.name, defs.iter().map(|d| d.name.as_str()));
                 self.no_field(ty, name, help)
             }
             Ty::AnonRecord(fields) => {
                 if let Some((_, t)) = fields.iter().find(|(n, _)| *n == name.name) {
-                    return t.clone();
+                    return (t.clone(), None);
                 }
                 let help =
                     suggest::did_you_mean(&name.name, fields.iter().map(|(n, _)| n.as_str()));
                 self.no_field(ty, name, help)
             }
             Ty::Host(data) => match name.name.as_str() {
-                "name" => Ty::Str,
+                "name" => return (Ty::Str, Some(Def::HostField("name"))),
                 "data" if **data == Ty::Unit => {
                     self.error(
                         Diag::error("E0303", name.span, "these hosts carry no data")
@@ -561,7 +615,7 @@ impl Checker<'_> {
                     );
                     Ty::Unknown
                 }
-                "data" => (**data).clone(),
+                "data" => return ((**data).clone(), Some(Def::HostField("data"))),
                 _ => {
                     let help = suggest::did_you_mean(&name.name, ["name", "data"]);
                     self.no_field(ty, name, help)
@@ -578,7 +632,8 @@ impl Checker<'_> {
                 };
                 self.no_field(ty, name, help)
             }
-        }
+        };
+        (field, None)
     }
 
     fn no_field(&mut self, ty: &Ty, name: &Ident, help: Option<String>) -> Ty {

@@ -8,11 +8,13 @@ mod builtins;
 mod call;
 mod decl;
 mod expr;
+mod names;
 mod stmt;
 
 use infrac_syntax::ast::{Ident, Span};
 
 use crate::db::{Db, SourceFile};
+use crate::def::{Def, LocalKind, NameRef, Site};
 use crate::diagnostic::Diag;
 use crate::items::{ItemId, item_ast};
 use crate::ty::Ty;
@@ -26,6 +28,9 @@ pub struct ItemCheck {
     /// The type of every expression and of every local binding's name, in
     /// checking order (for hovers and inlay hints).
     pub types: Vec<(Span, Ty)>,
+    /// Every name written in the item and what it refers to, in checking
+    /// order.
+    pub names: Vec<NameRef>,
 }
 
 #[salsa::tracked(returns(ref))]
@@ -33,12 +38,12 @@ pub fn check_item(db: &dyn Db, id: ItemId) -> ItemCheck {
     let Some(item) = item_ast(db, id) else {
         return ItemCheck::default();
     };
-    let mut checker = Checker::new(db, id.file(db));
-    checker.current_item = Some(id);
+    let mut checker = Checker::new(db, id);
     decl::check_decl(&mut checker, item);
     ItemCheck {
         diags: checker.diags,
         types: checker.types,
+        names: checker.names,
     }
 }
 
@@ -92,12 +97,11 @@ struct Local {
     name: String,
     ty: Ty,
     span: Span,
+    kind: LocalKind,
     used: bool,
     /// Locals made by narrowing point at the local they narrow, so that a
     /// use marks the original as used.
     narrows: Option<(usize, usize)>,
-    /// Warn when never read.
-    warn_unused: bool,
 }
 
 pub(crate) struct Checker<'db> {
@@ -113,18 +117,19 @@ pub(crate) struct Checker<'db> {
     scopes: Vec<Vec<Local>>,
     diags: Vec<Diag>,
     types: Vec<(Span, Ty)>,
+    names: Vec<NameRef>,
     /// The item being checked.
-    current_item: Option<ItemId>,
+    item: ItemId,
     /// Set while checking an entry of an op's `changes` clause, whose
     /// argument may be a list of entries (taken by the entry's fact read).
     changes_entry: bool,
 }
 
 impl<'db> Checker<'db> {
-    fn new(db: &'db dyn Db, file: SourceFile) -> Self {
+    fn new(db: &'db dyn Db, item: ItemId) -> Self {
         Checker {
             db,
-            file,
+            file: item.file(db),
             context: Context::Constant,
             ret: None,
             host_data_conflict: false,
@@ -132,7 +137,8 @@ impl<'db> Checker<'db> {
             scopes: vec![Vec::new()],
             diags: Vec::new(),
             types: Vec::new(),
-            current_item: None,
+            names: Vec::new(),
+            item,
             changes_entry: false,
         }
     }
@@ -155,7 +161,10 @@ impl<'db> Checker<'db> {
             return;
         };
         for local in scope {
-            if local.warn_unused && !local.used && !local.name.starts_with('_') {
+            // A narrowed copy is never reported itself.
+            let warn_unused =
+                matches!(local.kind, LocalKind::Let | LocalKind::For) && local.narrows.is_none();
+            if warn_unused && !local.used && !local.name.starts_with('_') {
                 self.diags.push(
                     Diag::warning(
                         "W0101",
@@ -171,23 +180,48 @@ impl<'db> Checker<'db> {
         }
     }
 
-    /// Declares a local in the innermost scope.
-    fn declare(&mut self, name: &Ident, ty: Ty, warn_unused: bool) {
-        self.types.push((name.span, ty.clone()));
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.push(Local {
-                name: name.name.clone(),
-                ty,
-                span: name.span,
-                used: false,
-                narrows: None,
-                warn_unused,
-            });
+    /// Records what the name at `span` refers to.
+    fn resolved(&mut self, span: Span, site: Site, def: Option<Def>) {
+        self.names.push(NameRef { span, site, def });
+    }
+
+    /// What a use of the local `local` refers to.
+    fn local_def(&self, local: &Local) -> Def {
+        match local.kind {
+            LocalKind::Host => Def::Builtin("host"),
+            LocalKind::Param => Def::Param {
+                owner: self.item,
+                name: local.name.clone(),
+            },
+            LocalKind::Let | LocalKind::For => Def::Local {
+                item: self.item,
+                binding: local.span,
+            },
         }
     }
 
-    /// Finds a local, marking it used.
-    fn use_local(&mut self, name: &str) -> Option<Ty> {
+    /// Declares a local in the innermost scope.
+    fn declare(&mut self, name: &Ident, ty: Ty, kind: LocalKind) {
+        self.types.push((name.span, ty.clone()));
+        let local = Local {
+            name: name.name.clone(),
+            ty,
+            span: name.span,
+            kind,
+            used: false,
+            narrows: None,
+        };
+        if kind != LocalKind::Host {
+            let def = self.local_def(&local);
+            self.resolved(name.span, Site::Decl, Some(def));
+        }
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.push(local);
+        }
+    }
+
+    /// Finds the local `name` written at `at`, marking it used.
+    fn use_local(&mut self, name: &str, at: Span) -> Option<Ty> {
         let (si, li) = self.find_local(name)?;
         let local = &mut self.scopes[si][li];
         local.used = true;
@@ -197,6 +231,8 @@ impl<'db> Checker<'db> {
         {
             original.used = true;
         }
+        let def = self.local_def(&self.scopes[si][li]);
+        self.resolved(at, Site::Value, Some(def));
         Some(ty)
     }
 
@@ -232,9 +268,9 @@ impl<'db> Checker<'db> {
                 name: local.name.clone(),
                 ty: (**inner).clone(),
                 span: local.span,
+                kind: local.kind,
                 used: false,
                 narrows: Some(local.narrows.unwrap_or((si, li))),
-                warn_unused: false,
             };
             if let Some(scope) = self.scopes.last_mut() {
                 scope.push(narrowed);

@@ -4,8 +4,8 @@ use infrac_syntax::ast::{Block, Expr, ExprKind, MatchArm, PatternKind, Span, Stm
 
 use super::Checker;
 use super::expr::narrowings;
+use crate::def::LocalKind;
 use crate::diagnostic::Diag;
-use crate::sigs::resolve_type;
 use crate::ty::{Ty, join};
 
 impl Checker<'_> {
@@ -73,9 +73,9 @@ impl Checker<'_> {
             StmtKind::Let { name, ty, value } => {
                 let declared = ty
                     .as_ref()
-                    .map(|t| resolve_type(self.db, self.file, t, &mut self.diags));
+                    .map(|t| self.resolve_type(t));
                 let found = self.expr(value, declared.as_ref());
-                self.declare(name, declared.unwrap_or_else(|| found.clone()), true);
+                self.declare(name, declared.unwrap_or_else(|| found.clone()), LocalKind::Let);
                 if found == Ty::Never {
                     Ty::Never
                 } else {
@@ -110,9 +110,9 @@ impl Checker<'_> {
                     }
                 };
                 self.push_scope();
-                self.declare(first, first_ty.unwrap_or(Ty::Unknown), true);
+                self.declare(first, first_ty.unwrap_or(Ty::Unknown), LocalKind::For);
                 if let Some(second) = second {
-                    self.declare(second, second_ty.unwrap_or(Ty::Unknown), true);
+                    self.declare(second, second_ty.unwrap_or(Ty::Unknown), LocalKind::For);
                 }
                 self.block(body, None);
                 self.pop_scope();
@@ -230,6 +230,7 @@ impl Checker<'_> {
         span: Span,
     ) -> Option<String> {
         let (ty_path, variant) = path.split_last().map(|(v, rest)| (rest, v))?;
+        self.type_path(ty_path);
         let mut diags = Vec::new();
         let found = crate::sigs::lookup_type_path(self.db, self.file, ty_path, &mut diags);
         self.diags.extend(diags);

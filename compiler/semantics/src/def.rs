@@ -1,0 +1,82 @@
+//! What the names of a program refer to, as the checker resolved them.
+//!
+//! While it checks an item, the checker records one [`NameRef`] for every
+//! name written in it (a use or a declaration), with the [`Site`] it was
+//! written in and the [`Def`] it resolved to (`None`: it did not resolve;
+//! the checker reported that). Spans are item-relative, like everything
+//! [`crate::check::check_item`] returns; [`crate::semantics`] makes them
+//! absolute. The language server and the lowering read these instead of
+//! resolving names again.
+
+use infrac_syntax::ast::Span;
+
+use crate::db::SourceFile;
+use crate::items::ItemId;
+use crate::ty::{Ty, TypeRef};
+
+/// The thing a name refers to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Def {
+    /// A top-level item: type, enum, param, group, stage, fact, op or fn.
+    Item(ItemId),
+    /// A local of an item (`let`, `for`): the span of
+    /// the name where it is bound. Item-relative in [`NameRef`]s,
+    /// absolute in what [`crate::semantics`] returns.
+    Local { item: ItemId, binding: Span },
+    /// A parameter of an op, fn or fact, by name (also a named argument
+    /// of a call of it).
+    Param { owner: ItemId, name: String },
+    Module(SourceFile),
+    /// A field of a record type.
+    Field { record: TypeRef, name: String },
+    /// A variant of an enum.
+    Variant { enum_: TypeRef, name: String },
+    /// A built-in function or name (`probe`, `host`, `facts`...).
+    Builtin(&'static str),
+    /// A field of a host (`host.name`, `host.data`).
+    HostField(&'static str),
+    /// A built-in method of values of type `recv` (`str.trim`).
+    Method { recv: Ty, name: &'static str },
+}
+
+/// Where a name is written: what the checker looked it up as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Site {
+    /// The name of something declared here: an item, a field, a variant,
+    /// a parameter, a local.
+    Decl,
+    /// A name used as a value, or called.
+    Value,
+    /// `NAME` in `facts.NAME`.
+    Fact,
+    /// `NAME` in `module.NAME`.
+    Member(SourceFile),
+    /// `variant` in `Enum.variant`.
+    Variant(TypeRef),
+    /// `NAME` in `value.NAME`, a field or a method of a value of this type.
+    Field(Ty),
+    /// `NAME` in `callee(NAME: ...)`; the callee when it resolved.
+    NamedArg(Option<Def>),
+    /// A type name; the module for `module.Type`.
+    Type(Option<SourceFile>),
+    /// A group named in a stage's targets.
+    Group,
+}
+
+/// One name written in an item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameRef {
+    pub span: Span,
+    pub site: Site,
+    pub def: Option<Def>,
+}
+
+/// What kind of local binding a name is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalKind {
+    Param,
+    Let,
+    For,
+    /// A stage's `host`.
+    Host,
+}
