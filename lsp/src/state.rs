@@ -152,15 +152,7 @@ impl Snapshot {
     /// The user files a workspace-wide search looks at: the open documents
     /// and every module they use.
     pub fn workspace_files(&self) -> Vec<SourceFile> {
-        let mut files = Vec::new();
-        for root in &self.open_files {
-            for f in infrac_compiler::modules::program_modules(&self.db, *root) {
-                if !f.is_std(&self.db) && !files.contains(&f) {
-                    files.push(f);
-                }
-            }
-        }
-        files
+        infrac_compiler::Semantics::new(&self.db).user_modules(&self.open_files)
     }
 
     /// The URI under which the client can open `file`.

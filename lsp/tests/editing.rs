@@ -229,7 +229,7 @@ async fn semantic_tokens_classify_names() {
         5:6 len=3 type=7 mods=3
         5:11 len=3 type=1 mods=2
         5:18 len=5 type=0 mods=4
-        7:3 len=9 type=0 mods=3
+        5:32 len=4 type=6 mods=0
     "#]]
     .assert_eq(&rendered);
 }

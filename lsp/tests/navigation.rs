@@ -170,6 +170,7 @@ async fn completes_named_arguments() {
         sudo_user: [6] str
         conf [6] OpResult
         f [6] File?
+        host [6] Host<Web>
         os [6] OsRelease
         Tier [13] enum Tier { frontend, backend }
         base [23] stage base on web
@@ -180,7 +181,6 @@ async fn completes_named_arguments() {
         env [3] env(name: str) -> str?
         facts [3] facts
         files [9] module files
-        host [3] host: Host<T>
         inventory [3] inventory(path: str, group: str? = none) -> list<Host>
         len [3] len(x) -> int
         local [3] local(name: str? = none, sudo: bool = false, data: T) -> Host
@@ -221,6 +221,7 @@ async fn completes_enum_variants_and_names() {
     check_completion("let t = re$0", expect![[r#"
         conf [6] OpResult
         f [6] File?
+        host [6] Host<Web>
         os [6] OsRelease
         Tier [13] enum Tier { frontend, backend }
         base [23] stage base on web
@@ -231,7 +232,6 @@ async fn completes_enum_variants_and_names() {
         env [3] env(name: str) -> str?
         facts [3] facts
         files [9] module files
-        host [3] host: Host<T>
         inventory [3] inventory(path: str, group: str? = none) -> list<Host>
         len [3] len(x) -> int
         local [3] local(name: str? = none, sudo: bool = false, data: T) -> Host

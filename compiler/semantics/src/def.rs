@@ -22,21 +22,36 @@ pub enum Def {
     /// A local of an item (`let`, `for`): the span of
     /// the name where it is bound. Item-relative in [`NameRef`]s,
     /// absolute in what [`crate::semantics`] returns.
-    Local { item: ItemId, binding: Span },
+    Local {
+        item: ItemId,
+        binding: Span,
+    },
     /// A parameter of an op, fn or fact, by name (also a named argument
     /// of a call of it).
-    Param { owner: ItemId, name: String },
+    Param {
+        owner: ItemId,
+        name: String,
+    },
     Module(SourceFile),
     /// A field of a record type.
-    Field { record: TypeRef, name: String },
+    Field {
+        record: TypeRef,
+        name: String,
+    },
     /// A variant of an enum.
-    Variant { enum_: TypeRef, name: String },
+    Variant {
+        enum_: TypeRef,
+        name: String,
+    },
     /// A built-in function or name (`probe`, `host`, `facts`...).
     Builtin(&'static str),
     /// A field of a host (`host.name`, `host.data`).
     HostField(&'static str),
     /// A built-in method of values of type `recv` (`str.trim`).
-    Method { recv: Ty, name: &'static str },
+    Method {
+        recv: Ty,
+        name: &'static str,
+    },
 }
 
 /// Where a name is written: what the checker looked it up as.
@@ -61,6 +76,8 @@ pub enum Site {
     Type(Option<SourceFile>),
     /// A group named in a stage's targets.
     Group,
+    /// A module named in a `use` (its name or its alias).
+    Use,
 }
 
 /// One name written in an item.

@@ -12,6 +12,7 @@
 //! [`diagnostics`] (one file) or [`check_program`] (a file and every module
 //! it uses). Render with [`render::render_human`] / [`render::render_json`].
 
+mod builtin_docs;
 pub mod check;
 pub mod codes;
 pub mod compile;
@@ -23,6 +24,7 @@ pub mod modules;
 mod parallel;
 pub mod render;
 pub mod scope;
+pub mod semantics;
 pub mod sigs;
 pub mod suggest;
 pub mod ty;
@@ -30,6 +32,8 @@ pub mod ty;
 pub use compile::compile;
 pub use db::{Database, Db, FileLoader, MemoryFileLoader, Origin, OsFileLoader, SourceFile};
 pub use diagnostic::{Diagnostic, Label, LineIndex, Severity};
+pub use items::{ItemId, ItemTag};
+pub use semantics::Semantics;
 
 use diagnostic::Diag as RelDiag;
 use infrac_syntax::ast::Span;

@@ -1,46 +1,61 @@
-//! Inlay hints: the type of each `let` written without one (fact reads,
-//! op results, method chains).
+//! Inlay hints: the type of each `let` written without one, as the
+//! checker found it.
 
-use infrac_compiler::items::parse;
+use infrac_compiler::Semantics;
 use infrac_compiler::ty::Ty;
+use infrac_syntax::ast::Ident;
+use infrac_syntax::visit::{Binding, Visitor};
 use tower_lsp_server::ls_types::{InlayHint, InlayHintKind, InlayHintLabel};
 
-use super::types::Typer;
-use super::visit::{Node, walk_item};
 use crate::state::Snapshot;
 
-/// Hints for the `let`s whose name lies in `start..=end` (byte offsets).
+/// The names of the `let`s without a type between `start` and `end`.
+struct UntypedLets<'a> {
+    start: u32,
+    end: u32,
+    found: Vec<&'a Ident>,
+}
+
+impl<'a> Visitor<'a> for UntypedLets<'a> {
+    fn visit_binding(&mut self, name: &'a Ident, binding: Binding<'a>) {
+        if let Binding::Let { ty: None, .. } = binding
+            && self.start <= name.span.start
+            && name.span.end <= self.end
+        {
+            self.found.push(name);
+        }
+    }
+}
+
 pub fn inlay_hints(snap: &Snapshot, start: u32, end: u32) -> Vec<InlayHint> {
-    let db = &snap.db;
-    let typer = Typer::new(db, snap.file);
+    let sema = Semantics::new(&snap.db);
+    let mut lets = UntypedLets {
+        start,
+        end,
+        found: Vec::new(),
+    };
+    for item in &sema.parse(snap.file).items {
+        if item.span.end >= start && item.span.start <= end {
+            lets.visit_item(item);
+        }
+    }
     let mut hints = Vec::new();
-    for item in &parse(db, snap.file).file.items {
-        if item.span.end < start || item.span.start > end {
+    for name in lets.found {
+        let Some(ty) = sema.type_of(snap.file, name.span) else {
+            continue;
+        };
+        if matches!(ty, Ty::Unknown) || ty.to_string().contains("unknown") {
             continue;
         }
-        walk_item(item, &mut |n| {
-            let Node::Let { name, ty: None, .. } = n else {
-                return;
-            };
-            if name.span.start < start || name.span.end > end {
-                return;
-            }
-            let Some(ty) = typer.binding_type(name.span) else {
-                return;
-            };
-            if matches!(ty, Ty::Unknown) || ty.to_string().contains("unknown") {
-                return;
-            }
-            hints.push(InlayHint {
-                position: snap.range(name.span).end,
-                label: InlayHintLabel::String(format!(": {ty}")),
-                kind: Some(InlayHintKind::TYPE),
-                text_edits: None,
-                tooltip: None,
-                padding_left: None,
-                padding_right: None,
-                data: None,
-            });
+        hints.push(InlayHint {
+            position: snap.range(name.span).end,
+            label: InlayHintLabel::String(format!(": {ty}")),
+            kind: Some(InlayHintKind::TYPE),
+            text_edits: None,
+            tooltip: None,
+            padding_left: None,
+            padding_right: None,
+            data: None,
         });
     }
     hints

@@ -1,11 +1,10 @@
 //! One module per LSP feature; each is a pure function of a [`Snapshot`]
-//! (database snapshot, file, text) and the request's parameters. The
-//! shared analysis: [`occurrences`] (names and local scopes), [`resolve`]
-//! (what a name refers to), [`types`] (best-effort expression types).
+//! (database snapshot, file, text) and the request's parameters. What
+//! names mean and what types are comes from the compiler's semantic model
+//! ([`infrac_compiler::Semantics`]); nothing here resolves or infers.
 //!
 //! [`Snapshot`]: crate::state::Snapshot
 
-pub mod builtins;
 pub mod code_actions;
 pub mod completion;
 pub mod definition;
@@ -14,14 +13,10 @@ pub mod formatting;
 pub mod hover;
 pub mod inlay;
 pub mod location;
-pub mod occurrences;
 pub mod references;
-pub mod resolve;
 pub mod semantic_tokens;
 pub mod signature;
 pub mod symbols;
-pub mod types;
-pub mod visit;
 
 use tower_lsp_server::ls_types::*;
 

@@ -3,58 +3,35 @@
 
 use std::collections::HashMap;
 
-use infrac_compiler::SourceFile;
-use infrac_compiler::items::parse;
+use infrac_compiler::def::Def;
+use infrac_compiler::{Semantics, SourceFile};
 use infrac_syntax::Span;
 use tower_lsp_server::ls_types::{Location, Range, TextEdit, Uri, WorkspaceEdit};
 
 use super::location::{location, range_in};
-use super::occurrences;
-use super::resolve::{self, Def};
 use crate::state::Snapshot;
 
-/// What the cursor is on, where, and how it is spelt.
-fn def_at(snap: &Snapshot, offset: u32) -> Option<(Def, Span, String)> {
-    let occs = occurrences::collect(&parse(&snap.db, snap.file).file);
-    let occ = occurrences::at(&occs, offset)?;
-    Some((
-        resolve::resolve(&snap.db, snap.file, occ)?,
-        occ.span,
-        occ.name.clone(),
-    ))
+/// What the cursor is on, and where.
+fn def_at(snap: &Snapshot, offset: u32) -> Option<(Def, Span)> {
+    let name = Semantics::new(&snap.db).name_at(snap.file, offset)?;
+    Some((name.def?, name.span))
 }
 
-/// Every `(file, span)` where `def`, spelt `name`, is written.
-fn occurrences_of(snap: &Snapshot, def: &Def, name: &str) -> Vec<(SourceFile, Span)> {
-    let db = &snap.db;
-    let files = match def {
-        Def::Local { file, .. } => vec![*file],
-        _ => {
-            let mut files = snap.workspace_files();
-            if !files.contains(&snap.file) {
-                files.push(snap.file);
-            }
-            files
-        }
-    };
-    let mut out = Vec::new();
-    for file in files {
-        for occ in occurrences::collect(&parse(db, file).file) {
-            // Resolving is the costly part: only for names spelt the same.
-            if occ.name == name && resolve::resolve(db, file, &occ).as_ref() == Some(def) {
-                out.push((file, occ.span));
-            }
-        }
+/// Every `(file, span)` where `def` is written.
+fn occurrences_of(snap: &Snapshot, def: &Def) -> Vec<(SourceFile, Span)> {
+    let mut files = snap.workspace_files();
+    if !files.contains(&snap.file) {
+        files.push(snap.file);
     }
-    out
+    Semantics::new(&snap.db).references(&files, def)
 }
 
 pub fn references(snap: &Snapshot, offset: u32, include_declaration: bool) -> Vec<Location> {
-    let Some((def, _, name)) = def_at(snap, offset) else {
+    let Some((def, _)) = def_at(snap, offset) else {
         return Vec::new();
     };
-    let declaration = resolve::location(&snap.db, &def);
-    occurrences_of(snap, &def, &name)
+    let declaration = Semantics::new(&snap.db).definition(&def);
+    occurrences_of(snap, &def)
         .into_iter()
         .filter(|(f, s)| include_declaration || declaration != Some((*f, *s)))
         .filter_map(|(f, s)| location(snap, f, s))
@@ -63,19 +40,21 @@ pub fn references(snap: &Snapshot, offset: u32, include_declaration: bool) -> Ve
 
 /// Why a name cannot be renamed, or the range of the name to rename.
 pub fn prepare_rename(snap: &Snapshot, offset: u32) -> Result<Range, String> {
-    let (def, span, _) = def_at(snap, offset).ok_or("nothing to rename here")?;
+    let (def, span) = def_at(snap, offset).ok_or("nothing to rename here")?;
     renameable(snap, &def)?;
     Ok(snap.range(span))
 }
 
 fn renameable(snap: &Snapshot, def: &Def) -> Result<(), String> {
     match def {
-        Def::Builtin(_) | Def::Method { .. } => Err("built-in names cannot be renamed".into()),
+        Def::Builtin(_) | Def::HostField(_) | Def::Method { .. } => {
+            Err("built-in names cannot be renamed".into())
+        }
         Def::Module(_) => Err("renaming a module means renaming its file; not supported".into()),
         // Record literals name fields too, and only the checker knows
         // their type: a rename could miss some.
         Def::Field { .. } => Err("renaming record fields is not supported yet".into()),
-        _ => match resolve::location(&snap.db, def) {
+        _ => match Semantics::new(&snap.db).definition(def) {
             Some((file, _)) if file.is_std(&snap.db) => {
                 Err("items of the standard library cannot be renamed".into())
             }
@@ -103,10 +82,10 @@ pub fn rename(snap: &Snapshot, offset: u32, new_name: &str) -> Result<WorkspaceE
     if !valid {
         return Err(format!("`{new_name}` is not a valid name"));
     }
-    let (def, _, name) = def_at(snap, offset).ok_or("nothing to rename here")?;
+    let (def, _) = def_at(snap, offset).ok_or("nothing to rename here")?;
     renameable(snap, &def)?;
     let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
-    for (file, span) in occurrences_of(snap, &def, &name) {
+    for (file, span) in occurrences_of(snap, &def) {
         let Some(uri) = snap.uri_of(file) else {
             continue;
         };

@@ -2,13 +2,12 @@
 //! a parameter, a record field...). Keywords, strings and comments are left
 //! to the TextMate / Vim grammars.
 
-use infrac_compiler::items::{ItemTag, parse};
+use infrac_compiler::def::{Def, Site};
+use infrac_compiler::{ItemTag, Semantics};
 use tower_lsp_server::ls_types::{
     SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokensLegend,
 };
 
-use super::occurrences::{self, OccKind};
-use super::resolve::{self, Def};
 use crate::state::Snapshot;
 
 const TYPES: &[SemanticTokenType] = &[
@@ -57,6 +56,7 @@ fn token_type(db: &infrac_compiler::Database, def: &Def) -> SemanticTokenType {
         Def::Field { .. } => SemanticTokenType::PROPERTY,
         Def::Variant { .. } => SemanticTokenType::ENUM_MEMBER,
         Def::Builtin(_) => SemanticTokenType::FUNCTION,
+        Def::HostField(_) => SemanticTokenType::PROPERTY,
         Def::Method { .. } => SemanticTokenType::METHOD,
     }
 }
@@ -64,30 +64,30 @@ fn token_type(db: &infrac_compiler::Database, def: &Def) -> SemanticTokenType {
 /// The tokens of the snapshot's file, delta-encoded as LSP wants.
 pub fn tokens(snap: &Snapshot) -> Vec<SemanticToken> {
     let db = &snap.db;
+    let sema = Semantics::new(db);
     let mut out = Vec::new();
     let (mut prev_line, mut prev_start) = (0, 0);
-    for occ in occurrences::collect(&parse(db, snap.file).file) {
-        let Some(def) = resolve::resolve(db, snap.file, &occ) else {
+    for name in sema.names(snap.file) {
+        let Some(def) = name.def else {
             continue;
         };
         let mut modifiers = 0;
-        if matches!(
-            occ.kind,
-            OccKind::ItemDecl
-                | OccKind::LocalDecl { .. }
-                | OccKind::FieldDecl
-                | OccKind::VariantDecl
-        ) {
+        if name.site == Site::Decl {
             modifiers |= 1;
         }
         if matches!(def, Def::Local { .. } | Def::Param { .. } | Def::Item(_)) {
             modifiers |= 2; // every binding in the language is immutable
         }
-        let in_std = resolve::location(db, &def).is_some_and(|(f, _)| f.is_std(db));
-        if in_std || matches!(def, Def::Builtin(_) | Def::Method { .. }) {
+        let in_std = sema.definition(&def).is_some_and(|(f, _)| f.is_std(db));
+        if in_std
+            || matches!(
+                def,
+                Def::Builtin(_) | Def::HostField(_) | Def::Method { .. }
+            )
+        {
             modifiers |= 4;
         }
-        let range = snap.range(occ.span);
+        let range = snap.range(name.span);
         if range.start.line != range.end.line {
             continue;
         }

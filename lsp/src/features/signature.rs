@@ -5,17 +5,14 @@
 //! the innermost unclosed `(` before the cursor, outside strings and
 //! comments, and the dotted name before it.
 
-use infrac_compiler::items::ItemTag;
-use infrac_compiler::sigs::{callable_sig, fact_sig};
-use infrac_compiler::ty::Ty;
+use infrac_compiler::Semantics;
+use infrac_syntax::Span;
 use tower_lsp_server::ls_types::{
     Documentation, MarkupContent, MarkupKind, ParameterInformation, ParameterLabel, SignatureHelp,
     SignatureInformation,
 };
 
-use super::builtins;
-use super::completion::signature_params;
-use super::resolve::{self, Def};
+use super::completion::speculate;
 use crate::state::Snapshot;
 
 pub fn signature_help(snap: &Snapshot, offset: u32) -> Option<SignatureHelp> {
@@ -25,7 +22,7 @@ pub fn signature_help(snap: &Snapshot, offset: u32) -> Option<SignatureHelp> {
         label: label_name,
         params,
         docs,
-    } = callee_params(snap, &call.callee)?;
+    } = callee_params(snap, &call, offset)?;
     let mut label = format!("{label_name}(");
     let mut infos = Vec::new();
     for (i, (name, ty)) in params.iter().enumerate() {
@@ -73,6 +70,8 @@ pub fn signature_help(snap: &Snapshot, offset: u32) -> Option<SignatureHelp> {
 struct OpenCall {
     /// `["files", "directory"]`
     callee: Vec<String>,
+    /// Where the callee's text ends (its last name's end).
+    callee_end: usize,
     /// Positional arguments before the cursor's.
     positional: usize,
     /// Names of the named arguments before the cursor's.
@@ -141,6 +140,7 @@ fn open_call(text: &str) -> Option<OpenCall> {
     let given: Vec<String> = before.iter().filter_map(|a| name_of(a)).collect();
     Some(OpenCall {
         callee,
+        callee_end: head.len(),
         positional: before.len() - given.len(),
         given,
         named: name_of(current),
@@ -155,39 +155,24 @@ struct Callee {
     docs: Option<String>,
 }
 
-fn callee_params(snap: &Snapshot, callee: &[String]) -> Option<Callee> {
-    let db = &snap.db;
-    let label = callee.join(".");
-    if let Some(id) = resolve::callee(db, snap.file, callee) {
-        let params: Vec<(String, Ty)> = match id.tag(db) {
-            ItemTag::Fact => fact_sig(db, id)?
-                .params
-                .clone()?
-                .into_iter()
-                .map(|p| (p.name, p.ty))
-                .collect(),
-            _ => callable_sig(db, id)?
-                .params
-                .iter()
-                .map(|p| (p.name.clone(), p.ty.clone()))
-                .collect(),
-        };
-        let params = params
-            .into_iter()
-            .map(|(n, t)| (n, t.to_string()))
-            .collect();
-        return Some(Callee {
-            label,
-            params,
-            docs: resolve::docs(db, &Def::Item(id)),
-        });
-    }
-    let [name] = callee else { return None };
-    let sig = builtins::signature(name)?;
+/// What the open call's callee takes, as the checker resolved it in the
+/// text with a placeholder at the cursor.
+fn callee_params(snap: &Snapshot, call: &OpenCall, offset: u32) -> Option<Callee> {
+    let last = call.callee.last()?;
+    let end = call.callee_end as u32;
+    let span = Span::new(end.checked_sub(last.len() as u32)?, end);
+    let spec = speculate(snap, offset)?;
+    let def = spec.check.as_ref()?.def_at(span)?.clone();
+    let sema = Semantics::new(&snap.db);
+    let sig = sema.signature(&def)?;
     Some(Callee {
-        label,
-        params: signature_params(sig),
-        docs: builtins::doc(name).map(str::to_string),
+        label: call.callee.join("."),
+        params: sig
+            .params
+            .iter()
+            .map(|p| (p.name.clone(), p.ty.to_string()))
+            .collect(),
+        docs: sema.docs(&def),
     })
 }
 

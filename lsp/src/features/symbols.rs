@@ -1,13 +1,10 @@
 //! Document symbols (the outline) and workspace symbols.
 
-use infrac_compiler::items::{ItemTag, item_tree, parse, tree_item};
-use infrac_compiler::{Db, SourceFile};
+use infrac_compiler::{Db, ItemTag, Semantics, SourceFile};
 use infrac_syntax::ast::{Item, ItemKind, TypeDeclBody};
 use tower_lsp_server::ls_types::{DocumentSymbol, OneOf, SymbolKind, WorkspaceSymbol};
 
-use super::hover::signature_line;
 use super::location::location;
-use super::resolve::item_name_span;
 use crate::state::Snapshot;
 
 pub fn kind_of(tag: ItemTag) -> SymbolKind {
@@ -26,18 +23,17 @@ pub fn kind_of(tag: ItemTag) -> SymbolKind {
 /// as children.
 pub fn document_symbols(snap: &Snapshot) -> Vec<DocumentSymbol> {
     let db = &snap.db;
-    let items = &parse(db, snap.file).file.items;
-    item_tree(db, snap.file)
-        .items
-        .iter()
-        .filter_map(|t| {
-            let item = items.get(t.index as usize)?;
+    let sema = Semantics::new(db);
+    sema.items(snap.file)
+        .into_iter()
+        .filter_map(|id| {
+            let item = sema.item_syntax(id)?;
             let name = item.kind.name()?;
             #[allow(deprecated)] // `deprecated` is a required field of the struct
             Some(DocumentSymbol {
                 name: name.name.clone(),
-                detail: signature_line(db, t.id),
-                kind: kind_of(t.id.tag(db)),
+                detail: sema.summary(id),
+                kind: kind_of(id.tag(db)),
                 tags: None,
                 deprecated: None,
                 range: snap.range(item.span),
@@ -89,16 +85,17 @@ fn children(snap: &Snapshot, item: &Item) -> Option<Vec<DocumentSymbol>> {
 /// files, the modules they use and the standard library.
 pub fn workspace_symbols(snap: &Snapshot, query: &str) -> Vec<WorkspaceSymbol> {
     let db = &snap.db;
+    let sema = Semantics::new(db);
     let query = query.to_lowercase();
     let std_files: Vec<SourceFile> = db.std_modules().iter().map(|(_, f)| *f).collect();
     let mut out = Vec::new();
     for file in snap.workspace_files().into_iter().chain(std_files) {
-        for t in &item_tree(db, file).items {
-            let name = t.id.name(db);
-            if !name.to_lowercase().contains(&query) || tree_item(db, t.id).is_none() {
+        for id in sema.items(file) {
+            let name = id.name(db);
+            if !name.to_lowercase().contains(&query) {
                 continue;
             }
-            let Some(span) = item_name_span(db, t.id) else {
+            let Some(span) = sema.item_name_span(id) else {
                 continue;
             };
             let Some(loc) = location(snap, file, span) else {
@@ -106,7 +103,7 @@ pub fn workspace_symbols(snap: &Snapshot, query: &str) -> Vec<WorkspaceSymbol> {
             };
             out.push(WorkspaceSymbol {
                 name: name.clone(),
-                kind: kind_of(t.id.tag(db)),
+                kind: kind_of(id.tag(db)),
                 tags: None,
                 container_name: Some(
                     file.path(db)

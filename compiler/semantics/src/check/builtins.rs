@@ -167,20 +167,23 @@ pub(super) fn method(recv: &Ty, name: &str) -> Option<(Vec<ParamSig>, Ty)> {
     })
 }
 
-/// The result type of method `name` on a value of type `recv`; `None` when
-/// the type has no such method. (Read-only, for the language server.)
-pub fn method_result(recv: &Ty, name: &str) -> Option<Ty> {
-    method(recv, name).map(|(_, ret)| ret)
+/// The parameters and result of method `name` on `recv` (for tools).
+pub fn method_signature(recv: &Ty, name: &str) -> Option<(Vec<ParamSig>, Ty)> {
+    method(recv, name)
 }
 
-/// The result type of a call to built-in function `name`; `None` for a name
-/// that is not one and for the host constructors, whose result depends on
-/// the data type of the group they stand in. (Read-only, for the language
-/// server.)
-pub fn function_result(db: &dyn Db, name: &str) -> Option<Ty> {
-    Builtin::lookup(name)
-        .filter(|b| !b.is_host_constructor())
-        .map(|b| b.ret(db, None))
+/// The parameters and result of built-in function `name` (for tools); the
+/// result is `None` for the host constructors, whose result depends on
+/// the data type of the group they stand in.
+pub fn builtin_signature(db: &dyn Db, name: &str) -> Option<(Vec<ParamSig>, Option<Ty>)> {
+    let builtin = Builtin::lookup(name)?;
+    let ret = (!builtin.is_host_constructor()).then(|| builtin.ret(db, None));
+    Some((builtin.params(None, false), ret))
+}
+
+/// The parameters every op call takes besides its own, named only.
+pub fn op_sudo_params() -> Vec<ParamSig> {
+    vec![p("sudo", Ty::Bool, true), p("sudo_user", Ty::Str, true)]
 }
 
 /// Method names of a type, for suggestions.

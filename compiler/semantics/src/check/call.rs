@@ -188,18 +188,7 @@ impl Checker<'_> {
                     .with_note("ops may be called in stages, ops and fns"),
                 ),
             }
-            extra = vec![
-                ParamSig {
-                    name: "sudo".into(),
-                    ty: Ty::Bool,
-                    has_default: true,
-                },
-                ParamSig {
-                    name: "sudo_user".into(),
-                    ty: Ty::Str,
-                    has_default: true,
-                },
-            ];
+            extra = builtins::op_sudo_params();
         }
         self.check_args(span, &name.name, &sig.params, &extra, args);
         self.named_args(args, Some(Def::Item(id)), &sig.params);

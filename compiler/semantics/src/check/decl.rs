@@ -60,10 +60,7 @@ pub(super) fn check_decl(c: &mut Checker<'_>, item: &Item) {
             }
         }
         ItemKind::Group(decl) => {
-            let data = decl
-                .data_ty
-                .as_ref()
-                .map(|t| c.resolve_type(t));
+            let data = decl.data_ty.as_ref().map(|t| c.resolve_type(t));
             c.context = Context::Group;
             c.group_data = Some(data.clone());
             let expected = Ty::list(Ty::Host(Box::new(data.unwrap_or(Ty::Unit))));
@@ -122,10 +119,7 @@ pub(super) fn check_decl(c: &mut Checker<'_>, item: &Item) {
         }
         ItemKind::Fn(decl) => {
             check_params(c, &decl.params);
-            let ret = decl
-                .ret
-                .as_ref()
-                .map_or(Ty::Unit, |t| c.resolve_type(t));
+            let ret = decl.ret.as_ref().map_or(Ty::Unit, |t| c.resolve_type(t));
             match &decl.body {
                 Some(body) => check_body(c, Context::Fn, &decl.params, body, Some(ret)),
                 None => bodyless_outside_std(c, "fn", &decl.name),
@@ -248,7 +242,11 @@ fn check_stage(c: &mut Checker<'_>, decl: &StageDecl) {
         let group = sigs
             .groups
             .contains_key(&name.name)
-            .then(|| crate::scope::module_scope(c.db, c.file).values.get(&name.name))
+            .then(|| {
+                crate::scope::module_scope(c.db, c.file)
+                    .values
+                    .get(&name.name)
+            })
             .flatten()
             .map(|id| crate::def::Def::Item(*id));
         c.resolved(name.span, crate::def::Site::Group, group);
@@ -289,10 +287,7 @@ fn check_stage(c: &mut Checker<'_>, decl: &StageDecl) {
             Ty::Unknown
         }
     };
-    let ret = decl
-        .ret
-        .as_ref()
-        .map(|t| c.resolve_type(t));
+    let ret = decl.ret.as_ref().map(|t| c.resolve_type(t));
     let ordinal = sigs
         .stages
         .get(&decl.name.name)

@@ -177,7 +177,10 @@ impl Checker<'_> {
             return (self.stage_value(name, &stage), item);
         }
         let not_a_value = if let Some(id) = find_type(self.db, self.file, &name.name) {
-            Some((format!("`{}` is a type, not a value", name.name), Some(Def::Item(id))))
+            Some((
+                format!("`{}` is a type, not a value", name.name),
+                Some(Def::Item(id)),
+            ))
         } else if let Some(module) = find_module(self.db, self.file, &name.name) {
             let message = format!("`{}` is a module, not a value", name.name);
             Some((message, module.map(Def::Module)))
@@ -187,8 +190,9 @@ impl Checker<'_> {
         } else {
             let def = match find_callable(self.db, self.file, &name.name) {
                 Some(id) => Some(Def::Item(id)),
-                None => super::builtins::Builtin::lookup(&name.name)
-                    .map(|b| Def::Builtin(b.name())),
+                None => {
+                    super::builtins::Builtin::lookup(&name.name).map(|b| Def::Builtin(b.name()))
+                }
             };
             def.map(|def| {
                 let message = format!(

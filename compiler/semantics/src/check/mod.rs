@@ -19,7 +19,7 @@ use crate::diagnostic::Diag;
 use crate::items::{ItemId, item_ast};
 use crate::ty::Ty;
 
-pub use builtins::{function_result, method_result};
+pub use builtins::{builtin_signature, method_signature, op_sudo_params};
 
 /// What checking one item found; spans relative to the item's start.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -45,6 +45,22 @@ pub fn check_item(db: &dyn Db, id: ItemId) -> ItemCheck {
         types: checker.types,
         names: checker.names,
     }
+}
+
+/// A check of `item` (item-relative spans), a different text of the item
+/// `id` (completion checks the text with a placeholder at the cursor),
+/// outside the database's memo: its names, and the locals in scope at
+/// the first name at `capture` (relative).
+pub(crate) fn check_text(
+    db: &dyn Db,
+    id: ItemId,
+    item: &infrac_syntax::ast::Item,
+    capture: u32,
+) -> (Vec<NameRef>, Vec<(String, Ty)>) {
+    let mut checker = Checker::new(db, id);
+    checker.capture = Some(capture);
+    decl::check_decl(&mut checker, item);
+    (checker.names, checker.captured.unwrap_or_default())
 }
 
 /// The type the checker gave the expression (or binding name) spanning
@@ -120,6 +136,10 @@ pub(crate) struct Checker<'db> {
     names: Vec<NameRef>,
     /// The item being checked.
     item: ItemId,
+    /// For completion: the offset whose scope is wanted, and the locals in
+    /// scope at the first name recorded there (innermost last).
+    capture: Option<u32>,
+    captured: Option<Vec<(String, Ty)>>,
     /// Set while checking an entry of an op's `changes` clause, whose
     /// argument may be a list of entries (taken by the entry's fact read).
     changes_entry: bool,
@@ -139,6 +159,8 @@ impl<'db> Checker<'db> {
             types: Vec::new(),
             names: Vec::new(),
             item,
+            capture: None,
+            captured: None,
             changes_entry: false,
         }
     }
@@ -182,6 +204,14 @@ impl<'db> Checker<'db> {
 
     /// Records what the name at `span` refers to.
     fn resolved(&mut self, span: Span, site: Site, def: Option<Def>) {
+        if let Some(at) = self.capture
+            && self.captured.is_none()
+            && span.start <= at
+            && at <= span.end
+        {
+            let locals = self.scopes.iter().flatten();
+            self.captured = Some(locals.map(|l| (l.name.clone(), l.ty.clone())).collect());
+        }
         self.names.push(NameRef { span, site, def });
     }
 

@@ -71,11 +71,13 @@ impl Checker<'_> {
     fn stmt(&mut self, stmt: &Stmt, expected: Option<&Ty>) -> Ty {
         match &stmt.kind {
             StmtKind::Let { name, ty, value } => {
-                let declared = ty
-                    .as_ref()
-                    .map(|t| self.resolve_type(t));
+                let declared = ty.as_ref().map(|t| self.resolve_type(t));
                 let found = self.expr(value, declared.as_ref());
-                self.declare(name, declared.unwrap_or_else(|| found.clone()), LocalKind::Let);
+                self.declare(
+                    name,
+                    declared.unwrap_or_else(|| found.clone()),
+                    LocalKind::Let,
+                );
                 if found == Ty::Never {
                     Ty::Never
                 } else {

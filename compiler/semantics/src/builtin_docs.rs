@@ -1,11 +1,10 @@
 //! What the editor shows for built-in functions, names and methods
 //! (docs/language.md §6): signatures as text and a line of documentation.
 //!
-//! This is presentation data for hovers and completion lists; the types of
-//! built-in calls come from the checker (`infrac_compiler::check::
-//! {function_result, method_result}`).
+//! This is presentation data for hovers and completion lists, read through
+//! [`crate::semantics`]; the types of built-in calls come from the checker.
 
-use infrac_compiler::ty::Ty;
+use crate::ty::Ty;
 
 /// Built-in functions and names: `(name, signature, documentation)`.
 pub const FUNCTIONS: &[(&str, &str, &str)] = &[

@@ -1,0 +1,264 @@
+//! What a definition looks like to a reader: its declaration as written,
+//! its documentation, the parameters of a callee.
+
+use infrac_syntax::ast::{self, ExprKind, ItemKind, Span, TypeDeclBody};
+
+use super::Semantics;
+use crate::builtin_docs;
+use crate::db::Db;
+use crate::def::Def;
+use crate::items::{ItemId, ItemTag, item_origin, parse, tree_item};
+use crate::scope::module_scope;
+use crate::sigs::{ParamSig, callable_sig, fact_sig, record_fields};
+use crate::ty::{Ty, TypeRef};
+
+/// A parameter of a callee.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param {
+    pub name: String,
+    pub ty: Ty,
+    pub has_default: bool,
+}
+
+/// What a callee takes and gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    /// In call order.
+    pub params: Vec<Param>,
+    /// Parameters that can only be named (an op's `sudo:`, `sudo_user:`).
+    pub named_only: Vec<Param>,
+    /// `None` when it depends on the call (a host constructor's data).
+    pub ret: Option<Ty>,
+}
+
+fn params_of(sigs: &[ParamSig]) -> Vec<Param> {
+    sigs.iter()
+        .map(|p| Param {
+            name: p.name.clone(),
+            ty: p.ty.clone(),
+            has_default: p.has_default,
+        })
+        .collect()
+}
+
+/// The declared parameters of an op, fn or fact (signature tree, spans
+/// relative to the item).
+pub(super) fn item_params(db: &dyn Db, id: ItemId) -> Option<&[ast::Param]> {
+    match &tree_item(db, id)?.sig.kind {
+        ItemKind::Op(d) => Some(&d.params),
+        ItemKind::Fn(d) => Some(&d.params),
+        ItemKind::Fact(d) => d.params.as_deref(),
+        _ => None,
+    }
+}
+
+fn type_item(db: &dyn Db, r: &TypeRef) -> Option<ItemId> {
+    module_scope(db, r.file).types.get(&r.name).copied()
+}
+
+/// The item declaring a field or a variant, and the span (relative to it)
+/// of the member's name; its docs.
+fn member(db: &dyn Db, def: &Def) -> Option<(ItemId, Span, Option<String>)> {
+    let (owner, name) = match def {
+        Def::Field { record, name } => (record, name),
+        Def::Variant { enum_, name } => (enum_, name),
+        _ => return None,
+    };
+    let id = type_item(db, owner)?;
+    match &tree_item(db, id)?.sig.kind {
+        ItemKind::Type(decl) => {
+            let TypeDeclBody::Record(fields) = &decl.body else {
+                return None;
+            };
+            let field = fields.iter().find(|f| f.name.name == *name)?;
+            Some((id, field.name.span, field.docs.clone()))
+        }
+        ItemKind::Enum(decl) => {
+            let variant = decl.variants.iter().find(|v| v.name.name == *name)?;
+            Some((id, variant.name.span, variant.docs.clone()))
+        }
+        _ => None,
+    }
+}
+
+pub(super) fn member_decl(db: &dyn Db, def: &Def) -> Option<(ItemId, Span)> {
+    member(db, def).map(|(id, span, _)| (id, span))
+}
+
+impl Semantics<'_> {
+    /// The doc comment of `def`, if it has one.
+    pub fn docs(&self, def: &Def) -> Option<String> {
+        let db = self.db;
+        match def {
+            Def::Item(id) => tree_item(db, *id)?.sig.docs.clone(),
+            Def::Field { .. } | Def::Variant { .. } => member(db, def)?.2,
+            Def::Param { owner, name } => item_params(db, *owner)?
+                .iter()
+                .find(|p| p.name.name == *name)?
+                .docs
+                .clone(),
+            Def::Builtin(name) => builtin_docs::doc(name).map(str::to_string),
+            Def::HostField("name") => Some("The host's name.".into()),
+            Def::HostField(_) => Some("The host's data, typed by its group.".into()),
+            Def::Method { recv, name } => {
+                builtin_docs::method(recv, name).map(|(_, doc)| doc.to_string())
+            }
+            Def::Local { .. } | Def::Module(_) => None,
+        }
+    }
+
+    /// What callee `def` takes: an op, fn or fact with parameters, a
+    /// built-in function or a method.
+    pub fn signature(&self, def: &Def) -> Option<Signature> {
+        let db = self.db;
+        match def {
+            Def::Item(id) if id.tag(db) == ItemTag::Fact => Some(Signature {
+                params: params_of(fact_sig(db, *id)?.params.as_ref()?),
+                named_only: Vec::new(),
+                ret: Some(fact_sig(db, *id)?.ret.clone()),
+            }),
+            Def::Item(id) => {
+                let sig = callable_sig(db, *id)?;
+                let named_only = if sig.is_op {
+                    params_of(&crate::check::op_sudo_params())
+                } else {
+                    Vec::new()
+                };
+                Some(Signature {
+                    params: params_of(&sig.params),
+                    named_only,
+                    ret: Some(sig.ret.clone()),
+                })
+            }
+            Def::Builtin(name) => {
+                let (params, ret) = crate::check::builtin_signature(db, name)?;
+                Some(Signature {
+                    params: params_of(&params),
+                    named_only: Vec::new(),
+                    ret,
+                })
+            }
+            Def::Method { recv, name } => {
+                let (params, ret) = crate::check::method_signature(recv, name)?;
+                Some(Signature {
+                    params: params_of(&params),
+                    named_only: Vec::new(),
+                    ret: Some(ret),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// The source text of an item's declaration, without its body.
+    pub fn header(&self, id: ItemId) -> Option<String> {
+        let db = self.db;
+        let file = id.file(db);
+        let item = parse(db, file)
+            .file
+            .items
+            .get(tree_item(db, id)?.index as usize)?;
+        let text = file.text(db).as_deref()?;
+        let end = match &item.kind {
+            ItemKind::Stage(d) => d.body.span.start,
+            ItemKind::Op(d) => d.body.span.start,
+            ItemKind::Fact(d) => d.body.as_ref().map_or(item.span.end, |b| b.span.start),
+            ItemKind::Fn(d) => d.body.as_ref().map_or(item.span.end, |b| b.span.start),
+            ItemKind::Group(d) if !matches!(d.hosts.kind, ExprKind::Error) => d.hosts.span.start,
+            _ => item.span.end,
+        };
+        let header = text.get(item.span.start as usize..end as usize)?;
+        let header = header.trim_end().trim_end_matches('=').trim_end();
+        Some(
+            header
+                .lines()
+                .map(str::trim_end)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    }
+
+    /// A one-line summary of an item for lists: the header's first line,
+    /// or for ops, fns and facts their parameters as written (without
+    /// comments) and their result.
+    pub fn summary(&self, id: ItemId) -> Option<String> {
+        let db = self.db;
+        let header = self.header(id)?;
+        let first = header.lines().next()?.trim().to_string();
+        let Some(params) = item_params(db, id) else {
+            return Some(first);
+        };
+        let params: Vec<&str> = params
+            .iter()
+            .filter_map(|p| self.item_text(id, p.span))
+            .collect();
+        let keyword = first.split('(').next().unwrap_or(&first);
+        let ret = match (id.tag(db), fact_sig(db, id), callable_sig(db, id)) {
+            (ItemTag::Fact, Some(sig), _) => format!(": {}", sig.ret),
+            (_, _, Some(sig)) => format!(" -> {}", sig.ret),
+            _ => String::new(),
+        };
+        Some(format!("{keyword}({}){ret}", params.join(", ")))
+    }
+
+    /// The text of `span`, relative to item `id`.
+    fn item_text(&self, id: ItemId, span: Span) -> Option<&str> {
+        let origin = item_origin(self.db, id);
+        let text = id.file(self.db).text(self.db).as_deref()?;
+        text.get((span.start + origin) as usize..(span.end + origin) as usize)
+    }
+
+    /// How `def` is declared, as code: an item's header (with the record
+    /// a fact returns), `let x: T`, `Record.field: T`...
+    pub fn describe(&self, def: &Def) -> Option<String> {
+        let db = self.db;
+        Some(match def {
+            Def::Item(id) => {
+                let mut code = self.header(*id)?;
+                if let Some(schema) = self.fact_schema(*id) {
+                    code.push_str("\n\n");
+                    code.push_str(&schema);
+                }
+                code
+            }
+            Def::Local { item, binding } => {
+                let ty = self.type_of(item.file(db), *binding).unwrap_or(Ty::Unknown);
+                let text = item.file(db).text(db).as_deref()?.get(binding.range())?;
+                format!("let {text}: {ty}")
+            }
+            Def::Module(file) => format!("module {}", file.path(db).file_stem()?.to_string_lossy()),
+            Def::Field { record, name } => {
+                let field = record_fields(db, record)?
+                    .iter()
+                    .find(|f| f.name == *name)?;
+                format!("{}.{}: {}", record.name, name, field.ty)
+            }
+            Def::Variant { enum_, name } => format!("{}.{}", enum_.name, name),
+            Def::Param { owner, name } => {
+                let param = item_params(db, *owner)?
+                    .iter()
+                    .find(|p| p.name.name == *name)?;
+                let text = self.item_text(*owner, param.span).unwrap_or(name);
+                format!("{}({text})", owner.name(db))
+            }
+            Def::Builtin(name) => builtin_docs::signature(name)?.to_string(),
+            Def::HostField(name) => format!("host.{name}"),
+            Def::Method { recv, name } => {
+                format!("{recv}.{}", builtin_docs::method(recv, name)?.0)
+            }
+        })
+    }
+
+    /// For a fact returning a record (or an optional record): that
+    /// record's declaration.
+    fn fact_schema(&self, id: ItemId) -> Option<String> {
+        let db = self.db;
+        if id.tag(db) != ItemTag::Fact {
+            return None;
+        }
+        let Ty::Record(r) = fact_sig(db, id)?.ret.strip_optional().clone() else {
+            return None;
+        };
+        self.header(type_item(db, &r)?)
+    }
+}
