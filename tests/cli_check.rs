@@ -1,5 +1,10 @@
 //! `infrac check`: exit codes, JSON output and the summary line, through
 //! the built binary.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers outside #[test] fns: a panic is a failed test"
+)]
 
 use std::path::Path;
 use std::process::{Command, Output};

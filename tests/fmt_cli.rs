@@ -1,4 +1,9 @@
 //! `infrac fmt`: `--check` reports, plain `fmt` rewrites, comments stay.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers outside #[test] fns: a panic is a failed test"
+)]
 
 use std::process::Command;
 

@@ -1,5 +1,10 @@
 //! Outline, inlay hints, signature help, references, rename, semantic
 //! tokens, quick fixes and workspace symbols.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers outside #[test] fns: a panic is a failed test"
+)]
 
 mod support;
 

@@ -1,7 +1,11 @@
 //! A scripted LSP client for the real `infrac lsp` binary over stdio:
 //! Content-Length framing, requests with ids, and a reader thread that
 //! collects everything the server sends.
-
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers outside #[test] fns: a panic is a failed test"
+)]
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::io::{BufRead, BufReader, Write};

@@ -1,6 +1,10 @@
 //! An in-process LSP client for tests: drives `Backend` through tower's
 //! `Service` and collects what the server sends (diagnostics, logs).
-
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers outside #[test] fns: a panic is a failed test"
+)]
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
 use std::path::{Path, PathBuf};

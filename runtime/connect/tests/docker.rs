@@ -1,4 +1,9 @@
 //! The Docker connector against the test bed's engine and image.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers outside #[test] fns: a panic is a failed test"
+)]
 
 mod common;
 

@@ -1,3 +1,6 @@
+//! Inventories in every format (INI, YAML, JSON): groups, variables,
+//! host specs and errors with file and line, as snapshots.
+
 use std::fmt::Write;
 use std::path::Path;
 

@@ -1,4 +1,9 @@
 //! The language's expressions and statements, run on the VM.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers outside #[test] fns: a panic is a failed test"
+)]
 
 mod support;
 

@@ -1,5 +1,10 @@
 //! Shell quoting: whatever bytes a value holds, the quoted word is exactly
 //! those bytes to the shell.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers outside #[test] fns: a panic is a failed test"
+)]
 
 use std::process::Command;
 

@@ -1,3 +1,5 @@
+//! The lexer on small inputs: token kinds, spans and errors as snapshots.
+
 use expect_test::{Expect, expect};
 
 use super::lex;
