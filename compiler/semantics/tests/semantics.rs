@@ -1,6 +1,11 @@
 //! The semantic model as tools see it, in rust-analyzer's fixture style: a
 //! program with a `$0` cursor, and what the model says about the name
 //! there as a snapshot.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers outside #[test] fns: a panic is a failed test"
+)]
 
 use std::path::Path;
 use std::sync::Arc;
