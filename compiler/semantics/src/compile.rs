@@ -1,8 +1,8 @@
 //! From a checked program to bytecode: collects the loaded modules (the
-//! standard library's included) and hands them to `infrac_lower`.
+//! standard library's included) and hands them to the lowering.
 
 use infrac_bytecode::Program;
-use infrac_lower::{LowerError, ModuleInput, lower};
+use crate::lower::{LowerError, ModuleInput, lower};
 
 use crate::db::{Db, SourceFile};
 use crate::diagnostic::{Diag, Diagnostic};

@@ -20,6 +20,7 @@ pub mod db;
 pub mod def;
 pub mod diagnostic;
 pub mod items;
+mod lower;
 pub mod modules;
 mod parallel;
 pub mod render;

@@ -128,10 +128,12 @@ fn groups_build_hosts_with_typed_data() {
 
 #[test]
 fn duplicate_host_names_are_reported() {
-    let dup = "group g = [local(), local()]";
+    // Literal names are the checker's (E0307); names from values are
+    // compared when the group is evaluated.
+    let dup = "param who: str = \"box\"\ngroup g = [local(name: who), local(name: who)]";
     let ctx = Arc::new(context(compile(dup), &[]));
     let e = eval_groups(&ctx).expect_err("duplicate");
-    assert_eq!(e.message, "host name `local` appears twice in group `g`");
+    assert_eq!(e.message, "host name `box` appears twice in group `g`");
 }
 
 const INVENTORY: &str = r#"

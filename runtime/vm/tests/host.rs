@@ -122,9 +122,9 @@ fn ops_report_changes_and_invalidate_their_facts() {
     let src = format!(
         r#"{OPS}
         stage s on g -> str {{
-          let before = touched("/a")
+          let before = facts.touched("/a")
           let r1 = touch("/a")
-          let after = touched("/a")
+          let after = facts.touched("/a")
           let r2 = noop()
           "{{before}} {{r1.changed}} {{r1.commands}} {{after}} {{r2.changed}}"
         }}

@@ -1,4 +1,4 @@
-//! Compiles small programs with the real parser and lowering, and runs
+//! Compiles small programs with the real front end (checker included), and runs
 //! their stages against a scripted fake host (no tokio, no I/O).
 
 #![allow(dead_code)] // each test file uses a part of this module
@@ -8,21 +8,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use infrac_bytecode::Program;
-use infrac_lower::{ModuleInput, lower};
-use infrac_syntax::ast::ItemKind;
+use infrac_compiler::{Database, MemoryFileLoader};
 use infrac_vm::request::{CommandOutput, Deferred, FactKey, FactQuery, Request, Response, Sudo};
 use infrac_vm::value::{HostSpec, HostValue, Value};
 use infrac_vm::{Event, Halt, RunContext, RuntimeError, Vm};
 
-/// Standard modules always given to the lowering (the others when used).
-const ALWAYS: [&str; 3] = ["prelude", "facts", "server"];
-
-fn stdlib_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../stdlib")
-}
-
-/// Parses and lowers `src` (as `site.infra`) with the standard modules it
-/// uses. Panics on syntax or lowering errors: test programs are valid.
+/// Checks and compiles `src` (as `site.infra`) with the standard modules
+/// it uses. Panics on diagnostics: test programs are valid.
 pub fn compile(src: &str) -> Program {
     compile_files(&[("site.infra", src)])
 }
@@ -30,82 +22,18 @@ pub fn compile(src: &str) -> Program {
 /// [`compile`] for several user files (the first is the root); `use a::b`
 /// refers to the file `a/b.infra`.
 pub fn compile_files(files: &[(&str, &str)]) -> Program {
-    let mut names: Vec<String> = ALWAYS.iter().map(|s| s.to_string()).collect();
-    let mut parsed = Vec::new();
-    for (path, src) in files {
-        let p = infrac_syntax::parse(src);
-        assert!(
-            p.errors.is_empty(),
-            "syntax errors in {path}: {:?}",
-            p.errors
-        );
-        add_std_uses(&p.file, &mut names);
-        parsed.push((path.to_string(), p.file));
-    }
-    // Every standard module reachable through `use std::...`.
-    let mut j = 0;
-    while let Some(name) = names.get(j).cloned() {
-        let text = std::fs::read_to_string(stdlib_dir().join(format!("{name}.infra")))
-            .unwrap_or_else(|e| panic!("stdlib {name}: {e}"));
-        let p = infrac_syntax::parse(&text);
-        assert!(
-            p.errors.is_empty(),
-            "syntax errors in std {name}: {:?}",
-            p.errors
-        );
-        add_std_uses(&p.file, &mut names);
-        parsed.push((format!("<std>/{name}.infra"), p.file));
-        j += 1;
-    }
-    let index_of = |path: &str| parsed.iter().position(|(p, _)| p == path);
-    let inputs: Vec<ModuleInput<'_>> = parsed
-        .iter()
-        .enumerate()
-        .map(|(m, (path, ast))| {
-            let mut imports = Vec::new();
-            for item in &ast.items {
-                if let ItemKind::Use(u) = &item.kind {
-                    let prefix: Vec<&str> = u.prefix.iter().map(|p| p.name.as_str()).collect();
-                    for n in &u.names {
-                        let alias = n.alias.as_ref().unwrap_or(&n.name).name.clone();
-                        let target = match prefix.as_slice() {
-                            ["std"] => format!("<std>/{}.infra", n.name.name),
-                            dirs => format!("{}/{}.infra", dirs.join("/"), n.name.name),
-                        };
-                        if let Some(target) = index_of(target.trim_start_matches('/')) {
-                            imports.push((alias, target));
-                        }
-                    }
-                }
-            }
-            ModuleInput {
-                path: path.clone(),
-                is_std: m >= files.len(),
-                ast,
-                imports,
-            }
-        })
-        .collect();
-    match lower(&inputs, 0) {
+    let loader = MemoryFileLoader {
+        files: files
+            .iter()
+            .map(|(path, src)| (PathBuf::from(path), src.to_string()))
+            .collect(),
+    };
+    let mut db = Database::new(Arc::new(loader));
+    let (root_path, root_text) = files[0];
+    let root = db.set_file_text(std::path::Path::new(root_path), root_text.to_string());
+    match infrac_compiler::compile(&db, root) {
         Ok(p) => p,
-        Err(e) => panic!(
-            "lowering {}: {} at {:?}",
-            inputs[e.module].path, e.message, e.span
-        ),
-    }
-}
-
-fn add_std_uses(file: &infrac_syntax::ast::SourceFile, names: &mut Vec<String>) {
-    for item in &file.items {
-        if let ItemKind::Use(u) = &item.kind
-            && u.prefix.first().is_some_and(|p| p.name == "std")
-        {
-            for n in &u.names {
-                if !names.contains(&n.name.name) {
-                    names.push(n.name.name.clone());
-                }
-            }
-        }
+        Err(diags) => panic!("{diags:#?}"),
     }
 }
 

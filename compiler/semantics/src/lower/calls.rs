@@ -5,12 +5,12 @@
 use infrac_bytecode::{Builtin, Instr, ParamDefault, TypeDesc};
 use infrac_syntax::ast::{Arg, Expr, ExprKind, Span};
 
-use crate::LowerError;
-use crate::builder::FnBuilder;
-use crate::exprs::{Static, builtin};
-use crate::items::{ItemRef, Lowerer, Sig, SigKey, SigParam};
-use crate::order::Given;
-use crate::prefetch::Callee;
+use crate::lower::LowerError;
+use crate::lower::builder::FnBuilder;
+use crate::lower::exprs::{Static, builtin};
+use crate::lower::items::{ItemRef, Lowerer, Sig, SigKey, SigParam};
+use crate::lower::order::Given;
+use crate::lower::prefetch::Callee;
 
 type R = Result<(), LowerError>;
 

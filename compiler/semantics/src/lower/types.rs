@@ -6,8 +6,8 @@ use std::sync::Arc;
 use infrac_bytecode::{RecordDef, RecordField, TypeDesc};
 use infrac_syntax::ast::{FieldDecl, TypeExpr, TypeExprKind};
 
-use crate::LowerError;
-use crate::items::{ItemRef, Lowerer};
+use crate::lower::LowerError;
+use crate::lower::items::{ItemRef, Lowerer};
 
 /// Aliases nested deeper than this are a cycle.
 const MAX_ALIAS_DEPTH: u32 = 32;

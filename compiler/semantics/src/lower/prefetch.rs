@@ -15,9 +15,9 @@ use infrac_bytecode::{FactKind, FunctionKind, PrefetchArg, PrefetchFact};
 use infrac_syntax::ast::{Arg, Expr, ExprKind, Ident, StrPart};
 use infrac_syntax::visit::{Binding, Visitor, walk_expr};
 
-use crate::builder::FnBuilder;
-use crate::exprs::Static;
-use crate::items::{ItemRef, Lowerer, SigKey};
+use crate::lower::builder::FnBuilder;
+use crate::lower::exprs::Static;
+use crate::lower::items::{ItemRef, Lowerer, SigKey};
 
 /// How many calls deep the analysis follows ops and facts.
 const MAX_DEPTH: u32 = 4;

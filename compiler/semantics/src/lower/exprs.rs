@@ -8,10 +8,10 @@ use infrac_syntax::ast::{
     UnaryOp,
 };
 
-use crate::LowerError;
-use crate::builder::FnBuilder;
-use crate::items::{ItemRef, Lowerer};
-use crate::order::Given;
+use crate::lower::LowerError;
+use crate::lower::builder::FnBuilder;
+use crate::lower::items::{ItemRef, Lowerer};
+use crate::lower::order::Given;
 
 type R = Result<(), LowerError>;
 

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use infrac_bytecode::{Const, Fmt, Instr};
 use infrac_syntax::ast::{ExprKind, Span, StrPart};
 
-use crate::LowerError;
-use crate::builder::FnBuilder;
-use crate::exprs::Static;
-use crate::items::Lowerer;
+use crate::lower::LowerError;
+use crate::lower::builder::FnBuilder;
+use crate::lower::exprs::Static;
+use crate::lower::items::Lowerer;
 
 type R = Result<(), LowerError>;
 

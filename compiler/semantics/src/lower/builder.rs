@@ -6,7 +6,7 @@ use std::sync::Arc;
 use infrac_bytecode::{Const, Function, FunctionKind, Instr, PrefetchFact, TypeDesc};
 use infrac_syntax::ast::Span;
 
-use crate::items::bspan;
+use crate::lower::items::bspan;
 
 /// A loop being built: where each turn starts and its `IterNext`.
 pub(crate) struct Iteration {

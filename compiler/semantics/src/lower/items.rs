@@ -13,8 +13,8 @@ use infrac_syntax::ast::{
     StageDecl, TypeDecl, TypeExpr,
 };
 
-use crate::prefetch::{Callee, constant_arg};
-use crate::{LowerError, ModuleInput};
+use crate::lower::prefetch::{Callee, constant_arg};
+use crate::lower::{LowerError, ModuleInput};
 
 /// A declared item of a module.
 #[derive(Clone)]

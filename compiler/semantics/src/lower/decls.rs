@@ -10,10 +10,10 @@ use infrac_syntax::ast::{
     Arg, Changes, Expr, ExprKind, GroupDecl, ItemKind, ParamDecl, Span, StrPart,
 };
 
-use crate::LowerError;
-use crate::builder::FnBuilder;
-use crate::exprs::Static;
-use crate::items::{ItemRef, Job, Lowerer, SigKey};
+use crate::lower::LowerError;
+use crate::lower::builder::FnBuilder;
+use crate::lower::exprs::Static;
+use crate::lower::items::{ItemRef, Job, Lowerer, SigKey};
 
 impl<'a> Lowerer<'a> {
     pub(crate) fn declare_param(&mut self, m: usize, d: &'a ParamDecl) -> Result<(), LowerError> {

@@ -5,9 +5,9 @@
 use infrac_bytecode::{Instr, TypeDesc};
 use infrac_syntax::ast::Expr;
 
-use crate::LowerError;
-use crate::builder::FnBuilder;
-use crate::items::Lowerer;
+use crate::lower::LowerError;
+use crate::lower::builder::FnBuilder;
+use crate::lower::items::Lowerer;
 
 /// A value written in the source: the position it goes to, its expression
 /// and the type expected there.
