@@ -1,13 +1,14 @@
 //! From a checked program to bytecode: collects the loaded modules (the
 //! standard library's included) and hands them to the lowering.
 
-use infrac_bytecode::Program;
 use crate::lower::{LowerError, ModuleInput, lower};
+use infrac_bytecode::Program;
 
 use crate::db::{Db, SourceFile};
 use crate::diagnostic::{Diag, Diagnostic};
-use crate::items::parse;
-use crate::modules::{imports, program_modules};
+use crate::items::{item_tree, parse};
+use crate::modules::program_modules;
+use crate::semantics::Semantics;
 
 /// Standard modules every program uses without `use`.
 const IMPLICIT_STD: [&str; 2] = ["prelude", "facts"];
@@ -39,24 +40,32 @@ pub fn program_files(db: &dyn Db, root: SourceFile) -> Vec<SourceFile> {
     files
 }
 
-/// The lowering input of each file (absolute spans, imports as indexes).
-pub fn module_inputs<'db>(db: &'db dyn Db, files: &[SourceFile]) -> Vec<ModuleInput<'db>> {
+/// The lowering input of each file: its tree (absolute spans), its items
+/// and what the checker resolved its names to.
+fn module_inputs<'db>(db: &'db dyn Db, files: &[SourceFile]) -> Vec<ModuleInput<'db>> {
+    let sema = Semantics::new(db);
     files
         .iter()
-        .map(|&file| ModuleInput {
-            path: file.display_path(db),
-            is_std: file.is_std(db),
-            ast: &parse(db, file).file,
-            imports: imports(db, file)
-                .modules
-                .iter()
-                .filter_map(|(alias, target)| {
-                    files
-                        .iter()
-                        .position(|f| f == target)
-                        .map(|i| (alias.clone(), i))
-                })
-                .collect(),
+        .map(|&file| {
+            let ast = &parse(db, file).file;
+            let mut items = vec![None; ast.items.len()];
+            for item in &item_tree(db, file).items {
+                if let Some(slot) = items.get_mut(item.index as usize) {
+                    *slot = Some(item.id);
+                }
+            }
+            let names = sema
+                .names(file)
+                .into_iter()
+                .filter_map(|n| Some((n.span, n.def?)))
+                .collect();
+            ModuleInput {
+                path: file.display_path(db),
+                is_std: file.is_std(db),
+                ast,
+                items,
+                names,
+            }
         })
         .collect()
 }

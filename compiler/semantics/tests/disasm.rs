@@ -37,7 +37,11 @@ fn check(src: &str, expected: Expect) {
         })
     };
     let tables: Vec<&str> = tables.lines().filter(own).collect();
-    expected.assert_eq(&format!("{}\n\n{}", tables.join("\n"), functions.join("\n\n")));
+    expected.assert_eq(&format!(
+        "{}\n\n{}",
+        tables.join("\n"),
+        functions.join("\n\n")
+    ));
 }
 
 #[test]

@@ -126,7 +126,18 @@ fn annotations(file: &str, text: &str) -> Vec<Expected> {
     out
 }
 
-fn check(program: &Program) -> (Vec<Expected>, Vec<Expected>, BTreeSet<String>) {
+/// What the fixture expects, what the checker reported, the codes the
+/// fixture covers, and, for a program that checks clean, why it does not
+/// compile (the lowering reads what the checker resolved, so it must
+/// compile every program the checker accepts).
+fn check(
+    program: &Program,
+) -> (
+    Vec<Expected>,
+    Vec<Expected>,
+    BTreeSet<String>,
+    Option<String>,
+) {
     let mut db = Database::new(Arc::new(MemoryFileLoader::default()));
     let mut expected = Vec::new();
     let mut roots = Vec::new();
@@ -136,7 +147,13 @@ fn check(program: &Program) -> (Vec<Expected>, Vec<Expected>, BTreeSet<String>) 
     }
     let codes = expected.iter().map(|e| e.code.clone()).collect();
     let mut actual = Vec::new();
-    for diag in check_program(&db, roots[0]) {
+    let diags = check_program(&db, roots[0]);
+    let clean = !diags.iter().any(infrac_compiler::Diagnostic::is_error);
+    let lowering = clean
+        .then(|| infrac_compiler::compile(&db, roots[0]).err())
+        .flatten()
+        .map(|diags| format!("{diags:?}"));
+    for diag in diags {
         let text = &program
             .files
             .iter()
@@ -168,7 +185,7 @@ fn check(program: &Program) -> (Vec<Expected>, Vec<Expected>, BTreeSet<String>) 
     }
     expected.sort();
     actual.sort();
-    (expected, actual, codes)
+    (expected, actual, codes, lowering)
 }
 
 #[test]
@@ -186,8 +203,14 @@ fn fixtures() {
     for path in &paths {
         let text = std::fs::read_to_string(path).expect("fixture file");
         for program in split_programs(&text) {
-            let (expected, actual, codes) = check(&program);
+            let (expected, actual, codes, lowering) = check(&program);
             covered.extend(codes);
+            if let Some(error) = lowering {
+                failures.push(format!(
+                    "{}: checks clean but does not compile: {error}",
+                    program.name
+                ));
+            }
             if expected != actual {
                 let missing: Vec<_> = expected.iter().filter(|e| !actual.contains(e)).collect();
                 let unexpected: Vec<_> = actual.iter().filter(|a| !expected.contains(a)).collect();

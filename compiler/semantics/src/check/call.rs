@@ -291,9 +291,13 @@ impl Checker<'_> {
         }
     }
 
-    /// Reports `facts.NAME` when no such fact is visible.
-    pub(super) fn fact_exists(&mut self, name: &Ident) {
-        if find_fact(self.db, self.file, &name.name).is_none() {
+    /// `facts.NAME` naming a fact (not reading it): reports it when no
+    /// such fact is visible.
+    pub(super) fn fact_exists(&mut self, facts: &Ident, name: &Ident) {
+        self.resolved(facts.span, Site::Value, Some(Def::Builtin("facts")));
+        let found = find_fact(self.db, self.file, &name.name);
+        self.resolved(name.span, Site::Fact, found.map(Def::Item));
+        if found.is_none() {
             self.unknown_fact(name);
         }
     }

@@ -98,8 +98,10 @@ pub(super) fn check_decl(c: &mut Checker<'_>, item: &Item) {
                 for fact in facts {
                     match &fact.kind {
                         // `facts.file` names every entry of a fact with parameters.
-                        ExprKind::Field { name, .. } if is_fact_expr(&fact.kind) => {
-                            c.fact_exists(name)
+                        ExprKind::Field { base, name, .. } if is_fact_expr(&fact.kind) => {
+                            if let ExprKind::Name(facts) = &base.kind {
+                                c.fact_exists(facts, name);
+                            }
                         }
                         kind if is_fact_expr(kind) => {
                             c.changes_entry = true;

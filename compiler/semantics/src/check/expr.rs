@@ -95,8 +95,9 @@ impl Checker<'_> {
                         .with_help("formats: `o` (octal), `x` (hex), a zero-padded width like `03` (at most 255), or both: `04o`"),
                 );
             }
-            if command && let Some(arg) = raw_argument(expr) {
+            if command && let Some((raw, arg)) = raw_argument(expr) {
                 // `{raw(x)}` splices a str or another command in as code.
+                self.resolved(raw.span, Site::Value, Some(Def::Builtin("raw")));
                 let ty = self.expr(arg, None);
                 if !matches!(ty, Ty::Str | Ty::Cmd) {
                     self.expect_assignable(&ty, &Ty::Str, arg.span);
@@ -814,8 +815,8 @@ impl Checker<'_> {
     }
 }
 
-/// `raw(x)` as the whole of an interpolation: returns `x`.
-fn raw_argument(e: &Expr) -> Option<&Expr> {
+/// `raw(x)` as the whole of an interpolation: returns `raw` and `x`.
+fn raw_argument(e: &Expr) -> Option<(&Ident, &Expr)> {
     let ExprKind::Call { callee, args } = &e.kind else {
         return None;
     };
@@ -823,7 +824,7 @@ fn raw_argument(e: &Expr) -> Option<&Expr> {
         return None;
     };
     match (name.name.as_str(), args.as_slice()) {
-        ("raw", [arg]) if arg.name.is_none() => Some(&arg.value),
+        ("raw", [arg]) if arg.name.is_none() => Some((name, &arg.value)),
         _ => None,
     }
 }

@@ -20,8 +20,11 @@ pub(crate) struct FnBuilder {
     code: Vec<Instr>,
     spans: Vec<infrac_bytecode::Span>,
     consts: Vec<Const>,
-    /// Innermost scope last: name -> slot.
-    scopes: Vec<Vec<(String, u32)>>,
+    /// The parameters' names; parameter `i` is in slot `i`.
+    params: Vec<String>,
+    /// Innermost scope last: the span of a local's name where the checker
+    /// saw it bound (`None`: a hidden slot) -> slot.
+    scopes: Vec<Vec<(Option<Span>, u32)>>,
     next_slot: u32,
     max_slots: u32,
     /// The function's declared result, expected by `return`.
@@ -42,6 +45,7 @@ impl FnBuilder {
             code: Vec::new(),
             spans: Vec::new(),
             consts: Vec::new(),
+            params: params.iter().map(|p| p.to_string()).collect(),
             scopes: vec![Vec::new()],
             next_slot: 0,
             max_slots: 0,
@@ -50,9 +54,8 @@ impl FnBuilder {
             group_data: None,
             prefetch: None,
         };
-        for p in params {
-            b.bind(p);
-        }
+        b.next_slot = params.len() as u32;
+        b.max_slots = b.next_slot;
         b
     }
 
@@ -107,20 +110,25 @@ impl FnBuilder {
         }
     }
 
-    /// A new local slot named `name` in the innermost scope.
-    pub fn bind(&mut self, name: &str) -> u32 {
-        let slot = self.next_slot;
-        self.next_slot += 1;
-        self.max_slots = self.max_slots.max(self.next_slot);
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.push((name.to_string(), slot));
-        }
-        slot
+    /// A new local slot in the innermost scope for the local whose name
+    /// is bound at `binding`.
+    pub fn bind(&mut self, binding: Span) -> u32 {
+        self.slot(Some(binding))
     }
 
     /// A hidden slot (loop state, match scrutinee) in the innermost scope.
     pub fn temp(&mut self) -> u32 {
-        self.bind("")
+        self.slot(None)
+    }
+
+    fn slot(&mut self, binding: Option<Span>) -> u32 {
+        let slot = self.next_slot;
+        self.next_slot += 1;
+        self.max_slots = self.max_slots.max(self.next_slot);
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.push((binding, slot));
+        }
+        slot
     }
 
     /// Starts a loop over the list or map on top of the stack (popped into
@@ -153,13 +161,19 @@ impl FnBuilder {
         self.patch(iteration.next, exit);
     }
 
-    pub fn lookup(&self, name: &str) -> Option<u32> {
+    /// The slot of the local bound at `binding` (the checker's
+    /// [`crate::def::Def::Local`]).
+    pub fn local(&self, binding: Span) -> Option<u32> {
         self.scopes
             .iter()
-            .rev()
-            .flat_map(|s| s.iter().rev())
-            .find(|(n, _)| n == name)
+            .flatten()
+            .find(|(b, _)| *b == Some(binding))
             .map(|(_, slot)| *slot)
+    }
+
+    /// The slot of the parameter `name`.
+    pub fn param(&self, name: &str) -> Option<u32> {
+        self.params.iter().position(|p| p == name).map(|i| i as u32)
     }
 
     pub fn finish(self, name: String, arity: u32) -> Function {

@@ -7,7 +7,7 @@ use infrac_syntax::ast::{Arg, Expr, ExprKind, Span};
 
 use crate::lower::LowerError;
 use crate::lower::builder::FnBuilder;
-use crate::lower::exprs::{Static, builtin};
+use crate::lower::exprs::Static;
 use crate::lower::items::{ItemRef, Lowerer, Sig, SigKey, SigParam};
 use crate::lower::order::Given;
 use crate::lower::prefetch::Callee;
@@ -25,12 +25,7 @@ impl<'a> Lowerer<'a> {
         args: &'a [Arg],
         span: Span,
     ) -> R {
-        let resolved = match (self.resolve_static(b, callee), &callee.kind) {
-            // `use std::local` makes `local` a module; `local()` is still the connector.
-            (Some(Static::Module(_)), ExprKind::Name(id)) => builtin(&id.name),
-            (resolved, _) => resolved,
-        };
-        match resolved {
+        match self.resolve_static(b.module, callee) {
             Some(Static::Item(ItemRef::Fn(func))) => {
                 let argc = self.args(b, SigKey::Fn(func), args, &[], span)?;
                 b.emit(Instr::Call { func, argc }, span);

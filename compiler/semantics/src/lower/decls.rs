@@ -10,6 +10,7 @@ use infrac_syntax::ast::{
     Arg, Changes, Expr, ExprKind, GroupDecl, ItemKind, ParamDecl, Span, StrPart,
 };
 
+use crate::def::Def;
 use crate::lower::LowerError;
 use crate::lower::builder::FnBuilder;
 use crate::lower::exprs::Static;
@@ -17,7 +18,7 @@ use crate::lower::items::{ItemRef, Job, Lowerer, SigKey};
 
 impl<'a> Lowerer<'a> {
     pub(crate) fn declare_param(&mut self, m: usize, d: &'a ParamDecl) -> Result<(), LowerError> {
-        let Some(ItemRef::Param(p)) = self.item(m, &d.name.name, false) else {
+        let Some(ItemRef::Param(p)) = self.item_named(m, &d.name) else {
             return Ok(());
         };
         let ty = self.resolve_type(m, &d.ty)?;
@@ -34,7 +35,7 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(crate) fn declare_group(&mut self, m: usize, d: &'a GroupDecl) -> Result<(), LowerError> {
-        let Some(ItemRef::Group(g)) = self.item(m, &d.name.name, false) else {
+        let Some(ItemRef::Group(g)) = self.item_named(m, &d.name) else {
             return Ok(());
         };
         let data = match &d.data_ty {
@@ -61,7 +62,7 @@ impl<'a> Lowerer<'a> {
                 let ItemKind::Stage(d) = &item.kind else {
                     continue;
                 };
-                let Some(ItemRef::Stage(s)) = self.item(m, &d.name.name, false) else {
+                let Some(ItemRef::Stage(s)) = self.item_named(m, &d.name) else {
                     continue;
                 };
                 let mut targets = Vec::new();
@@ -70,9 +71,10 @@ impl<'a> Lowerer<'a> {
                         infrac_syntax::ast::StageTarget::Group(id) => (id, false),
                         infrac_syntax::ast::StageTarget::One(id, _) => (id, true),
                     };
-                    let group = self.group(m, &ident.name).ok_or_else(|| {
-                        self.error(m, ident.span, format!("unknown group `{}`", ident.name))
-                    })?;
+                    let Some(ItemRef::Group(group)) = self.item_named(m, ident) else {
+                        let message = format!("unknown group `{}`", ident.name);
+                        return Err(self.error(m, ident.span, message));
+                    };
                     targets.push(StageTarget { group, one });
                 }
                 let (options, dynamic) = self.stage_options(m, &d.options)?;
@@ -296,7 +298,7 @@ impl<'a> Lowerer<'a> {
             Some(Changes::Facts(entries)) => entries.first().map_or(decl.body.span, |e| e.span),
             None => decl.body.span,
         };
-        let Some(ItemRef::Op(op)) = self.item(b.module, &decl.name.name, false) else {
+        let Some(ItemRef::Op(op)) = self.item_named(b.module, &decl.name) else {
             return Err(self.error(b.module, decl.name.span, "internal: op not registered"));
         };
         let changes = self.program.ops.get(op as usize).map(|o| o.changes);
@@ -335,7 +337,7 @@ impl<'a> Lowerer<'a> {
             ExprKind::Call { callee, args } => (&**callee, args.as_slice()),
             _ => (entry, &[][..]),
         };
-        let Some(Static::Item(ItemRef::Fact(fact))) = self.resolve_static(b, target) else {
+        let Some(Static::Item(ItemRef::Fact(fact))) = self.resolve_static(b.module, target) else {
             return Err(self.error(
                 b.module,
                 entry.span,
@@ -376,13 +378,13 @@ impl<'a> Lowerer<'a> {
         let declared = match &e.kind {
             ExprKind::List(_) => return true,
             // The op's parameters are its first locals, in order.
-            ExprKind::Name(id) => match b.lookup(&id.name) {
-                Some(slot) => self
+            ExprKind::Name(id) => match self.def(b.module, id.span) {
+                Some(Def::Param { name, .. }) => self
                     .sigs
                     .get(&SigKey::Op(op))
-                    .and_then(|sig| sig.params.get(slot as usize))
+                    .and_then(|sig| sig.params.iter().find(|p| p.name == *name))
                     .map(|p| &p.ty),
-                None => match self.resolve_static(b, e) {
+                _ => match self.resolve_static(b.module, e) {
                     Some(Static::Item(ItemRef::Param(p))) => {
                         self.program.params.get(p as usize).map(|d| &d.ty)
                     }
@@ -390,7 +392,7 @@ impl<'a> Lowerer<'a> {
                 },
             },
             ExprKind::Call { callee, .. } => {
-                let key = match self.resolve_static(b, callee) {
+                let key = match self.resolve_static(b.module, callee) {
                     Some(Static::Item(ItemRef::Fn(f))) => SigKey::Fn(f),
                     Some(Static::Item(ItemRef::Native(n))) => SigKey::Native(n),
                     _ => return false,

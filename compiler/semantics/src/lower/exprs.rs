@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use infrac_bytecode::{Builtin, Const, Instr, TypeDesc};
 use infrac_syntax::ast::{
-    BinaryOp, Block, Expr, ExprKind, MapEntry, MatchArm, PatternKind, RecordField, Span, StmtKind,
-    UnaryOp,
+    BinaryOp, Block, Expr, ExprKind, Ident, MapEntry, MatchArm, PatternKind, RecordField, Span,
+    StmtKind, UnaryOp,
 };
 
+use crate::def::Def;
 use crate::lower::LowerError;
 use crate::lower::builder::FnBuilder;
 use crate::lower::items::{ItemRef, Lowerer};
@@ -15,25 +16,16 @@ use crate::lower::order::Given;
 
 type R = Result<(), LowerError>;
 
-/// What a name or a `a.b.c` path means when it is not a local variable.
+/// What a name or a `a.b.c` path means when it is not a value computed
+/// at run time.
 #[derive(Clone)]
 pub(crate) enum Static<'a> {
-    Module(usize),
-    /// The `facts` namespace.
-    Facts,
     Item(ItemRef<'a>),
     Variant(Arc<str>, Arc<str>),
     Builtin(Builtin),
     /// `raw(...)`, only meaningful inside `sh"..."`.
     Raw,
     Host,
-}
-
-pub(crate) fn builtin(name: &str) -> Option<Static<'static>> {
-    match name {
-        "raw" => Some(Static::Raw),
-        _ => Builtin::from_name(name).map(Static::Builtin),
-    }
 }
 
 /// The type a record literal gets from `expected` (through optionals).
@@ -45,47 +37,36 @@ fn unwrap_optional(t: Option<&TypeDesc>) -> Option<&TypeDesc> {
 }
 
 impl<'a> Lowerer<'a> {
-    /// Resolves a name or a path of plain field accesses statically.
-    pub(crate) fn resolve_static(&self, b: &FnBuilder, e: &Expr) -> Option<Static<'a>> {
-        match &e.kind {
-            ExprKind::Name(id) => {
-                let name = id.name.as_str();
-                if b.lookup(name).is_some() {
-                    return None;
-                }
-                if let Some(item) = self.item(b.module, name, false) {
-                    return Some(Static::Item(item));
-                }
-                if name == "facts" {
-                    return Some(Static::Facts);
-                }
-                if let Some(m) = self.import(b.module, name) {
-                    return Some(Static::Module(m));
-                }
-                if name == "host" {
-                    return Some(Static::Host);
-                }
-                if let Some(item) = self.prelude_item(name) {
-                    return Some(Static::Item(item));
-                }
-                builtin(name)
-            }
+    /// What a name or a path of plain field accesses (`facts.os`,
+    /// `files.directory`, `Tier.web`) stands for when it is not a value
+    /// computed at run time (a local, a field), as the checker resolved it.
+    pub(crate) fn resolve_static(&self, m: usize, e: &Expr) -> Option<Static<'a>> {
+        let name = match &e.kind {
+            ExprKind::Name(id) => id,
             ExprKind::Field {
-                base,
                 name,
                 optional: false,
-            } => match self.resolve_static(b, base)? {
-                Static::Module(m) => self.item(m, &name.name, true).map(Static::Item),
-                Static::Facts => self
-                    .fact(b.module, &name.name)
-                    .map(|f| Static::Item(ItemRef::Fact(f))),
-                Static::Item(ItemRef::Enum { name: ty, variants }) => variants
-                    .iter()
-                    .find(|v| ***v == *name.name)
-                    .map(|v| Static::Variant(ty, Arc::clone(v))),
-                _ => None,
-            },
-            _ => None,
+                ..
+            } => name,
+            _ => return None,
+        };
+        match self.def(m, name.span)? {
+            Def::Item(id) => self.by_id.get(id).cloned().map(Static::Item),
+            Def::Variant { enum_, name } => Some(Static::Variant(
+                Arc::from(enum_.name.as_str()),
+                Arc::from(name.as_str()),
+            )),
+            Def::Builtin("host") => Some(Static::Host),
+            Def::Builtin("raw") => Some(Static::Raw),
+            Def::Builtin(name) => Builtin::from_name(name).map(Static::Builtin),
+            // A module (or `facts`, a built-in without a value) is only a
+            // path's start.
+            Def::Module(_)
+            | Def::Local { .. }
+            | Def::Param { .. }
+            | Def::Field { .. }
+            | Def::HostField(_)
+            | Def::Method { .. } => None,
         }
     }
 
@@ -108,7 +89,7 @@ impl<'a> Lowerer<'a> {
                     };
                     self.expr(b, value, ty.as_ref())?;
                     // Bound after the value: `let x = x + 1` reads the outer `x`.
-                    let slot = b.bind(&name.name);
+                    let slot = b.bind(name.span);
                     b.emit(Instr::StoreLocal(slot), stmt.span);
                 }
                 StmtKind::For {
@@ -147,9 +128,9 @@ impl<'a> Lowerer<'a> {
         self.expr(b, iter, None)?;
         b.push_scope();
         let iteration = b.begin_iteration(second.is_some(), span);
-        let first_slot = b.bind(&first.name);
+        let first_slot = b.bind(first.span);
         if let Some(second) = second {
-            let second_slot = b.bind(&second.name);
+            let second_slot = b.bind(second.span);
             b.emit(Instr::StoreLocal(second_slot), second.span);
         }
         b.emit(Instr::StoreLocal(first_slot), first.span);
@@ -189,7 +170,7 @@ impl<'a> Lowerer<'a> {
             }
             ExprKind::Str(parts) => self.string(b, parts, span)?,
             ExprKind::Sh(parts) => self.command(b, parts, span)?,
-            ExprKind::Name(id) => self.name(b, e, &id.name)?,
+            ExprKind::Name(id) => self.name(b, e, id)?,
             ExprKind::List(items) => {
                 let elem = match unwrap_optional(expected) {
                     Some(TypeDesc::List(t)) => Some(&**t),
@@ -207,7 +188,10 @@ impl<'a> Lowerer<'a> {
                 name,
                 optional,
             } => {
-                if let Some(s) = (!optional).then(|| self.resolve_static(b, e)).flatten() {
+                if let Some(s) = (!optional)
+                    .then(|| self.resolve_static(b.module, e))
+                    .flatten()
+                {
                     return self.static_value(b, s, span);
                 }
                 self.expr(b, base, None)?;
@@ -289,14 +273,19 @@ impl<'a> Lowerer<'a> {
         Ok(())
     }
 
-    fn name(&mut self, b: &mut FnBuilder, e: &'a Expr, name: &str) -> R {
-        if let Some(slot) = b.lookup(name) {
+    fn name(&mut self, b: &mut FnBuilder, e: &'a Expr, name: &Ident) -> R {
+        let slot = match self.def(b.module, name.span) {
+            Some(Def::Local { binding, .. }) => b.local(*binding),
+            Some(Def::Param { name, .. }) => b.param(name),
+            _ => None,
+        };
+        if let Some(slot) = slot {
             b.emit(Instr::LoadLocal(slot), e.span);
             return Ok(());
         }
-        match self.resolve_static(b, e) {
+        match self.resolve_static(b.module, e) {
             Some(s) => self.static_value(b, s, e.span),
-            None => Err(self.error(b.module, e.span, format!("unknown name `{name}`"))),
+            None => Err(self.error(b.module, e.span, format!("unknown name `{}`", name.name))),
         }
     }
 
@@ -541,41 +530,12 @@ impl<'a> Lowerer<'a> {
         path: &[infrac_syntax::ast::Ident],
         span: Span,
     ) -> Result<Const, LowerError> {
-        let (enum_item, variant) = match path {
-            [ty, variant] => (
-                self.item(b.module, &ty.name, false)
-                    .or_else(|| self.prelude_item(&ty.name)),
-                variant,
-            ),
-            [module, ty, variant] => (
-                self.import(b.module, &module.name)
-                    .and_then(|m| self.item(m, &ty.name, true)),
-                variant,
-            ),
-            _ => {
-                return Err(self.error(
-                    b.module,
-                    span,
-                    "a pattern names an enum variant: `Type.variant`",
-                ));
-            }
-        };
-        match enum_item {
-            Some(ItemRef::Enum { name, variants }) => variants
-                .iter()
-                .find(|v| ***v == *variant.name)
-                .map(|v| Const::Enum {
-                    ty: name,
-                    variant: Arc::clone(v),
-                })
-                .ok_or_else(|| {
-                    self.error(
-                        b.module,
-                        span,
-                        format!("unknown variant `{}`", variant.name),
-                    )
-                }),
-            _ => Err(self.error(b.module, span, "unknown enum in pattern")),
+        match path.last().and_then(|v| self.def(b.module, v.span)) {
+            Some(Def::Variant { enum_, name }) => Ok(Const::Enum {
+                ty: Arc::from(enum_.name.as_str()),
+                variant: Arc::from(name.as_str()),
+            }),
+            _ => Err(self.error(b.module, span, "unknown enum variant in pattern")),
         }
     }
 }

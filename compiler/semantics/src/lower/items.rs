@@ -9,24 +9,23 @@ use infrac_bytecode::{
     PrefetchArg, Program, RecordDef, StageDef, TypeDesc,
 };
 use infrac_syntax::ast::{
-    Block, EnumDecl, Expr, FactDecl, FnDecl, GroupDecl, ItemKind, OpDecl, Param, ParamDecl, Span,
-    StageDecl, TypeDecl, TypeExpr,
+    Block, EnumDecl, Expr, FactDecl, FnDecl, GroupDecl, Ident, ItemKind, OpDecl, Param, ParamDecl,
+    Span, StageDecl, TypeDecl, TypeExpr,
 };
 
+use crate::def::Def;
+use crate::items::ItemId;
 use crate::lower::prefetch::{Callee, constant_arg};
 use crate::lower::{LowerError, ModuleInput};
-
-/// A declared item of a module.
-#[derive(Clone)]
-pub(crate) struct Item<'a> {
-    pub kind: ItemRef<'a>,
-    pub is_pub: bool,
-}
 
 #[derive(Clone)]
 pub(crate) enum ItemRef<'a> {
     Record(u32),
-    Alias(&'a TypeExpr),
+    /// A type alias, declared in module `module`.
+    Alias {
+        module: usize,
+        target: &'a TypeExpr,
+    },
     Enum {
         name: Arc<str>,
         variants: Vec<Arc<str>>,
@@ -119,15 +118,14 @@ pub(crate) enum SigKey {
 pub(crate) struct Lowerer<'a> {
     pub modules: &'a [ModuleInput<'a>],
     pub program: Program,
-    pub items: Vec<HashMap<&'a str, Item<'a>>>,
+    /// What each checked item lowers to.
+    pub by_id: HashMap<ItemId, ItemRef<'a>>,
     pub sigs: HashMap<SigKey, Sig>,
     pub jobs: Vec<Job<'a>>,
     shapes: HashMap<Vec<Arc<str>>, u32>,
     /// The declaration of every op and fact with a body, by index (for the
     /// stage prefetch analysis).
     pub bodies: HashMap<Callee, Body<'a>>,
-    /// Standard-library modules by file stem (`facts`, `server`...).
-    pub std_by_stem: HashMap<String, usize>,
 }
 
 /// `lib/common.infra` -> `common`; `<std>/files.infra` -> `files`.
@@ -149,21 +147,14 @@ impl<'a> Lowerer<'a> {
                 .collect(),
             ..Program::default()
         };
-        let std_by_stem = modules
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| m.is_std)
-            .map(|(i, m)| (stem(&m.path).to_string(), i))
-            .collect();
         Lowerer {
             modules,
             program,
-            items: Vec::new(),
+            by_id: HashMap::new(),
             sigs: HashMap::new(),
             jobs: Vec::new(),
             shapes: HashMap::new(),
             bodies: HashMap::new(),
-            std_by_stem,
         }
     }
 
@@ -241,12 +232,11 @@ impl<'a> Lowerer<'a> {
     /// declared later or in other modules.
     pub fn register_items(&mut self, root: usize) -> Result<(), LowerError> {
         for (m, input) in self.modules.iter().enumerate() {
-            let mut table: HashMap<&'a str, Item<'a>> = HashMap::new();
-            for item in &input.ast.items {
+            for (item, id) in input.ast.items.iter().zip(&input.items) {
                 let kind = match &item.kind {
                     // Stages are registered below, in run order.
                     ItemKind::Use(_) | ItemKind::Error | ItemKind::Stage(_) => continue,
-                    ItemKind::Type(d) => self.register_type(d),
+                    ItemKind::Type(d) => self.register_type(m, d),
                     ItemKind::Enum(d) => register_enum(d),
                     ItemKind::Param(d) => self.register_param(m, d, item.span),
                     ItemKind::Group(d) => self.register_group(m, d, item.span),
@@ -254,41 +244,27 @@ impl<'a> Lowerer<'a> {
                     ItemKind::Op(d) => self.register_op(m, d),
                     ItemKind::Fn(d) => self.register_fn(m, d),
                 };
-                let name = item.kind.name().map_or("", |n| n.name.as_str());
-                table.insert(
-                    name,
-                    Item {
-                        kind,
-                        is_pub: item.is_pub,
-                    },
-                );
+                if let Some(id) = id {
+                    self.by_id.insert(*id, kind);
+                }
             }
-            self.items.push(table);
         }
         let user = (0..self.modules.len()).filter(|&m| !self.modules[m].is_std && m != root);
         for m in user.chain(std::iter::once(root)) {
             let Some(input) = self.modules.get(m) else {
                 continue;
             };
-            for item in &input.ast.items {
-                if let ItemKind::Stage(d) = &item.kind {
+            for (item, id) in input.ast.items.iter().zip(&input.items) {
+                if let (ItemKind::Stage(d), Some(id)) = (&item.kind, id) {
                     let kind = self.register_stage(m, d, item.span);
-                    if let Some(table) = self.items.get_mut(m) {
-                        table.insert(
-                            d.name.name.as_str(),
-                            Item {
-                                kind,
-                                is_pub: item.is_pub,
-                            },
-                        );
-                    }
+                    self.by_id.insert(*id, kind);
                 }
             }
         }
         Ok(())
     }
 
-    fn register_type(&mut self, d: &'a TypeDecl) -> ItemRef<'a> {
+    fn register_type(&mut self, m: usize, d: &'a TypeDecl) -> ItemRef<'a> {
         match &d.body {
             infrac_syntax::ast::TypeDeclBody::Record(_) => {
                 let idx = self.program.records.len() as u32;
@@ -298,7 +274,7 @@ impl<'a> Lowerer<'a> {
                 });
                 ItemRef::Record(idx)
             }
-            infrac_syntax::ast::TypeDeclBody::Alias(t) => ItemRef::Alias(t),
+            infrac_syntax::ast::TypeDeclBody::Alias(target) => ItemRef::Alias { module: m, target },
         }
     }
 
@@ -444,82 +420,17 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// The item `name` of module `m`; `public` requires it to be `pub`.
-    pub fn item(&self, m: usize, name: &str, public: bool) -> Option<ItemRef<'a>> {
-        let item = self.items.get(m)?.get(name)?;
-        (!public
-            || item.is_pub
-            || self
-                .modules
-                .get(m)
-                .is_some_and(|mi| !mi.is_std && !is_private_kind(&item.kind)))
-        .then(|| item.kind.clone())
+    /// What the checker resolved the name at `span` of module `m` to.
+    pub fn def(&self, m: usize, span: Span) -> Option<&Def> {
+        self.modules.get(m)?.names.get(&span)
     }
 
-    /// The module imported as `alias` in module `m`.
-    pub fn import(&self, m: usize, alias: &str) -> Option<usize> {
-        self.modules
-            .get(m)?
-            .imports
-            .iter()
-            .find(|(a, _)| a == alias)
-            .map(|(_, i)| *i)
-    }
-
-    /// A name of the prelude: `pub` items of the standard `prelude`, and
-    /// the `pub` types of the standard `facts` (its facts are only reached
-    /// through `facts.NAME`).
-    pub fn prelude_item(&self, name: &str) -> Option<ItemRef<'a>> {
-        let in_std = |stem: &str| {
-            self.std_by_stem
-                .get(stem)
-                .and_then(|&m| self.item(m, name, true))
-        };
-        in_std("prelude").or_else(|| {
-            in_std("facts").filter(|item| {
-                matches!(
-                    item,
-                    ItemRef::Record(_) | ItemRef::Alias(_) | ItemRef::Enum { .. }
-                )
-            })
-        })
-    }
-
-    /// `facts.NAME` seen from module `m`: its own facts, then the `pub`
-    /// facts of the user modules it uses, then the standard facts.
-    pub fn fact(&self, m: usize, name: &str) -> Option<u32> {
-        let as_fact = |item: Option<ItemRef<'a>>| match item {
-            Some(ItemRef::Fact(f)) => Some(f),
+    /// What the item named `name` (where it is declared, or used) lowers to.
+    pub fn item_named(&self, m: usize, name: &Ident) -> Option<ItemRef<'a>> {
+        match self.def(m, name.span)? {
+            Def::Item(id) => self.by_id.get(id).cloned(),
             _ => None,
-        };
-        if let Some(f) = as_fact(self.item(m, name, false)) {
-            return Some(f);
         }
-        let imports = self
-            .modules
-            .get(m)
-            .map(|mi| mi.imports.as_slice())
-            .unwrap_or_default();
-        for (_, i) in imports {
-            let user = self.modules.get(*i).is_some_and(|mi| !mi.is_std);
-            if let Some(f) = as_fact(self.item(*i, name, true)).filter(|_| user) {
-                return Some(f);
-            }
-        }
-        self.std_by_stem
-            .get("facts")
-            .and_then(|&fm| as_fact(self.item(fm, name, true)))
-    }
-
-    /// A group by name: in module `m`, else in any module (groups are
-    /// program level).
-    pub fn group(&self, m: usize, name: &str) -> Option<u32> {
-        let as_group = |item: Option<ItemRef<'a>>| match item {
-            Some(ItemRef::Group(g)) => Some(g),
-            _ => None,
-        };
-        as_group(self.item(m, name, false))
-            .or_else(|| (0..self.modules.len()).find_map(|i| as_group(self.item(i, name, false))))
     }
 
     /// Step 2: signatures, types and program-level declarations.
@@ -531,7 +442,7 @@ impl<'a> Lowerer<'a> {
                         name,
                         body: infrac_syntax::ast::TypeDeclBody::Record(fields),
                     }) => {
-                        if let Some(ItemRef::Record(r)) = self.item(m, &name.name, false) {
+                        if let Some(ItemRef::Record(r)) = self.item_named(m, name) {
                             let fields = self.record_fields(m, &name.name, fields)?;
                             if let Some(rec) = self.program.records.get_mut(r as usize) {
                                 rec.fields = fields;
@@ -539,20 +450,20 @@ impl<'a> Lowerer<'a> {
                         }
                     }
                     ItemKind::Fact(d) => {
-                        if let Some(ItemRef::Fact(f)) = self.item(m, &d.name.name, false) {
+                        if let Some(ItemRef::Fact(f)) = self.item_named(m, &d.name) {
                             let params = d.params.as_deref().unwrap_or_default();
                             let sig = self.sig(m, &d.name.name, params)?;
                             self.sigs.insert(SigKey::Fact(f), sig);
                         }
                     }
                     ItemKind::Op(d) => {
-                        if let Some(ItemRef::Op(o)) = self.item(m, &d.name.name, false) {
+                        if let Some(ItemRef::Op(o)) = self.item_named(m, &d.name) {
                             let sig = self.sig(m, &d.name.name, &d.params)?;
                             self.sigs.insert(SigKey::Op(o), sig);
                         }
                     }
                     ItemKind::Fn(d) => {
-                        let key = match self.item(m, &d.name.name, false) {
+                        let key = match self.item_named(m, &d.name) {
                             Some(ItemRef::Fn(f)) => SigKey::Fn(f),
                             Some(ItemRef::Native(n)) => SigKey::Native(n),
                             _ => continue,
@@ -612,15 +523,6 @@ impl<'a> Lowerer<'a> {
         }
         Ok(())
     }
-}
-
-/// Groups, params and stages are program level: reachable through a module
-/// alias without `pub`.
-fn is_private_kind(kind: &ItemRef<'_>) -> bool {
-    !matches!(
-        kind,
-        ItemRef::Param(_) | ItemRef::Group(_) | ItemRef::Stage(_)
-    )
 }
 
 fn register_enum<'a>(d: &'a EnumDecl) -> ItemRef<'a> {

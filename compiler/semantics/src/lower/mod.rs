@@ -1,12 +1,15 @@
 //! Lowering of checked `.infra` modules to bytecode.
 //!
-//! The input is well-typed (the checker ran first), so lowering resolves
-//! names again by scope but needs no types, except to fill in defaults:
-//! record-literal fields from the expected record type, and call arguments
-//! from the callee's signature. Everything that depends on a value's kind
-//! (`+` on ints, strings or lists; methods; `==`) is dispatched at run time.
+//! The input is well-typed (the checker ran first), and every name comes
+//! with what the checker resolved it to ([`ModuleInput::names`]): the
+//! lowering resolves nothing itself. It needs no types either, except to
+//! fill in defaults: record-literal fields from the expected record type,
+//! and call arguments from the callee's signature. Everything that depends
+//! on a value's kind (`+` on ints, strings or lists; methods; `==`) is
+//! dispatched at run time.
 //!
-//! Architecture invariant: no I/O; the only inputs are syntax trees.
+//! Architecture invariant: no I/O; the only inputs are syntax trees and
+//! the checker's resolutions.
 
 mod builder;
 mod calls;
@@ -18,18 +21,26 @@ mod prefetch;
 mod strings;
 mod types;
 
+use std::collections::HashMap;
+
 use infrac_bytecode::Program;
 use infrac_syntax::ast::{SourceFile, Span};
 
-/// One parsed module of the program.
+use crate::def::Def;
+use crate::items::ItemId;
+
+/// One parsed and checked module of the program.
 pub struct ModuleInput<'a> {
     /// The display path (`site.infra`, `<std>/files.infra`).
     pub path: String,
     pub is_std: bool,
     /// The syntax tree, with absolute spans.
     pub ast: &'a SourceFile,
-    /// The modules this one uses: alias -> index into the module list.
-    pub imports: Vec<(String, usize)>,
+    /// The item each entry of `ast.items` is (`None`: a `use`, or an item
+    /// that failed to parse).
+    pub items: Vec<Option<ItemId>>,
+    /// What the checker resolved the name at each (absolute) span to.
+    pub names: HashMap<Span, Def>,
 }
 
 /// A construct lowering cannot translate (the checker should have rejected

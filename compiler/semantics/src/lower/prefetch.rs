@@ -11,9 +11,11 @@
 //! given `sudo:` or `sudo_user:` reads as another user, so what it reads is
 //! left out.
 
-use infrac_bytecode::{FactKind, FunctionKind, PrefetchArg, PrefetchFact};
-use infrac_syntax::ast::{Arg, Expr, ExprKind, Ident, StrPart};
-use infrac_syntax::visit::{Binding, Visitor, walk_expr};
+use infrac_bytecode::{FactKind, PrefetchArg, PrefetchFact};
+use infrac_syntax::ast::{Arg, Expr, ExprKind, StrPart};
+use infrac_syntax::visit::{Visitor, walk_expr};
+
+use crate::def::Def;
 
 use crate::lower::builder::FnBuilder;
 use crate::lower::exprs::Static;
@@ -139,15 +141,15 @@ impl<'a> Lowerer<'a> {
         let Some(body) = self.bodies.get(&callee).copied() else {
             return;
         };
-        let names: Vec<&str> = body.params.iter().map(|p| p.name.name.as_str()).collect();
-        let scope = FnBuilder::new(body.module, FunctionKind::Op, &names);
-        let mut scan = BodyScan::default();
+        let mut scan = Exprs::default();
         scan.visit_block(body.block);
-        // A parameter rebound by `let` or `for` is not known any more.
-        let param_value = |e: &Expr| match &e.kind {
-            ExprKind::Name(id) if !scan.bound.contains(&id.name.as_str()) => names
+        // A parameter's value is known; a local's (even one named like a
+        // parameter) is not.
+        let param_value = |e: &Expr| match (&e.kind, self.def(body.module, e.span)) {
+            (ExprKind::Name(_), Some(Def::Param { name, .. })) => body
+                .params
                 .iter()
-                .position(|n| *n == id.name)
+                .position(|p| p.name.name == *name)
                 .and_then(|i| known.get(i).cloned().flatten()),
             _ => constant_arg(e),
         };
@@ -160,7 +162,7 @@ impl<'a> Lowerer<'a> {
                 } => (e, &[]),
                 _ => continue,
             };
-            let next = match self.resolve_static(&scope, target) {
+            let next = match self.resolve_static(body.module, target) {
                 Some(Static::Item(ItemRef::Fact(f))) => Callee::Fact(f),
                 Some(Static::Item(ItemRef::Op(o)))
                     if (!args.is_empty() || matches!(e.kind, ExprKind::Call { .. }))
@@ -186,18 +188,13 @@ impl<'a> Lowerer<'a> {
     }
 }
 
-/// Collects the names `let` and `for` bind in a body, and its
-/// expressions in source order.
+/// The expressions of a body, in source order.
 #[derive(Default)]
-struct BodyScan<'e> {
-    bound: Vec<&'e str>,
+struct Exprs<'e> {
     exprs: Vec<&'e Expr>,
 }
 
-impl<'e> Visitor<'e> for BodyScan<'e> {
-    fn visit_binding(&mut self, name: &'e Ident, _: Binding<'e>) {
-        self.bound.push(&name.name);
-    }
+impl<'e> Visitor<'e> for Exprs<'e> {
     fn visit_expr(&mut self, e: &'e Expr) {
         self.exprs.push(e);
         walk_expr(self, e);

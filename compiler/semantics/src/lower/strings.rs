@@ -53,8 +53,10 @@ impl<'a> Lowerer<'a> {
                 StrPart::Interp { expr, format, span } => {
                     let (inner, raw) = match &expr.kind {
                         ExprKind::Call { callee, args }
-                            if matches!(self.resolve_static(b, callee), Some(Static::Raw))
-                                && args.len() == 1 =>
+                            if matches!(
+                                self.resolve_static(b.module, callee),
+                                Some(Static::Raw)
+                            ) && args.len() == 1 =>
                         {
                             (&args[0].value, true)
                         }

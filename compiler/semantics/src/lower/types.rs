@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use infrac_bytecode::{RecordDef, RecordField, TypeDesc};
-use infrac_syntax::ast::{FieldDecl, TypeExpr, TypeExprKind};
+use infrac_syntax::ast::{FieldDecl, Ident, TypeExpr, TypeExprKind};
 
+use crate::def::Def;
 use crate::lower::LowerError;
 use crate::lower::items::{ItemRef, Lowerer};
 
@@ -58,54 +59,35 @@ impl<'a> Lowerer<'a> {
                         "Host" => TypeDesc::Host,
                         "list" => TypeDesc::List(Box::new(arg(self, 0)?)),
                         "map" => TypeDesc::Map(Box::new(arg(self, 1)?)),
-                        name => {
-                            let item = self
-                                .item(m, name, false)
-                                .or_else(|| self.prelude_item(name));
-                            self.item_type(m, item, t, depth)?
-                        }
+                        _ => self.named_type(m, one, t, depth)?,
                     },
-                    ([module, name], _) => {
-                        let item = self
-                            .import(m, &module.name)
-                            .and_then(|i| self.item(i, &name.name, true));
-                        let owner = self.import(m, &module.name).unwrap_or(m);
-                        self.item_type(owner, item, t, depth)?
-                    }
+                    ([_module, name], _) => self.named_type(m, name, t, depth)?,
                     _ => TypeDesc::Any,
                 }
             }
         })
     }
 
-    fn item_type(
+    /// A declared type, `name` in module `m` as the checker resolved it.
+    fn named_type(
         &mut self,
         m: usize,
-        item: Option<ItemRef<'a>>,
+        name: &Ident,
         t: &'a TypeExpr,
         depth: u32,
     ) -> Result<TypeDesc, LowerError> {
-        match item {
+        let Some(Def::Item(id)) = self.def(m, name.span) else {
+            return Err(self.error(m, t.span, "unknown type"));
+        };
+        match self.by_id.get(id).cloned() {
             Some(ItemRef::Record(r)) => Ok(TypeDesc::Record(r)),
             Some(ItemRef::Enum { name, variants }) => Ok(TypeDesc::Enum { name, variants }),
-            Some(ItemRef::Alias(target)) => {
-                // An alias is resolved in its own module.
-                let owner = self.alias_module(m, target);
-                self.resolve_type_at(owner, target, depth + 1)
+            // An alias is resolved in its own module.
+            Some(ItemRef::Alias { module, target }) => {
+                self.resolve_type_at(module, target, depth + 1)
             }
             _ => Err(self.error(m, t.span, "unknown type")),
         }
-    }
-
-    /// The module that declares the alias whose target is `target`.
-    fn alias_module(&self, fallback: usize, target: &TypeExpr) -> usize {
-        (0..self.items.len())
-            .find(|&i| {
-                self.items[i]
-                    .values()
-                    .any(|it| matches!(it.kind, ItemRef::Alias(t) if std::ptr::eq(t, target)))
-            })
-            .unwrap_or(fallback)
     }
 
     /// The fields of a record type; defaults become `Default` functions.
