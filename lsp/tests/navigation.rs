@@ -187,7 +187,7 @@ async fn completes_named_arguments() {
         probe [3] probe(cmd: cmd) -> CommandResult
         raw [3] raw(text: str)
         read_file [3] read_file(path: str) -> str
-        reveal [3] reveal(value: secret) -> str
+        reveal [3] reveal(secret: secret) -> str
         run [3] run(cmd: cmd, stdin: str? = none, check: bool = true) -> CommandResult
         ssh [3] ssh(address: str, user: str? = none, port: int? = none, identity: str? = none, jump: str? = none, name: str? = none, sudo: bool = false, data: T) -> Host
         upload [3] upload(remote: str, src: str? = none, content: str? = none, mode: int? = none, owner: str? = none, group: str? = none) -> CommandResult
@@ -238,7 +238,7 @@ async fn completes_enum_variants_and_names() {
         probe [3] probe(cmd: cmd) -> CommandResult
         raw [3] raw(text: str)
         read_file [3] read_file(path: str) -> str
-        reveal [3] reveal(value: secret) -> str
+        reveal [3] reveal(secret: secret) -> str
         run [3] run(cmd: cmd, stdin: str? = none, check: bool = true) -> CommandResult
         ssh [3] ssh(address: str, user: str? = none, port: int? = none, identity: str? = none, jump: str? = none, name: str? = none, sudo: bool = false, data: T) -> Host
         upload [3] upload(remote: str, src: str? = none, content: str? = none, mode: int? = none, owner: str? = none, group: str? = none) -> CommandResult

@@ -201,51 +201,12 @@ pub enum ParamDefault {
 }
 
 impl Builtin {
-    /// The parameters (name, default), in call order: the one list that
-    /// the checker (names, optionality) and the lowering (argument order,
-    /// defaults) both read. Host constructors end with `data`, which the
-    /// checker only admits when the group has a data type.
-    pub fn params(self) -> &'static [(&'static str, ParamDefault)] {
-        use ParamDefault::{False, None as NoneDefault, Required, True};
-        match self {
-            Builtin::Probe => &[("cmd", Required)],
-            Builtin::Run => &[("cmd", Required), ("stdin", NoneDefault), ("check", True)],
-            Builtin::Upload => &[
-                ("remote", Required),
-                ("src", NoneDefault),
-                ("content", NoneDefault),
-                ("mode", NoneDefault),
-                ("owner", NoneDefault),
-                ("group", NoneDefault),
-            ],
-            Builtin::Reveal => &[("secret", Required)],
-            Builtin::Env => &[("name", Required)],
-            Builtin::ReadFile => &[("path", Required)],
-            Builtin::Len => &[("x", Required)],
-            Builtin::Local => &[
-                ("name", NoneDefault),
-                ("sudo", False),
-                ("data", NoneDefault),
-            ],
-            Builtin::Ssh => &[
-                ("address", Required),
-                ("user", NoneDefault),
-                ("port", NoneDefault),
-                ("identity", NoneDefault),
-                ("jump", NoneDefault),
-                ("name", NoneDefault),
-                ("sudo", False),
-                ("data", NoneDefault),
-            ],
-            Builtin::Docker => &[
-                ("container", Required),
-                ("image", NoneDefault),
-                ("name", NoneDefault),
-                ("sudo", False),
-                ("data", NoneDefault),
-            ],
-            Builtin::Inventory => &[("path", Required), ("group", NoneDefault)],
-        }
+    /// The parameters, in call order, from the table of built-ins: the
+    /// one list the checker (names, types), the lowering (argument order,
+    /// defaults) and the editor read. Host constructors end with `data`,
+    /// which the checker only admits when the group has a data type.
+    pub fn params(self) -> &'static [crate::builtins::Param] {
+        crate::builtins::function(self.name()).map_or(&[], |f| f.params)
     }
 }
 

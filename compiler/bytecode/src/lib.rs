@@ -1,5 +1,6 @@
-//! The bytecode shared by the `.infra` compiler (`infrac-lower` writes it)
-//! and the runtime (`infrac-vm` runs it).
+//! The bytecode shared by the `.infra` compiler (its lowering writes it)
+//! and the runtime (`infrac-vm` runs it), and the table of built-ins both
+//! read ([`builtins`]).
 //!
 //! Architecture invariant: this crate knows nothing about syntax trees,
 //! hosts or I/O. A [`Program`] is plain data: functions made of stack
@@ -8,6 +9,7 @@
 //! facts, ops, record types). `Display` on a [`Program`] is a readable
 //! disassembly.
 
+pub mod builtins;
 mod disasm;
 mod instr;
 mod program;

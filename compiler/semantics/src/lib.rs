@@ -12,7 +12,6 @@
 //! [`diagnostics`] (one file) or [`check_program`] (a file and every module
 //! it uses). Render with [`render::render_human`] / [`render::render_json`].
 
-mod builtin_docs;
 pub mod check;
 pub mod codes;
 pub mod compile;

@@ -358,18 +358,11 @@ impl Cx<'_> {
         }
         // A stage's `host` is in scope with its real type.
         let in_scope = |name: &str| scope.unwrap_or_default().iter().any(|l| l.name == name);
-        for (name, sig, doc) in self
-            .sema
-            .builtins()
-            .filter(|(n, ..)| *n != "one" && !in_scope(n))
-        {
-            out.add(
-                GLOBAL,
-                name,
-                CompletionItemKind::FUNCTION,
-                Some(sig.to_string()),
-                Some(doc.to_string()),
-            );
+        for (name, sig, doc) in self.sema.builtins() {
+            if name != "one" && !in_scope(name) {
+                let docs = Some(doc.to_string());
+                out.add(GLOBAL, name, CompletionItemKind::FUNCTION, Some(sig), docs);
+            }
         }
         out.keywords(BODY_KEYWORDS);
     }

@@ -1,12 +1,28 @@
-//! Built-in methods (§6), dispatched on the receiver's kind.
+//! Built-in methods (§6), dispatched on the receiver's kind. Only what the
+//! table of built-ins lists is dispatched (`infrac_bytecode::builtins`).
 
 use std::sync::Arc;
+
+use infrac_bytecode::builtins::{self, Recv};
 
 use crate::format::kind_name;
 use crate::value::Value;
 
+fn recv(v: &Value) -> Option<Recv> {
+    Some(match v {
+        Value::Str(_) => Recv::Str,
+        Value::List(_) => Recv::List,
+        Value::Map(_) => Recv::Map,
+        Value::Int(_) => Recv::Int,
+        Value::Float(_) => Recv::Float,
+        _ => return None,
+    })
+}
+
 pub fn call(receiver: &Value, name: &str, args: &[Value]) -> Result<Value, String> {
+    let listed = recv(receiver).and_then(|r| builtins::method(r, name));
     let result = match receiver {
+        _ if listed.is_none() => None,
         Value::Str(s) => str_method(s, name, args),
         Value::List(items) => list_method(items, name, args),
         Value::Map(m) => map_method(m, name, args),
@@ -119,6 +135,37 @@ mod tests {
 
     fn s(x: &str) -> Value {
         Value::Str(x.into())
+    }
+
+    /// A value of the kind a table type names (`T`: a string).
+    fn sample(ty: &str) -> Value {
+        match ty {
+            "int" => Value::Int(1),
+            "float" => Value::Float(1.5),
+            "bool" => Value::Bool(true),
+            _ => s("x"),
+        }
+    }
+
+    #[test]
+    fn every_method_of_the_table_is_dispatched() {
+        for method in builtins::METHODS {
+            let receiver = match method.recv {
+                Recv::Str => s("a b"),
+                Recv::List => str_list(["a", "b"].into_iter()),
+                Recv::Map => Value::Map(Arc::new([(Arc::from("k"), s("v"))].into())),
+                Recv::Int => Value::Int(3),
+                Recv::Float => Value::Float(2.5),
+            };
+            let args: Vec<Value> = method.params.iter().map(|p| sample(p.ty)).collect();
+            let result = call(&receiver, method.name, &args);
+            assert!(
+                result.is_ok(),
+                "{:?}.{}: {result:?}",
+                method.recv,
+                method.name
+            );
+        }
     }
 
     #[test]

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use infrac_syntax::ast::{Arg, Expr, ExprKind, Ident, Span};
 
+use infrac_bytecode::builtins::Allowed;
+
 use super::builtins::{self, Builtin};
 use super::{Checker, Context, code_list, plural};
 use crate::db::SourceFile;
@@ -199,7 +201,7 @@ impl Checker<'_> {
         self.builtin_effects(name, builtin);
         let group_data = self.group_data.clone().flatten();
         if builtin.is_host_constructor()
-            && builtin != Builtin::Inventory
+            && !builtin.is(infrac_bytecode::Builtin::Inventory)
             && group_data.is_none()
             && let Some(data) = args
                 .iter()
@@ -215,9 +217,9 @@ impl Checker<'_> {
             );
         }
         let data_required = group_data.as_ref().is_some_and(|t| self.needs_value(t));
-        let params = builtin.params(group_data.as_ref(), data_required);
+        let params = builtin.params(self.db, group_data.as_ref(), data_required);
         self.named_args(args, Some(Def::Builtin(builtin.name())), &params);
-        if builtin == Builtin::Len {
+        if builtin.is(infrac_bytecode::Builtin::Len) {
             self.check_args(span, &name.name, &params, &[], args);
             if let Some(arg) = args.first() {
                 let ty = self.expr_type_silently(&arg.value);
@@ -266,22 +268,29 @@ impl Checker<'_> {
         ty
     }
 
+    /// Where the table allows a call of `builtin` (§2.7, §6).
     fn builtin_effects(&mut self, name: &Ident, builtin: Builtin) {
         let context = self.context;
-        let diag = match builtin {
-            Builtin::Run | Builtin::Upload if context != Context::Op => Some(
+        let body = matches!(
+            context,
+            Context::Op | Context::Fact | Context::Fn | Context::Stage(_)
+        );
+        let diag = match builtin.allowed() {
+            Allowed::Ops if context != Context::Op => Some(
                 Diag::error("E0401", name.span, format!("`{}` is only allowed in an op, not in {}", name.name, context.describe()))
                     .with_note("changing commands belong in ops, so that every change is declared and reported")
                     .with_help("use `probe(...)` for a read-only command, or move this into an op"),
             ),
-            Builtin::Probe if !matches!(context, Context::Op | Context::Fact | Context::Fn | Context::Stage(_)) => {
-                Some(Diag::error("E0403", name.span, format!("`probe` cannot be used in {}", context.describe())))
-            }
-            Builtin::Raw => Some(
+            Allowed::Bodies if !body => Some(Diag::error(
+                "E0403",
+                name.span,
+                format!("`{}` cannot be used in {}", name.name, context.describe()),
+            )),
+            Allowed::Commands => Some(
                 Diag::error("E0404", name.span, "`raw(...)` is only allowed as a whole interpolation in `sh\"...\"`")
                     .with_help("write `sh\"... {raw(text)} ...\"`"),
             ),
-            b if b.is_host_constructor() && context != Context::Group => Some(
+            Allowed::Groups if context != Context::Group => Some(
                 Diag::error("E0309", name.span, format!("`{}(...)` makes a host: it is only allowed in a group", name.name)),
             ),
             _ => None,
@@ -479,18 +488,14 @@ impl Checker<'_> {
             self.unchecked_args(args);
             return Ty::Unknown;
         }
-        let method = builtins::method_names(&target)
-            .iter()
-            .find(|m| **m == name.name)
-            .map(|m| Def::Method {
-                recv: target.clone(),
-                name: m,
-            });
+        let method = builtins::method_spec(&target, &name.name).map(|m| Def::Method {
+            recv: target.clone(),
+            name: m.name,
+        });
         self.resolved(name.span, Site::Field(target.clone()), method.clone());
-        let Some((params, ret)) = builtins::method(&target, &name.name) else {
+        let Some((params, ret)) = builtins::method(self.db, &target, &name.name) else {
             self.unchecked_args(args);
-            let help =
-                suggest::did_you_mean(&name.name, builtins::method_names(&target).iter().copied());
+            let help = suggest::did_you_mean(&name.name, builtins::method_names(&target));
             self.error(
                 Diag::error(
                     "E0214",

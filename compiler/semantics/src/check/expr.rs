@@ -627,7 +627,7 @@ impl Checker<'_> {
                 }
             },
             other => {
-                let help = if super::builtins::method(other, &name.name).is_some() {
+                let help = if super::builtins::method_spec(other, &name.name).is_some() {
                     Some(format!(
                         "`{}` is a method: call it with `.{}()`",
                         name.name, name.name

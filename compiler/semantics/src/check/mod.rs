@@ -19,7 +19,10 @@ use crate::diagnostic::Diag;
 use crate::items::{ItemId, item_ast};
 use crate::ty::Ty;
 
-pub use builtins::{builtin_signature, method_signature, op_sudo_params};
+pub use builtins::{
+    builtin_entries, builtin_signature, method_entries, method_entry, method_signature,
+    op_sudo_params,
+};
 
 /// What checking one item found; spans relative to the item's start.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -111,9 +111,9 @@ impl<'a> Lowerer<'a> {
         let params: Vec<SigParam> = builtin
             .params()
             .iter()
-            .map(|&(name, _)| SigParam {
-                name: name.to_string(),
-                ty: if name == "data" {
+            .map(|param| SigParam {
+                name: param.name.to_string(),
+                ty: if param.name == "data" {
                     data.clone().unwrap_or(TypeDesc::Any)
                 } else {
                     TypeDesc::Any
@@ -124,7 +124,7 @@ impl<'a> Lowerer<'a> {
             .collect();
         let defaults = builtin.params();
         let argc = self.arrange(b, &Sig { params, ret: None }, args, &[], span, |b, i| {
-            match defaults.get(i).map(|&(_, default)| default) {
+            match defaults.get(i).map(|param| param.default) {
                 Some(ParamDefault::True) => Some(Instr::PushTrue),
                 Some(ParamDefault::False) => Some(Instr::PushFalse),
                 Some(ParamDefault::None) => Some(Instr::PushNone),

@@ -11,7 +11,7 @@ use infrac_syntax::Shift;
 use infrac_syntax::ast::{self, Span};
 
 use super::{Name, Semantics, absolute};
-use crate::builtin_docs;
+use crate::check::{builtin_entries, method_entries};
 use crate::db::SourceFile;
 use crate::def::{Def, Site};
 use crate::items::{ItemId, ItemTag, item_tree};
@@ -184,13 +184,13 @@ impl Semantics<'_> {
             }
             _ => {}
         }
-        for (name, signature, _) in builtin_docs::methods(ty) {
+        for method in method_entries(ty) {
             out.push(Member {
-                name: name.to_string(),
-                detail: signature.to_string(),
+                name: method.name.to_string(),
+                detail: method.signature(),
                 def: Some(Def::Method {
                     recv: ty.clone(),
-                    name,
+                    name: method.name,
                 }),
                 is_method: true,
             });
@@ -252,7 +252,7 @@ impl Semantics<'_> {
     }
 
     /// The built-in functions and names: `(name, signature, documentation)`.
-    pub fn builtins(&self) -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
-        builtin_docs::FUNCTIONS.iter().copied()
+    pub fn builtins(&self) -> Vec<(&'static str, String, &'static str)> {
+        builtin_entries()
     }
 }

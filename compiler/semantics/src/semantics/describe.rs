@@ -4,7 +4,7 @@
 use infrac_syntax::ast::{self, ExprKind, ItemKind, Span, TypeDeclBody};
 
 use super::Semantics;
-use crate::builtin_docs;
+use crate::check::{builtin_entries, method_entry};
 use crate::db::Db;
 use crate::def::Def;
 use crate::items::{ItemId, ItemTag, item_origin, parse, tree_item};
@@ -97,12 +97,13 @@ impl Semantics<'_> {
                 .find(|p| p.name.name == *name)?
                 .docs
                 .clone(),
-            Def::Builtin(name) => builtin_docs::doc(name).map(str::to_string),
+            Def::Builtin(name) => builtin_entries()
+                .into_iter()
+                .find(|(n, ..)| n == name)
+                .map(|(_, _, doc)| doc.to_string()),
             Def::HostField("name") => Some("The host's name.".into()),
             Def::HostField(_) => Some("The host's data, typed by its group.".into()),
-            Def::Method { recv, name } => {
-                builtin_docs::method(recv, name).map(|(_, doc)| doc.to_string())
-            }
+            Def::Method { recv, name } => method_entry(recv, name).map(|m| m.doc.to_string()),
             Def::Local { .. } | Def::Module(_) => None,
         }
     }
@@ -139,7 +140,7 @@ impl Semantics<'_> {
                 })
             }
             Def::Method { recv, name } => {
-                let (params, ret) = crate::check::method_signature(recv, name)?;
+                let (params, ret) = crate::check::method_signature(db, recv, name)?;
                 Some(Signature {
                     params: params_of(&params),
                     named_only: Vec::new(),
@@ -241,10 +242,10 @@ impl Semantics<'_> {
                 let text = self.item_text(*owner, param.span).unwrap_or(name);
                 format!("{}({text})", owner.name(db))
             }
-            Def::Builtin(name) => builtin_docs::signature(name)?.to_string(),
+            Def::Builtin(name) => builtin_entries().into_iter().find(|(n, ..)| n == name)?.1,
             Def::HostField(name) => format!("host.{name}"),
             Def::Method { recv, name } => {
-                format!("{recv}.{}", builtin_docs::method(recv, name)?.0)
+                format!("{recv}.{}", method_entry(recv, name)?.signature())
             }
         })
     }

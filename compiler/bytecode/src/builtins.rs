@@ -1,0 +1,481 @@
+//! The one table of built-in functions and methods (docs/language.md §6):
+//! name, parameters with their types and defaults, result, where a call
+//! is allowed, and documentation. The checker types calls from it, the
+//! lowering fills defaults from it, the VM dispatches only what it lists,
+//! and the editor shows its signatures and docs.
+//!
+//! Types are written as in `.infra` (`str?`, `list<str>`), plus `T` for
+//! a list's element or a map's value (methods) or a group's data type
+//! (`data:` of a host constructor), and `CommandResult`, the prelude's
+//! record. An empty type is untyped (`len(x)`).
+
+use crate::instr::{Builtin, ParamDefault};
+
+/// A parameter of a built-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param {
+    pub name: &'static str,
+    pub ty: &'static str,
+    pub default: ParamDefault,
+}
+
+/// Where a call of a built-in function may be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allowed {
+    Anywhere,
+    /// Changing commands: in ops.
+    Ops,
+    /// Read-only commands: in ops, facts, fns and stages.
+    Bodies,
+    /// Host constructors: in a group's host list.
+    Groups,
+    /// As the whole of an interpolation in `sh"..."`.
+    Commands,
+}
+
+/// A built-in function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Function {
+    pub name: &'static str,
+    /// What the VM runs (`None`: handled by the compiler, `raw`).
+    pub builtin: Option<Builtin>,
+    pub params: &'static [Param],
+    /// Empty: no value of its own (`raw`).
+    pub ret: &'static str,
+    pub allowed: Allowed,
+    pub doc: &'static str,
+}
+
+/// The kinds of values that have methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recv {
+    Str,
+    List,
+    Map,
+    Int,
+    Float,
+}
+
+/// A built-in method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Method {
+    pub recv: Recv,
+    pub name: &'static str,
+    pub params: &'static [Param],
+    pub ret: &'static str,
+    /// The element type the receiver must have (`join` needs strings).
+    pub elem: Option<&'static str>,
+    pub doc: &'static str,
+}
+
+/// A name that is neither a function nor a method: `(name, how it reads,
+/// documentation)`.
+pub const NAMES: &[(&str, &str, &str)] = &[
+    (
+        "host",
+        "host: Host<T>",
+        "The host the stage body runs on (`host.name`, `host.data`).",
+    ),
+    (
+        "facts",
+        "facts",
+        "Typed, live reads of the host's state: `facts.NAME` or `facts.NAME(args)`.",
+    ),
+    (
+        "one",
+        "one(group)",
+        "The first host of a group, as a stage target.",
+    ),
+];
+
+const fn p(name: &'static str, ty: &'static str, default: ParamDefault) -> Param {
+    Param { name, ty, default }
+}
+
+use ParamDefault::{False, None as Absent, Required, True};
+
+pub const FUNCTIONS: &[Function] = &[
+    Function {
+        name: "probe",
+        builtin: Some(Builtin::Probe),
+        params: &[p("cmd", "cmd", Required)],
+        ret: "CommandResult",
+        allowed: Allowed::Bodies,
+        doc: "Runs a read-only command on the host; runs even in a plan.",
+    },
+    Function {
+        name: "run",
+        builtin: Some(Builtin::Run),
+        params: &[
+            p("cmd", "cmd", Required),
+            p("stdin", "str?", Absent),
+            p("check", "bool", True),
+        ],
+        ret: "CommandResult",
+        allowed: Allowed::Ops,
+        doc: "Runs a changing command (only in ops). A non-zero exit fails the host unless `check: false`.",
+    },
+    Function {
+        name: "upload",
+        builtin: Some(Builtin::Upload),
+        params: &[
+            p("remote", "str", Required),
+            p("src", "str?", Absent),
+            p("content", "str?", Absent),
+            p("mode", "int?", Absent),
+            p("owner", "str?", Absent),
+            p("group", "str?", Absent),
+        ],
+        ret: "CommandResult",
+        allowed: Allowed::Ops,
+        doc: "Writes a file on the host (only in ops): exactly one of `src` (a controller file) and `content`; written to a temporary name, then renamed.",
+    },
+    Function {
+        name: "raw",
+        builtin: None,
+        params: &[p("text", "str", Required)],
+        ret: "",
+        allowed: Allowed::Commands,
+        doc: "Inserts text unquoted into a `sh\"...\"` command (only inside an interpolation).",
+    },
+    Function {
+        name: "reveal",
+        builtin: Some(Builtin::Reveal),
+        params: &[p("secret", "secret", Required)],
+        ret: "str",
+        allowed: Allowed::Anywhere,
+        doc: "Turns a secret into a plain string, visibly.",
+    },
+    Function {
+        name: "env",
+        builtin: Some(Builtin::Env),
+        params: &[p("name", "str", Required)],
+        ret: "str?",
+        allowed: Allowed::Anywhere,
+        doc: "A variable of the controller's environment.",
+    },
+    Function {
+        name: "read_file",
+        builtin: Some(Builtin::ReadFile),
+        params: &[p("path", "str", Required)],
+        ret: "str",
+        allowed: Allowed::Anywhere,
+        doc: "A controller file, relative to the program.",
+    },
+    Function {
+        name: "len",
+        builtin: Some(Builtin::Len),
+        params: &[p("x", "", Required)],
+        ret: "int",
+        allowed: Allowed::Anywhere,
+        doc: "The length of a string, list or map.",
+    },
+    Function {
+        name: "local",
+        builtin: Some(Builtin::Local),
+        params: &[
+            p("name", "str?", Absent),
+            p("sudo", "bool", False),
+            p("data", "T", Absent),
+        ],
+        ret: "Host",
+        allowed: Allowed::Groups,
+        doc: "The machine infrac runs on.",
+    },
+    Function {
+        name: "ssh",
+        builtin: Some(Builtin::Ssh),
+        params: &[
+            p("address", "str", Required),
+            p("user", "str?", Absent),
+            p("port", "int?", Absent),
+            p("identity", "str?", Absent),
+            p("jump", "str?", Absent),
+            p("name", "str?", Absent),
+            p("sudo", "bool", False),
+            p("data", "T", Absent),
+        ],
+        ret: "Host",
+        allowed: Allowed::Groups,
+        doc: "A host reached over SSH.",
+    },
+    Function {
+        name: "docker",
+        builtin: Some(Builtin::Docker),
+        params: &[
+            p("container", "str", Required),
+            p("image", "str?", Absent),
+            p("name", "str?", Absent),
+            p("sudo", "bool", False),
+            p("data", "T", Absent),
+        ],
+        ret: "Host",
+        allowed: Allowed::Groups,
+        doc: "A Docker container.",
+    },
+    Function {
+        name: "inventory",
+        builtin: Some(Builtin::Inventory),
+        params: &[p("path", "str", Required), p("group", "str?", Absent)],
+        ret: "list<Host>",
+        allowed: Allowed::Groups,
+        doc: "Hosts loaded at run time from an Ansible INI/YAML inventory or a JSON list.",
+    },
+];
+
+const fn m(
+    recv: Recv,
+    name: &'static str,
+    params: &'static [Param],
+    ret: &'static str,
+    doc: &'static str,
+) -> Method {
+    Method {
+        recv,
+        name,
+        params,
+        ret,
+        elem: None,
+        doc,
+    }
+}
+
+const SEP: &[Param] = &[p("sep", "str", Required)];
+const TEXT: &[Param] = &[p("text", "str", Required)];
+const KEY: &[Param] = &[p("key", "str", Required)];
+
+pub const METHODS: &[Method] = &[
+    m(Recv::Str, "len", &[], "int", "Length in characters."),
+    m(
+        Recv::Str,
+        "trim",
+        &[],
+        "str",
+        "Without leading and trailing whitespace.",
+    ),
+    m(
+        Recv::Str,
+        "trim_start",
+        &[],
+        "str",
+        "Without leading whitespace.",
+    ),
+    m(
+        Recv::Str,
+        "trim_end",
+        &[],
+        "str",
+        "Without trailing whitespace.",
+    ),
+    m(
+        Recv::Str,
+        "lines",
+        &[],
+        "list<str>",
+        "The lines of the text.",
+    ),
+    m(
+        Recv::Str,
+        "split",
+        SEP,
+        "list<str>",
+        "The parts between occurrences of `sep`.",
+    ),
+    m(
+        Recv::Str,
+        "starts_with",
+        TEXT,
+        "bool",
+        "Whether the string starts with `text`.",
+    ),
+    m(
+        Recv::Str,
+        "ends_with",
+        TEXT,
+        "bool",
+        "Whether the string ends with `text`.",
+    ),
+    m(
+        Recv::Str,
+        "contains",
+        TEXT,
+        "bool",
+        "Whether `text` occurs in the string.",
+    ),
+    m(
+        Recv::Str,
+        "replace",
+        &[p("from", "str", Required), p("to", "str", Required)],
+        "str",
+        "Every `from` replaced by `to`.",
+    ),
+    m(Recv::Str, "upper", &[], "str", "In upper case."),
+    m(Recv::Str, "lower", &[], "str", "In lower case."),
+    m(
+        Recv::Str,
+        "to_int",
+        &[],
+        "int?",
+        "The integer it spells, or `none`.",
+    ),
+    m(
+        Recv::Str,
+        "to_float",
+        &[],
+        "float?",
+        "The number it spells, or `none`.",
+    ),
+    m(Recv::List, "len", &[], "int", "Number of elements."),
+    m(
+        Recv::List,
+        "first",
+        &[],
+        "T?",
+        "The first element, or `none`.",
+    ),
+    m(
+        Recv::List,
+        "last",
+        &[],
+        "T?",
+        "The last element, or `none`.",
+    ),
+    m(
+        Recv::List,
+        "contains",
+        &[p("value", "T", Required)],
+        "bool",
+        "Whether `value` is an element.",
+    ),
+    Method {
+        elem: Some("str"),
+        ..m(
+            Recv::List,
+            "join",
+            SEP,
+            "str",
+            "The elements (strings) joined with `sep`.",
+        )
+    },
+    m(
+        Recv::List,
+        "reverse",
+        &[],
+        "list<T>",
+        "The elements in reverse order.",
+    ),
+    m(Recv::Map, "len", &[], "int", "Number of entries."),
+    m(
+        Recv::Map,
+        "get",
+        KEY,
+        "T?",
+        "The value at `key`, or `none`.",
+    ),
+    m(Recv::Map, "keys", &[], "list<str>", "The keys."),
+    m(Recv::Map, "values", &[], "list<T>", "The values."),
+    m(
+        Recv::Map,
+        "contains",
+        KEY,
+        "bool",
+        "Whether `key` is present.",
+    ),
+    m(Recv::Int, "to_str", &[], "str", "In decimal."),
+    m(Recv::Int, "to_float", &[], "float", "As a float."),
+    m(Recv::Float, "to_str", &[], "str", "As text."),
+    m(Recv::Float, "round", &[], "int", "The nearest integer."),
+];
+
+/// The built-in function called `name` in a program.
+pub fn function(name: &str) -> Option<&'static Function> {
+    FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+/// Method `name` of values of kind `recv`.
+pub fn method(recv: Recv, name: &str) -> Option<&'static Method> {
+    METHODS.iter().find(|m| m.recv == recv && m.name == name)
+}
+
+/// The methods of values of kind `recv`.
+pub fn methods(recv: Recv) -> impl Iterator<Item = &'static Method> {
+    METHODS.iter().filter(move |m| m.recv == recv)
+}
+
+/// `name(a: str, b: int? = none) -> T`, as the editor shows it.
+fn signature(name: &str, params: &[Param], ret: &str) -> String {
+    let params: Vec<String> = params
+        .iter()
+        .map(|p| {
+            let ty = if p.ty.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", p.ty)
+            };
+            let default = match p.default {
+                // `data: T` takes its default from the group's data type.
+                _ if p.ty == "T" => "",
+                Required => "",
+                Absent => " = none",
+                False => " = false",
+                True => " = true",
+            };
+            format!("{}{ty}{default}", p.name)
+        })
+        .collect();
+    let ret = if ret.is_empty() {
+        String::new()
+    } else {
+        format!(" -> {ret}")
+    };
+    format!("{name}({}){ret}", params.join(", "))
+}
+
+impl Function {
+    pub fn signature(&self) -> String {
+        signature(self.name, self.params, self.ret)
+    }
+}
+
+impl Method {
+    pub fn signature(&self) -> String {
+        signature(self.name, self.params, self.ret)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_runtime_builtin_is_in_the_table_once() {
+        for builtin in Builtin::ALL {
+            let entries = FUNCTIONS.iter().filter(|f| f.builtin == Some(builtin));
+            assert_eq!(entries.count(), 1, "{builtin:?}");
+            assert_eq!(
+                function(builtin.name()).and_then(|f| f.builtin),
+                Some(builtin)
+            );
+        }
+    }
+
+    #[test]
+    fn signatures_read_like_declarations() {
+        let ssh = function("ssh").map(Function::signature);
+        assert_eq!(
+            ssh.as_deref(),
+            Some(
+                "ssh(address: str, user: str? = none, port: int? = none, identity: str? = none, \
+                 jump: str? = none, name: str? = none, sudo: bool = false, data: T) -> Host"
+            )
+        );
+        assert_eq!(
+            function("raw").map(Function::signature).as_deref(),
+            Some("raw(text: str)")
+        );
+        assert_eq!(
+            function("len").map(Function::signature).as_deref(),
+            Some("len(x) -> int")
+        );
+    }
+}
