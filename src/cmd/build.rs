@@ -5,12 +5,11 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use infrac_bytecode::Program;
 use infrac_compiler::render::render_human;
-use infrac_compiler::{Database, OsFileLoader};
+use infrac_compiler::{Database, OsFileLoader, Program};
 
 use super::exit;
-use super::run::usage;
+use super::report::usage;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Emit {

@@ -21,6 +21,7 @@ pub mod items;
 pub mod modules;
 mod parallel;
 pub mod render;
+pub mod run_errors;
 pub mod scope;
 pub mod sigs;
 pub mod suggest;
@@ -29,6 +30,10 @@ pub mod ty;
 pub use compile::compile;
 pub use db::{Database, Db, FileLoader, MemoryFileLoader, Origin, OsFileLoader, SourceFile};
 pub use diagnostic::{Diagnostic, Label, LineIndex, Severity};
+/// What [`compile`] produces, for its callers.
+pub use infrac_bytecode::Program;
+/// The formatter (`infrac fmt`, the language server's formatting).
+pub use infrac_syntax::format;
 
 use diagnostic::Diag as RelDiag;
 use infrac_syntax::ast::Span;
