@@ -10,7 +10,7 @@ use super::{ModeState, ModeStep, first_unknown, unknown_result};
 use crate::context::RunContext;
 use crate::facts;
 use crate::machine::{Flow, FrameKind, Halt, Pending, Vm, fact_def};
-use crate::plan::{Outcome, PlanSession, PlanStep, PlannedCommand, predict};
+use crate::plan::{OpArgs, Outcome, PlanSession, PlanStep, PlannedCommand, predict};
 use crate::request::{CommandOutput, ExecRequest, FactArg, FactKey, FactQuery, Request};
 use crate::shell;
 use crate::value::{Unknown, Value};
@@ -39,8 +39,9 @@ pub(super) struct Change {
     fact: Option<String>,
     /// `None`: every entry of the fact.
     args: Option<Vec<FactArg>>,
-    /// The op and its arguments, when its effect may be predicted.
-    effect: Option<(String, Vec<Value>)>,
+    /// The op (its index in `Program::ops`) and its arguments, when its
+    /// effect may be predicted.
+    effect: Option<(u32, Vec<Value>)>,
     /// The op call of the stage body that makes the change.
     module: u32,
     span: Span,
@@ -210,12 +211,21 @@ impl Vm {
     /// The value of `key` after the planned changes, from its value on
     /// the host.
     fn through_changes(&mut self, key: &FactKey, mut value: Value) -> Result<Value, String> {
+        let ctx = Arc::clone(&self.ctx);
+        let ops = &ctx.program().ops;
         let plan = self.plan_mut()?;
         let name = key.label();
         for change in plan.changes.iter().filter(|c| c.touches(key)) {
             let field = |f: &str| change.unknown(format!("{name}.{f}"));
-            let predicted = match &change.effect {
-                Some((op, args)) => predict(op, args, key, &value, &field),
+            let op = change.effect.as_ref().and_then(|(op, args)| {
+                let def = ops.get(*op as usize)?;
+                Some((def, args))
+            });
+            let predicted = match op {
+                Some((def, args)) => {
+                    let args = OpArgs::new(&def.params, args);
+                    predict(&def.name, &args, key, &value, &field)
+                }
                 None => None,
             };
             value = predicted.unwrap_or_else(|| change.unknown(name.clone()));
@@ -364,7 +374,7 @@ impl Vm {
                     let end = frame.base + def.arity as usize;
                     let args = self.stack.get(frame.base..end)?.to_vec();
                     let known = args.iter().all(|a| first_unknown(a).is_none());
-                    known.then(|| (def.name.clone(), args))
+                    known.then_some((op.op, args))
                 })
             }
             _ => None,
