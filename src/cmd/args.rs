@@ -164,7 +164,8 @@ pub struct HostSelectArgs {
     /// At most N hosts at once (default: all).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub parallel: Option<u32>,
-    /// Seconds the job may take on a host before that host fails (0: no limit).
+    /// Seconds the command (`exec`) or the fact read (`facts`) may take on
+    /// a host before that host fails (0: no limit).
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub timeout: u64,
     #[command(flatten)]

@@ -400,16 +400,16 @@ mod tests {
 
     #[test]
     fn a_missing_parameter_gives_no_prediction() {
-        let args = [("where", s("/srv/app")), ("mode", Value::Int(0o755))];
-        assert_eq!(
-            predict(
-                "files.directory",
-                &OpArgs::new(&["where".into(), "mode".into()], &args.map(|(_, v)| v)),
-                &key("/srv/app"),
-                &Value::None,
-                &unknown,
-            ),
-            None
+        let params = ["where".to_string(), "mode".to_string()];
+        let values = [s("/srv/app"), Value::Int(0o755)];
+        let args = OpArgs::new(&params, &values);
+        let after = predict(
+            "files.directory",
+            &args,
+            &key("/srv/app"),
+            &Value::None,
+            &unknown,
         );
+        assert_eq!(after, None);
     }
 }
