@@ -715,13 +715,13 @@ fn run_on_terminal(program: &Program, answer: &str) -> Output {
     let command = format!(
         "{} run site.infra --set {}",
         env!("CARGO_BIN_EXE_infrac"),
-        infrac_vm::shell_quote(&root)
+        infrac_shell::quote(&root)
     );
     // The answer waits in the terminal until the question reads it; the
     // input stays open while infrac runs.
     let feed = format!(
         "(echo {answer}; sleep 5) | script -qec {} /dev/null",
-        infrac_vm::shell_quote(&command)
+        infrac_shell::quote(&command)
     );
     let dir = program.root().parent().unwrap_or(program.root());
     Command::new("sh")

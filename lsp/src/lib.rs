@@ -8,7 +8,6 @@ mod analysis;
 mod diagnostics;
 mod document;
 mod features;
-pub mod format;
 mod line_index;
 mod server;
 mod state;

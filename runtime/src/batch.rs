@@ -17,9 +17,10 @@
 use std::time::{Duration, Instant};
 
 use infrac_connect::shell::{self, TIMEOUT_STATUS};
-use infrac_connect::{CommandOutput, ConnectorError, ErrorKind, ExecOptions, Transport};
+use infrac_connect::{ConnectorError, ErrorKind, ExecOptions, Transport};
 use infrac_vm::request::{
-    Batch as BatchRequest, Deferred, ExecRequest, FactQuery, Request, Response, Sudo, UploadRequest,
+    Batch as BatchRequest, CommandOutput, Deferred, ExecRequest, FactQuery, Request, Response,
+    Sudo, UploadRequest,
 };
 
 use crate::connection::Connection;

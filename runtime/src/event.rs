@@ -4,29 +4,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use infrac_bytecode::Span;
 use infrac_vm::RuntimeError;
 
-/// A place in the program: a module (index into `Program::modules`) and a
-/// byte span in its source. The binary turns it into file and line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Place {
-    pub module: u32,
-    pub span: Span,
-}
-
-/// A file and 1-based line, for display.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    pub file: String,
-    pub line: u32,
-}
-
-/// Turns places into file and line (implemented by the binary, which has
-/// the sources).
-pub trait Locate: Send + Sync {
-    fn locate(&self, place: Place) -> Location;
-}
+/// Places in the program (module + span), turned into file and line by a
+/// [`Locate`] the binary hands over (the compiler's sources).
+pub use infrac_bytecode::{Locate, Location, Place};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunEvent {
@@ -238,6 +220,7 @@ impl RunSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use infrac_bytecode::Span;
 
     fn at(module: u32) -> Place {
         Place {

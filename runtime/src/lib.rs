@@ -10,6 +10,7 @@ pub mod connection;
 pub mod driver;
 pub mod event;
 pub mod facts;
+pub mod fleet;
 pub mod inventory;
 pub mod orchestrator;
 pub mod output;
@@ -22,3 +23,13 @@ mod tar;
 
 pub use cancel::Cancel;
 pub use orchestrator::{RunOptions, SudoPassword, run};
+
+// What the binary uses of the VM and the connectors, so that it depends on
+// the runtime alone.
+pub use infrac_connect::output::set_limit as set_output_limit;
+pub use infrac_connect::{KnownHostsPolicy, SshOptions};
+pub use infrac_vm::RunContext;
+pub use infrac_vm::controller::{eval_groups_with, eval_params};
+pub use infrac_vm::local_files::read_regular_text;
+pub use infrac_vm::plan::ApplySession;
+pub use infrac_vm::value::{HostValue, Value};

@@ -20,7 +20,7 @@ use crate::event::{HostError, Place, RunEvent, RunSummary};
 use crate::output::Sink;
 use crate::perform::CommandSettings;
 use crate::report::Reporter;
-use crate::select::{Limit, batch_size};
+use crate::select::{Limit, batch_size, host_permits};
 use infrac_connect::Connector;
 
 /// How a run goes, from the command line.
@@ -215,13 +215,8 @@ impl Run {
         let parallel = [
             self.options.parallel,
             def.options.parallel.map(|p| p as usize),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
-        .unwrap_or(Semaphore::MAX_PERMITS)
-        .clamp(1, Semaphore::MAX_PERMITS);
-        let semaphore = Arc::new(Semaphore::new(parallel));
+        ];
+        let semaphore = host_permits(parallel.into_iter().flatten().min());
         let stage_values: Arc<[Option<Value>]> = stage_values.into();
         let place = Place {
             module: def.module,

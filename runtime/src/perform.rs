@@ -2,13 +2,11 @@
 
 use std::time::{Duration, Instant};
 
-use infrac_connect::{
-    CommandOutput, Connector, ConnectorError, ErrorKind, ExecOptions, UploadOptions,
-};
+use infrac_connect::{Connector, ConnectorError, ErrorKind, ExecOptions, UploadOptions};
 use infrac_vm::local_files::{MAX_PROGRAM_FILE, read_regular};
 use infrac_vm::request::{
-    Batch as BatchRequest, ExecRequest, FactKey, FactQuery, Request, Response, Sudo, UploadRequest,
-    UploadSource,
+    Batch as BatchRequest, CommandOutput, ExecRequest, FactKey, FactQuery, Request, Response, Sudo,
+    UploadRequest, UploadSource,
 };
 use infrac_vm::value::Value;
 
@@ -140,7 +138,16 @@ async fn perform_exec(
         timeout: settings.bound(settings.timeout),
         ..ExecOptions::default()
     };
-    conn.exec(&exec.script, opts).await
+    conn.exec(&exec.script, opts).await.map(vm_output)
+}
+
+/// A connector's command output as the VM's response carries it.
+pub(crate) fn vm_output(out: infrac_connect::CommandOutput) -> CommandOutput {
+    CommandOutput {
+        code: out.code,
+        stdout: out.stdout,
+        stderr: out.stderr,
+    }
 }
 
 async fn perform_upload(

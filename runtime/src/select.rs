@@ -1,7 +1,10 @@
-//! Which hosts a run touches (`--limit`) and how a stage's hosts are cut
-//! into `serial` batches.
+//! Which hosts a run touches (`--limit`), how many run at once and how a
+//! stage's hosts are cut into `serial` batches.
+
+use std::sync::Arc;
 
 use infrac_bytecode::Serial;
+use tokio::sync::Semaphore;
 
 /// `--limit PATTERN`: a host is kept when the pattern matches its name or
 /// the name of a group it belongs to. `*` matches any run of characters,
@@ -37,13 +40,25 @@ impl Limit {
                 .any(|p| glob(p, name) || groups.iter().any(|g| glob(p, g)))
     }
 
-    /// Patterns that matched nothing, for a usage error.
-    pub fn unmatched<'a>(&'a self, names: &[&str]) -> Vec<&'a str> {
+    /// Patterns that matched nothing.
+    fn unmatched<'a>(&'a self, names: &[&str]) -> Vec<&'a str> {
         self.patterns
             .iter()
             .filter(|p| !names.iter().any(|n| glob(p, n)))
             .map(String::as_str)
             .collect()
+    }
+
+    /// The rule of `--limit`: every pattern matches one of `names` (the
+    /// hosts' and the groups' names); else the error to report.
+    pub fn check(&self, names: &[&str]) -> Result<(), String> {
+        match self.unmatched(names).as_slice() {
+            [] => Ok(()),
+            unmatched => Err(format!(
+                "--limit {} matches no host or group",
+                unmatched.join(", ")
+            )),
+        }
     }
 }
 
@@ -75,6 +90,15 @@ pub fn glob(pattern: &str, text: &str) -> bool {
         }
     }
     p[pi.min(p.len())..].iter().all(|&c| c == '*')
+}
+
+/// The permits of hosts running at once: `parallel` of them (at least
+/// one), or as many as there are hosts when `None`.
+pub(crate) fn host_permits(parallel: Option<usize>) -> Arc<Semaphore> {
+    let permits = parallel
+        .unwrap_or(Semaphore::MAX_PERMITS)
+        .clamp(1, Semaphore::MAX_PERMITS);
+    Arc::new(Semaphore::new(permits))
 }
 
 /// The sizes of a stage's batches over `hosts` hosts: one batch of all of
@@ -111,6 +135,11 @@ mod tests {
         assert!(!limit.allows("host-9", &["control"]));
         assert!(Limit::new(&[]).allows("anything", &[]));
         assert_eq!(limit.unmatched(&["db-1", "control"]), vec!["web"]);
+        assert_eq!(
+            limit.check(&["db-1", "control"]),
+            Err("--limit web matches no host or group".to_string())
+        );
+        assert_eq!(limit.check(&["db-1", "web"]), Ok(()));
     }
 
     #[test]

@@ -171,6 +171,7 @@ fn program(log: &Path, serial: Option<Serial>) -> Program {
             module: 0,
             function: 2,
             arity: 1,
+            params: vec!["path".into()],
             changes: OpChanges::All,
         }],
         groups: vec![group("web"), group("ctl")],

@@ -8,12 +8,12 @@ use std::path::PathBuf;
 
 use infrac_runtime::plan::{self, PlanDoc, program_hash};
 
+use super::args::{Format, OutputArgs, SetArgs, SshArgs, SudoArgs};
 use super::exit;
-use super::fleet::SshArgs;
 use super::plan::inputs;
 use super::prepare::{TargetArgs, block_on, prepare};
+use super::report::usage;
 use super::report::{finish_run, run_sink};
-use super::run::{Format, SetArgs, usage};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -40,9 +40,9 @@ pub struct Args {
     #[command(flatten)]
     ssh: SshArgs,
     #[command(flatten)]
-    output: super::fleet::OutputArgs,
+    output: OutputArgs,
     #[command(flatten)]
-    sudo: super::fleet::SudoArgs,
+    sudo: SudoArgs,
 }
 
 pub fn run(args: Args) -> u8 {

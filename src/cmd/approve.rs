@@ -5,13 +5,14 @@
 use super::stdout::{out, outln};
 use std::io::{BufRead, IsTerminal, Write};
 
+use infrac_runtime::ApplySession;
 use infrac_runtime::plan::render_human;
-use infrac_vm::plan::ApplySession;
 
+use super::args::Format;
 use super::exit;
 use super::plan::make_plan;
 use super::prepare::{Prepared, TargetArgs};
-use super::run::{Format, report_failures, usage};
+use super::report::{report_failures, usage};
 
 pub enum Approval {
     /// Apply this plan (approved).

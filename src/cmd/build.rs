@@ -1,16 +1,14 @@
 //! `infrac build FILE [--emit bytecode]`: check a program, lower it and
 //! print what the compiler produced (the bytecode's disassembly).
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use infrac_bytecode::Program;
-use infrac_compiler::render::render_human;
-use infrac_compiler::{Database, OsFileLoader};
+use infrac_compiler::{Database, OsFileLoader, Program};
 
 use super::exit;
-use super::run::usage;
+use super::report::{eprint_diagnostics, usage};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Emit {
@@ -44,8 +42,8 @@ pub fn run(args: Args) -> u8 {
 }
 
 /// Reads, checks and lowers the program `file`. Diagnostics go to stderr;
-/// on failure, the exit code to return. (`infrac run` compiles with this too.)
-pub fn compile(file: &Path) -> Result<Program, u8> {
+/// on failure, the exit code to return.
+fn compile(file: &Path) -> Result<Program, u8> {
     let text = match std::fs::read(file) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) => return Err(usage(&format!("cannot read `{}`: {e}", file.display()))),
@@ -53,14 +51,7 @@ pub fn compile(file: &Path) -> Result<Program, u8> {
     let mut db = Database::new(Arc::new(OsFileLoader));
     let root = db.set_file_text(file, text);
     infrac_compiler::compile(&db, root).map_err(|diags| {
-        let color = std::io::stderr().is_terminal();
-        for diag in &diags {
-            let source = db
-                .file_by_display_path(&diag.file)
-                .and_then(|f| f.text(&db).clone())
-                .unwrap_or_default();
-            eprint!("{}", render_human(diag, &source, color));
-        }
+        eprint_diagnostics(&db, &diags);
         exit::PROGRAM_ERRORS
     })
 }

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use infrac_compiler::{Database, Diagnostic, OsFileLoader, SourceFile};
 
 use super::exit;
+use super::report::usage;
 use super::report::{diagnostics_json, eprint_diagnostics};
-use super::run::usage;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Format {

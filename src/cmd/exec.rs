@@ -5,109 +5,68 @@
 use super::stdout::outln;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Instant;
 
-use infrac_connect::{Connector, ExecOptions};
-use infrac_runtime::connection::Connection;
-use infrac_vm::request::CommandOutput;
-use infrac_vm::value::HostValue;
+use infrac_runtime::fleet::{self, CommandJob, CommandRun};
+use infrac_runtime::inventory::Inventory;
 
+use super::args::{Format, HostSelectArgs, SudoArgs};
 use super::exit;
-use super::fleet::{self, SshArgs};
-use super::run::{Format, usage};
+use super::report::usage;
 
 #[derive(clap::Args)]
 pub struct Args {
     /// The hosts: an Ansible INI/YAML inventory or a JSON host list.
     #[arg(long, short = 'i', value_name = "FILE")]
     inventory: PathBuf,
-    /// Only these hosts: a host name, a group name or a glob (`web-*`);
-    /// repeatable or comma-separated.
-    #[arg(long, value_name = "PATTERN")]
-    limit: Vec<String>,
     /// Run the command as root through `sudo -n`.
     #[arg(long)]
     sudo: bool,
-    /// At most N hosts at once (default: all).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    parallel: Option<u32>,
-    /// Seconds the command may run on a host before that host fails (0: no limit).
-    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
-    timeout: u64,
+    #[command(flatten)]
+    hosts: HostSelectArgs,
     /// `human` (a block per host) or `json` (one object per line).
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
     #[command(flatten)]
-    ssh: SshArgs,
-    #[command(flatten)]
-    output: super::fleet::OutputArgs,
-    #[command(flatten)]
-    sudo_password: fleet::SudoArgs,
+    sudo_password: SudoArgs,
     /// The command, run with `sh -c` (words are joined with spaces).
     #[arg(last = true, required = true, value_name = "COMMAND")]
     command: Vec<String>,
 }
 
-/// One host's outcome.
-struct HostRun {
-    output: CommandOutput,
-    duration_ms: u128,
-}
-
 pub fn run(args: Args) -> u8 {
-    let hosts = match fleet::inventory_hosts(&args.inventory)
-        .and_then(|hosts| fleet::limit_hosts(hosts, &args.limit))
-    {
+    let hosts = match Inventory::load(&args.inventory) {
+        Ok(inventory) => {
+            fleet::limit_hosts(fleet::inventory_hosts(&inventory), &args.hosts.limit())
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    let hosts = match hosts {
         Ok(hosts) => hosts,
         Err(message) => return usage(&message),
     };
-    let command = args.command.join(" ");
-    let timeout = fleet::command_timeout(args.timeout);
-    let sudo = args.sudo;
-    let password = match args.sudo_password.password() {
+    let sudo_password = match args.sudo_password.password() {
         Ok(p) => p,
         Err(message) => return usage(&message),
     };
-    args.output.apply();
-    let ssh = match args.ssh.defaults() {
-        Ok(ssh) => ssh,
+    let options = match args.hosts.options() {
+        Ok(options) => options,
         Err(message) => return usage(&message),
     };
-    let job = move |host: Arc<HostValue>, conn: Arc<Connection>| {
-        let command = command.clone();
-        let password = password.clone();
-        async move {
-            let opts = ExecOptions {
-                sudo: (sudo || host.sudo).then_some(None),
-                sudo_password: password.as_ref().map(|p| &*p.0),
-                timeout,
-                ..ExecOptions::default()
-            };
-            let started = Instant::now();
-            let output = conn.exec(&command, opts).await.map_err(|e| e.message)?;
-            Ok(HostRun {
-                output,
-                duration_ms: started.elapsed().as_millis(),
-            })
-        }
+    let job = CommandJob {
+        command: args.command.join(" "),
+        sudo: args.sudo,
+        sudo_password,
     };
     let (mut ok, mut failed) = (Vec::new(), Vec::new());
     let format = args.format;
-    let result = fleet::for_each_host(
-        hosts,
-        args.parallel.map(|n| n as usize),
-        ssh,
-        job,
-        |host, result| {
-            let succeeded = matches!(&result, Ok(run) if run.output.code == 0);
-            match format {
-                Format::Human => print_human(&host.name, &result),
-                Format::Json => print_json(&host.name, &result),
-            }
-            if succeeded { &mut ok } else { &mut failed }.push(host.name.clone());
-        },
-    );
+    let result = fleet::run_command(hosts, options, job, |host, result| {
+        let succeeded = matches!(&result, Ok(run) if run.output.code == 0);
+        match format {
+            Format::Human => print_human(&host.name, &result),
+            Format::Json => print_json(&host.name, &result),
+        }
+        if succeeded { &mut ok } else { &mut failed }.push(host.name.clone());
+    });
     if let Err(message) = result {
         return usage(&message);
     }
@@ -138,14 +97,15 @@ pub fn run(args: Args) -> u8 {
 }
 
 /// `── host: exit 0 (12ms)`, then the output, then the error output.
-fn print_human(host: &str, result: &Result<HostRun, String>) {
+fn print_human(host: &str, result: &Result<CommandRun, String>) {
     let mut out = std::io::stdout().lock();
     let _ = match result {
         Ok(run) => {
             let _ = writeln!(
                 out,
                 "── {host}: exit {} ({}ms)",
-                run.output.code, run.duration_ms
+                run.output.code,
+                run.duration.as_millis()
             );
             let _ = write_block(&mut out, &run.output.stdout);
             if run.output.stderr.trim().is_empty() {
@@ -171,12 +131,12 @@ fn write_block(out: &mut impl Write, text: &str) -> std::io::Result<()> {
 }
 
 /// `{"event":"host","host":..,"exit_code":..,"stdout":..,"stderr":..,"duration_ms":..,"error":..}`
-fn print_json(host: &str, result: &Result<HostRun, String>) {
+fn print_json(host: &str, result: &Result<CommandRun, String>) {
     let line = match result {
         Ok(run) => serde_json::json!({
             "event": "host", "host": host, "exit_code": run.output.code,
             "stdout": run.output.stdout, "stderr": run.output.stderr,
-            "duration_ms": run.duration_ms as u64, "error": null,
+            "duration_ms": run.duration.as_millis() as u64, "error": null,
         }),
         Err(message) => serde_json::json!({
             "event": "host", "host": host, "exit_code": null,

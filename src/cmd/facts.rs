@@ -3,19 +3,19 @@
 //! and batching as `infrac run`) and print them per host.
 
 use super::stdout::outln;
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 
-use infrac_connect::{Connector, ExecOptions};
-use infrac_runtime::connection::Connection;
-use infrac_runtime::facts::{self, FactRead};
-use infrac_vm::request::{FactArg, FactKey};
-use infrac_vm::value::{HostValue, Value};
+use infrac_runtime::Value;
+use infrac_runtime::facts::parse_key;
+use infrac_runtime::fleet::{self, FleetHost, HostFacts};
+use infrac_runtime::inventory::Inventory;
+use infrac_runtime::output::value_json;
 use serde_json::json;
 
+use super::args::{Format, HostSelectArgs, SetArgs};
 use super::exit;
-use super::fleet::{self, SshArgs};
-use super::run::{Format, usage};
+use super::prepare::load;
+use super::report::usage;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -30,36 +30,18 @@ pub struct Args {
     inventory: Option<PathBuf>,
     /// The params of the program whose groups give the hosts.
     #[command(flatten)]
-    sets: super::run::SetArgs,
-    /// Only these hosts: a host name, a group name or a glob (`web-*`);
-    /// repeatable or comma-separated.
-    #[arg(long, value_name = "PATTERN")]
-    limit: Vec<String>,
-    /// At most N hosts at once (default: all).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    parallel: Option<u32>,
-    /// Seconds the facts may take on a host before that host fails (0: no limit).
-    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
-    timeout: u64,
+    sets: SetArgs,
+    #[command(flatten)]
+    hosts: HostSelectArgs,
     /// `human` (a block per host) or `json` (one object per host, by name).
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
-    #[command(flatten)]
-    ssh: SshArgs,
-    #[command(flatten)]
-    output: super::fleet::OutputArgs,
 }
 
 pub fn run(args: Args) -> u8 {
-    let (hosts, fact_words) = match (&args.inventory, args.words.split_first()) {
-        (Some(path), _) => (fleet::inventory_hosts(path), &args.words[..]),
-        (None, Some((program, facts))) => {
-            let hosts = args
-                .sets
-                .values()
-                .and_then(|sets| fleet::program_hosts(&PathBuf::from(program), &sets));
-            (hosts, facts)
-        }
+    let (source, fact_words) = match (&args.inventory, args.words.split_first()) {
+        (Some(path), _) => (Source::Inventory(path), &args.words[..]),
+        (None, Some((program, facts))) => (Source::Program(Path::new(program)), facts),
         (None, None) => return usage("give a program or --inventory FILE"),
     };
     if fact_words.is_empty() {
@@ -67,47 +49,29 @@ pub fn run(args: Args) -> u8 {
     }
     let keys = match fact_words
         .iter()
-        .map(|f| fact_key(f))
+        .map(|f| parse_key(f))
         .collect::<Result<Vec<_>, _>>()
     {
         Ok(keys) => keys,
         Err(message) => return usage(&message),
     };
-    let hosts = match hosts.and_then(|hosts| fleet::limit_hosts(hosts, &args.limit)) {
+    let hosts = match source.hosts(&args.sets) {
+        Ok(hosts) => hosts,
+        Err(code) => return code,
+    };
+    let hosts = match fleet::limit_hosts(hosts, &args.hosts.limit()) {
         Ok(hosts) => hosts,
         Err(message) => return usage(&message),
     };
-    let labels: Arc<[String]> = fact_words.iter().map(|f| f.trim().to_string()).collect();
-    let keys: Arc<[FactKey]> = keys.into();
-    let timeout = fleet::command_timeout(args.timeout);
-    args.output.apply();
-    let ssh = match args.ssh.defaults() {
-        Ok(ssh) => ssh,
+    let labels: Vec<String> = fact_words.iter().map(|f| f.trim().to_string()).collect();
+    let options = match args.hosts.options() {
+        Ok(options) => options,
         Err(message) => return usage(&message),
     };
-    let job = move |_host: Arc<HostValue>, conn: Arc<Connection>| {
-        let keys = Arc::clone(&keys);
-        async move {
-            let read = FactRead::new(&keys);
-            let opts = ExecOptions {
-                timeout,
-                ..ExecOptions::default()
-            };
-            let out = conn
-                .exec(read.script(), opts)
-                .await
-                .map_err(|e| e.message)?;
-            Ok(read.results(&out.stdout, &out.stderr))
-        }
-    };
-    let mut results: Vec<HostFacts> = Vec::new();
-    if let Err(message) = fleet::for_each_host(
-        hosts,
-        args.parallel.map(|n| n as usize),
-        ssh,
-        job,
-        |host, result| results.push((host.name.clone(), result)),
-    ) {
+    let mut results: Vec<(String, Result<HostFacts, String>)> = Vec::new();
+    if let Err(message) = fleet::read_facts(hosts, options, keys.into(), |host, result| {
+        results.push((host.name.clone(), result))
+    }) {
         return usage(&message);
     }
     results.sort_by(|a, b| a.0.cmp(&b.0));
@@ -126,37 +90,35 @@ pub fn run(args: Args) -> u8 {
     }
 }
 
-/// `NAME` or `NAME:ARGUMENT` (a leading `facts.` is allowed), checked
-/// against the native readers.
-fn fact_key(text: &str) -> Result<FactKey, String> {
-    let text = text.trim();
-    let text = text.strip_prefix("facts.").unwrap_or(text);
-    // `has_line:/etc/hosts:127.0.0.1 localhost`: a fact of N arguments
-    // takes N colon-separated ones, the last one whole.
-    let key = match text.split_once(':') {
-        Some((name, args)) => {
-            let name = name.trim();
-            let n = facts::arity(name).unwrap_or(1).max(1);
-            FactKey {
-                name: name.to_string(),
-                args: args
-                    .splitn(n, ':')
-                    .map(|a| FactArg::Str(a.to_string()))
-                    .collect(),
-            }
-        }
-        None => FactKey {
-            name: text.to_string(),
-            args: Vec::new(),
-        },
-    };
-    facts::plan(&key).map(|_| key)
+/// Where the hosts come from.
+enum Source<'a> {
+    Inventory(&'a Path),
+    /// A program's groups (params at their defaults, or as `--set` says),
+    /// loaded like `infrac run` does.
+    Program(&'a Path),
 }
 
-type HostFacts = (String, Result<Vec<Result<Value, String>>, String>);
+impl Source<'_> {
+    /// The hosts; `Err`: the exit code (the error printed).
+    fn hosts(&self, sets: &SetArgs) -> Result<Vec<FleetHost>, u8> {
+        match self {
+            Source::Inventory(path) => {
+                let inventory = Inventory::load(path).map_err(|e| usage(&e.to_string()))?;
+                Ok(fleet::inventory_hosts(&inventory))
+            }
+            Source::Program(file) => {
+                let sets = sets.values().map_err(|m| usage(&m))?;
+                let loaded = load(file, &sets, Format::Human)?;
+                Ok(fleet::program_hosts(&loaded.program, loaded.groups))
+            }
+        }
+    }
+}
+
+type HostResult = (String, Result<HostFacts, String>);
 
 /// A block per host: `host:` then `  fact: value` lines.
-fn print_human(labels: &[String], results: &[HostFacts]) {
+fn print_human(labels: &[String], results: &[HostResult]) {
     for (host, result) in results {
         outln!("{host}:");
         match result {
@@ -182,7 +144,7 @@ fn display(value: &Value) -> String {
 }
 
 /// `{"HOST": {"facts": {"LABEL": VALUE}, "errors": {"LABEL": "..."}, "error": null}}`.
-fn print_json(labels: &[String], results: &[HostFacts]) {
+fn print_json(labels: &[String], results: &[HostResult]) {
     let mut hosts = serde_json::Map::new();
     for (host, result) in results {
         let entry = match result {
@@ -191,7 +153,7 @@ fn print_json(labels: &[String], results: &[HostFacts]) {
                 let mut errors = serde_json::Map::new();
                 for (label, value) in labels.iter().zip(values) {
                     match value {
-                        Ok(value) => facts.insert(label.clone(), to_json(value)),
+                        Ok(value) => facts.insert(label.clone(), value_json(value)),
                         Err(message) => errors.insert(label.clone(), json!(message)),
                     };
                 }
@@ -205,73 +167,4 @@ fn print_json(labels: &[String], results: &[HostFacts]) {
         "{}",
         serde_json::to_string_pretty(&serde_json::Value::Object(hosts)).unwrap_or_default()
     );
-}
-
-/// A fact value as JSON: records and maps as objects, enums as
-/// `"Type.Variant"`, secrets as `"***"`.
-fn to_json(value: &Value) -> serde_json::Value {
-    match value {
-        Value::None => serde_json::Value::Null,
-        Value::Bool(b) => json!(b),
-        Value::Int(n) => json!(n),
-        Value::Float(x) => json!(x),
-        Value::Str(s) => json!(&**s),
-        Value::Secret(_) => json!("***"),
-        Value::Cmd(c) => json!(c.display),
-        Value::List(items) => items.iter().map(to_json).collect(),
-        Value::Map(m) | Value::Record(m) => m
-            .iter()
-            .map(|(k, v)| (k.to_string(), to_json(v)))
-            .collect::<serde_json::Map<_, _>>()
-            .into(),
-        Value::Enum { ty, variant } => json!(format!("{ty}.{variant}")),
-        // Hosts (by name), and whatever else has only a display form.
-        other => json!(other.to_string()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fact_names_and_arguments() {
-        let key = fact_key("file:/etc/hosts").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(key.name, "file");
-        assert_eq!(key.args, vec![FactArg::Str("/etc/hosts".into())]);
-        let key = fact_key("facts.command:echo a:b").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(key.args, vec![FactArg::Str("echo a:b".into())]);
-        assert_eq!(fact_key("os").map(|k| k.name), Ok("os".to_string()));
-    }
-
-    #[test]
-    fn unknown_facts_and_wrong_arity_are_errors() {
-        let unknown = fact_key("nope").err().unwrap_or_default();
-        assert!(unknown.contains("no native reader"), "{unknown}");
-        let arity = fact_key("file").err().unwrap_or_default();
-        assert!(arity.contains("expected 1 argument"), "{arity}");
-    }
-
-    #[test]
-    fn values_as_json() {
-        let record = Value::Record(Arc::new(
-            [
-                (Arc::from("mode"), Value::Int(0o644)),
-                (
-                    Arc::from("kind"),
-                    Value::Enum {
-                        ty: "FileKind".into(),
-                        variant: "File".into(),
-                    },
-                ),
-                (Arc::from("token"), Value::Secret("pw".into())),
-            ]
-            .into_iter()
-            .collect(),
-        ));
-        assert_eq!(
-            to_json(&record),
-            json!({"mode": 420, "kind": "FileKind.File", "token": "***"})
-        );
-    }
 }

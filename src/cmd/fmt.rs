@@ -17,7 +17,7 @@ pub struct Args {
 pub fn run(args: Args) -> u8 {
     let files = match super::check::infra_files(args.paths) {
         Ok(files) => files,
-        Err(message) => return super::run::usage(&message),
+        Err(message) => return super::report::usage(&message),
     };
     let mut code = super::exit::OK;
     for file in &files {
@@ -42,7 +42,7 @@ pub fn run(args: Args) -> u8 {
 }
 
 enum Failure {
-    Format(infrac_lsp::format::FormatError),
+    Format(infrac_compiler::format::FormatError),
     Io(std::io::Error),
 }
 
@@ -50,7 +50,7 @@ enum Failure {
 fn format_file(path: &Path, check: bool) -> Result<bool, Failure> {
     let bytes = std::fs::read(path).map_err(Failure::Io)?;
     let source = String::from_utf8_lossy(&bytes);
-    let formatted = infrac_lsp::format::format(&source).map_err(Failure::Format)?;
+    let formatted = infrac_compiler::format::format(&source).map_err(Failure::Format)?;
     if formatted == source {
         return Ok(false);
     }

@@ -2,11 +2,11 @@
 
 mod apply;
 mod approve;
+mod args;
 mod build;
 mod check;
 mod exec;
 mod facts;
-mod fleet;
 mod fmt;
 mod lsp;
 mod plan;
@@ -68,7 +68,7 @@ enum Command {
 
 /// What must happen before anything else, while infrac has one thread.
 pub fn init() {
-    fleet::take_sudo_password_env();
+    args::take_sudo_password_env();
 }
 
 pub fn dispatch(cli: Cli) -> ExitCode {

@@ -7,15 +7,16 @@ use super::stdout::{out, outln};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use infrac_runtime::Value;
 use infrac_runtime::plan::{
     self, Build, Inputs, PlanDoc, Planned, ProgramDoc, hosts_digest, program_hash, render_human,
     shell_script,
 };
-use infrac_vm::value::Value;
 
+use super::args::Format;
 use super::exit;
 use super::prepare::{Prepared, TargetArgs, block_on, prepare};
-use super::run::{Format, usage};
+use super::report::{report_failures, usage};
 
 /// `--detailed-exitcode`: changes are pending.
 const PENDING: u8 = 2;
@@ -80,7 +81,7 @@ fn plan_and_show(args: &Args) -> Result<bool, u8> {
     }
     if doc.summary.failed > 0 {
         if args.format == Format::Human {
-            super::run::report_failures(&p.db, &p.sources, &planned.summary);
+            report_failures(&p.db, &p.sources, &planned.summary);
         }
         return Err(exit::HOST_FAILED);
     }

@@ -1,32 +1,29 @@
 //! What `infrac run`, `plan` and `apply` share: the arguments that name a
 //! program and its targets, and everything done before a host is touched
-//! (check, params, groups, `--limit`).
+//! (check, params, groups, `--limit`); `infrac facts FILE` loads its hosts
+//! the same way.
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
-use infrac_bytecode::Program;
-use infrac_compiler::{Database, Db, OsFileLoader};
+use infrac_compiler::run_errors::Sources;
+use infrac_compiler::{Database, Db, OsFileLoader, Program};
 use infrac_runtime::event::{HostError, Place};
+use infrac_runtime::inventory::Inventory;
 use infrac_runtime::select::Limit;
-use infrac_runtime::{Cancel, RunOptions};
-use infrac_vm::RunContext;
-use infrac_vm::controller::{eval_groups_with, eval_params};
-use infrac_vm::value::HostValue;
+use infrac_runtime::{Cancel, HostValue, RunContext, RunOptions, eval_groups_with, eval_params};
 
+use super::args::{Format, OutputArgs, SetArgs, SshArgs, SudoArgs, seconds};
 use super::exit;
-use super::run::{
-    Format, Sources, known_names, load_inventory, place_diagnostic, print_diagnostics, usage,
-};
+use super::report::{print_diagnostics, usage};
 
 #[derive(clap::Args, Clone)]
 pub struct TargetArgs {
     /// The program.
     pub file: PathBuf,
     #[command(flatten)]
-    pub sets: super::run::SetArgs,
+    pub sets: SetArgs,
     /// Only these hosts: a host name, a group name or a glob (`web-*`);
     /// repeatable or comma-separated.
     #[arg(long, value_name = "PATTERN")]
@@ -41,11 +38,11 @@ pub struct TargetArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 0)]
     pub host_timeout: u64,
     #[command(flatten)]
-    pub ssh: super::fleet::SshArgs,
+    pub ssh: SshArgs,
     #[command(flatten)]
-    pub output: super::fleet::OutputArgs,
+    pub output: OutputArgs,
     #[command(flatten)]
-    pub sudo: super::fleet::SudoArgs,
+    pub sudo: SudoArgs,
 }
 
 /// A checked program with its params and hosts, ready to run.
@@ -60,18 +57,24 @@ pub struct Prepared {
     pub sets: Vec<(String, String)>,
 }
 
-/// Checks the program (diagnostics printed in `format`), evaluates its
-/// params and groups, checks `--limit`. `Err`: the exit code.
-pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
-    let sets = args.sets.values().map_err(|m| usage(&m))?;
-    if let Err(e) = std::fs::metadata(&args.file) {
-        return Err(usage(&format!(
-            "cannot read `{}`: {e}",
-            args.file.display()
-        )));
+/// A checked program, its params evaluated with `sets` and its groups'
+/// hosts (in `Program::groups` order).
+pub struct Loaded {
+    pub db: Database,
+    pub program: Arc<Program>,
+    pub sources: Arc<Sources>,
+    pub ctx: Arc<RunContext>,
+    pub groups: Vec<Vec<Arc<HostValue>>>,
+}
+
+/// Checks the program, evaluates its params and groups. Diagnostics are
+/// printed in `format`; `Err`: the exit code.
+pub fn load(file: &Path, sets: &[(String, String)], format: Format) -> Result<Loaded, u8> {
+    if let Err(e) = std::fs::metadata(file) {
+        return Err(usage(&format!("cannot read `{}`: {e}", file.display())));
     }
     let db = Database::new(Arc::new(OsFileLoader));
-    let root = db.file(&args.file);
+    let root = db.file(file);
     let program = match infrac_compiler::compile(&db, root) {
         Ok(program) => {
             // Warnings do not stop a run; they are shown first (human output).
@@ -86,7 +89,7 @@ pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
         }
         Err(diags) => {
             print_diagnostics(&db, &diags, format);
-            let closing = super::check::summary(&diags, std::slice::from_ref(&args.file));
+            let closing = super::check::summary(&diags, &[file.to_path_buf()]);
             if let (Format::Human, Some(line)) = (format, closing) {
                 eprintln!("{line}");
             }
@@ -94,45 +97,49 @@ pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
         }
     };
     let sources = Arc::new(Sources::new(&db, &program.modules));
-    let base_dir = super::run::base_dir(&args.file);
-    let ctx = RunContext::new(Arc::clone(&program), Arc::from(Vec::new()), base_dir);
-    let ctx = match eval_params(&ctx, &sets) {
+    let ctx = RunContext::new(Arc::clone(&program), Arc::from(Vec::new()), base_dir(file));
+    let ctx = match eval_params(&ctx, sets) {
         Ok(ctx) => Arc::new(ctx),
         // A param's default or a stage's options: shown at their place.
         Err(e) if e.place.is_some() => {
-            let error = HostError {
-                message: e.message,
-                place: e.place.map(|(module, span)| Place { module, span }),
-                notes: Vec::new(),
-            };
+            let place = e.place.map(|(module, span)| Place { module, span });
             let title = "cannot evaluate the program's params and stage options".to_string();
-            print_diagnostics(&db, &[place_diagnostic(&sources, title, &error)], format);
+            let diag = sources.diagnostic(title, &e.message, place, &[]);
+            print_diagnostics(&db, &[diag], format);
             return Err(exit::USAGE);
         }
         Err(e) => return Err(usage(&e.message)),
     };
-    let groups = match eval_groups_with(&ctx, &mut load_inventory) {
+    let groups = match eval_groups_with(&ctx, &mut Inventory::program_hosts) {
         Ok(groups) => groups,
         Err(e) => {
             let title = "cannot evaluate the groups' hosts".to_string();
-            print_diagnostics(
-                &db,
-                &[place_diagnostic(&sources, title, &HostError::from(e))],
-                format,
-            );
+            let e = HostError::from(e);
+            let diag = sources.diagnostic(title, &e.message, e.place, &e.notes);
+            print_diagnostics(&db, &[diag], format);
             return Err(exit::USAGE);
         }
     };
+    Ok(Loaded {
+        db,
+        program,
+        sources,
+        ctx,
+        groups,
+    })
+}
+
+/// Checks the program (diagnostics printed in `format`), evaluates its
+/// params and groups, checks `--limit`. `Err`: the exit code.
+pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
+    let sets = args.sets.values().map_err(|m| usage(&m))?;
+    let loaded = load(&args.file, &sets, format)?;
     let limit = Limit::new(&args.limit);
-    let names = known_names(&groups, program.groups.iter().map(|g| g.name.as_str()));
-    let unmatched = limit.unmatched(&names.iter().map(String::as_str).collect::<Vec<_>>());
-    if !unmatched.is_empty() {
-        return Err(usage(&format!(
-            "--limit {} matches no host or group",
-            unmatched.join(", ")
-        )));
-    }
-    let seconds = |s: u64| (s > 0).then(|| Duration::from_secs(s));
+    let hosts = loaded.groups.iter().flatten().map(|h| h.name.as_str());
+    let groups = loaded.program.groups.iter().map(|g| g.name.as_str());
+    limit
+        .check(&hosts.chain(groups).collect::<Vec<_>>())
+        .map_err(|m| usage(&m))?;
     let sudo_password = args.sudo.password().map_err(|m| usage(&m))?;
     args.output.apply();
     let ssh = args.ssh.defaults().map_err(|m| usage(&m))?;
@@ -144,6 +151,13 @@ pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
         ssh,
         sudo_password,
     };
+    let Loaded {
+        db,
+        program,
+        sources,
+        ctx,
+        groups,
+    } = loaded;
     Ok(Prepared {
         db,
         program,
@@ -153,6 +167,15 @@ pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
         options,
         sets,
     })
+}
+
+/// Controller paths (`upload(src:)`, templates) are relative to the program.
+fn base_dir(file: &Path) -> PathBuf {
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())
 }
 
 /// Runs `job` on a tokio runtime; the first Ctrl-C cancels (no new

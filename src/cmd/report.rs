@@ -1,16 +1,55 @@
-//! Output shared by subcommands: diagnostics as JSON or ariadne text, the
-//! live view of a run or an apply, and what follows its end.
+//! Output shared by subcommands: usage errors, diagnostics as JSON or
+//! ariadne text (run-time errors too), the live view of a run or an
+//! apply, and what follows its end.
 
+use super::stdout::outln;
 use std::io::IsTerminal;
 
 use infrac_compiler::render::{render_human, render_json};
+use infrac_compiler::run_errors::Sources;
 use infrac_compiler::{Database, Diagnostic};
 use infrac_runtime::event::RunSummary;
 use infrac_runtime::output::{HumanSink, JsonSink, Sink};
 
+use super::args::Format;
 use super::exit;
 use super::prepare::Prepared;
-use super::run::{Format, report_failures, usage};
+
+/// Prints `error: MESSAGE`; the usage exit code.
+pub(super) fn usage(message: &str) -> u8 {
+    eprintln!("error: {message}");
+    exit::USAGE
+}
+
+/// `diags` on stdout as a JSON event, or rendered on stderr.
+pub(super) fn print_diagnostics(db: &Database, diags: &[Diagnostic], format: Format) {
+    match format {
+        Format::Json => {
+            let list: serde_json::Value = serde_json::from_str(&diagnostics_json(db, diags))
+                .unwrap_or(serde_json::Value::Null);
+            outln!(
+                "{}",
+                serde_json::json!({ "event": "diagnostics", "diagnostics": list })
+            );
+        }
+        Format::Human => eprint_diagnostics(db, diags),
+    }
+}
+
+/// Each failed host's error, rendered like a compile error at its place.
+pub(super) fn report_failures(db: &Database, sources: &Sources, summary: &RunSummary) {
+    let diags: Vec<Diagnostic> = summary
+        .hosts
+        .iter()
+        .filter_map(|(host, s)| {
+            let failure = s.failure.as_ref()?;
+            let title = format!("host `{host}` failed in stage `{}`", failure.stage);
+            let e = &failure.error;
+            Some(sources.diagnostic(title, &e.message, e.place, &e.notes))
+        })
+        .collect();
+    print_diagnostics(db, &diags, Format::Human);
+}
 
 /// The text of the file a diagnostic names (by its display path).
 fn source_text(db: &Database, file: &str) -> String {

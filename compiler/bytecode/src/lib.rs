@@ -12,9 +12,11 @@
 pub mod builtins;
 mod disasm;
 mod instr;
+mod place;
 mod program;
 
 pub use instr::{Builtin, Fmt, Instr, ParamDefault, Radix};
+pub use place::{Locate, Location, Place};
 pub use program::{
     Const, DynamicOptions, FactDef, FactKind, Function, FunctionKind, GroupDef, ModuleInfo,
     OpChanges, OpDef, ParamDef, PrefetchArg, PrefetchFact, Program, RecordDef, RecordField, Serial,

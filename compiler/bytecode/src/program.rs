@@ -144,6 +144,9 @@ pub struct OpDef {
     /// The function; its code ends with the `changes` clause.
     pub function: u32,
     pub arity: u32,
+    /// The parameters' names, in declaration order (the order of the
+    /// arguments): what reads arguments by name (plan predictions) uses.
+    pub params: Vec<String>,
     pub changes: OpChanges,
 }
 

@@ -23,6 +23,7 @@ mod lower;
 pub mod modules;
 mod parallel;
 pub mod render;
+pub mod run_errors;
 pub mod scope;
 pub mod semantics;
 pub mod sigs;
@@ -34,6 +35,10 @@ pub use db::{Database, Db, FileLoader, MemoryFileLoader, Origin, OsFileLoader, S
 pub use diagnostic::{Diagnostic, Label, LineIndex, Severity};
 pub use items::{ItemId, ItemTag};
 pub use semantics::Semantics;
+/// What [`compile`] produces, for its callers.
+pub use infrac_bytecode::Program;
+/// The formatter (`infrac fmt`, the language server's formatting).
+pub use infrac_syntax::format;
 
 use diagnostic::Diag as RelDiag;
 use infrac_syntax::ast::Span;

@@ -1,10 +1,11 @@
-//! Syntax of the `.infra` language: lexer, parser and AST.
+//! Syntax of the `.infra` language: lexer, parser, AST and the formatter.
 //!
 //! Architecture invariant: this crate knows nothing about salsa, types,
 //! hosts or the language server. Parsing never fails: [`parse`] always
 //! returns a tree plus the syntax errors found, whatever the input bytes.
 
 pub mod ast;
+pub mod format;
 mod lexer;
 mod parser;
 mod shift;

@@ -1,11 +1,11 @@
 //! `textDocument/formatting`: the whole document laid out by
-//! [`crate::format`], as one edit (none when it is already formatted or
+//! [`infrac_compiler::format`], as one edit (none when it is already formatted or
 //! does not parse).
 
+use infrac_compiler::format::format;
 use infrac_syntax::Span;
 use tower_lsp_server::ls_types::TextEdit;
 
-use crate::format::format;
 use crate::state::Snapshot;
 
 pub fn edits(snap: &Snapshot) -> Vec<TextEdit> {

@@ -11,8 +11,6 @@ use std::future::Future;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-pub use infrac_vm::request::CommandOutput;
-
 mod any;
 pub mod docker;
 mod error;
@@ -108,6 +106,14 @@ pub trait Connector: Send + Sync {
     ) -> impl Future<Output = Result<(), ConnectorError>> + Send;
 
     fn close(self) -> impl Future<Output = Result<(), ConnectorError>> + Send;
+}
+
+/// Exit status and output (as text) of one command.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CommandOutput {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// Exit status and raw output of one command line.

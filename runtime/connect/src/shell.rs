@@ -17,18 +17,7 @@ pub struct Invocation {
     pub stdin: Vec<u8>,
 }
 
-/// Quotes `text` as one word for a POSIX shell.
-pub fn quote(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,@+%".contains(&b));
-    if plain {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
-}
+pub use infrac_shell::quote;
 
 /// Why a request cannot be turned into a command line.
 #[derive(Debug, Clone, PartialEq)]
@@ -377,15 +366,6 @@ pub fn download_script(remote: &str) -> String {
 mod tests {
     use super::*;
     use expect_test::expect;
-
-    #[test]
-    fn quotes_only_when_needed() {
-        assert_eq!(quote("abc-1.2/x"), "abc-1.2/x");
-        assert_eq!(quote(""), "''");
-        assert_eq!(quote("a b"), "'a b'");
-        assert_eq!(quote("it's"), r"'it'\''s'");
-        assert_eq!(quote("$HOME;rm"), "'$HOME;rm'");
-    }
 
     #[test]
     fn plain_script_is_unchanged() {

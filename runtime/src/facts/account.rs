@@ -1,7 +1,7 @@
 //! `facts.user(name)` and `facts.group(name)`, from the passwd and group
 //! databases (`getent`, so LDAP/NSS accounts count too).
 
-use infrac_vm::shell_quote;
+use infrac_shell::quote as shell_quote;
 use infrac_vm::value::Value;
 
 use super::parse::{

@@ -1,6 +1,6 @@
 //! `facts.crontab(user)`: the lines of a user's crontab.
 
-use infrac_vm::shell_quote;
+use infrac_shell::quote as shell_quote;
 
 use super::parse::{ParseResult, Section, lines, require_success, str_list};
 

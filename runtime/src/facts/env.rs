@@ -1,6 +1,6 @@
 //! `facts.env(name)` (in a login shell) and `facts.which(name)`.
 
-use infrac_vm::shell_quote;
+use infrac_shell::quote as shell_quote;
 use infrac_vm::value::Value;
 
 use super::parse::{ParseError, ParseResult, Section, require_success, single_line, str_value};

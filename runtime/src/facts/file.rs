@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use infrac_vm::shell_quote;
+use infrac_shell::quote as shell_quote;
 use infrac_vm::value::Value;
 
 use super::parse::{

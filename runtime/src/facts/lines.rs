@@ -2,7 +2,7 @@
 //! whether a text file has a line, answered on the host by `grep` (the file
 //! itself never travels).
 
-use infrac_vm::shell_quote;
+use infrac_shell::quote as shell_quote;
 use infrac_vm::value::Value;
 
 use super::parse::{ParseError, ParseResult, Section, require_success, single_line};

@@ -3,6 +3,7 @@
 //! them in one round trip.
 
 pub mod batch;
+mod key;
 mod parse;
 
 mod account;
@@ -15,6 +16,7 @@ mod packages;
 mod service;
 mod system;
 
+pub use key::parse_key;
 pub use parse::Section;
 
 use infrac_vm::request::{FactArg, FactKey};

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use infrac_vm::shell_quote;
+use infrac_shell::quote as shell_quote;
 use infrac_vm::value::Value;
 
 use super::parse::{ParseError, ParseResult, Section, lines, record, require_success, str_value};

@@ -15,7 +15,8 @@ mod yaml;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use infrac_vm::value::HostSpec;
+use infrac_vm::controller::InventoryHost;
+use infrac_vm::value::{HostSpec, HostValue};
 use serde_json::{Map, Value};
 
 /// A host of an inventory.
@@ -30,6 +31,8 @@ pub struct Host {
     pub identity: Option<PathBuf>,
     /// `ansible_connection`: `ssh` (default), `local` or `docker`.
     pub connection: Option<String>,
+    /// `ansible_become`: every command runs through sudo (as root).
+    pub sudo: bool,
     /// Every other variable, after group and host variables are merged
     /// (Ansible's order: `all`, then parent groups before child groups,
     /// same depth by name, then the host's own).
@@ -168,9 +171,41 @@ impl Inventory {
             .filter(|h| names.contains(&h.name))
             .collect())
     }
+
+    /// `inventory(path, group:)` in a program's groups: the hosts of the
+    /// inventory file at `path` (all of them without `group`).
+    pub fn program_hosts(path: &Path, group: Option<&str>) -> Result<Vec<InventoryHost>, String> {
+        let inventory = Inventory::load(path).map_err(|e| e.to_string())?;
+        let hosts = match group {
+            Some(group) => inventory.group(group).map_err(|e| e.to_string())?,
+            None => inventory.hosts.iter().collect(),
+        };
+        Ok(hosts.into_iter().map(Host::program_host).collect())
+    }
 }
 
 impl Host {
+    /// The host as the runtime connects to it (no data).
+    pub fn host_value(&self) -> HostValue {
+        HostValue {
+            name: self.name.clone(),
+            spec: self.spec(),
+            data: infrac_vm::value::Value::None,
+            sudo: self.sudo,
+        }
+    }
+
+    /// The host as a program's `inventory(...)` sees it: with its variables.
+    pub fn program_host(&self) -> InventoryHost {
+        InventoryHost {
+            name: self.name.clone(),
+            spec: self.spec(),
+            sudo: self.sudo,
+            origin: self.origin.to_string(),
+            vars: self.vars.clone(),
+        }
+    }
+
     /// How to reach the host with infrac's connectors.
     pub fn spec(&self) -> HostSpec {
         let address = self.address.clone().unwrap_or_else(|| self.name.clone());

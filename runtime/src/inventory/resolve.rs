@@ -280,6 +280,8 @@ fn connection_settings(
             ));
         }
     }
+    // Kept in `vars` too: a program's `inventory(...)` sees every variable.
+    let sudo = vars.get("ansible_become").is_some_and(is_truthy);
     Ok(Host {
         name: name.to_owned(),
         address,
@@ -287,6 +289,7 @@ fn connection_settings(
         user,
         identity,
         connection,
+        sudo,
         vars,
         groups,
         origin: Origin {
@@ -294,4 +297,14 @@ fn connection_settings(
             line,
         },
     })
+}
+
+/// Ansible's booleans: `true`, `yes`, `1` (any case).
+fn is_truthy(value: &Value) -> bool {
+    match value {
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_i64() == Some(1),
+        Value::String(s) => ["true", "yes", "1"].contains(&s.to_ascii_lowercase().as_str()),
+        _ => false,
+    }
 }

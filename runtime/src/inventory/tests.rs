@@ -22,6 +22,7 @@ fn render(inv: &Inventory) -> String {
                 h.identity.as_ref().map(|p| p.display().to_string()),
             ),
             ("connection", h.connection.clone()),
+            ("sudo", h.sudo.then(|| "true".to_string())),
         ] {
             if let Some(value) = value {
                 let _ = write!(out, " {label}={value}");
@@ -415,5 +416,24 @@ fn json_indented_with_tabs() {
             inv.hosts[0].origin.line
         ),
         ("a", Some(2222), 2)
+    );
+}
+
+#[test]
+fn ansible_become_takes_ansible_booleans() {
+    check(
+        "h.ini",
+        Format::Ini,
+        "a ansible_become=yes\nb ansible_become=True\nc ansible_become=1\nd ansible_become=no\ne ansible_become=0\nf\n",
+        expect![[r#"
+            a @h.ini:1 sudo=true groups=all,ungrouped vars={"ansible_become":"yes"}
+            b @h.ini:2 sudo=true groups=all,ungrouped vars={"ansible_become":true}
+            c @h.ini:3 sudo=true groups=all,ungrouped vars={"ansible_become":1}
+            d @h.ini:4 groups=all,ungrouped vars={"ansible_become":"no"}
+            e @h.ini:5 groups=all,ungrouped vars={"ansible_become":0}
+            f @h.ini:6 groups=all,ungrouped vars={}
+            [all] a b c d e f
+            [ungrouped] a b c d e f
+        "#]],
     );
 }

@@ -1,11 +1,13 @@
 //! Where a run's events go: a human view (live on a terminal, plain lines
-//! otherwise) or JSON lines.
+//! otherwise) or JSON lines; values as JSON.
 
 mod human;
 mod json;
+mod value_json;
 
 pub use human::HumanSink;
 pub use json::JsonSink;
+pub use value_json::value_json;
 
 use crate::event::{RunEvent, RunSummary};
 

@@ -3,10 +3,10 @@
 
 use std::fmt::Write;
 
+use infrac_shell::quote as shell_quote;
 use infrac_vm::local_files::{MAX_PROGRAM_FILE, read_regular};
 use infrac_vm::plan::{HostPlan, Outcome, PlannedCommand};
 use infrac_vm::request::{Sudo, UploadRequest, UploadSource};
-use infrac_vm::shell_quote;
 
 use crate::event::{Locate, Place};
 

@@ -53,4 +53,3 @@ pub use error::{Note, RuntimeError};
 pub use event::Event;
 pub use infrac_bytecode::Span;
 pub use machine::{Halt, Vm};
-pub use shell::quote as shell_quote;

@@ -7,25 +7,7 @@ use std::sync::Arc;
 
 use crate::value::{Command, Value};
 
-/// Quotes `text` as one POSIX shell word: bare when it only has characters
-/// no shell treats specially, else in single quotes (a `'` becomes `'\''`).
-pub fn quote(text: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
-    if !text.is_empty() && text.chars().all(safe) {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('\'');
-    for c in text.chars() {
-        if c == '\'' {
-            out.push_str("'\\''");
-        } else {
-            out.push(c);
-        }
-    }
-    out.push('\'');
-    out
-}
+pub use infrac_shell::quote;
 
 /// A part of a command's shell text.
 #[derive(Clone, PartialEq)]
@@ -404,15 +386,6 @@ pub fn build(parts: &[Value]) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quotes_words() {
-        assert_eq!(quote("abc-1.2/x"), "abc-1.2/x");
-        assert_eq!(quote(""), "''");
-        assert_eq!(quote("a b"), "'a b'");
-        assert_eq!(quote("it's"), "'it'\\''s'");
-        assert_eq!(quote("$(rm -rf /)"), "'$(rm -rf /)'");
-    }
 
     fn cmd(parts: &[Value]) -> Value {
         build(parts).unwrap_or(Value::None)

@@ -122,3 +122,24 @@ fn the_prefetch_follows_constant_arguments_into_ops() {
         ]
     );
 }
+
+/// Plan predictions read the standard file ops' arguments by parameter
+/// name: renaming or removing one of those parameters in
+/// `stdlib/files.infra` must change `predict` too.
+#[test]
+fn predicted_ops_have_the_parameters_predictions_read() {
+    let program = compile("use std::files\ngroup g = [local()]\nstage s on g { }");
+    for (op, read) in infrac_vm::plan::PREDICTED {
+        let def = program.ops.iter().find(|o| o.name == op);
+        let def =
+            def.unwrap_or_else(|| panic!("{op} is predicted but not in the standard library"));
+        assert_eq!(def.params.len(), def.arity as usize, "{op}");
+        for name in read {
+            assert!(
+                def.params.iter().any(|p| p == name),
+                "{op} has no parameter `{name}` (it has {:?}), but its prediction reads it",
+                def.params
+            );
+        }
+    }
+}

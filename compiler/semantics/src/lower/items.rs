@@ -383,6 +383,7 @@ impl<'a> Lowerer<'a> {
             module: m as u32,
             function: func,
             arity,
+            params: d.params.iter().map(|p| p.name.name.clone()).collect(),
             changes,
         });
         self.jobs.push(Job::Op {

@@ -19,7 +19,7 @@
 
 use infrac_bytecode::Instr;
 
-use super::plan_step::ModeState;
+use super::mode::ModeState;
 use super::{Flow, Frame, FrameKind, Halt, Pending, Vm};
 use crate::error::RuntimeError;
 use crate::ops::command_result;

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use infrac_bytecode::{Builtin, FactKind, Instr};
 
-use super::plan_step::{ModeState, unknown_result};
+use super::mode::{ModeState, unknown_result};
 use super::{Flow, Halt, Pending, Vm, fact_def};
 use crate::context::RunContext;
 use crate::facts;

@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 use crate::request::{FactQuery, Sudo, UploadRequest, UploadSource};
 use crate::value::{Unknown, Value};
 
-pub use predict::predict;
+pub use predict::{OpArgs, PREDICTED, predict};
 
 /// How the VMs of a run treat changing commands (see the module docs).
 #[derive(Debug, Clone, Default)]

@@ -2,8 +2,10 @@
 //! so that a plan stays exact after them (`files.directory(p, mode: 0o755)`
 //! makes `p` a directory with mode 0o755).
 //!
-//! An op's arguments are its parameters in declaration order (see
-//! `stdlib/files.infra`). A prediction is a value in which what the op
+//! An op's arguments are read by parameter name (`OpDef::params`, see
+//! `stdlib/files.infra`); [`PREDICTED`] lists the names read of each op,
+//! and a test holds them to the standard library. A prediction is a value
+//! in which what the op
 //! does not determine is unknown; `None` means no prediction (the fact is
 //! then unknown after the op). A prediction describes the state after a
 //! successful call whether or not the call changed anything (the ops
@@ -16,12 +18,58 @@ use std::sync::Arc;
 use crate::request::{FactArg, FactKey};
 use crate::value::Value;
 
+/// The ops whose effect on `facts.file` is predicted, with the names of
+/// the parameters [`predict`] reads of each.
+pub const PREDICTED: [(&str, &[&str]); 6] = [
+    (
+        "files.directory",
+        &["path", "mode", "owner", "group", "recursive"],
+    ),
+    (
+        "files.file",
+        &["path", "content", "mode", "owner", "group", "present"],
+    ),
+    (
+        "files.write",
+        &["path", "sha", "content", "mode", "owner", "group"],
+    ),
+    ("files.attrs", &["path", "mode", "owner", "group"]),
+    ("files.absent", &["path"]),
+    ("files.link", &["path", "target", "present"]),
+];
+
+/// An op call's arguments, by parameter name.
+pub struct OpArgs<'a> {
+    params: &'a [String],
+    values: &'a [Value],
+}
+
+impl<'a> OpArgs<'a> {
+    /// `values` are the arguments of the parameters `params`, in order.
+    pub fn new(params: &'a [String], values: &'a [Value]) -> OpArgs<'a> {
+        OpArgs { params, values }
+    }
+
+    /// The argument of parameter `name` (`None`: no such parameter).
+    fn get(&self, name: &str) -> Option<&'a Value> {
+        let at = self.params.iter().position(|p| p == name)?;
+        self.values.get(at)
+    }
+
+    fn str(&self, name: &str) -> Option<String> {
+        match self.get(name) {
+            Some(Value::Str(s)) => Some(normalize(s)),
+            _ => None,
+        }
+    }
+}
+
 /// `facts.KEY` after the op `op` called with `args` changed something,
 /// given its value `before`. `unknown(field)` makes an unknown value for a
 /// field the op leaves undetermined.
 pub fn predict(
     op: &str,
-    args: &[Value],
+    args: &OpArgs<'_>,
     key: &FactKey,
     before: &Value,
     unknown: &dyn Fn(&str) -> Value,
@@ -29,34 +77,18 @@ pub fn predict(
     let [FactArg::Str(at)] = key.args.as_slice() else {
         return None;
     };
-    const PREDICTED: [&str; 6] = [
-        "files.directory",
-        "files.file",
-        "files.write",
-        "files.attrs",
-        "files.absent",
-        "files.link",
-    ];
-    if key.name != "file" || !PREDICTED.contains(&op) {
+    if key.name != "file" || !PREDICTED.iter().any(|(name, _)| *name == op) {
         return None;
     }
     let at = normalize(at);
-    let str_arg = |i: usize| match args.get(i) {
-        Some(Value::Str(s)) => Some(normalize(s)),
-        _ => None,
-    };
-    let path = str_arg(0)?;
+    let path = args.str("path")?;
     let relation = Relation::of(&at, &path);
     let file = FileArgs { before, unknown };
     match (op, relation) {
         (_, Relation::Other) => Some(before.clone()),
         ("files.directory", Relation::Same) => Some(file.entry(
             "dir",
-            &[
-                ("mode", args.get(1)),
-                ("owner", args.get(2)),
-                ("group", args.get(3)),
-            ],
+            &attrs(args),
             &[("sha256", Value::None), ("target", Value::None)],
         )),
         // `mkdir -p` creates missing parents (with unknown attributes).
@@ -69,66 +101,48 @@ pub fn predict(
             other => other.clone(),
         }),
         ("files.directory", Relation::Inside) => {
-            let recursive = args.get(5) == Some(&Value::Bool(true));
+            let recursive = args.get("recursive") == Some(&Value::Bool(true));
             if recursive {
-                file.with_attrs(&[
-                    ("mode", args.get(1)),
-                    ("owner", args.get(2)),
-                    ("group", args.get(3)),
-                ])
+                file.with_attrs(&attrs(args))
             } else {
                 Some(before.clone())
             }
         }
         ("files.file", Relation::Same) => {
-            if args.get(5) == Some(&Value::Bool(false)) {
+            if args.get("present") == Some(&Value::Bool(false)) {
                 return Some(Value::None);
             }
-            let content = match (args.get(1), before) {
+            let content = match (args.get("content"), before) {
                 (Some(Value::Str(text)), _) => Some(text.to_string()),
                 // `touch` creates an empty file.
                 (_, Value::None) => Some(String::new()),
                 _ => None,
             };
-            Some(file.regular(
-                content.as_deref(),
-                &[
-                    ("mode", args.get(2)),
-                    ("owner", args.get(3)),
-                    ("group", args.get(4)),
-                ],
-            ))
+            Some(file.regular(content.as_deref(), &attrs(args)))
         }
         ("files.write", Relation::Same) => {
-            let content = match args.get(3) {
+            let content = match args.get("content") {
                 Some(Value::Str(text)) => Some(text.to_string()),
                 _ => None,
             };
-            let mut value = file.regular(
-                content.as_deref(),
-                &[
-                    ("mode", args.get(4)),
-                    ("owner", args.get(5)),
-                    ("group", args.get(6)),
-                ],
-            );
+            let mut value = file.regular(content.as_deref(), &attrs(args));
             // The digest the op compared: exact even for an uploaded file.
-            if let (Value::Record(fields), Some(sha @ Value::Str(_))) = (&mut value, args.get(1)) {
+            if let (Value::Record(fields), Some(sha @ Value::Str(_))) =
+                (&mut value, args.get("sha"))
+            {
                 Arc::make_mut(fields).insert("sha256".into(), sha.clone());
             }
             Some(value)
         }
-        ("files.attrs", Relation::Same) => file.with_attrs(&[
-            ("mode", args.get(2)),
-            ("owner", args.get(3)),
-            ("group", args.get(4)),
-        ]),
+        ("files.attrs", Relation::Same) => file.with_attrs(&attrs(args)),
         ("files.absent", Relation::Same | Relation::Inside) => Some(Value::None),
         ("files.link", Relation::Same) => {
-            if args.get(2) == Some(&Value::Bool(false)) {
+            if args.get("present") == Some(&Value::Bool(false)) {
                 return Some(Value::None);
             }
-            let target = str_arg(1).map(|_| args.get(1).cloned().unwrap_or(Value::None))?;
+            let target = args
+                .str("target")
+                .map(|_| args.get("target").cloned().unwrap_or(Value::None))?;
             let size = match &target {
                 Value::Str(t) => Value::Int(t.len() as i64),
                 _ => unknown("size"),
@@ -141,6 +155,11 @@ pub fn predict(
         }
         _ => None,
     }
+}
+
+/// The `mode`, `owner` and `group` arguments.
+fn attrs<'a>(args: &OpArgs<'a>) -> [(&'static str, Option<&'a Value>); 3] {
+    ["mode", "owner", "group"].map(|name| (name, args.get(name)))
 }
 
 /// Where a fact's path is relative to the op's path.
@@ -295,79 +314,61 @@ mod tests {
         Value::Str(format!("?{field}").into())
     }
 
+    /// `facts.file(path)` predicted after `op` called with `args` by name.
+    /// A predicted op is given only names `PREDICTED` lists for it: what
+    /// `predict` reads beyond them would be missing here.
+    fn call(op: &str, args: &[(&str, Value)], path: &str, before: &Value) -> Option<Value> {
+        if let Some((_, read)) = PREDICTED.iter().find(|(name, _)| *name == op) {
+            for (name, _) in args {
+                assert!(read.contains(name), "PREDICTED lists no `{name}` for {op}");
+            }
+        }
+        let params: Vec<String> = args.iter().map(|(n, _)| n.to_string()).collect();
+        let values: Vec<Value> = args.iter().map(|(_, v)| v.clone()).collect();
+        predict(
+            op,
+            &OpArgs::new(&params, &values),
+            &key(path),
+            before,
+            &unknown,
+        )
+    }
+
     #[test]
     fn directory_created_with_mode() {
         let args = [
-            s("/srv/app/"),
-            Value::Int(0o755),
-            Value::None,
-            Value::None,
-            Value::Bool(true),
-            Value::Bool(false),
+            ("path", s("/srv/app/")),
+            ("mode", Value::Int(0o755)),
+            ("owner", Value::None),
+            ("group", Value::None),
+            ("recursive", Value::Bool(false)),
         ];
-        let after = predict(
-            "files.directory",
-            &args,
-            &key("/srv/app"),
-            &Value::None,
-            &unknown,
-        );
+        let after = call("files.directory", &args, "/srv/app", &Value::None);
         expect_test::expect![[r#"{group: "?group", kind: dir, mode: 493, owner: "?owner", sha256: none, size: "?size", target: none}"#]]
             .assert_eq(&show(after));
-        let parent = predict(
-            "files.directory",
-            &args,
-            &key("/srv"),
-            &Value::None,
-            &unknown,
-        );
+        let parent = call("files.directory", &args, "/srv", &Value::None);
         expect_test::expect![[r#"{group: "?group", kind: dir, mode: "?mode", owner: "?owner", sha256: none, size: "?size", target: none}"#]]
             .assert_eq(&show(parent));
-        let other = predict(
-            "files.directory",
-            &args,
-            &key("/srv/application"),
-            &Value::Int(1),
-            &unknown,
-        );
+        let other = call("files.directory", &args, "/srv/application", &Value::Int(1));
         assert_eq!(other, Some(Value::Int(1)));
     }
 
     #[test]
     fn file_with_content_and_removed() {
         let args = [
-            s("/etc/motd"),
-            s("hi\n"),
-            Value::Int(0o644),
-            Value::None,
-            Value::None,
-            Value::Bool(true),
+            ("path", s("/etc/motd")),
+            ("content", s("hi\n")),
+            ("mode", Value::Int(0o644)),
+            ("owner", Value::None),
+            ("group", Value::None),
+            ("present", Value::Bool(true)),
         ];
-        let after = predict(
-            "files.file",
-            &args,
-            &key("/etc/motd"),
-            &Value::None,
-            &unknown,
-        );
+        let after = call("files.file", &args, "/etc/motd", &Value::None);
         expect_test::expect![[r#"{group: "?group", kind: file, mode: 420, owner: "?owner", sha256: "98ea6e4f216f2fb4b69fff9b3a44842c38686ca685f3f55dc48c5d3fb1107be4", size: 3, target: none}"#]]
             .assert_eq(&show(after));
-        let gone = [
-            s("/etc/motd"),
-            Value::None,
-            Value::None,
-            Value::None,
-            Value::None,
-            Value::Bool(false),
-        ];
+        let gone = [("path", s("/etc/motd")), ("present", Value::Bool(false))];
         assert_eq!(
-            predict(
-                "files.file",
-                &gone,
-                &key("/etc/motd"),
-                &Value::Int(1),
-                &unknown
-            ),
+            call("files.file", &gone, "/etc/motd", &Value::Int(1)),
             Some(Value::None)
         );
     }
@@ -375,58 +376,40 @@ mod tests {
     #[test]
     fn link_and_unknown_ops() {
         let args = [
-            s("/opt/current"),
-            s("/opt/v2"),
-            Value::Bool(true),
-            Value::Bool(false),
+            ("path", s("/opt/current")),
+            ("target", s("/opt/v2")),
+            ("present", Value::Bool(true)),
         ];
-        let after = predict(
-            "files.link",
-            &args,
-            &key("/opt/current"),
-            &Value::None,
-            &unknown,
-        );
+        let after = call("files.link", &args, "/opt/current", &Value::None);
         expect_test::expect![[r#"{group: "?group", kind: link, mode: "?mode", owner: "?owner", sha256: none, size: 7, target: "/opt/v2"}"#]]
             .assert_eq(&show(after));
         // What a path under a link is depends on the link's target.
         assert_eq!(
-            predict(
-                "files.link",
-                &args,
-                &key("/opt/current/x"),
-                &Value::None,
-                &unknown
-            ),
+            call("files.link", &args, "/opt/current/x", &Value::None),
             None
         );
         assert_eq!(
-            predict(
-                "apt.packages",
-                &args,
-                &key("/opt/current"),
-                &Value::None,
-                &unknown
-            ),
+            call("apt.packages", &args, "/opt/current", &Value::None),
             None
         );
         // An op without predictions says nothing of any path, even one
         // that looks unrelated to its arguments.
-        let shell = [
-            s("printf x > /srv/f"),
-            Value::None,
-            Value::None,
-            Value::Bool(true),
-        ];
-        assert_eq!(
-            predict(
-                "server.shell",
-                &shell,
-                &key("/srv/f"),
-                &Value::None,
-                &unknown
-            ),
-            None
+        let shell = [("command", s("printf x > /srv/f"))];
+        assert_eq!(call("server.shell", &shell, "/srv/f", &Value::None), None);
+    }
+
+    #[test]
+    fn a_missing_parameter_gives_no_prediction() {
+        let params = ["where".to_string(), "mode".to_string()];
+        let values = [s("/srv/app"), Value::Int(0o755)];
+        let args = OpArgs::new(&params, &values);
+        let after = predict(
+            "files.directory",
+            &args,
+            &key("/srv/app"),
+            &Value::None,
+            &unknown,
         );
+        assert_eq!(after, None);
     }
 }

@@ -11,7 +11,7 @@ use std::process::Command;
 use proptest::prelude::*;
 
 fn shell_prints(word: &str) -> Vec<u8> {
-    let script = format!("printf %s {}", infrac_vm::shell_quote(word));
+    let script = format!("printf %s {}", infrac_shell::quote(word));
     let out = Command::new("sh")
         .arg("-c")
         .arg(&script)
@@ -48,7 +48,7 @@ proptest! {
 fn leading_dashes_stay_one_word() {
     let script = format!(
         "for a in {}; do printf '<%s>' \"$a\"; done",
-        infrac_vm::shell_quote("-n x")
+        infrac_shell::quote("-n x")
     );
     let out = Command::new("sh")
         .arg("-c")

@@ -13,7 +13,7 @@
 //! trees parsed before and after, and refuses to change a file whose tree
 //! would differ.
 
-use infrac_syntax::parse;
+use crate::parse;
 
 const INDENT: &str = "  ";
 
@@ -51,7 +51,7 @@ pub fn format(source: &str) -> Result<String, FormatError> {
 }
 
 /// The tree's debug text with every span blanked, to compare two parses.
-fn without_spans(file: &infrac_syntax::ast::SourceFile) -> String {
+fn without_spans(file: &crate::ast::SourceFile) -> String {
     let text = format!("{file:?}");
     let mut out = String::with_capacity(text.len());
     let mut rest = text.as_str();
@@ -432,7 +432,7 @@ let x =   "a  b {  1 }"
     /// changes nothing.
     #[test]
     fn the_stdlib_and_the_examples_format() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let mut seen = 0;
         for dir in ["stdlib", "examples"] {
             let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
