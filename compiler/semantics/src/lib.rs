@@ -33,12 +33,12 @@ pub mod ty;
 pub use compile::compile;
 pub use db::{Database, Db, FileLoader, MemoryFileLoader, Origin, OsFileLoader, SourceFile};
 pub use diagnostic::{Diagnostic, Label, LineIndex, Severity};
-pub use items::{ItemId, ItemTag};
-pub use semantics::Semantics;
 /// What [`compile`] produces, for its callers.
 pub use infrac_bytecode::Program;
 /// The formatter (`infrac fmt`, the language server's formatting).
 pub use infrac_syntax::format;
+pub use items::{ItemId, ItemTag};
+pub use semantics::Semantics;
 
 use diagnostic::Diag as RelDiag;
 use infrac_syntax::ast::Span;
