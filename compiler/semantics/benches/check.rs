@@ -12,8 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use infrac_compiler::modules::program_modules;
-use infrac_compiler::{Database, Db, OsFileLoader, check_program};
+use infrac_compiler::{Database, Db, OsFileLoader, Semantics, check_program};
 
 fn main() {
     let dir = std::env::args()
@@ -42,7 +41,8 @@ fn main() {
             "the generated program should check: {:?}",
             diags.first()
         );
-        lines = program_modules(&db, root)
+        lines = Semantics::new(&db)
+            .user_modules(&[root])
             .iter()
             .map(|f| f.text(&db).as_deref().map_or(0, |t| t.lines().count()))
             .sum::<usize>();
@@ -52,7 +52,8 @@ fn main() {
         let db = Database::new(Arc::new(OsFileLoader));
         let root = db.file(&site);
         check_program(&db, root);
-        program_modules(&db, root)
+        Semantics::new(&db)
+            .user_modules(&[root])
             .iter()
             .filter_map(|f| f.text(&db).clone())
             .collect()

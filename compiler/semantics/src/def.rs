@@ -4,7 +4,7 @@
 //! name written in it (a use or a declaration), with the [`Site`] it was
 //! written in and the [`Def`] it resolved to (`None`: it did not resolve;
 //! the checker reported that). Spans are item-relative, like everything
-//! [`crate::check::check_item`] returns; [`crate::semantics`] makes them
+//! `check::check_item` returns; [`crate::semantics`] makes them
 //! absolute. The language server and the lowering read these instead of
 //! resolving names again.
 

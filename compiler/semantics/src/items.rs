@@ -256,11 +256,3 @@ pub fn uses(db: &dyn Db, file: SourceFile) -> Vec<UseDecl> {
 pub fn tree_item(db: &dyn Db, id: ItemId) -> Option<&TreeItem> {
     item_tree(db, id.file(db)).get(id)
 }
-
-/// The named items of a file, in file order.
-pub fn items_of<'db>(
-    db: &'db dyn Db,
-    file: SourceFile,
-) -> impl Iterator<Item = &'db TreeItem> + 'db {
-    item_tree(db, file).items.iter()
-}

@@ -1,33 +1,35 @@
 //! Semantic analysis of `.infra`: the salsa database, module and name
-//! resolution, type checking, diagnostics and the entry to lowering.
+//! resolution, type checking, diagnostics, the semantic model for tools,
+//! and compilation to bytecode.
 //!
 //! Architecture invariant: typing inside one item's body never invalidates
-//! anything but that item's [`check::check_item`]: items are stored with
-//! item-relative spans ([`items`]), signatures depend on item trees only
-//! ([`scope`], [`sigs`]), and spans become absolute only in
-//! [`diagnostics`].
+//! anything but that item's check (`check::check_item`): items are stored
+//! with item-relative spans (`items`), signatures depend on item trees only
+//! (`scope`, `sigs`), and spans become absolute only in [`diagnostics`]
+//! and [`Semantics`].
 //!
-//! API for tools: create a [`Database`], get a [`SourceFile`] with
-//! [`Db::file`] (or [`Database::set_file_text`]), then call
-//! [`diagnostics`] (one file) or [`check_program`] (a file and every module
-//! it uses). Render with [`render::render_human`] / [`render::render_json`].
+//! API boundary: everything else is private. Create a [`Database`], get a
+//! [`SourceFile`] with [`Db::file`] (or [`Database::set_file_text`]), then
+//! call [`diagnostics`] (one file), [`check_program`] (a file and every
+//! module it uses) or [`compile`]; render with [`render::render_human`] /
+//! [`render::render_json`]. Tools ask [`Semantics`] what names mean.
 
-pub mod check;
+mod check;
 pub mod codes;
-pub mod compile;
-pub mod db;
+mod compile;
+mod db;
 pub mod def;
-pub mod diagnostic;
-pub mod items;
+mod diagnostic;
+mod items;
 mod lower;
-pub mod modules;
+mod modules;
 mod parallel;
 pub mod render;
 pub mod run_errors;
-pub mod scope;
+mod scope;
 pub mod semantics;
-pub mod sigs;
-pub mod suggest;
+mod sigs;
+mod suggest;
 pub mod ty;
 
 pub use compile::compile;

@@ -8,7 +8,7 @@ use infrac_syntax::ast::{
 
 use crate::db::{Db, SourceFile};
 use crate::diagnostic::Diag;
-use crate::items::{ItemId, ItemTag, item_tree, tree_item};
+use crate::items::{ItemId, item_tree, tree_item};
 use crate::scope::{find_module, find_type, is_pub, module_scope, prelude_files};
 use crate::suggest;
 use crate::ty::{Ty, TypeRef};
@@ -519,9 +519,4 @@ pub fn callable_sig(db: &dyn Db, id: ItemId) -> Option<&CallSig> {
 
 pub fn fact_sig(db: &dyn Db, id: ItemId) -> Option<&FactSig> {
     signatures(db, id.file(db)).facts.get(&id)
-}
-
-/// Whether the item is an `op`.
-pub fn is_op(db: &dyn Db, id: ItemId) -> bool {
-    id.tag(db) == ItemTag::Op
 }

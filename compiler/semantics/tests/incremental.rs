@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use infrac_compiler::items::{ItemTag, item_tree};
+use infrac_compiler::{ItemTag, Semantics};
 use infrac_compiler::{Database, MemoryFileLoader, diagnostics};
 
 const BEFORE: &str = r#"use std::files
@@ -64,11 +64,10 @@ fn editing_one_stage_body_rechecks_only_that_body() {
     assert!(diags.is_empty(), "{diags:?}");
     let second_run = executed(&log);
 
-    let two = item_tree(&db, file)
-        .items
-        .iter()
-        .find(|i| i.id.tag(&db) == ItemTag::Stage && i.id.name(&db) == "second")
-        .map(|i| i.id)
+    let two = Semantics::new(&db)
+        .items(file)
+        .into_iter()
+        .find(|id| id.tag(&db) == ItemTag::Stage && id.name(&db) == "second")
         .expect("stage second");
     let checks: Vec<&String> = second_run
         .iter()

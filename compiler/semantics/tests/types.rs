@@ -3,15 +3,16 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use infrac_compiler::check::type_at;
-use infrac_compiler::{Database, MemoryFileLoader};
+use infrac_compiler::{Database, MemoryFileLoader, Semantics};
 use infrac_syntax::Span;
 
 fn type_of(source: &str, needle: &str) -> Option<String> {
     let mut db = Database::new(Arc::new(MemoryFileLoader::default()));
     let file = db.set_file_text(Path::new("site.infra"), source.to_string());
     let start = source.find(needle)? as u32;
-    type_at(&db, file, Span::new(start, start + needle.len() as u32)).map(|t| t.to_string())
+    Semantics::new(&db)
+        .type_of(file, Span::new(start, start + needle.len() as u32))
+        .map(|t| t.to_string())
 }
 
 #[test]

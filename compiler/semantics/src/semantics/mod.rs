@@ -5,7 +5,7 @@
 //! anything itself.
 //!
 //! Everything here reads the checker's per-item results
-//! ([`crate::check::check_item`]: types and [`NameRef`]s, item-relative)
+//! (`check::check_item`: types and [`NameRef`]s, item-relative)
 //! and returns absolute spans.
 
 mod complete;
