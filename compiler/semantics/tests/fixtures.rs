@@ -11,6 +11,11 @@
 //!   with 1-based columns `3` (start) to `7` (end, exclusive), for spans
 //!   that start too far left for carets.
 //!
+//! After the code comes the diagnostic's message, exactly as the user reads
+//! it (`//   ^^^ E0401 \`run\` is only allowed in an op, not in a fn`).
+//! `UPDATE_FIXTURES=1 cargo test --test fixtures` writes the messages the
+//! checker gives into the annotations (review the diff).
+//!
 //! A diagnostic spanning several lines matches on its start. Every missing
 //! or unexpected diagnostic fails the test, and so does a code of
 //! `infrac_compiler::codes::CODES` that no fixture covers.
@@ -28,16 +33,24 @@ struct Expected {
     start: usize,
     end: usize,
     code: String,
+    message: String,
 }
 
 struct Program {
     name: String,
-    files: Vec<(String, String)>,
+    /// `(path, text, the line of the fixture file where the text starts)`.
+    files: Vec<(String, String, usize)>,
+}
+
+/// An annotation: what it expects, and its line (0-based) in its file.
+struct Annotation {
+    expected: Expected,
+    at: usize,
 }
 
 fn split_programs(text: &str) -> Vec<Program> {
     let mut programs: Vec<Program> = Vec::new();
-    for line in text.split_inclusive('\n') {
+    for (number, line) in text.split_inclusive('\n').enumerate() {
         let trimmed = line.trim();
         if let Some(name) = trimmed
             .strip_prefix("--- ")
@@ -53,23 +66,31 @@ fn split_programs(text: &str) -> Vec<Program> {
             continue;
         };
         if let Some(path) = trimmed.strip_prefix("//- ") {
-            program.files.push((path.trim().to_string(), String::new()));
+            let file = (path.trim().to_string(), String::new(), number + 1);
+            program.files.push(file);
             continue;
         }
         if program.files.is_empty() {
             program
                 .files
-                .push(("main.infra".to_string(), String::new()));
+                .push(("main.infra".to_string(), String::new(), number));
         }
-        if let Some((_, text)) = program.files.last_mut() {
+        if let Some((_, text, _)) = program.files.last_mut() {
             text.push_str(line);
         }
     }
     programs
 }
 
+/// The code and the message after it.
+fn code_and_message(rest: &str) -> (String, String) {
+    let rest = rest.trim();
+    let (code, message) = rest.split_once(' ').unwrap_or((rest, ""));
+    (code.to_string(), message.trim().to_string())
+}
+
 /// The annotations of one file.
-fn annotations(file: &str, text: &str) -> Vec<Expected> {
+fn annotations(file: &str, text: &str) -> Vec<Annotation> {
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
     let mut last_code_line = None;
@@ -83,28 +104,25 @@ fn annotations(file: &str, text: &str) -> Vec<Expected> {
         if body.starts_with('^') {
             let start = line.find('^').unwrap_or(0);
             let carets = line[start..].chars().take_while(|c| *c == '^').count();
-            let code = line[start + carets..]
-                .split_whitespace()
-                .next()
-                .unwrap_or("")
-                .to_string();
+            let (code, message) = code_and_message(&line[start + carets..]);
             let target = last_code_line.unwrap_or_else(|| {
                 panic!("{file}:{}: caret annotation without a line above", i + 1)
             });
-            out.push(Expected {
+            let expected = Expected {
                 file: file.to_string(),
                 line: target + 1,
                 start: start + 1,
                 end: start + 1 + carets,
                 code,
-            });
+                message,
+            };
+            out.push(Annotation { expected, at: i });
         } else if let Some(rest) = body
             .strip_prefix("Error:")
             .or_else(|| body.strip_prefix("Warning:"))
         {
-            let mut words = rest.split_whitespace();
-            let range = words.next().unwrap_or("");
-            let code = words.next().unwrap_or("").to_string();
+            let (range, rest) = rest.trim().split_once(' ').unwrap_or((rest.trim(), ""));
+            let (code, message) = code_and_message(rest);
             let (start, end) = range
                 .split_once('-')
                 .unwrap_or_else(|| panic!("{file}:{}: bad range `{range}`", i + 1));
@@ -112,13 +130,15 @@ fn annotations(file: &str, text: &str) -> Vec<Expected> {
                 s.parse::<usize>()
                     .unwrap_or_else(|_| panic!("{file}:{}: bad column `{s}`", i + 1))
             };
-            out.push(Expected {
+            let expected = Expected {
                 file: file.to_string(),
                 line: i + 2,
                 start: parse(start),
                 end: parse(end),
                 code,
-            });
+                message,
+            };
+            out.push(Annotation { expected, at: i });
         } else {
             last_code_line = Some(i);
         }
@@ -141,9 +161,9 @@ fn check(
     let mut db = Database::new(Arc::new(MemoryFileLoader::default()));
     let mut expected = Vec::new();
     let mut roots = Vec::new();
-    for (path, text) in &program.files {
+    for (path, text, _) in &program.files {
         roots.push(db.set_file_text(Path::new(path), text.clone()));
-        expected.extend(annotations(path, text));
+        expected.extend(annotations(path, text).into_iter().map(|a| a.expected));
     }
     let codes = expected.iter().map(|e| e.code.clone()).collect();
     let mut actual = Vec::new();
@@ -157,8 +177,8 @@ fn check(
         let text = &program
             .files
             .iter()
-            .find(|(p, _)| *p == diag.file)
-            .map(|(_, t)| t.as_str())
+            .find(|(p, _, _)| *p == diag.file)
+            .map(|(_, t, _)| t.as_str())
             .unwrap_or("");
         let index = LineIndex::new(text);
         let (line, start) = index.line_col(diag.span.start);
@@ -181,6 +201,7 @@ fn check(
             start,
             end,
             code: diag.code.to_string(),
+            message: diag.message.clone(),
         });
     }
     expected.sort();
@@ -200,7 +221,12 @@ fn fixtures() {
     paths.sort();
     let mut failures = Vec::new();
     let mut covered = BTreeSet::new();
+    let update = std::env::var_os("UPDATE_FIXTURES").is_some();
     for path in &paths {
+        let text = std::fs::read_to_string(path).expect("fixture file");
+        if update {
+            std::fs::write(path, with_messages(&text)).expect("fixture file");
+        }
         let text = std::fs::read_to_string(path).expect("fixture file");
         for program in split_programs(&text) {
             let (expected, actual, codes, lowering) = check(&program);
@@ -238,4 +264,32 @@ fn fixtures() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// `text` with each annotation's message replaced by the one the checker
+/// gives for the annotated place and code.
+fn with_messages(text: &str) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    for program in split_programs(text) {
+        let (_, actual, _, _) = check(&program);
+        for (path, file_text, first) in &program.files {
+            for annotation in annotations(path, file_text) {
+                let e = &annotation.expected;
+                let Some(found) = actual.iter().find(|a| {
+                    (&a.file, a.line, a.start, a.end, &a.code)
+                        == (&e.file, e.line, e.start, e.end, &e.code)
+                }) else {
+                    continue;
+                };
+                let Some(line) = lines.get_mut(first + annotation.at) else {
+                    continue;
+                };
+                if let Some(at) = line.find(&format!(" {}", e.code)) {
+                    let head = &line[..at + 1 + e.code.len()];
+                    *line = format!("{head} {}", found.message);
+                }
+            }
+        }
+    }
+    lines.join("\n") + "\n"
 }

@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use infrac_compiler::{ItemTag, Semantics};
 use infrac_compiler::{Database, MemoryFileLoader, diagnostics};
+use infrac_compiler::{ItemTag, Semantics};
 
 const BEFORE: &str = r#"use std::files
 type Web = { port: int }
