@@ -178,6 +178,25 @@ async fn references_and_rename_of_a_fn() {
     expect!["7:3 10:29 13:31 "].assert_eq(&ranges(edits));
 }
 
+/// A field is named where it is declared, in record literals (here a
+/// host's data) and where it is read: the checker resolved all of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rename_of_a_record_field_follows_its_literals() {
+    let (mut client, uri) = open_site().await;
+    let (l, c) = position_of("port", 0);
+    let edit = client
+        .at_cursor(
+            "textDocument/rename",
+            &uri,
+            l,
+            c,
+            json!({ "newName": "listen" }),
+        )
+        .await;
+    let edits = &edit["changes"][uri.as_str()];
+    expect!["3:13 5:32 "].assert_eq(&ranges(edits));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rename_refuses_stdlib_items_and_bad_names() {
     let (mut client, uri) = open_site().await;

@@ -51,9 +51,6 @@ fn renameable(snap: &Snapshot, def: &Def) -> Result<(), String> {
             Err("built-in names cannot be renamed".into())
         }
         Def::Module(_) => Err("renaming a module means renaming its file; not supported".into()),
-        // Record literals name fields too, and only the checker knows
-        // their type: a rename could miss some.
-        Def::Field { .. } => Err("renaming record fields is not supported yet".into()),
         _ => match Semantics::new(&snap.db).definition(def) {
             Some((file, _)) if file.is_std(&snap.db) => {
                 Err("items of the standard library cannot be renamed".into())
