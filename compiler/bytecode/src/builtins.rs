@@ -459,6 +459,35 @@ mod tests {
         }
     }
 
+    /// The language reference lists every function and method of the
+    /// table: in §6, the host constructors with the groups (§2.5).
+    #[test]
+    fn the_reference_lists_every_builtin() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/language.md");
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let section = text
+            .split("## 6. Built-in functions and methods")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .unwrap_or("");
+        let functions = FUNCTIONS.iter().map(|f| {
+            let place = if f.allowed == Allowed::Groups {
+                text.as_str()
+            } else {
+                section
+            };
+            (format!("`{}(", f.name), place)
+        });
+        let methods = METHODS.iter().map(|m| (format!("{}(", m.name), section));
+        let missing: Vec<String> = functions
+            .chain(methods)
+            .filter(|(needle, place)| !place.contains(needle.as_str()))
+            .map(|(needle, _)| needle)
+            .collect();
+        assert!(section.len() > 100, "no §6 in {path}");
+        assert!(missing.is_empty(), "not in docs/language.md §6: {missing:?}");
+    }
+
     #[test]
     fn signatures_read_like_declarations() {
         let ssh = function("ssh").map(Function::signature);
