@@ -12,7 +12,7 @@
 use crate::instr::{Builtin, ParamDefault};
 
 /// A parameter of a built-in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Param {
     pub name: &'static str,
     pub ty: &'static str,
@@ -20,7 +20,7 @@ pub struct Param {
 }
 
 /// Where a call of a built-in function may be written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Allowed {
     Anywhere,
     /// Changing commands: in ops.
@@ -34,7 +34,7 @@ pub enum Allowed {
 }
 
 /// A built-in function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Function {
     pub name: &'static str,
     /// What the VM runs (`None`: handled by the compiler, `raw`).
@@ -47,7 +47,7 @@ pub struct Function {
 }
 
 /// The kinds of values that have methods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Recv {
     Str,
     List,
@@ -57,7 +57,7 @@ pub enum Recv {
 }
 
 /// A built-in method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Method {
     pub recv: Recv,
     pub name: &'static str,
@@ -485,7 +485,10 @@ mod tests {
             .map(|(needle, _)| needle)
             .collect();
         assert!(section.len() > 100, "no §6 in {path}");
-        assert!(missing.is_empty(), "not in docs/language.md §6: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "not in docs/language.md §6: {missing:?}"
+        );
     }
 
     #[test]

@@ -191,7 +191,7 @@ impl Builtin {
 }
 
 /// What a built-in's parameter is when the call leaves it out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ParamDefault {
     Required,
     /// `none` (the parameter is optional: `T?`).

@@ -10,52 +10,51 @@
 
 use infrac_syntax::ast::Span;
 
+use infrac_bytecode::builtins::Method;
+
 use crate::db::SourceFile;
 use crate::items::ItemId;
-use crate::ty::{Ty, TypeRef};
 
-/// The thing a name refers to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// The thing a name refers to. Small and `Copy`: the checker records one
+/// per name written in a program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Def {
     /// A top-level item: type, enum, param, group, stage, fact, op or fn.
     Item(ItemId),
-    /// A local of an item (`let`, `for`): the span of
-    /// the name where it is bound. Item-relative in [`NameRef`]s,
-    /// absolute in what [`crate::semantics`] returns.
+    /// A local of an item (`let`, `for`): the span of the name where it is
+    /// bound. Item-relative in [`NameRef`]s, absolute in what
+    /// [`crate::semantics`] returns.
     Local {
         item: ItemId,
         binding: Span,
     },
-    /// A parameter of an op, fn or fact, by name (also a named argument
-    /// of a call of it).
+    /// Parameter `index` of an op, fn or fact (also a named argument of a
+    /// call of it).
     Param {
         owner: ItemId,
-        name: String,
+        index: u32,
     },
     Module(SourceFile),
-    /// A field of a record type.
+    /// Field `index` of the record type `record`.
     Field {
-        record: TypeRef,
-        name: String,
+        record: ItemId,
+        index: u32,
     },
-    /// A variant of an enum.
+    /// Variant `index` of the enum `enum_`.
     Variant {
-        enum_: TypeRef,
-        name: String,
+        enum_: ItemId,
+        index: u32,
     },
     /// A built-in function or name (`probe`, `host`, `facts`...).
     Builtin(&'static str),
     /// A field of a host (`host.name`, `host.data`).
     HostField(&'static str),
-    /// A built-in method of values of type `recv` (`str.trim`).
-    Method {
-        recv: Ty,
-        name: &'static str,
-    },
+    /// A built-in method, as the table of built-ins describes it.
+    Method(&'static Method),
 }
 
 /// Where a name is written: what the checker looked it up as.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Site {
     /// The name of something declared here: an item, a field, a variant,
     /// a parameter, a local.
@@ -66,12 +65,12 @@ pub enum Site {
     Fact,
     /// `NAME` in `module.NAME`.
     Member(SourceFile),
-    /// `variant` in `Enum.variant`.
-    Variant(TypeRef),
-    /// `NAME` in `value.NAME`, a field or a method of a value of this type.
-    Field(Ty),
-    /// `NAME` in `callee(NAME: ...)`; the callee when it resolved.
-    NamedArg(Option<Def>),
+    /// `variant` in `Enum.variant`, of this enum.
+    Variant(ItemId),
+    /// `NAME` in `value.NAME`: a field or a method.
+    Field,
+    /// `NAME` in `callee(NAME: ...)`.
+    NamedArg,
     /// A type name; the module for `module.Type`.
     Type(Option<SourceFile>),
     /// A group named in a stage's targets.
@@ -81,7 +80,7 @@ pub enum Site {
 }
 
 /// One name written in an item.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NameRef {
     pub span: Span,
     pub site: Site,

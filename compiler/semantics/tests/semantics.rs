@@ -39,16 +39,17 @@ fn show(db: &Database, def: &Def) -> String {
         }
         None => String::new(),
     };
+    let name = sema.def_name(def).unwrap_or_default();
     let what = match def {
-        Def::Item(id) => format!("{} {}", id.tag(db).describe(), id.name(db)),
+        Def::Item(id) => format!("{} {name}", id.tag(db).describe()),
         Def::Local { .. } => "local".to_string(),
-        Def::Param { owner, name } => format!("param {name} of {}", owner.name(db)),
+        Def::Param { owner, .. } => format!("param {name} of {}", owner.name(db)),
         Def::Module(_) => "module".to_string(),
-        Def::Field { record, name } => format!("field {}.{name}", record.name),
-        Def::Variant { enum_, name } => format!("variant {}.{name}", enum_.name),
-        Def::Builtin(name) => format!("builtin {name}"),
-        Def::HostField(name) => format!("host field {name}"),
-        Def::Method { recv, name } => format!("method {recv}.{name}"),
+        Def::Field { record, .. } => format!("field {}.{name}", record.name(db)),
+        Def::Variant { enum_, .. } => format!("variant {}.{name}", enum_.name(db)),
+        Def::Builtin(_) => format!("builtin {name}"),
+        Def::HostField(_) => format!("host field {name}"),
+        Def::Method(method) => format!("method {:?}.{name}", method.recv),
     };
     format!("{what}{place}")
 }
@@ -139,7 +140,7 @@ fn names_resolve_to_what_the_checker_saw() {
         &at("id", 1),
         expect![[r#""Field" -> field OsRelease.id at std line 47 `id`"#]],
     );
-    check(&at("trim", 0), expect![[r#""Field" -> method str.trim"#]]);
+    check(&at("trim", 0), expect![[r#""Field" -> method Str.trim"#]]);
     check(
         &at("frontend", 1),
         expect![[r#""Variant" -> variant Tier.frontend at line 4 `frontend`"#]],
@@ -230,7 +231,10 @@ fn completion_sees_the_scope_and_the_site_at_the_cursor() {
     expect![[r#"["host: Host<Web>", "conf: OpResult", "os: OsRelease", "tier: Tier"]"#]]
         .assert_eq(&format!("{scope:?}"));
     let site = match &completion.site {
-        Some(infrac_compiler::def::Site::Field(ty)) => format!("field of {ty}"),
+        Some(infrac_compiler::def::Site::Field) => match &completion.receiver {
+            Some(ty) => format!("field of {ty}"),
+            None => "field of nothing".to_string(),
+        },
         other => format!("{other:?}"),
     };
     expect!["field of OsRelease"].assert_eq(&site);

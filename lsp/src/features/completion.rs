@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use infrac_compiler::def::{Def, Site};
 use infrac_compiler::semantics::Completion;
-use infrac_compiler::ty::{Ty, TypeRef};
+use infrac_compiler::ty::Ty;
 use infrac_compiler::{Database, ItemId, ItemTag, Semantics, SourceFile};
 use infrac_syntax::ast::{self, Arg, Expr, ExprKind};
 use infrac_syntax::visit::{Visitor, walk_expr};
@@ -78,9 +78,13 @@ pub fn complete(snap: &Snapshot, offset: u32) -> Vec<CompletionItem> {
     match site {
         Some(Site::Fact) => cx.facts(&mut out),
         Some(Site::Member(module)) => cx.members(module, &mut out),
-        Some(Site::Variant(enum_)) => cx.variants(&enum_, &mut out),
-        Some(Site::Field(ty)) => cx.fields(&ty, &mut out),
-        Some(Site::NamedArg(callee)) => cx.named_args(callee.as_ref(), &[], &mut out),
+        Some(Site::Variant(enum_)) => cx.variants(enum_, &mut out),
+        Some(Site::Field) => {
+            if let Some(ty) = spec.check.as_ref().and_then(|c| c.receiver.as_ref()) {
+                cx.fields(ty, &mut out);
+            }
+        }
+        Some(Site::NamedArg) => cx.call_arguments(&mut out),
         Some(Site::Type(qualifier)) => cx.types(qualifier, &mut out),
         Some(Site::Group) => cx.groups(&mut out),
         Some(Site::Value) => {
@@ -224,7 +228,7 @@ impl Cx<'_> {
                         .iter()
                         .map(|p| format!("{}: {}", p.name, p.ty))
                         .collect();
-                    let ret = sig.ret.clone().unwrap_or(Ty::Unknown);
+                    let ret = sig.ret.clone().unwrap_or_default();
                     let detail = format!("facts.{name}({}): {ret}", params.join(", "));
                     (detail, CompletionItemKind::FUNCTION)
                 }
@@ -245,15 +249,12 @@ impl Cx<'_> {
     }
 
     /// After `Enum.`: its variants.
-    fn variants(&self, enum_: &TypeRef, out: &mut Items) {
-        let enum_name = &enum_.name;
-        for def in self.sema.variants(enum_) {
-            let Def::Variant { name, .. } = &def else {
-                continue;
-            };
+    fn variants(&self, enum_: ItemId, out: &mut Items) {
+        let enum_name = enum_.name(self.db);
+        for (name, def) in self.sema.variants(enum_) {
             out.add(
                 GLOBAL,
-                name,
+                &name,
                 CompletionItemKind::ENUM_MEMBER,
                 Some(format!("{enum_name}.{name}")),
                 self.sema.docs(&def),
@@ -416,8 +417,8 @@ impl Cx<'_> {
     }
 }
 
-/// Finds the innermost call whose arguments hold the placeholder as a
-/// positional argument.
+/// Finds the innermost call whose arguments hold the placeholder (as an
+/// argument or an argument's name).
 struct OpenCall<'a> {
     offset: u32,
     innermost: Option<(&'a Expr, &'a [Arg])>,
@@ -427,9 +428,11 @@ impl<'a> Visitor<'a> for OpenCall<'a> {
     fn visit_expr(&mut self, e: &'a Expr) {
         if let ExprKind::Call { callee, args } = &e.kind {
             let inside = callee.span.end < self.offset && self.offset < e.span.end;
-            let at_arg_start = args
-                .iter()
-                .any(|a| a.name.is_none() && is_placeholder(&a.value, self.offset));
+            // `f(x, |)`, or naming an argument: `f(x, |: 1)`.
+            let at_arg_start = args.iter().any(|a| match &a.name {
+                None => is_placeholder(&a.value, self.offset),
+                Some(name) => name.name.contains(PLACEHOLDER),
+            });
             if inside && at_arg_start {
                 self.innermost = Some((callee, args));
             }

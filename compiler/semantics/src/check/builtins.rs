@@ -150,11 +150,6 @@ pub(super) fn method_names(recv: &Ty) -> Vec<&'static str> {
     })
 }
 
-/// The parameters and result of method `name` on `recv` (for tools).
-pub fn method_signature(db: &dyn Db, recv: &Ty, name: &str) -> Option<(Vec<ParamSig>, Ty)> {
-    method(db, recv, name)
-}
-
 /// The parameters and result of built-in function `name` (for tools); the
 /// result is `None` for the host constructors, whose result depends on
 /// the data type of the group they stand in.
@@ -162,11 +157,6 @@ pub fn builtin_signature(db: &dyn Db, name: &str) -> Option<(Vec<ParamSig>, Opti
     let builtin = Builtin::lookup(name)?;
     let ret = (!builtin.is_host_constructor()).then(|| builtin.ret(db, None));
     Some((builtin.params(db, None, false), ret))
-}
-
-/// The table's entry for method `name` on `recv` (for tools).
-pub fn method_entry(recv: &Ty, name: &str) -> Option<&'static table::Method> {
-    method_spec(recv, name)
 }
 
 /// The table's methods of values of type `recv` (for tools).

@@ -484,15 +484,12 @@ impl Checker<'_> {
             other => (other.clone(), false),
         };
         if target.is_silent() || matches!(target, Ty::Optional(_)) {
-            self.resolved(name.span, Site::Field(target), None);
+            self.field_name(name.span, &target, None);
             self.unchecked_args(args);
             return Ty::Unknown;
         }
-        let method = builtins::method_spec(&target, &name.name).map(|m| Def::Method {
-            recv: target.clone(),
-            name: m.name,
-        });
-        self.resolved(name.span, Site::Field(target.clone()), method.clone());
+        let method = builtins::method_spec(&target, &name.name).map(Def::Method);
+        self.field_name(name.span, &target, method);
         let Some((params, ret)) = builtins::method(self.db, &target, &name.name) else {
             self.unchecked_args(args);
             let help = suggest::did_you_mean(&name.name, builtins::method_names(&target));
@@ -516,16 +513,15 @@ impl Checker<'_> {
     /// parameters are `params`.
     fn named_args(&mut self, args: &[Arg], callee: Option<Def>, params: &[ParamSig]) {
         for name in args.iter().filter_map(|a| a.name.as_ref()) {
-            let def = match &callee {
-                Some(Def::Item(owner)) if params.iter().any(|p| p.name == name.name) => {
-                    Some(Def::Param {
-                        owner: *owner,
-                        name: name.name.clone(),
-                    })
-                }
+            let index = params.iter().position(|p| p.name == name.name);
+            let def = match (callee, index) {
+                (Some(Def::Item(owner)), Some(index)) => Some(Def::Param {
+                    owner,
+                    index: index as u32,
+                }),
                 _ => None,
             };
-            self.resolved(name.span, Site::NamedArg(callee.clone()), def);
+            self.resolved(name.span, Site::NamedArg, def);
         }
     }
 

@@ -21,8 +21,8 @@ pub(super) fn check_decl(c: &mut Checker<'_>, item: &Item) {
     match &item.kind {
         ItemKind::Type(decl) => match &decl.body {
             TypeDeclBody::Record(fields) => {
-                for field in fields {
-                    c.member_decl(&decl.name.name, &field.name, false);
+                for (index, field) in fields.iter().enumerate() {
+                    c.member_decl(&field.name, index, false);
                 }
                 check_fields(c, fields);
             }
@@ -41,8 +41,8 @@ pub(super) fn check_decl(c: &mut Checker<'_>, item: &Item) {
             }
         },
         ItemKind::Enum(decl) => {
-            for variant in &decl.variants {
-                c.member_decl(&decl.name.name, &variant.name, true);
+            for (index, variant) in decl.variants.iter().enumerate() {
+                c.member_decl(&variant.name, index, true);
             }
             report_duplicates(c, decl.variants.iter().map(|v| &v.name), "variant");
         }
@@ -209,8 +209,8 @@ fn check_params(c: &mut Checker<'_>, params: &[Param]) {
 
 fn declare_params(c: &mut Checker<'_>, params: &[Param]) {
     let sigs = param_sigs(c.db, c.file, params, &mut Vec::new());
-    for (param, sig) in params.iter().zip(sigs) {
-        c.declare(&param.name, sig.ty, LocalKind::Param);
+    for (index, (param, sig)) in params.iter().zip(sigs).enumerate() {
+        c.declare_param(&param.name, sig.ty, index as u32);
     }
 }
 

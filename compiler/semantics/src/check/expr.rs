@@ -322,11 +322,8 @@ impl Checker<'_> {
         self.duplicate_fields(fields);
         for field in fields {
             let found = defs.iter().find(|d| d.name == field.name.name);
-            let def = found.map(|_| Def::Field {
-                record: r.clone(),
-                name: field.name.name.clone(),
-            });
-            self.resolved(field.name.span, Site::Field(Ty::Record(r.clone())), def);
+            let def = self.record_field(r, &field.name.name);
+            self.field_name(field.name.span, &Ty::Record(r.clone()), def);
             match found {
                 Some(def) => {
                     self.expr(&field.value, Some(&def.ty));
@@ -511,7 +508,7 @@ impl Checker<'_> {
             name: id.name(self.db).clone(),
         };
         if id.tag(self.db) != ItemTag::Enum {
-            self.resolved(name.span, Site::Variant(r.clone()), None);
+            self.resolved(name.span, Site::Variant(id), None);
             self.error(Diag::error(
                 "E0212",
                 name.span,
@@ -520,11 +517,14 @@ impl Checker<'_> {
             return Ty::Unknown;
         }
         let variants = enum_variants(self.db, &r).unwrap_or(&[]);
-        let def = variants.contains(&name.name).then(|| Def::Variant {
-            enum_: r.clone(),
-            name: name.name.clone(),
-        });
-        self.resolved(name.span, Site::Variant(r.clone()), def);
+        let def = variants
+            .iter()
+            .position(|v| *v == name.name)
+            .map(|index| Def::Variant {
+                enum_: id,
+                index: index as u32,
+            });
+        self.resolved(name.span, Site::Variant(id), def);
         if !variants.contains(&name.name) {
             let help = suggest::did_you_mean(&name.name, variants.iter().map(String::as_str));
             self.error(
@@ -553,7 +553,7 @@ impl Checker<'_> {
             return Ty::optional(self.field_of(&inner, name, false, base_span));
         }
         let (field_ty, def) = self.field_def(ty, name, base_span);
-        self.resolved(name.span, Site::Field(ty.clone()), def);
+        self.field_name(name.span, ty, def);
         field_ty
     }
 
@@ -583,11 +583,7 @@ impl Checker<'_> {
                     return (Ty::Unknown, None);
                 };
                 if let Some(def) = defs.iter().find(|d| d.name == name.name) {
-                    let field = Def::Field {
-                        record: r.clone(),
-                        name: name.name.clone(),
-                    };
-                    return (def.ty.clone(), Some(field));
+                    return (def.ty.clone(), self.record_field(r, &name.name));
                 }
                 let help = suggest::did_you_mean(&name.name, defs.iter().map(|d| d.name.as_str()));
                 self.no_field(ty, name, help)

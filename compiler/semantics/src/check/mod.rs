@@ -19,10 +19,7 @@ use crate::diagnostic::Diag;
 use crate::items::{ItemId, item_ast};
 use crate::ty::Ty;
 
-pub use builtins::{
-    builtin_entries, builtin_signature, method_entries, method_entry, method_signature,
-    op_sudo_params,
-};
+pub use builtins::{builtin_entries, builtin_signature, method_entries, op_sudo_params};
 
 /// What checking one item found; spans relative to the item's start.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -59,11 +56,24 @@ pub(crate) fn check_text(
     id: ItemId,
     item: &infrac_syntax::ast::Item,
     capture: u32,
-) -> (Vec<NameRef>, Vec<(String, Ty)>) {
+) -> Speculation {
     let mut checker = Checker::new(db, id);
     checker.capture = Some(capture);
     decl::check_decl(&mut checker, item);
-    (checker.names, checker.captured.unwrap_or_default())
+    Speculation {
+        names: checker.names,
+        scope: checker.captured.unwrap_or_default(),
+        receiver: checker.captured_receiver,
+    }
+}
+
+/// What [`check_text`] found.
+pub(crate) struct Speculation {
+    pub names: Vec<NameRef>,
+    /// The locals in scope at the cursor, innermost last.
+    pub scope: Vec<(String, Ty)>,
+    /// The type of the value whose field or method is at the cursor.
+    pub receiver: Option<Ty>,
 }
 
 /// The type the checker gave the expression (or binding name) spanning
@@ -117,6 +127,8 @@ struct Local {
     ty: Ty,
     span: Span,
     kind: LocalKind,
+    /// A parameter's position.
+    param: Option<u32>,
     used: bool,
     /// Locals made by narrowing point at the local they narrow, so that a
     /// use marks the original as used.
@@ -143,6 +155,9 @@ pub(crate) struct Checker<'db> {
     /// scope at the first name recorded there (innermost last).
     capture: Option<u32>,
     captured: Option<Vec<(String, Ty)>>,
+    /// For completion: the type of the value whose field or method is at
+    /// the cursor.
+    captured_receiver: Option<Ty>,
     /// Set while checking an entry of an op's `changes` clause, whose
     /// argument may be a list of entries (taken by the entry's fact read).
     changes_entry: bool,
@@ -164,6 +179,7 @@ impl<'db> Checker<'db> {
             item,
             capture: None,
             captured: None,
+            captured_receiver: None,
             changes_entry: false,
         }
     }
@@ -218,13 +234,26 @@ impl<'db> Checker<'db> {
         self.names.push(NameRef { span, site, def });
     }
 
+    /// Records the field or method name at `span` of a value of type
+    /// `recv`.
+    fn field_name(&mut self, span: Span, recv: &Ty, def: Option<Def>) {
+        if let Some(at) = self.capture
+            && self.captured_receiver.is_none()
+            && span.start <= at
+            && at <= span.end
+        {
+            self.captured_receiver = Some(recv.clone());
+        }
+        self.resolved(span, Site::Field, def);
+    }
+
     /// What a use of the local `local` refers to.
     fn local_def(&self, local: &Local) -> Def {
         match local.kind {
             LocalKind::Host => Def::Builtin("host"),
             LocalKind::Param => Def::Param {
                 owner: self.item,
-                name: local.name.clone(),
+                index: local.param.unwrap_or(0),
             },
             LocalKind::Let | LocalKind::For => Def::Local {
                 item: self.item,
@@ -235,12 +264,22 @@ impl<'db> Checker<'db> {
 
     /// Declares a local in the innermost scope.
     fn declare(&mut self, name: &Ident, ty: Ty, kind: LocalKind) {
+        self.declare_local(name, ty, kind, None);
+    }
+
+    /// Declares parameter `index` of the item being checked.
+    fn declare_param(&mut self, name: &Ident, ty: Ty, index: u32) {
+        self.declare_local(name, ty, LocalKind::Param, Some(index));
+    }
+
+    fn declare_local(&mut self, name: &Ident, ty: Ty, kind: LocalKind, param: Option<u32>) {
         self.types.push((name.span, ty.clone()));
         let local = Local {
             name: name.name.clone(),
             ty,
             span: name.span,
             kind,
+            param,
             used: false,
             narrows: None,
         };
@@ -302,6 +341,7 @@ impl<'db> Checker<'db> {
                 ty: (**inner).clone(),
                 span: local.span,
                 kind: local.kind,
+                param: local.param,
                 used: false,
                 narrows: Some(local.narrows.unwrap_or((si, li))),
             };

@@ -7,7 +7,7 @@ use infrac_syntax::visit::{Visitor, walk_type};
 use super::Checker;
 use crate::def::{Def, Site};
 use crate::scope::{find_module, find_type, module_scope};
-use crate::sigs::resolve_type;
+use crate::sigs::{record_fields, resolve_type};
 use crate::ty::{Ty, TypeRef};
 
 impl Checker<'_> {
@@ -48,25 +48,34 @@ impl Checker<'_> {
         self.resolved(name.span, Site::Decl, Some(Def::Item(self.item)));
     }
 
-    /// The declaration of a field (`variant: false`) or a variant of the
-    /// type or enum being checked.
-    pub(super) fn member_decl(&mut self, type_name: &str, name: &Ident, variant: bool) {
-        let owner = TypeRef {
-            file: self.file,
-            name: type_name.to_string(),
-        };
+    /// The declaration of field (`variant: false`) or variant `index` of
+    /// the type or enum being checked.
+    pub(super) fn member_decl(&mut self, name: &Ident, index: usize, variant: bool) {
+        let (owner, index) = (self.item, index as u32);
         let def = if variant {
             Def::Variant {
                 enum_: owner,
-                name: name.name.clone(),
+                index,
             }
         } else {
             Def::Field {
                 record: owner,
-                name: name.name.clone(),
+                index,
             }
         };
         self.resolved(name.span, Site::Decl, Some(def));
+    }
+
+    /// Field `name` of the record type `r`.
+    pub(super) fn record_field(&self, r: &TypeRef, name: &str) -> Option<Def> {
+        let record = *module_scope(self.db, r.file).types.get(&r.name)?;
+        let index = record_fields(self.db, r)?
+            .iter()
+            .position(|f| f.name == name)?;
+        Some(Def::Field {
+            record,
+            index: index as u32,
+        })
     }
 }
 

@@ -20,8 +20,6 @@ pub(crate) struct FnBuilder {
     code: Vec<Instr>,
     spans: Vec<infrac_bytecode::Span>,
     consts: Vec<Const>,
-    /// The parameters' names; parameter `i` is in slot `i`.
-    params: Vec<String>,
     /// Innermost scope last: the span of a local's name where the checker
     /// saw it bound (`None`: a hidden slot) -> slot.
     scopes: Vec<Vec<(Option<Span>, u32)>>,
@@ -38,14 +36,14 @@ pub(crate) struct FnBuilder {
 }
 
 impl FnBuilder {
-    pub fn new(module: usize, kind: FunctionKind, params: &[&str]) -> Self {
+    /// A function whose `arity` parameters are its first slots.
+    pub fn new(module: usize, kind: FunctionKind, arity: usize) -> Self {
         let mut b = FnBuilder {
             module,
             kind,
             code: Vec::new(),
             spans: Vec::new(),
             consts: Vec::new(),
-            params: params.iter().map(|p| p.to_string()).collect(),
             scopes: vec![Vec::new()],
             next_slot: 0,
             max_slots: 0,
@@ -54,7 +52,7 @@ impl FnBuilder {
             group_data: None,
             prefetch: None,
         };
-        b.next_slot = params.len() as u32;
+        b.next_slot = arity as u32;
         b.max_slots = b.next_slot;
         b
     }
@@ -169,11 +167,6 @@ impl FnBuilder {
             .flatten()
             .find(|(b, _)| *b == Some(binding))
             .map(|(_, slot)| *slot)
-    }
-
-    /// The slot of the parameter `name`.
-    pub fn param(&self, name: &str) -> Option<u32> {
-        self.params.iter().position(|p| p == name).map(|i| i as u32)
     }
 
     pub fn finish(self, name: String, arity: u32) -> Function {

@@ -158,7 +158,7 @@ impl<'a> Lowerer<'a> {
         dynamic: &[Computed<'a>],
         span: Span,
     ) -> Result<u32, LowerError> {
-        let mut b = FnBuilder::new(m, FunctionKind::Default, &[]);
+        let mut b = FnBuilder::new(m, FunctionKind::Default, 0);
         for option in OPTIONS {
             match dynamic.iter().find(|(o, _)| *o == option) {
                 Some((_, e)) => self.expr(&mut b, e, None)?,
@@ -185,7 +185,7 @@ impl<'a> Lowerer<'a> {
                 expr,
                 ty,
             } => {
-                let mut b = FnBuilder::new(module, FunctionKind::Default, &[]);
+                let mut b = FnBuilder::new(module, FunctionKind::Default, 0);
                 self.expr(&mut b, expr, Some(&ty))?;
                 b.emit(Instr::Return, expr.span);
                 (func, b)
@@ -196,7 +196,7 @@ impl<'a> Lowerer<'a> {
                 decl,
                 data,
             } => {
-                let mut b = FnBuilder::new(module, FunctionKind::Group, &[]);
+                let mut b = FnBuilder::new(module, FunctionKind::Group, 0);
                 b.group_data = Some(data);
                 self.expr(&mut b, &decl.hosts, None)?;
                 b.emit(Instr::Return, decl.hosts.span);
@@ -208,8 +208,7 @@ impl<'a> Lowerer<'a> {
                 decl,
                 body,
             } => {
-                let names: Vec<&str> = decl.params.iter().map(|p| p.name.name.as_str()).collect();
-                let mut b = FnBuilder::new(module, FunctionKind::Fn, &names);
+                let mut b = FnBuilder::new(module, FunctionKind::Fn, decl.params.len());
                 b.ret = match &decl.ret {
                     Some(t) => Some(self.resolve_type(module, t)?),
                     None => None,
@@ -225,13 +224,8 @@ impl<'a> Lowerer<'a> {
                 decl,
                 body,
             } => {
-                let names: Vec<&str> = decl
-                    .params
-                    .iter()
-                    .flatten()
-                    .map(|p| p.name.name.as_str())
-                    .collect();
-                let mut b = FnBuilder::new(module, FunctionKind::Fact, &names);
+                let arity = decl.params.as_ref().map_or(0, Vec::len);
+                let mut b = FnBuilder::new(module, FunctionKind::Fact, arity);
                 b.ret = Some(self.resolve_type(module, &decl.ret)?);
                 let ret = b.ret.clone();
                 self.block(&mut b, body, ret.as_ref())?;
@@ -244,7 +238,7 @@ impl<'a> Lowerer<'a> {
                 module,
                 decl,
             } => {
-                let mut b = FnBuilder::new(module, FunctionKind::Stage, &[]);
+                let mut b = FnBuilder::new(module, FunctionKind::Stage, 0);
                 b.ret = match &decl.ret {
                     Some(t) => Some(self.resolve_type(module, t)?),
                     None => None,
@@ -264,8 +258,7 @@ impl<'a> Lowerer<'a> {
                 (func, b)
             }
             Job::Op { func, module, decl } => {
-                let names: Vec<&str> = decl.params.iter().map(|p| p.name.name.as_str()).collect();
-                let mut b = FnBuilder::new(module, FunctionKind::Op, &names);
+                let mut b = FnBuilder::new(module, FunctionKind::Op, decl.params.len());
                 b.op_returns = Some(Vec::new());
                 self.block(&mut b, &decl.body, None)?;
                 b.emit(Instr::Pop, decl.body.span);
@@ -379,10 +372,10 @@ impl<'a> Lowerer<'a> {
             ExprKind::List(_) => return true,
             // The op's parameters are its first locals, in order.
             ExprKind::Name(id) => match self.def(b.module, id.span) {
-                Some(Def::Param { name, .. }) => self
+                Some(Def::Param { index, .. }) => self
                     .sigs
                     .get(&SigKey::Op(op))
-                    .and_then(|sig| sig.params.iter().find(|p| p.name == *name))
+                    .and_then(|sig| sig.params.get(*index as usize))
                     .map(|p| &p.ty),
                 _ => match self.resolve_static(b.module, e) {
                     Some(Static::Item(ItemRef::Param(p))) => {

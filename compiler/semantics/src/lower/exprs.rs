@@ -9,6 +9,7 @@ use infrac_syntax::ast::{
 };
 
 use crate::def::Def;
+use crate::items::ItemId;
 use crate::lower::LowerError;
 use crate::lower::builder::FnBuilder;
 use crate::lower::items::{ItemRef, Lowerer};
@@ -52,10 +53,10 @@ impl<'a> Lowerer<'a> {
         };
         match self.def(m, name.span)? {
             Def::Item(id) => self.by_id.get(id).cloned().map(Static::Item),
-            Def::Variant { enum_, name } => Some(Static::Variant(
-                Arc::from(enum_.name.as_str()),
-                Arc::from(name.as_str()),
-            )),
+            Def::Variant { enum_, index } => {
+                let (ty, variant) = self.variant(*enum_, *index)?;
+                Some(Static::Variant(ty, variant))
+            }
             Def::Builtin("host") => Some(Static::Host),
             Def::Builtin("raw") => Some(Static::Raw),
             Def::Builtin(name) => Builtin::from_name(name).map(Static::Builtin),
@@ -67,6 +68,17 @@ impl<'a> Lowerer<'a> {
             | Def::Field { .. }
             | Def::HostField(_)
             | Def::Method { .. } => None,
+        }
+    }
+
+    /// The names of variant `index` of enum `enum_`.
+    fn variant(&self, enum_: ItemId, index: u32) -> Option<(Arc<str>, Arc<str>)> {
+        match self.by_id.get(&enum_)? {
+            ItemRef::Enum { name, variants } => {
+                let variant = variants.get(index as usize)?;
+                Some((Arc::clone(name), Arc::clone(variant)))
+            }
+            _ => None,
         }
     }
 
@@ -276,7 +288,7 @@ impl<'a> Lowerer<'a> {
     fn name(&mut self, b: &mut FnBuilder, e: &'a Expr, name: &Ident) -> R {
         let slot = match self.def(b.module, name.span) {
             Some(Def::Local { binding, .. }) => b.local(*binding),
-            Some(Def::Param { name, .. }) => b.param(name),
+            Some(Def::Param { index, .. }) => Some(*index),
             _ => None,
         };
         if let Some(slot) = slot {
@@ -530,12 +542,13 @@ impl<'a> Lowerer<'a> {
         path: &[infrac_syntax::ast::Ident],
         span: Span,
     ) -> Result<Const, LowerError> {
-        match path.last().and_then(|v| self.def(b.module, v.span)) {
-            Some(Def::Variant { enum_, name }) => Ok(Const::Enum {
-                ty: Arc::from(enum_.name.as_str()),
-                variant: Arc::from(name.as_str()),
-            }),
-            _ => Err(self.error(b.module, span, "unknown enum variant in pattern")),
+        let variant = match path.last().and_then(|v| self.def(b.module, v.span)) {
+            Some(Def::Variant { enum_, index }) => self.variant(*enum_, *index),
+            _ => None,
+        };
+        match variant {
+            Some((ty, variant)) => Ok(Const::Enum { ty, variant }),
+            None => Err(self.error(b.module, span, "unknown enum variant in pattern")),
         }
     }
 }

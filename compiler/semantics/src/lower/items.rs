@@ -63,7 +63,6 @@ pub(crate) struct SigParam {
 #[derive(Clone, Copy)]
 pub(crate) struct Body<'a> {
     pub module: usize,
-    pub params: &'a [Param],
     pub block: &'a Block,
 }
 
@@ -348,10 +347,8 @@ impl<'a> Lowerer<'a> {
                     body,
                 });
                 let fact = self.program.facts.len() as u32;
-                let params = d.params.as_deref().unwrap_or_default();
                 let body = Body {
                     module: m,
-                    params,
                     block: body,
                 };
                 self.bodies.insert(Callee::Fact(fact), body);
@@ -393,7 +390,6 @@ impl<'a> Lowerer<'a> {
         });
         let body = Body {
             module: m,
-            params: &d.params,
             block: &d.body,
         };
         self.bodies.insert(Callee::Op(idx), body);

@@ -146,11 +146,9 @@ impl<'a> Lowerer<'a> {
         // A parameter's value is known; a local's (even one named like a
         // parameter) is not.
         let param_value = |e: &Expr| match (&e.kind, self.def(body.module, e.span)) {
-            (ExprKind::Name(_), Some(Def::Param { name, .. })) => body
-                .params
-                .iter()
-                .position(|p| p.name.name == *name)
-                .and_then(|i| known.get(i).cloned().flatten()),
+            (ExprKind::Name(_), Some(Def::Param { index, .. })) => {
+                known.get(*index as usize).cloned().flatten()
+            }
             _ => constant_arg(e),
         };
         let mut calls: Vec<(Callee, Vec<Option<PrefetchArg>>)> = Vec::new();

@@ -10,6 +10,7 @@
 use infrac_syntax::Shift;
 use infrac_syntax::ast::{self, Span};
 
+use super::describe::type_ref;
 use super::{Name, Semantics, absolute};
 use crate::check::{builtin_entries, method_entries};
 use crate::db::SourceFile;
@@ -18,7 +19,7 @@ use crate::items::{ItemId, ItemTag, item_tree};
 use crate::modules::imports;
 use crate::scope::{find_fact, is_pub, module_scope, prelude_files, visible_fact_names};
 use crate::sigs::{enum_variants, record_fields};
-use crate::ty::{Ty, TypeRef};
+use crate::ty::Ty;
 
 /// The checker's view of the cursor in an edited text.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +27,8 @@ pub struct Completion {
     /// The site of the name at the cursor (`None`: the cursor is not in a
     /// name the checker read).
     pub site: Option<Site>,
+    /// At a field or method name: the type of the value before the `.`.
+    pub receiver: Option<Ty>,
     /// The locals in scope at the cursor, innermost last.
     pub scope: Vec<ScopeEntry>,
     /// Every name of the edited item, absolute in the edited text.
@@ -75,20 +78,21 @@ impl Semantics<'_> {
         let origin = item.span.start;
         let mut relative = item.clone();
         relative.shift(-i64::from(origin));
-        let (names, scope) = crate::check::check_text(self.db, id, &relative, cursor - origin);
-        let names: Vec<Name> = names.iter().map(|n| absolute(n, origin)).collect();
+        let found = crate::check::check_text(self.db, id, &relative, cursor - origin);
+        let names: Vec<Name> = found.names.iter().map(|n| absolute(n, origin)).collect();
         let site = names
             .iter()
             .find(|n| n.span.start <= cursor && cursor <= n.span.end)
-            .map(|n| n.site.clone());
+            .map(|n| n.site);
         let mut entries: Vec<ScopeEntry> = Vec::new();
-        for (name, ty) in scope {
+        for (name, ty) in found.scope {
             // A narrowed local shadows the local it narrows.
             entries.retain(|e| e.name != name);
             entries.push(ScopeEntry { name, ty });
         }
         Some(Completion {
             site,
+            receiver: found.receiver,
             scope: entries,
             names,
         })
@@ -138,14 +142,15 @@ impl Semantics<'_> {
         types.filter(|id| is_pub(self.db, *id)).collect()
     }
 
-    /// The variants of an enum.
-    pub fn variants(&self, enum_: &TypeRef) -> Vec<Def> {
-        let variants = enum_variants(self.db, enum_).unwrap_or_default();
+    /// The variants of an enum item, with their names.
+    pub fn variants(&self, enum_: ItemId) -> Vec<(String, Def)> {
+        let variants = enum_variants(self.db, &type_ref(self.db, enum_)).unwrap_or_default();
         variants
             .iter()
-            .map(|name| Def::Variant {
-                enum_: enum_.clone(),
-                name: name.clone(),
+            .enumerate()
+            .map(|(index, name)| {
+                let index = index as u32;
+                (name.clone(), Def::Variant { enum_, index })
             })
             .collect()
     }
@@ -167,12 +172,14 @@ impl Semantics<'_> {
         let mut out = Vec::new();
         match ty {
             Ty::Record(r) => {
-                for f in record_fields(self.db, r).unwrap_or_default() {
-                    let def = Def::Field {
-                        record: r.clone(),
-                        name: f.name.clone(),
-                    };
-                    out.push(field(&f.name, &f.ty, Some(def)));
+                let record = module_scope(self.db, r.file).types.get(&r.name).copied();
+                let fields = record_fields(self.db, r).unwrap_or_default();
+                for (index, f) in fields.iter().enumerate() {
+                    let def = record.map(|record| Def::Field {
+                        record,
+                        index: index as u32,
+                    });
+                    out.push(field(&f.name, &f.ty, def));
                 }
             }
             Ty::AnonRecord(fields) => {
@@ -188,10 +195,7 @@ impl Semantics<'_> {
             out.push(Member {
                 name: method.name.to_string(),
                 detail: method.signature(),
-                def: Some(Def::Method {
-                    recv: ty.clone(),
-                    name: method.name,
-                }),
+                def: Some(Def::Method(method)),
                 is_method: true,
             });
         }

@@ -4,19 +4,20 @@
 use infrac_syntax::ast::{self, ExprKind, ItemKind, Span, TypeDeclBody};
 
 use super::Semantics;
-use crate::check::{builtin_entries, method_entry};
+use crate::check::builtin_entries;
 use crate::db::Db;
 use crate::def::Def;
 use crate::items::{ItemId, ItemTag, item_origin, parse, tree_item};
 use crate::scope::module_scope;
-use crate::sigs::{ParamSig, callable_sig, fact_sig, record_fields};
+use crate::sigs::{ParamSig, callable_sig, enum_variants, fact_sig, record_fields};
 use crate::ty::{Ty, TypeRef};
 
 /// A parameter of a callee.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Param {
     pub name: String,
-    pub ty: Ty,
+    /// Its type as written (`str?`; `T` for a method's element type).
+    pub ty: String,
     pub has_default: bool,
 }
 
@@ -28,17 +29,25 @@ pub struct Signature {
     /// Parameters that can only be named (an op's `sudo:`, `sudo_user:`).
     pub named_only: Vec<Param>,
     /// `None` when it depends on the call (a host constructor's data).
-    pub ret: Option<Ty>,
+    pub ret: Option<String>,
 }
 
 fn params_of(sigs: &[ParamSig]) -> Vec<Param> {
     sigs.iter()
         .map(|p| Param {
             name: p.name.clone(),
-            ty: p.ty.clone(),
+            ty: p.ty.to_string(),
             has_default: p.has_default,
         })
         .collect()
+}
+
+/// The type `id` (a `type` or `enum` item) stands for, as a reference.
+pub(super) fn type_ref(db: &dyn Db, id: ItemId) -> TypeRef {
+    TypeRef {
+        file: id.file(db),
+        name: id.name(db).clone(),
+    }
 }
 
 /// The declared parameters of an op, fn or fact (signature tree, spans
@@ -56,26 +65,25 @@ fn type_item(db: &dyn Db, r: &TypeRef) -> Option<ItemId> {
     module_scope(db, r.file).types.get(&r.name).copied()
 }
 
-/// The item declaring a field or a variant, and the span (relative to it)
-/// of the member's name; its docs.
+/// The declaration of a field or a variant: its item, the span (relative
+/// to it) of its name, and its docs.
 fn member(db: &dyn Db, def: &Def) -> Option<(ItemId, Span, Option<String>)> {
-    let (owner, name) = match def {
-        Def::Field { record, name } => (record, name),
-        Def::Variant { enum_, name } => (enum_, name),
+    let (owner, index) = match *def {
+        Def::Field { record, index } => (record, index as usize),
+        Def::Variant { enum_, index } => (enum_, index as usize),
         _ => return None,
     };
-    let id = type_item(db, owner)?;
-    match &tree_item(db, id)?.sig.kind {
+    match &tree_item(db, owner)?.sig.kind {
         ItemKind::Type(decl) => {
             let TypeDeclBody::Record(fields) = &decl.body else {
                 return None;
             };
-            let field = fields.iter().find(|f| f.name.name == *name)?;
-            Some((id, field.name.span, field.docs.clone()))
+            let field = fields.get(index)?;
+            Some((owner, field.name.span, field.docs.clone()))
         }
         ItemKind::Enum(decl) => {
-            let variant = decl.variants.iter().find(|v| v.name.name == *name)?;
-            Some((id, variant.name.span, variant.docs.clone()))
+            let variant = decl.variants.get(index)?;
+            Some((owner, variant.name.span, variant.docs.clone()))
         }
         _ => None,
     }
@@ -92,18 +100,16 @@ impl Semantics<'_> {
         match def {
             Def::Item(id) => tree_item(db, *id)?.sig.docs.clone(),
             Def::Field { .. } | Def::Variant { .. } => member(db, def)?.2,
-            Def::Param { owner, name } => item_params(db, *owner)?
-                .iter()
-                .find(|p| p.name.name == *name)?
-                .docs
-                .clone(),
+            Def::Param { owner, index } => {
+                item_params(db, *owner)?.get(*index as usize)?.docs.clone()
+            }
             Def::Builtin(name) => builtin_entries()
                 .into_iter()
                 .find(|(n, ..)| n == name)
                 .map(|(_, _, doc)| doc.to_string()),
             Def::HostField("name") => Some("The host's name.".into()),
             Def::HostField(_) => Some("The host's data, typed by its group.".into()),
-            Def::Method { recv, name } => method_entry(recv, name).map(|m| m.doc.to_string()),
+            Def::Method(method) => Some(method.doc.to_string()),
             Def::Local { .. } | Def::Module(_) => None,
         }
     }
@@ -116,7 +122,7 @@ impl Semantics<'_> {
             Def::Item(id) if id.tag(db) == ItemTag::Fact => Some(Signature {
                 params: params_of(fact_sig(db, *id)?.params.as_ref()?),
                 named_only: Vec::new(),
-                ret: Some(fact_sig(db, *id)?.ret.clone()),
+                ret: Some(fact_sig(db, *id)?.ret.to_string()),
             }),
             Def::Item(id) => {
                 let sig = callable_sig(db, *id)?;
@@ -128,7 +134,7 @@ impl Semantics<'_> {
                 Some(Signature {
                     params: params_of(&sig.params),
                     named_only,
-                    ret: Some(sig.ret.clone()),
+                    ret: Some(sig.ret.to_string()),
                 })
             }
             Def::Builtin(name) => {
@@ -136,17 +142,22 @@ impl Semantics<'_> {
                 Some(Signature {
                     params: params_of(&params),
                     named_only: Vec::new(),
-                    ret,
+                    ret: ret.map(|t| t.to_string()),
                 })
             }
-            Def::Method { recv, name } => {
-                let (params, ret) = crate::check::method_signature(db, recv, name)?;
-                Some(Signature {
-                    params: params_of(&params),
-                    named_only: Vec::new(),
-                    ret: Some(ret),
-                })
-            }
+            Def::Method(method) => Some(Signature {
+                params: method
+                    .params
+                    .iter()
+                    .map(|p| Param {
+                        name: p.name.to_string(),
+                        ty: p.ty.to_string(),
+                        has_default: false,
+                    })
+                    .collect(),
+                named_only: Vec::new(),
+                ret: Some(method.ret.to_string()),
+            }),
             _ => None,
         }
     }
@@ -228,25 +239,50 @@ impl Semantics<'_> {
                 format!("let {text}: {ty}")
             }
             Def::Module(file) => format!("module {}", file.path(db).file_stem()?.to_string_lossy()),
-            Def::Field { record, name } => {
-                let field = record_fields(db, record)?
-                    .iter()
-                    .find(|f| f.name == *name)?;
-                format!("{}.{}: {}", record.name, name, field.ty)
+            Def::Field { record, index } => {
+                let record = type_ref(db, *record);
+                let field = record_fields(db, &record)?.get(*index as usize)?;
+                format!("{}.{}: {}", record.name, field.name, field.ty)
             }
-            Def::Variant { enum_, name } => format!("{}.{}", enum_.name, name),
-            Def::Param { owner, name } => {
-                let param = item_params(db, *owner)?
-                    .iter()
-                    .find(|p| p.name.name == *name)?;
-                let text = self.item_text(*owner, param.span).unwrap_or(name);
+            Def::Variant { enum_, .. } => format!("{}.{}", enum_.name(db), self.def_name(def)?),
+            Def::Param { owner, index } => {
+                let param = item_params(db, *owner)?.get(*index as usize)?;
+                let text = self
+                    .item_text(*owner, param.span)
+                    .unwrap_or(&param.name.name);
                 format!("{}({text})", owner.name(db))
             }
             Def::Builtin(name) => builtin_entries().into_iter().find(|(n, ..)| n == name)?.1,
             Def::HostField(name) => format!("host.{name}"),
-            Def::Method { recv, name } => {
-                format!("{recv}.{}", method_entry(recv, name)?.signature())
+            Def::Method(method) => format!("{}.{}", recv_name(method.recv), method.signature()),
+        })
+    }
+
+    /// The name `def` is written with.
+    pub fn def_name(&self, def: &Def) -> Option<String> {
+        let db = self.db;
+        Some(match *def {
+            Def::Item(id) => id.name(db).clone(),
+            Def::Local { item, binding } => {
+                let text = item.file(db).text(db).as_deref()?;
+                text.get(binding.range())?.to_string()
             }
+            Def::Param { owner, index } => item_params(db, owner)?
+                .get(index as usize)?
+                .name
+                .name
+                .clone(),
+            Def::Module(file) => file.path(db).file_stem()?.to_string_lossy().into_owned(),
+            Def::Field { record, index } => {
+                let fields = record_fields(db, &type_ref(db, record))?;
+                fields.get(index as usize)?.name.clone()
+            }
+            Def::Variant { enum_, index } => {
+                let variants = enum_variants(db, &type_ref(db, enum_))?;
+                variants.get(index as usize)?.clone()
+            }
+            Def::Builtin(name) | Def::HostField(name) => name.to_string(),
+            Def::Method(method) => method.name.to_string(),
         })
     }
 
@@ -261,5 +297,17 @@ impl Semantics<'_> {
             return None;
         };
         self.header(type_item(db, &r)?)
+    }
+}
+
+/// How the reference names the kind of a method's receiver.
+fn recv_name(recv: infrac_bytecode::builtins::Recv) -> &'static str {
+    use infrac_bytecode::builtins::Recv;
+    match recv {
+        Recv::Str => "str",
+        Recv::List => "list",
+        Recv::Map => "map",
+        Recv::Int => "int",
+        Recv::Float => "float",
     }
 }

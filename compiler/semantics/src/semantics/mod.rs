@@ -23,7 +23,7 @@ pub use describe::{Param, Signature};
 
 /// A name written in a file; spans absolute (also a [`Def::Local`]'s
 /// binding).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Name {
     pub span: Span,
     pub site: Site,
@@ -102,12 +102,12 @@ impl<'db> Semantics<'db> {
     pub fn binding_type(&self, def: &Def) -> Option<Ty> {
         match def {
             Def::Local { item, binding } => self.type_of(item.file(self.db), *binding),
-            Def::Param { owner, name } => self
-                .signature(&Def::Item(*owner))?
-                .params
-                .into_iter()
-                .find(|p| p.name == *name)
-                .map(|p| p.ty),
+            Def::Param { owner, index } => {
+                let sigs = crate::sigs::callable_sig(self.db, *owner)
+                    .map(|s| &s.params)
+                    .or_else(|| crate::sigs::fact_sig(self.db, *owner)?.params.as_ref())?;
+                sigs.get(*index as usize).map(|p| p.ty.clone())
+            }
             _ => None,
         }
     }
@@ -119,17 +119,15 @@ impl<'db> Semantics<'db> {
             Def::Item(id) => Some((id.file(db), self.item_name_span(*id)?)),
             Def::Local { item, binding } => Some((item.file(db), *binding)),
             Def::Module(file) => Some((*file, Span::new(0, 0))),
-            Def::Param { owner, name } => {
-                let param = describe::item_params(db, *owner)?
-                    .iter()
-                    .find(|p| p.name.name == *name)?;
+            Def::Param { owner, index } => {
+                let param = describe::item_params(db, *owner)?.get(*index as usize)?;
                 Some(shifted(db, *owner, param.name.span))
             }
             Def::Field { .. } | Def::Variant { .. } => {
                 let (id, span) = describe::member_decl(db, def)?;
                 Some(shifted(db, id, span))
             }
-            Def::Builtin(_) | Def::HostField(_) | Def::Method { .. } => None,
+            Def::Builtin(_) | Def::HostField(_) | Def::Method(_) => None,
         }
     }
 
@@ -207,16 +205,16 @@ fn shifted(db: &dyn Db, id: ItemId, span: Span) -> (SourceFile, Span) {
 
 fn absolute(name: &NameRef, origin: u32) -> Name {
     let shift = |s: Span| Span::new(s.start + origin, s.end + origin);
-    let def = match &name.def {
+    let def = match name.def {
         Some(Def::Local { item, binding }) => Some(Def::Local {
-            item: *item,
-            binding: shift(*binding),
+            item,
+            binding: shift(binding),
         }),
-        other => other.clone(),
+        other => other,
     };
     Name {
         span: shift(name.span),
-        site: name.site.clone(),
+        site: name.site,
         def,
     }
 }
