@@ -76,7 +76,7 @@ impl<'db> Semantics<'db> {
                     out.push(Name {
                         span: ident.span,
                         site: Site::Use,
-                        def: def.clone(),
+                        def,
                     });
                 }
             }
