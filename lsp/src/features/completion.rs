@@ -74,7 +74,7 @@ pub fn complete(snap: &Snapshot, offset: u32) -> Vec<CompletionItem> {
         offset,
     };
     let mut out = Items::default();
-    let site = spec.check.as_ref().and_then(|c| c.site.clone());
+    let site = spec.check.as_ref().and_then(|c| c.site);
     match site {
         Some(Site::Fact) => cx.facts(&mut out),
         Some(Site::Member(module)) => cx.members(module, &mut out),

@@ -162,7 +162,7 @@ fn callee_params(snap: &Snapshot, call: &OpenCall, offset: u32) -> Option<Callee
     let end = call.callee_end as u32;
     let span = Span::new(end.checked_sub(last.len() as u32)?, end);
     let spec = speculate(snap, offset)?;
-    let def = spec.check.as_ref()?.def_at(span)?.clone();
+    let def = *spec.check.as_ref()?.def_at(span)?;
     let sema = Semantics::new(&snap.db);
     let sig = sema.signature(&def)?;
     Some(Callee {
