@@ -3,6 +3,7 @@
 
 use crate::lower::{LowerError, ModuleInput, lower};
 use infrac_bytecode::Program;
+use infrac_syntax::ast;
 
 use crate::db::{Db, SourceFile};
 use crate::diagnostic::{Diag, Diagnostic};
@@ -21,13 +22,15 @@ pub fn compile(db: &dyn Db, root: SourceFile) -> Result<Program, Vec<Diagnostic>
         return Err(diags);
     }
     let files = program_files(db, root);
-    let inputs = module_inputs(db, &files);
+    // The lowering reads absolute spans; the database keeps items relative.
+    let trees: Vec<ast::SourceFile> = files.iter().map(|f| parse(db, *f).absolute()).collect();
+    let inputs = module_inputs(db, &files, &trees);
     lower(&inputs, 0).map_err(|e| vec![lowering_diagnostic(db, &files, e)])
 }
 
 /// The root first, then every module it uses and the implicit standard
 /// modules, each once.
-pub fn program_files(db: &dyn Db, root: SourceFile) -> Vec<SourceFile> {
+fn program_files(db: &dyn Db, root: SourceFile) -> Vec<SourceFile> {
     let implicit = IMPLICIT_STD.iter().filter_map(|name| db.std_module(name));
     let mut files: Vec<SourceFile> = Vec::new();
     for start in std::iter::once(root).chain(implicit) {
@@ -42,12 +45,16 @@ pub fn program_files(db: &dyn Db, root: SourceFile) -> Vec<SourceFile> {
 
 /// The lowering input of each file: its tree (absolute spans), its items
 /// and what the checker resolved its names to.
-fn module_inputs<'db>(db: &'db dyn Db, files: &[SourceFile]) -> Vec<ModuleInput<'db>> {
+fn module_inputs<'a>(
+    db: &dyn Db,
+    files: &[SourceFile],
+    trees: &'a [ast::SourceFile],
+) -> Vec<ModuleInput<'a>> {
     let sema = Semantics::new(db);
     files
         .iter()
-        .map(|&file| {
-            let ast = &parse(db, file).file;
+        .zip(trees)
+        .map(|(&file, ast)| {
             let mut items = vec![None; ast.items.len()];
             for item in &item_tree(db, file).items {
                 if let Some(slot) = items.get_mut(item.index as usize) {

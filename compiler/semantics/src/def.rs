@@ -45,10 +45,11 @@ pub enum Def {
         enum_: ItemId,
         index: u32,
     },
-    /// A built-in function or name (`probe`, `host`, `facts`...).
-    Builtin(&'static str),
+    /// A built-in function or name (`probe`, `host`, `facts`...). A thin
+    /// reference, so that a `Def` stays two words.
+    Builtin(&'static &'static str),
     /// A field of a host (`host.name`, `host.data`).
-    HostField(&'static str),
+    HostField(&'static &'static str),
     /// A built-in method, as the table of built-ins describes it.
     Method(&'static Method),
 }

@@ -4,21 +4,66 @@
 //! Item-relative spans are what make checking incremental: typing inside a
 //! stage body changes that stage's [`item_ast`] only; the [`item_tree`] and
 //! every other item's tree compare equal and salsa reuses their results.
+//! The parse keeps each item relative already, shared with [`item_ast`]:
+//! a file's tree is stored once.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use infrac_syntax::Parse;
 use infrac_syntax::Shift;
+use infrac_syntax::SyntaxError;
 use infrac_syntax::ast::{
-    Block, Expr, ExprKind, FactDecl, FnDecl, GroupDecl, Item, ItemKind, OpDecl, ParamDecl, Span,
-    StageDecl,
+    self, Block, Expr, ExprKind, FactDecl, FnDecl, GroupDecl, Item, ItemKind, OpDecl, ParamDecl,
+    Span, StageDecl,
 };
 
 use crate::db::{Db, SourceFile};
 
+/// A file's parse: each item with item-relative spans and where it
+/// starts in the file, and the syntax errors (absolute).
+#[derive(Debug)]
+pub struct FileSyntax {
+    pub items: Vec<(u32, Arc<Item>)>,
+    pub errors: Vec<SyntaxError>,
+}
+
+impl FileSyntax {
+    /// Item `index` with absolute spans (a copy).
+    pub fn absolute_item(&self, index: usize) -> Option<Item> {
+        let (origin, item) = self.items.get(index)?;
+        let mut copy = Item::clone(item);
+        copy.shift(i64::from(*origin));
+        Some(copy)
+    }
+
+    /// The file's tree with absolute spans (a copy: for the lowering and
+    /// tools that walk a whole file).
+    pub fn absolute(&self) -> ast::SourceFile {
+        ast::SourceFile {
+            items: (0..self.items.len())
+                .filter_map(|i| self.absolute_item(i))
+                .collect(),
+        }
+    }
+}
+
 #[salsa::tracked(returns(ref), no_eq)]
-pub fn parse(db: &dyn Db, file: SourceFile) -> Parse {
-    infrac_syntax::parse(file.text(db).as_deref().unwrap_or(""))
+pub fn parse(db: &dyn Db, file: SourceFile) -> FileSyntax {
+    let parse = infrac_syntax::parse(file.text(db).as_deref().unwrap_or(""));
+    let items = parse
+        .file
+        .items
+        .into_iter()
+        .map(|mut item| {
+            let origin = item.span.start;
+            item.shift(-i64::from(origin));
+            (origin, Arc::new(item))
+        })
+        .collect();
+    FileSyntax {
+        items,
+        errors: parse.errors,
+    }
 }
 
 /// The kind of a named item.
@@ -108,7 +153,7 @@ pub fn item_tree(db: &dyn Db, file: SourceFile) -> ItemTree {
     let mut ordinals: HashMap<(ItemTag, &str), u32> = HashMap::new();
     let mut items = Vec::new();
     let mut by_id = HashMap::new();
-    for (index, item) in parse(db, file).file.items.iter().enumerate() {
+    for (index, (_, item)) in parse(db, file).items.iter().enumerate() {
         let (Some(tag), Some(name)) = (ItemTag::of(&item.kind), item.kind.name()) else {
             continue;
         };
@@ -184,23 +229,14 @@ fn signature_of(item: &Item) -> Item {
     sig
 }
 
-/// A copy of `item` whose spans start at the item's start.
-fn relative(item: &Item) -> Item {
-    let mut copy = item.clone();
-    copy.shift(-i64::from(item.span.start));
-    copy
-}
-
-/// The full tree of one item, spans relative to the item's start.
+/// The full tree of one item, spans relative to the item's start (shared
+/// with the parse).
 #[salsa::tracked(returns(ref))]
-pub fn item_ast(db: &dyn Db, id: ItemId) -> Option<Item> {
+pub fn item_ast(db: &dyn Db, id: ItemId) -> Option<Arc<Item>> {
     let file = id.file(db);
     let entry = item_tree(db, file).get(id)?;
-    parse(db, file)
-        .file
-        .items
-        .get(entry.index as usize)
-        .map(relative)
+    let (_, item) = parse(db, file).items.get(entry.index as usize)?;
+    Some(Arc::clone(item))
 }
 
 /// Where an item starts in its file (to make its diagnostics absolute).
@@ -209,8 +245,8 @@ pub fn item_origin(db: &dyn Db, id: ItemId) -> u32 {
     let file = id.file(db);
     item_tree(db, file)
         .get(id)
-        .and_then(|entry| parse(db, file).file.items.get(entry.index as usize))
-        .map_or(0, |item| item.span.start)
+        .and_then(|entry| parse(db, file).items.get(entry.index as usize))
+        .map_or(0, |(origin, _)| *origin)
 }
 
 /// One imported module: `use std::files`, `use lib::common as c`.
@@ -234,7 +270,7 @@ impl UseDecl {
 #[salsa::tracked(returns(ref))]
 pub fn uses(db: &dyn Db, file: SourceFile) -> Vec<UseDecl> {
     let mut out = Vec::new();
-    for item in &parse(db, file).file.items {
+    for (origin, item) in &parse(db, file).items {
         let ItemKind::Use(u) = &item.kind else {
             continue;
         };
@@ -242,10 +278,11 @@ pub fn uses(db: &dyn Db, file: SourceFile) -> Vec<UseDecl> {
             let mut path: Vec<String> = u.prefix.iter().map(|i| i.name.clone()).collect();
             path.push(name.name.name.clone());
             let alias = name.alias.as_ref().unwrap_or(&name.name);
+            let span = name.name.span.to(alias.span);
             out.push(UseDecl {
                 path,
                 alias: alias.name.clone(),
-                span: name.name.span.to(alias.span),
+                span: Span::new(span.start + origin, span.end + origin),
             });
         }
     }

@@ -230,7 +230,7 @@ fn item_type(db: &dyn Db, id: ItemId, depth: u32) -> Ty {
     let file = id.file(db);
     let reference = TypeRef {
         file,
-        name: id.name(db).clone(),
+        name: id.name(db).as_str().into(),
     };
     let Some(item) = tree_item(db, id) else {
         return Ty::Unknown;
@@ -357,12 +357,12 @@ pub fn field_defs(
 pub fn record_fields<'db>(db: &'db dyn Db, r: &TypeRef) -> Option<&'db [FieldDef]> {
     type_defs(db, r.file)
         .records
-        .get(&r.name)
+        .get(&*r.name)
         .map(Vec::as_slice)
 }
 
 pub fn enum_variants<'db>(db: &'db dyn Db, r: &TypeRef) -> Option<&'db [String]> {
-    type_defs(db, r.file).enums.get(&r.name).map(Vec::as_slice)
+    type_defs(db, r.file).enums.get(&*r.name).map(Vec::as_slice)
 }
 
 /// A prelude record by name (`OpResult`, `CommandResult`).
@@ -372,7 +372,7 @@ pub fn prelude_type(db: &dyn Db, name: &str) -> Ty {
         .map_or(Ty::Unknown, |file| {
             Ty::Record(TypeRef {
                 file,
-                name: name.to_string(),
+                name: name.into(),
             })
         })
 }

@@ -8,7 +8,8 @@ use crate::db::SourceFile;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TypeRef {
     pub file: SourceFile,
-    pub name: String,
+    /// Shared: every expression's recorded type holds one.
+    pub name: std::sync::Arc<str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -29,12 +29,13 @@ impl<'a> Visitor<'a> for UntypedLets<'a> {
 
 pub fn inlay_hints(snap: &Snapshot, start: u32, end: u32) -> Vec<InlayHint> {
     let sema = Semantics::new(&snap.db);
+    let tree = sema.parse(snap.file);
     let mut lets = UntypedLets {
         start,
         end,
         found: Vec::new(),
     };
-    for item in &sema.parse(snap.file).items {
+    for item in &tree.items {
         if item.span.end >= start && item.span.start <= end {
             lets.visit_item(item);
         }

@@ -38,7 +38,7 @@ pub fn document_symbols(snap: &Snapshot) -> Vec<DocumentSymbol> {
                 deprecated: None,
                 range: snap.range(item.span),
                 selection_range: snap.range(name.span),
-                children: children(snap, item),
+                children: children(snap, &item),
             })
         })
         .collect()

@@ -46,9 +46,9 @@ impl Builtin {
         table::function(name).map(Builtin)
     }
 
-    /// The name a program calls it by.
-    pub(super) fn name(self) -> &'static str {
-        self.0.name
+    /// The name, as a thin reference into the table (for [`crate::def::Def`]).
+    pub(super) fn name_ref(self) -> &'static &'static str {
+        &self.0.name
     }
 
     /// Whether it is the runtime built-in `b`.

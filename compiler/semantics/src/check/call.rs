@@ -37,7 +37,7 @@ impl Checker<'_> {
                 {
                     if module.name == "facts" && find_module(self.db, self.file, "facts").is_none()
                     {
-                        self.resolved(module.span, Site::Value, Some(Def::Builtin("facts")));
+                        self.resolved(module.span, Site::Value, Some(Def::Builtin(&"facts")));
                         return self.fact_read(name, Some(args), span);
                     }
                     if let Some(target) = find_module(self.db, self.file, &module.name) {
@@ -69,7 +69,11 @@ impl Checker<'_> {
             return self.call_item(span, name, id, args);
         }
         if let Some(builtin) = Builtin::lookup(&name.name) {
-            self.resolved(name.span, Site::Value, Some(Def::Builtin(builtin.name())));
+            self.resolved(
+                name.span,
+                Site::Value,
+                Some(Def::Builtin(builtin.name_ref())),
+            );
             return self.call_builtin(span, name, builtin, args);
         }
         self.resolved(name.span, Site::Value, None);
@@ -218,7 +222,7 @@ impl Checker<'_> {
         }
         let data_required = group_data.as_ref().is_some_and(|t| self.needs_value(t));
         let params = builtin.params(self.db, group_data.as_ref(), data_required);
-        self.named_args(args, Some(Def::Builtin(builtin.name())), &params);
+        self.named_args(args, Some(Def::Builtin(builtin.name_ref())), &params);
         if builtin.is(infrac_bytecode::Builtin::Len) {
             self.check_args(span, &name.name, &params, &[], args);
             if let Some(arg) = args.first() {
@@ -303,7 +307,7 @@ impl Checker<'_> {
     /// `facts.NAME` naming a fact (not reading it): reports it when no
     /// such fact is visible.
     pub(super) fn fact_exists(&mut self, facts: &Ident, name: &Ident) {
-        self.resolved(facts.span, Site::Value, Some(Def::Builtin("facts")));
+        self.resolved(facts.span, Site::Value, Some(Def::Builtin(&"facts")));
         let found = find_fact(self.db, self.file, &name.name);
         self.resolved(name.span, Site::Fact, found.map(Def::Item));
         if found.is_none() {

@@ -97,7 +97,7 @@ impl Checker<'_> {
             }
             if command && let Some((raw, arg)) = raw_argument(expr) {
                 // `{raw(x)}` splices a str or another command in as code.
-                self.resolved(raw.span, Site::Value, Some(Def::Builtin("raw")));
+                self.resolved(raw.span, Site::Value, Some(Def::Builtin(&"raw")));
                 let ty = self.expr(arg, None);
                 if !matches!(ty, Ty::Str | Ty::Cmd) {
                     self.expect_assignable(&ty, &Ty::Str, arg.span);
@@ -187,12 +187,12 @@ impl Checker<'_> {
             Some((message, module.map(Def::Module)))
         } else if name.name == "facts" {
             let message = "`facts` is a module, not a value".to_string();
-            Some((message, Some(Def::Builtin("facts"))))
+            Some((message, Some(Def::Builtin(&"facts"))))
         } else {
             let def = match find_callable(self.db, self.file, &name.name) {
                 Some(id) => Some(Def::Item(id)),
                 None => {
-                    super::builtins::Builtin::lookup(&name.name).map(|b| Def::Builtin(b.name()))
+                    super::builtins::Builtin::lookup(&name.name).map(|b| Def::Builtin(b.name_ref()))
                 }
             };
             def.map(|def| {
@@ -437,7 +437,7 @@ impl Checker<'_> {
         match &base.kind {
             ExprKind::Name(n) if self.find_local(&n.name).is_none() => {
                 if n.name == "facts" && find_module(self.db, self.file, "facts").is_none() {
-                    self.resolved(n.span, Site::Value, Some(Def::Builtin("facts")));
+                    self.resolved(n.span, Site::Value, Some(Def::Builtin(&"facts")));
                     return Some(self.fact_read(name, None, base.span.to(name.span)));
                 }
                 if let Some(id) = find_type(self.db, self.file, &n.name) {
@@ -505,7 +505,7 @@ impl Checker<'_> {
     pub(super) fn variant(&mut self, id: crate::items::ItemId, name: &Ident) -> Ty {
         let r = TypeRef {
             file: id.file(self.db),
-            name: id.name(self.db).clone(),
+            name: id.name(self.db).as_str().into(),
         };
         if id.tag(self.db) != ItemTag::Enum {
             self.resolved(name.span, Site::Variant(id), None);
@@ -597,7 +597,7 @@ impl Checker<'_> {
                 self.no_field(ty, name, help)
             }
             Ty::Host(data) => match name.name.as_str() {
-                "name" => return (Ty::Str, Some(Def::HostField("name"))),
+                "name" => return (Ty::Str, Some(Def::HostField(&"name"))),
                 "data" if **data == Ty::Unit => {
                     self.error(
                         Diag::error("E0303", name.span, "these hosts carry no data")
@@ -616,7 +616,7 @@ impl Checker<'_> {
                     );
                     Ty::Unknown
                 }
-                "data" => return ((**data).clone(), Some(Def::HostField("data"))),
+                "data" => return ((**data).clone(), Some(Def::HostField(&"data"))),
                 _ => {
                     let help = suggest::did_you_mean(&name.name, ["name", "data"]);
                     self.no_field(ty, name, help)

@@ -40,6 +40,10 @@ pub fn check_item(db: &dyn Db, id: ItemId) -> ItemCheck {
     };
     let mut checker = Checker::new(db, id);
     decl::check_decl(&mut checker, item);
+    // Kept for the whole session, one per item: no spare capacity.
+    checker.diags.shrink_to_fit();
+    checker.types.shrink_to_fit();
+    checker.names.shrink_to_fit();
     ItemCheck {
         diags: checker.diags,
         types: checker.types,
@@ -250,7 +254,7 @@ impl<'db> Checker<'db> {
     /// What a use of the local `local` refers to.
     fn local_def(&self, local: &Local) -> Def {
         match local.kind {
-            LocalKind::Host => Def::Builtin("host"),
+            LocalKind::Host => Def::Builtin(&"host"),
             LocalKind::Param => Def::Param {
                 owner: self.item,
                 index: local.param.unwrap_or(0),

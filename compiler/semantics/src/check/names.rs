@@ -68,7 +68,7 @@ impl Checker<'_> {
 
     /// Field `name` of the record type `r`.
     pub(super) fn record_field(&self, r: &TypeRef, name: &str) -> Option<Def> {
-        let record = *module_scope(self.db, r.file).types.get(&r.name)?;
+        let record = *module_scope(self.db, r.file).types.get(&*r.name)?;
         let index = record_fields(self.db, r)?
             .iter()
             .position(|f| f.name == name)?;

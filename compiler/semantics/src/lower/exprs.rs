@@ -51,14 +51,14 @@ impl<'a> Lowerer<'a> {
             } => name,
             _ => return None,
         };
-        match self.def(m, name.span)? {
-            Def::Item(id) => self.by_id.get(id).cloned().map(Static::Item),
+        match *self.def(m, name.span)? {
+            Def::Item(id) => self.by_id.get(&id).cloned().map(Static::Item),
             Def::Variant { enum_, index } => {
-                let (ty, variant) = self.variant(*enum_, *index)?;
+                let (ty, variant) = self.variant(enum_, index)?;
                 Some(Static::Variant(ty, variant))
             }
-            Def::Builtin("host") => Some(Static::Host),
-            Def::Builtin("raw") => Some(Static::Raw),
+            Def::Builtin(&"host") => Some(Static::Host),
+            Def::Builtin(&"raw") => Some(Static::Raw),
             Def::Builtin(name) => Builtin::from_name(name).map(Static::Builtin),
             // A module (or `facts`, a built-in without a value) is only a
             // path's start.

@@ -172,7 +172,7 @@ impl Semantics<'_> {
         let mut out = Vec::new();
         match ty {
             Ty::Record(r) => {
-                let record = module_scope(self.db, r.file).types.get(&r.name).copied();
+                let record = module_scope(self.db, r.file).types.get(&*r.name).copied();
                 let fields = record_fields(self.db, r).unwrap_or_default();
                 for (index, f) in fields.iter().enumerate() {
                     let def = record.map(|record| Def::Field {
@@ -186,8 +186,8 @@ impl Semantics<'_> {
                 out.extend(fields.iter().map(|(n, t)| field(n, t, None)));
             }
             Ty::Host(data) => {
-                out.push(field("name", &Ty::Str, Some(Def::HostField("name"))));
-                out.push(field("data", data, Some(Def::HostField("data"))));
+                out.push(field("name", &Ty::Str, Some(Def::HostField(&"name"))));
+                out.push(field("data", data, Some(Def::HostField(&"data"))));
             }
             _ => {}
         }

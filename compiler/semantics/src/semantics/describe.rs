@@ -46,7 +46,7 @@ fn params_of(sigs: &[ParamSig]) -> Vec<Param> {
 pub(super) fn type_ref(db: &dyn Db, id: ItemId) -> TypeRef {
     TypeRef {
         file: id.file(db),
-        name: id.name(db).clone(),
+        name: id.name(db).as_str().into(),
     }
 }
 
@@ -62,7 +62,7 @@ pub(super) fn item_params(db: &dyn Db, id: ItemId) -> Option<&[ast::Param]> {
 }
 
 fn type_item(db: &dyn Db, r: &TypeRef) -> Option<ItemId> {
-    module_scope(db, r.file).types.get(&r.name).copied()
+    module_scope(db, r.file).types.get(&*r.name).copied()
 }
 
 /// The declaration of a field or a variant: its item, the span (relative
@@ -105,9 +105,9 @@ impl Semantics<'_> {
             }
             Def::Builtin(name) => builtin_entries()
                 .into_iter()
-                .find(|(n, ..)| n == name)
+                .find(|(n, ..)| n == *name)
                 .map(|(_, _, doc)| doc.to_string()),
-            Def::HostField("name") => Some("The host's name.".into()),
+            Def::HostField(name) if **name == "name" => Some("The host's name.".into()),
             Def::HostField(_) => Some("The host's data, typed by its group.".into()),
             Def::Method(method) => Some(method.doc.to_string()),
             Def::Local { .. } | Def::Module(_) => None,
@@ -166,8 +166,7 @@ impl Semantics<'_> {
     pub fn header(&self, id: ItemId) -> Option<String> {
         let db = self.db;
         let file = id.file(db);
-        let item = parse(db, file)
-            .file
+        let (origin, item) = parse(db, file)
             .items
             .get(tree_item(db, id)?.index as usize)?;
         let text = file.text(db).as_deref()?;
@@ -179,7 +178,7 @@ impl Semantics<'_> {
             ItemKind::Group(d) if !matches!(d.hosts.kind, ExprKind::Error) => d.hosts.span.start,
             _ => item.span.end,
         };
-        let header = text.get(item.span.start as usize..end as usize)?;
+        let header = text.get((item.span.start + origin) as usize..(end + origin) as usize)?;
         let header = header.trim_end().trim_end_matches('=').trim_end();
         Some(
             header
@@ -252,7 +251,7 @@ impl Semantics<'_> {
                     .unwrap_or(&param.name.name);
                 format!("{}({text})", owner.name(db))
             }
-            Def::Builtin(name) => builtin_entries().into_iter().find(|(n, ..)| n == name)?.1,
+            Def::Builtin(name) => builtin_entries().into_iter().find(|(n, ..)| n == *name)?.1,
             Def::HostField(name) => format!("host.{name}"),
             Def::Method(method) => format!("{}.{}", recv_name(method.recv), method.signature()),
         })

@@ -60,7 +60,7 @@ impl<'db> Semantics<'db> {
     fn use_names(&self, file: SourceFile) -> Vec<Name> {
         let imports = crate::modules::imports(self.db, file);
         let mut out = Vec::new();
-        for item in &parse(self.db, file).file.items {
+        for (origin, item) in &parse(self.db, file).items {
             let ItemKind::Use(u) = &item.kind else {
                 continue;
             };
@@ -74,7 +74,7 @@ impl<'db> Semantics<'db> {
                     .map(Def::Module);
                 for ident in std::iter::once(&name.name).chain(&name.alias) {
                     out.push(Name {
-                        span: ident.span,
+                        span: Span::new(ident.span.start + origin, ident.span.end + origin),
                         site: Site::Use,
                         def,
                     });
@@ -164,15 +164,15 @@ impl<'db> Semantics<'db> {
             .collect()
     }
 
-    /// The syntax of item `id` (absolute spans).
-    pub fn item_syntax(&self, id: ItemId) -> Option<&'db infrac_syntax::ast::Item> {
+    /// The syntax of item `id` (absolute spans; a copy).
+    pub fn item_syntax(&self, id: ItemId) -> Option<infrac_syntax::ast::Item> {
         let index = tree_item(self.db, id)?.index as usize;
-        self.parse(id.file(self.db)).items.get(index)
+        parse(self.db, id.file(self.db)).absolute_item(index)
     }
 
-    /// The syntax tree of `file` (absolute spans).
-    pub fn parse(&self, file: SourceFile) -> &'db infrac_syntax::ast::SourceFile {
-        &parse(self.db, file).file
+    /// The syntax tree of `file` (absolute spans; a copy).
+    pub fn parse(&self, file: SourceFile) -> infrac_syntax::ast::SourceFile {
+        parse(self.db, file).absolute()
     }
 
     /// Whether `file` is a module of the standard library.
