@@ -239,3 +239,19 @@ fn completion_sees_the_scope_and_the_site_at_the_cursor() {
     };
     expect!["field of OsRelease"].assert_eq(&site);
 }
+
+#[test]
+fn a_host_constructor_takes_data_typed_by_its_group() {
+    let (db, _) = database("");
+    let sema = Semantics::new(&db);
+    let sig = sema
+        .signature(&Def::Builtin(&"ssh"))
+        .expect("ssh has a signature");
+    let params: Vec<String> = sig
+        .params
+        .iter()
+        .map(|p| format!("{}: {}", p.name, p.ty))
+        .collect();
+    expect![[r#"["address: str", "user: str?", "port: int?", "identity: str?", "jump: str?", "name: str?", "sudo: bool", "data: T"]"#]]
+        .assert_eq(&format!("{params:?}"));
+}

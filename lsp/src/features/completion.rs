@@ -112,12 +112,19 @@ fn item_at(file: &ast::SourceFile, offset: u32) -> Option<&ast::Item> {
         .find(|it| it.span.start <= offset && offset <= it.span.end)
 }
 
-/// `use std::|`: the cursor names a standard-library module.
+/// `use std::|` or `use std::{a, |`, also over several lines: the cursor
+/// names a standard-library module.
 fn use_std_before(before: &str) -> bool {
-    let line = before.rsplit('\n').next().unwrap_or("");
-    line.trim_start()
-        .strip_prefix("use ")
-        .is_some_and(|rest| rest.trim_start().starts_with("std::"))
+    let Some(at) = before.rfind("use ") else {
+        return false;
+    };
+    let line_start = before[..at].rfind('\n').map_or(0, |i| i + 1);
+    if !before[line_start..at].trim().is_empty() {
+        return false;
+    }
+    let rest = before[at + 4..].trim_start();
+    let open_list = rest.starts_with("std::{") && !rest.contains('}');
+    rest.starts_with("std::") && (open_list || !rest.contains('\n'))
 }
 
 /// `stage NAME on a, |`: the cursor is in a stage's target list (the
@@ -458,6 +465,15 @@ pub fn module_docs(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn use_std_position() {
+        assert!(use_std_before("use std::"));
+        assert!(use_std_before("x\nuse std::{files, "));
+        assert!(use_std_before("use std::{\n  files,\n  a"));
+        assert!(!use_std_before("use std::files\nstage s on g { "));
+        assert!(!use_std_before("fn f() { x.use std::"));
+    }
 
     #[test]
     fn stage_target_position() {

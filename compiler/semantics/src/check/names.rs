@@ -1,10 +1,10 @@
 //! The names the checker records outside expressions: written types,
 //! declarations, stage targets and match patterns (see [`crate::def`]).
 
-use infrac_syntax::ast::{Ident, TypeExpr, TypeExprKind};
+use infrac_syntax::ast::{Expr, Ident, TypeExpr, TypeExprKind};
 use infrac_syntax::visit::{Visitor, walk_type};
 
-use super::Checker;
+use super::{Checker, Context};
 use crate::def::{Def, Site};
 use crate::scope::{find_module, find_type, module_scope};
 use crate::sigs::{record_fields, resolve_type};
@@ -85,12 +85,35 @@ struct TypeNames<'c, 'db> {
 
 impl<'a> Visitor<'a> for TypeNames<'_, '_> {
     fn visit_type(&mut self, t: &'a TypeExpr) {
-        if let TypeExprKind::Named { path, .. } = &t.kind
-            && !is_builtin_type(path)
-        {
-            self.checker.type_path(path);
+        match &t.kind {
+            TypeExprKind::Named { path, .. } if !is_builtin_type(path) => {
+                self.checker.type_path(path);
+                walk_type(self, t);
+            }
+            // A field's default inside a record type (`{ port: int = 80 }`)
+            // is a constant expression of the field's type.
+            TypeExprKind::Record(fields) => {
+                for field in fields {
+                    self.visit_type(&field.ty);
+                    if let Some(default) = &field.default {
+                        self.checker.constant(default, &field.ty);
+                    }
+                }
+            }
+            _ => walk_type(self, t),
         }
-        walk_type(self, t);
+    }
+}
+
+impl Checker<'_> {
+    /// Checks `e` as a constant expression that must fit the written type
+    /// `ty` (reported where `ty` itself is resolved).
+    fn constant(&mut self, e: &Expr, ty: &TypeExpr) {
+        let expected = resolve_type(self.db, self.file, ty, &mut Vec::new());
+        let saved = (self.context, self.ret.take());
+        self.context = Context::Constant;
+        self.expr(e, Some(&expected));
+        (self.context, self.ret) = saved;
     }
 }
 

@@ -42,6 +42,18 @@ fn params_of(sigs: &[ParamSig]) -> Vec<Param> {
         .collect()
 }
 
+/// Parameters as the table of built-ins writes them.
+fn table_params(params: &[infrac_bytecode::builtins::Param]) -> Vec<Param> {
+    params
+        .iter()
+        .map(|p| Param {
+            name: p.name.to_string(),
+            ty: p.ty.to_string(),
+            has_default: p.default != infrac_bytecode::ParamDefault::Required,
+        })
+        .collect()
+}
+
 /// The type `id` (a `type` or `enum` item) stands for, as a reference.
 pub(super) fn type_ref(db: &dyn Db, id: ItemId) -> TypeRef {
     TypeRef {
@@ -137,24 +149,19 @@ impl Semantics<'_> {
                     ret: Some(sig.ret.to_string()),
                 })
             }
+            // As the table writes it: a host constructor's `data: T` is
+            // typed by the group it stands in.
             Def::Builtin(name) => {
-                let (params, ret) = crate::check::builtin_signature(db, name)?;
+                let function = infrac_bytecode::builtins::function(name)?;
+                let (_, ret) = crate::check::builtin_signature(db, name)?;
                 Some(Signature {
-                    params: params_of(&params),
+                    params: table_params(function.params),
                     named_only: Vec::new(),
                     ret: ret.map(|t| t.to_string()),
                 })
             }
             Def::Method(method) => Some(Signature {
-                params: method
-                    .params
-                    .iter()
-                    .map(|p| Param {
-                        name: p.name.to_string(),
-                        ty: p.ty.to_string(),
-                        has_default: false,
-                    })
-                    .collect(),
+                params: table_params(method.params),
                 named_only: Vec::new(),
                 ret: Some(method.ret.to_string()),
             }),
