@@ -84,12 +84,17 @@ pub(crate) struct Speculation {
 /// exactly `span` (absolute) in `file`.
 pub fn type_at(db: &dyn Db, file: SourceFile, span: Span) -> Option<Ty> {
     let tree = crate::items::item_tree(db, file);
+    let syntax = crate::items::parse(db, file);
     tree.items.iter().find_map(|item| {
-        let origin = crate::items::item_origin(db, item.id);
+        // Only the item that holds `span` is looked into.
+        let (origin, ast) = syntax.items.get(item.index as usize)?;
         let relative = Span::new(
-            span.start.checked_sub(origin)?,
-            span.end.checked_sub(origin)?,
+            span.start.checked_sub(*origin)?,
+            span.end.checked_sub(*origin)?,
         );
+        if relative.end > ast.span.end {
+            return None;
+        }
         let types = &check_item(db, item.id).types;
         types
             .iter()
