@@ -97,6 +97,7 @@ async fn completes_facts() {
             package [3] facts.package(name: str): str?
             packages [10] facts.packages: map<str, str>
             service [3] facts.service(name: str): Service?
+            sysctl [3] facts.sysctl(key: str): str?
             systemd [10] facts.systemd: bool
             user [3] facts.user(name: str): User?
             which [3] facts.which(name: str): str?

@@ -51,15 +51,15 @@ fn stage_with_options_and_value() {
 group g = [local()]
 stage hello on one(g) (serial: "30%", sudo: true) -> str { "hello {who:03}" }"#,
         expect![[r#"
-            param #0 who: str = fn#2
-            group #0 g: () = fn#3
-            stage #0 hello on one(g) (serial: 30%, sudo: true) -> value = fn#4
+            param #0 who: str = fn#3
+            group #0 g: () = fn#4
+            stage #0 hello on one(g) (serial: 30%, sudo: true) -> value = fn#5
 
-            fn#2 param who default (Default, site.infra, arity 0, locals 0)
+            fn#3 param who default (Default, site.infra, arity 0, locals 0)
               0000 Const "world"                     @17..24
               0001 Return                            @17..24
 
-            fn#3 group g (Group, site.infra, arity 0, locals 0)
+            fn#4 group g (Group, site.infra, arity 0, locals 0)
               0000 PushNone                          @36..43
               0001 PushFalse                         @36..43
               0002 PushNone                          @36..43
@@ -67,7 +67,7 @@ stage hello on one(g) (serial: "30%", sudo: true) -> str { "hello {who:03}" }"#,
               0004 MakeList 1                        @35..44
               0005 Return                            @35..44
 
-            fn#4 stage hello (Stage, site.infra, arity 0, locals 0)
+            fn#5 stage hello (Stage, site.infra, arity 0, locals 0)
               0000 Const "hello "                    @105..111
               0001 LoadParam who                     @112..115
               0002 Format {:03}                      @111..119
@@ -188,12 +188,12 @@ op put(path: str, o: Opts = {}) changes facts.exists(path) {
               0023 PushNone                          @143..161
               0024 Return                            @143..161
 
-            fn#4 site.Opts.mode default (Default, site.infra, arity 0, locals 0)
+            fn#5 site.Opts.mode default (Default, site.infra, arity 0, locals 0)
               0000 Const 420                         @26..31
               0001 Return                            @26..31
 
-            fn#5 site.put default o (Default, site.infra, arity 0, locals 0)
-              0000 Call fn#4 site.Opts.mode default/0 @131..133
+            fn#6 site.put default o (Default, site.infra, arity 0, locals 0)
+              0000 Call fn#5 site.Opts.mode default/0 @131..133
               0001 MakeRecord {mode}                 @131..133
               0002 Return                            @131..133
         "#]],
