@@ -51,6 +51,11 @@ pub fn prelude_files(db: &dyn Db) -> impl Iterator<Item = SourceFile> + '_ {
         .filter_map(|name| db.std_module(name))
 }
 
+/// The `type` or `enum` item that declares `r`.
+pub fn type_item(db: &dyn Db, r: &crate::ty::TypeRef) -> Option<ItemId> {
+    module_scope(db, r.file).types.get(&*r.name).copied()
+}
+
 /// A type name in `file`: its own types, then the prelude.
 pub fn find_type(db: &dyn Db, file: SourceFile, name: &str) -> Option<ItemId> {
     if let Some(id) = module_scope(db, file).types.get(name) {

@@ -227,11 +227,7 @@ pub fn lookup_type_path(
 
 /// The type a `type`/`enum` item stands for.
 fn item_type(db: &dyn Db, id: ItemId, depth: u32) -> Ty {
-    let file = id.file(db);
-    let reference = TypeRef {
-        file,
-        name: id.name(db).as_str().into(),
-    };
+    let reference = TypeRef::of_item(db, id);
     let Some(item) = tree_item(db, id) else {
         return Ty::Unknown;
     };
@@ -240,7 +236,7 @@ fn item_type(db: &dyn Db, id: ItemId, depth: u32) -> Ty {
         ItemKind::Type(decl) => match &decl.body {
             TypeDeclBody::Record(_) => Ty::Record(reference),
             TypeDeclBody::Alias(target) if depth < MAX_ALIAS_DEPTH => {
-                resolve_depth(db, file, target, &mut Vec::new(), depth + 1)
+                resolve_depth(db, id.file(db), target, &mut Vec::new(), depth + 1)
             }
             TypeDeclBody::Alias(_) => Ty::Unknown,
         },

@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use crate::db::SourceFile;
+use crate::db::{Db, SourceFile};
+use crate::items::ItemId;
 
 /// A declared record or enum: its file and name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -10,6 +11,16 @@ pub struct TypeRef {
     pub file: SourceFile,
     /// Shared: every expression's recorded type holds one.
     pub name: std::sync::Arc<str>,
+}
+
+impl TypeRef {
+    /// The type the `type` or `enum` item `id` declares.
+    pub(crate) fn of_item(db: &dyn Db, id: ItemId) -> TypeRef {
+        TypeRef {
+            file: id.file(db),
+            name: id.name(db).as_str().into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -29,16 +29,14 @@ impl<'a> Visitor<'a> for UntypedLets<'a> {
 
 pub fn inlay_hints(snap: &Snapshot, start: u32, end: u32) -> Vec<InlayHint> {
     let sema = Semantics::new(&snap.db);
-    let tree = sema.parse(snap.file);
+    let items = sema.items_between(snap.file, start, end);
     let mut lets = UntypedLets {
         start,
         end,
         found: Vec::new(),
     };
-    for item in &tree.items {
-        if item.span.end >= start && item.span.start <= end {
-            lets.visit_item(item);
-        }
+    for item in &items {
+        lets.visit_item(item);
     }
     let mut hints = Vec::new();
     for name in lets.found {

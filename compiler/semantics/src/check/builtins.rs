@@ -145,23 +145,30 @@ pub(super) fn method(db: &dyn Db, recv: &Ty, name: &str) -> Option<(Vec<ParamSig
 
 /// Method names of a type, for suggestions.
 pub(super) fn method_names(recv: &Ty) -> Vec<&'static str> {
-    receiver(recv).map_or_else(Vec::new, |(kind, _)| {
-        table::methods(kind).map(|m| m.name).collect()
-    })
+    method_entries(recv).into_iter().map(|m| m.name).collect()
 }
 
-/// The parameters and result of built-in function `name` (for tools); the
-/// result is `None` for the host constructors, whose result depends on
-/// the data type of the group they stand in.
-pub fn builtin_signature(db: &dyn Db, name: &str) -> Option<(Vec<ParamSig>, Option<Ty>)> {
+/// The result of built-in function `name` (for tools); `Some(None)` for
+/// the host constructors, whose result depends on the data type of the
+/// group they stand in.
+pub fn builtin_result(db: &dyn Db, name: &str) -> Option<Option<Ty>> {
     let builtin = Builtin::lookup(name)?;
-    let ret = (!builtin.is_host_constructor()).then(|| builtin.ret(db, None));
-    Some((builtin.params(db, None, false), ret))
+    Some((!builtin.is_host_constructor()).then(|| builtin.ret(db, None)))
 }
 
 /// The table's methods of values of type `recv` (for tools).
 pub fn method_entries(recv: &Ty) -> Vec<&'static table::Method> {
     receiver(recv).map_or_else(Vec::new, |(kind, _)| table::methods(kind).collect())
+}
+
+/// How the built-in function or name `name` reads, and its documentation
+/// (for tools).
+pub fn builtin_entry(name: &str) -> Option<(String, &'static str)> {
+    if let Some(f) = table::function(name) {
+        return Some((f.signature(), f.doc));
+    }
+    let (_, text, doc) = table::NAMES.iter().find(|(n, ..)| *n == name)?;
+    Some((text.to_string(), *doc))
 }
 
 /// How a built-in function or name reads, and its documentation (for

@@ -503,10 +503,7 @@ impl Checker<'_> {
 
     /// `Enum.variant`.
     pub(super) fn variant(&mut self, id: crate::items::ItemId, name: &Ident) -> Ty {
-        let r = TypeRef {
-            file: id.file(self.db),
-            name: id.name(self.db).as_str().into(),
-        };
+        let r = TypeRef::of_item(self.db, id);
         if id.tag(self.db) != ItemTag::Enum {
             self.resolved(name.span, Site::Variant(id), None);
             self.error(Diag::error(

@@ -19,7 +19,9 @@ use crate::diagnostic::Diag;
 use crate::items::{ItemId, item_ast};
 use crate::ty::Ty;
 
-pub use builtins::{builtin_entries, builtin_signature, method_entries, op_sudo_params};
+pub use builtins::{
+    builtin_entries, builtin_entry, builtin_result, method_entries, op_sudo_params,
+};
 
 /// What checking one item found; spans relative to the item's start.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

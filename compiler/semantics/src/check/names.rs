@@ -6,7 +6,7 @@ use infrac_syntax::visit::{Visitor, walk_type};
 
 use super::{Checker, Context};
 use crate::def::{Def, Site};
-use crate::scope::{find_module, find_type, module_scope};
+use crate::scope::{find_module, find_type, module_scope, type_item};
 use crate::sigs::{record_fields, resolve_type};
 use crate::ty::{Ty, TypeRef};
 
@@ -68,7 +68,7 @@ impl Checker<'_> {
 
     /// Field `name` of the record type `r`.
     pub(super) fn record_field(&self, r: &TypeRef, name: &str) -> Option<Def> {
-        let record = *module_scope(self.db, r.file).types.get(&*r.name)?;
+        let record = type_item(self.db, r)?;
         let index = record_fields(self.db, r)?
             .iter()
             .position(|f| f.name == name)?;

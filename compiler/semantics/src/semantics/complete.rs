@@ -10,16 +10,15 @@
 use infrac_syntax::Shift;
 use infrac_syntax::ast::{self, Span};
 
-use super::describe::type_ref;
 use super::{Name, Semantics, absolute};
 use crate::check::{builtin_entries, method_entries};
 use crate::db::SourceFile;
 use crate::def::{Def, Site};
 use crate::items::{ItemId, ItemTag, item_tree};
 use crate::modules::imports;
-use crate::scope::{find_fact, is_pub, module_scope, prelude_files, visible_fact_names};
+use crate::scope::{find_fact, is_pub, module_scope, prelude_files, type_item, visible_fact_names};
 use crate::sigs::{enum_variants, record_fields};
-use crate::ty::Ty;
+use crate::ty::{Ty, TypeRef};
 
 /// The checker's view of the cursor in an edited text.
 #[derive(Debug, Clone, Default)]
@@ -144,7 +143,8 @@ impl Semantics<'_> {
 
     /// The variants of an enum item, with their names.
     pub fn variants(&self, enum_: ItemId) -> Vec<(String, Def)> {
-        let variants = enum_variants(self.db, &type_ref(self.db, enum_)).unwrap_or_default();
+        let variants =
+            enum_variants(self.db, &TypeRef::of_item(self.db, enum_)).unwrap_or_default();
         variants
             .iter()
             .enumerate()
@@ -172,7 +172,7 @@ impl Semantics<'_> {
         let mut out = Vec::new();
         match ty {
             Ty::Record(r) => {
-                let record = module_scope(self.db, r.file).types.get(&*r.name).copied();
+                let record = type_item(self.db, r);
                 let fields = record_fields(self.db, r).unwrap_or_default();
                 for (index, f) in fields.iter().enumerate() {
                     let def = record.map(|record| Def::Field {

@@ -4,11 +4,11 @@
 use infrac_syntax::ast::{self, ExprKind, ItemKind, Span, TypeDeclBody};
 
 use super::Semantics;
-use crate::check::builtin_entries;
+use crate::check::{builtin_entry, builtin_result};
 use crate::db::Db;
 use crate::def::Def;
 use crate::items::{ItemId, ItemTag, item_origin, parse, tree_item};
-use crate::scope::module_scope;
+use crate::scope::type_item;
 use crate::sigs::{ParamSig, callable_sig, enum_variants, fact_sig, record_fields};
 use crate::ty::{Ty, TypeRef};
 
@@ -54,14 +54,6 @@ fn table_params(params: &[infrac_bytecode::builtins::Param]) -> Vec<Param> {
         .collect()
 }
 
-/// The type `id` (a `type` or `enum` item) stands for, as a reference.
-pub(super) fn type_ref(db: &dyn Db, id: ItemId) -> TypeRef {
-    TypeRef {
-        file: id.file(db),
-        name: id.name(db).as_str().into(),
-    }
-}
-
 /// The declared parameters of an op, fn or fact (signature tree, spans
 /// relative to the item).
 pub(super) fn item_params(db: &dyn Db, id: ItemId) -> Option<&[ast::Param]> {
@@ -71,10 +63,6 @@ pub(super) fn item_params(db: &dyn Db, id: ItemId) -> Option<&[ast::Param]> {
         ItemKind::Fact(d) => d.params.as_deref(),
         _ => None,
     }
-}
-
-fn type_item(db: &dyn Db, r: &TypeRef) -> Option<ItemId> {
-    module_scope(db, r.file).types.get(&*r.name).copied()
 }
 
 /// The declaration of a field or a variant: its item, the span (relative
@@ -115,10 +103,7 @@ impl Semantics<'_> {
             Def::Param { owner, index } => {
                 item_params(db, *owner)?.get(*index as usize)?.docs.clone()
             }
-            Def::Builtin(name) => builtin_entries()
-                .into_iter()
-                .find(|(n, ..)| n == *name)
-                .map(|(_, _, doc)| doc.to_string()),
+            Def::Builtin(name) => builtin_entry(name).map(|(_, doc)| doc.to_string()),
             Def::HostField(name) if **name == "name" => Some("The host's name.".into()),
             Def::HostField(_) => Some("The host's data, typed by its group.".into()),
             Def::Method(method) => Some(method.doc.to_string()),
@@ -153,7 +138,7 @@ impl Semantics<'_> {
             // typed by the group it stands in.
             Def::Builtin(name) => {
                 let function = infrac_bytecode::builtins::function(name)?;
-                let (_, ret) = crate::check::builtin_signature(db, name)?;
+                let ret = builtin_result(db, name)?;
                 Some(Signature {
                     params: table_params(function.params),
                     named_only: Vec::new(),
@@ -246,7 +231,7 @@ impl Semantics<'_> {
             }
             Def::Module(file) => format!("module {}", file.path(db).file_stem()?.to_string_lossy()),
             Def::Field { record, index } => {
-                let record = type_ref(db, *record);
+                let record = TypeRef::of_item(db, *record);
                 let field = record_fields(db, &record)?.get(*index as usize)?;
                 format!("{}.{}: {}", record.name, field.name, field.ty)
             }
@@ -258,7 +243,7 @@ impl Semantics<'_> {
                     .unwrap_or(&param.name.name);
                 format!("{}({text})", owner.name(db))
             }
-            Def::Builtin(name) => builtin_entries().into_iter().find(|(n, ..)| n == *name)?.1,
+            Def::Builtin(name) => builtin_entry(name)?.0,
             Def::HostField(name) => format!("host.{name}"),
             Def::Method(method) => format!("{}.{}", recv_name(method.recv), method.signature()),
         })
@@ -280,11 +265,11 @@ impl Semantics<'_> {
                 .clone(),
             Def::Module(file) => file.path(db).file_stem()?.to_string_lossy().into_owned(),
             Def::Field { record, index } => {
-                let fields = record_fields(db, &type_ref(db, record))?;
+                let fields = record_fields(db, &TypeRef::of_item(db, record))?;
                 fields.get(index as usize)?.name.clone()
             }
             Def::Variant { enum_, index } => {
-                let variants = enum_variants(db, &type_ref(db, enum_))?;
+                let variants = enum_variants(db, &TypeRef::of_item(db, enum_))?;
                 variants.get(index as usize)?.clone()
             }
             Def::Builtin(name) | Def::HostField(name) => name.to_string(),

@@ -11,7 +11,7 @@
 mod complete;
 mod describe;
 
-use infrac_syntax::ast::{ItemKind, Span};
+use infrac_syntax::ast::{self, ItemKind, Span};
 
 use crate::db::{Db, SourceFile};
 use crate::def::{Def, NameRef, Site};
@@ -170,9 +170,17 @@ impl<'db> Semantics<'db> {
         parse(self.db, id.file(self.db)).absolute_item(index)
     }
 
-    /// The syntax tree of `file` (absolute spans; a copy).
-    pub fn parse(&self, file: SourceFile) -> infrac_syntax::ast::SourceFile {
-        parse(self.db, file).absolute()
+    /// The items of `file` that overlap `start..=end` (absolute spans;
+    /// copies of those items only).
+    pub fn items_between(&self, file: SourceFile, start: u32, end: u32) -> Vec<ast::Item> {
+        let syntax = parse(self.db, file);
+        syntax
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, (origin, item))| *origin <= end && start <= origin + item.span.end)
+            .filter_map(|(i, _)| syntax.absolute_item(i))
+            .collect()
     }
 
     /// Whether `file` is a module of the standard library.
