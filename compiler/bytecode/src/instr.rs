@@ -129,9 +129,9 @@ pub enum Instr {
 /// Every built-in gets all its declared arguments, defaults filled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Builtin {
-    /// `probe(cmd)`
+    /// `probe(cmd, env)`
     Probe,
-    /// `run(cmd, stdin, check)`
+    /// `run(cmd, stdin, check, env)`
     Run,
     /// `upload(remote, src, content, mode, owner, group)`
     Upload,
@@ -141,6 +141,11 @@ pub enum Builtin {
     Env,
     /// `read_file(path)`: controller file.
     ReadFile,
+    /// `secret_env(name)`, `secret_file(path)`, `secret_cmd(cmd)`: secret
+    /// sources on the controller.
+    SecretEnv,
+    SecretFile,
+    SecretCmd,
     /// `len(x)`
     Len,
     /// `local(name, sudo, data)`
@@ -154,13 +159,16 @@ pub enum Builtin {
 }
 
 impl Builtin {
-    pub const ALL: [Builtin; 11] = [
+    pub const ALL: [Builtin; 14] = [
         Builtin::Probe,
         Builtin::Run,
         Builtin::Upload,
         Builtin::Reveal,
         Builtin::Env,
         Builtin::ReadFile,
+        Builtin::SecretEnv,
+        Builtin::SecretFile,
+        Builtin::SecretCmd,
         Builtin::Len,
         Builtin::Local,
         Builtin::Ssh,
@@ -181,6 +189,9 @@ impl Builtin {
             Builtin::Reveal => "reveal",
             Builtin::Env => "env",
             Builtin::ReadFile => "read_file",
+            Builtin::SecretEnv => "secret_env",
+            Builtin::SecretFile => "secret_file",
+            Builtin::SecretCmd => "secret_cmd",
             Builtin::Len => "len",
             Builtin::Local => "local",
             Builtin::Ssh => "ssh",

@@ -113,7 +113,7 @@ impl Vm {
             Instr::ReadFact { fact, argc } => self.plan_read_fact(ctx, fact, argc),
             Instr::CallBuiltin {
                 builtin: Builtin::Probe,
-                argc: 1,
+                argc: 2,
             } => self.plan_probe(),
             Instr::CallBuiltin {
                 builtin: builtin @ (Builtin::Run | Builtin::Upload),
@@ -273,6 +273,7 @@ impl Vm {
             return Ok(None);
         };
         let (module, span) = (last.module, last.span);
+        self.pop()?; // `env:`
         let cmd = self.pop()?;
         let display = match &cmd {
             Value::Cmd(c) => c.display.clone(),
