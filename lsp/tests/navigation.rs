@@ -77,6 +77,30 @@ async fn check_hover(line: &str, expect: Expect) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completes_handlers_after_notify() {
+    check_completion(
+        "files.file(\"/a\", notify: $0)",
+        expect![[r#"
+            apt [9] module apt
+            files [9] module files
+        "#]],
+    )
+    .await;
+    check_completion(
+        "files.file(\"/a\", notify: [files.$0])",
+        expect![[r#"
+            directory [3] pub op directory(path: str, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true, recursive: bool = false) -> OpResult
+            file [3] pub op file(path: str, content: secret? = none, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true) -> OpResult
+            line [3] pub op line(path: str, line: str, present: bool = true, replace: str? = none) -> OpResult
+            link [3] pub op link(path: str, target: str, present: bool = true, force: bool = false) -> OpResult
+            put [3] pub op put(src: str, dest: str, mode: int? = none, owner: str? = none, group: str? = none) -> OpResult
+            template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none) -> OpResult
+        "#]],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn completes_facts() {
     check_completion(
         "let x = facts.$0",
@@ -163,6 +187,7 @@ async fn completes_named_arguments() {
     check_completion(r#"files.directory("/x", $0)"#, expect![[r#"
         group: [6] str?
         mode: [6] int?
+        notify: [6] handler
         owner: [6] str?
         path: [6] str
         present: [6] bool
@@ -182,6 +207,7 @@ async fn completes_named_arguments() {
         env [3] env(name: str) -> str?
         facts [3] facts
         files [9] module files
+        flush_handlers [3] flush_handlers()
         inventory [3] inventory(path: str, group: str? = none) -> list<Host>
         len [3] len(x) -> int
         local [3] local(name: str? = none, sudo: bool = false, sudo_password: secret? = none, data: T) -> Host
@@ -236,6 +262,7 @@ async fn completes_enum_variants_and_names() {
         env [3] env(name: str) -> str?
         facts [3] facts
         files [9] module files
+        flush_handlers [3] flush_handlers()
         inventory [3] inventory(path: str, group: str? = none) -> list<Host>
         len [3] len(x) -> int
         local [3] local(name: str? = none, sudo: bool = false, sudo_password: secret? = none, data: T) -> Host

@@ -37,6 +37,9 @@ pub struct RunOptions {
     pub ssh: SshDefaults,
     /// For sudo, on every host (`--ask-sudo-password`).
     pub sudo_password: Option<SudoPassword>,
+    /// `--force-handlers`: a host that fails runs the handlers notified
+    /// before its failure.
+    pub force_handlers: bool,
 }
 
 pub use infrac_vm::value::SudoPassword;
@@ -287,6 +290,7 @@ impl Run {
                 timeout: self.options.command_timeout,
                 sudo_password: (self.hosts[i].value.sudo_password.clone())
                     .or_else(|| self.options.sudo_password.clone()),
+                force_handlers: self.options.force_handlers,
                 host_timeout: self.options.host_timeout,
                 ssh: self.options.ssh.clone(),
                 reporter: self.reporter.clone(),
@@ -373,6 +377,7 @@ struct HostJob {
     stage_values: Arc<[Option<Value>]>,
     timeout: Option<Duration>,
     sudo_password: Option<SudoPassword>,
+    force_handlers: bool,
     host_timeout: Option<Duration>,
     ssh: SshDefaults,
     reporter: Reporter,
@@ -394,6 +399,7 @@ impl HostJob {
             stage_values,
             timeout,
             sudo_password,
+            force_handlers,
             host_timeout,
             ssh,
             reporter,
@@ -433,6 +439,7 @@ impl HostJob {
                         deadline: host_timeout.map(|limit| Instant::now() + limit),
                         sudo_password: sudo_password.as_ref().map(|p| &*p.0),
                     },
+                    force_handlers,
                 };
                 let work = run_stage(&mut vm, conn, &run, &reporter, &cancel);
                 match host_timeout {

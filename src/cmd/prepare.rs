@@ -37,6 +37,10 @@ pub struct TargetArgs {
     /// Seconds one host may spend running one stage before it fails (0: no limit).
     #[arg(long, value_name = "SECONDS", default_value_t = 0)]
     pub host_timeout: u64,
+    /// A host that fails still runs the handlers notified before it
+    /// failed (as Ansible's `--force-handlers`); it stays failed.
+    #[arg(long)]
+    pub force_handlers: bool,
     #[command(flatten)]
     pub ssh: SshArgs,
     #[command(flatten)]
@@ -150,6 +154,7 @@ pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
         host_timeout: seconds(args.host_timeout),
         ssh,
         sudo_password,
+        force_handlers: args.force_handlers,
     };
     let Loaded {
         db,

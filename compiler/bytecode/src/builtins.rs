@@ -31,6 +31,8 @@ pub enum Allowed {
     Groups,
     /// As the whole of an interpolation in `sh"..."`.
     Commands,
+    /// In a stage body.
+    Stages,
     /// Secret sources, read on the controller before any host is touched:
     /// in a param's default or a group's host list.
     Sources,
@@ -144,6 +146,14 @@ pub const FUNCTIONS: &[Function] = &[
         ret: "",
         allowed: Allowed::Commands,
         doc: "Inserts text unquoted into a `sh\"...\"` command (only inside an interpolation).",
+    },
+    Function {
+        name: "flush_handlers",
+        builtin: None,
+        params: &[],
+        ret: "",
+        allowed: Allowed::Stages,
+        doc: "Runs the handlers notified so far on this host now (each once, in declaration order), instead of at the end of the stage.",
     },
     Function {
         name: "reveal",

@@ -110,6 +110,12 @@ pub enum Instr {
     },
     /// Push whether the current op has changed something (op epilogues).
     OpChanged,
+    /// Pop a bool (an op call's `changed`): when true, mark handler `op`
+    /// (an op index) as notified on this host.
+    Notify(u32),
+    /// Push whether handler `op` is notified, and clear it (the handler
+    /// call that follows shows the place that notified it).
+    TakeNotified(u32),
     /// Pop `argc` arguments; drop that entry of fact `fact` from the cache.
     Invalidate {
         fact: u32,

@@ -122,7 +122,8 @@ impl Vm {
             Instr::CallOp { op, .. } => {
                 if self.ops.is_empty() {
                     let name = ctx.program().ops.get(op as usize).map(|o| o.name.clone());
-                    let (module, span) = self.place(self.frame()?);
+                    let (module, span, handler) = self.op_call_place(op)?;
+                    let name = name.map(|n| if handler { format!("handler {n}") } else { n });
                     let stage = self.stage_index(ctx);
                     let plan = self.plan_mut()?;
                     plan.undetermined = None;
