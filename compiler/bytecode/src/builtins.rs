@@ -177,7 +177,7 @@ pub const FUNCTIONS: &[Function] = &[
         params: &[p("path", "str", Required)],
         ret: "str",
         allowed: Allowed::Anywhere,
-        doc: "A controller file, relative to the program.",
+        doc: "A controller file: a literal path is relative to the .infra file it is written in, any other to the program.",
     },
     Function {
         name: "secret_env",
@@ -193,7 +193,7 @@ pub const FUNCTIONS: &[Function] = &[
         params: &[p("path", "str", Required)],
         ret: "secret",
         allowed: Allowed::Sources,
-        doc: "A secret from a controller file, relative to the program, without its final line break (in a param's default or a host's data; read once per run).",
+        doc: "A secret from a controller file (a literal path is relative to the .infra file it is written in), without its final line break (in a param's default or a host's data; read once per run).",
     },
     Function {
         name: "secret_cmd",
@@ -432,6 +432,54 @@ pub const METHODS: &[Method] = &[
 ];
 
 /// The built-in function called `name` in a program.
+/// The parameters that name a file on the controller, by callee (a
+/// built-in function, or a standard-library item as `module.item`). A
+/// string literal given to one is relative to the directory of the file
+/// it is written in: the checker resolves it (and reports a missing
+/// file), the lowering writes the resolved path (docs/language.md §5.6).
+/// `local.path` exists to mark any other literal that way.
+pub const CONTROLLER_PATHS: &[(&str, &str)] = &[
+    ("inventory", "path"),
+    ("read_file", "path"),
+    ("secret_file", "path"),
+    ("upload", "src"),
+    ("files.put", "src"),
+    ("files.template", "src"),
+    ("local.path", "path"),
+    ("local.read_file", "path"),
+    ("local.render_template", "path"),
+    ("local.sha256_file", "path"),
+];
+
+/// The callees whose controller-path parameter is a Jinja2 template,
+/// with the parameter that holds its variables.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("files.template", "vars"),
+    ("local.render_template", "vars"),
+];
+
+/// The names every template sees besides its `vars:` (the VM gives
+/// them when it renders; the checker does not report them as missing).
+pub const TEMPLATE_CONTEXT: &[&str] = &["host", "params", "groups"];
+
+/// The name of `callee`'s parameter that names a controller file, if it
+/// has one ([`CONTROLLER_PATHS`]).
+pub fn controller_path_param(callee: &str) -> Option<&'static str> {
+    CONTROLLER_PATHS
+        .iter()
+        .find(|(c, _)| *c == callee)
+        .map(|(_, p)| *p)
+}
+
+/// The parameter holding the variables of `callee`'s template, when
+/// `callee` renders one ([`TEMPLATES`]).
+pub fn template_vars_param(callee: &str) -> Option<&'static str> {
+    TEMPLATES
+        .iter()
+        .find(|(c, _)| *c == callee)
+        .map(|(_, p)| *p)
+}
+
 pub fn function(name: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|f| f.name == name)
 }

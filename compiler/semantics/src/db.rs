@@ -47,6 +47,9 @@ impl SourceFile {
 /// Reads user files. Implementations: [`OsFileLoader`], [`MemoryFileLoader`].
 pub trait FileLoader: Send + Sync {
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>>;
+    /// Whether `path` is a file that can be read (a controller file a
+    /// program names), without reading it.
+    fn exists(&self, path: &Path) -> bool;
 }
 
 /// Reads from the file system.
@@ -55,6 +58,10 @@ pub struct OsFileLoader;
 impl FileLoader for OsFileLoader {
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
         std::fs::read(path)
+    }
+
+    fn exists(&self, path: &Path) -> bool {
+        path.is_file()
     }
 }
 
@@ -70,6 +77,10 @@ impl FileLoader for MemoryFileLoader {
             .get(path)
             .map(|text| text.clone().into_bytes())
             .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+    }
+
+    fn exists(&self, path: &Path) -> bool {
+        self.files.contains_key(path)
     }
 }
 
@@ -120,6 +131,9 @@ impl Database {
 pub trait Db: salsa::Database {
     /// The file at `path` (normalized), loading it on first use.
     fn file(&self, path: &Path) -> SourceFile;
+    /// Whether the file at `path` (normalized) exists: a document set
+    /// with [`Database::set_file_text`], or a file the loader finds.
+    fn file_exists(&self, path: &Path) -> bool;
     /// The embedded standard-library module `name` (`files`, `facts`...).
     fn std_module(&self, name: &str) -> Option<SourceFile>;
     /// Every embedded module, in name order.
@@ -226,6 +240,19 @@ impl Db for Database {
             // Another thread may have loaded it meanwhile: keep the first.
             Ok(mut files) => *files.entry(path).or_insert(file),
             Err(_) => file,
+        }
+    }
+
+    fn file_exists(&self, path: &Path) -> bool {
+        let path = normalize(path);
+        let known = self
+            .files
+            .lock()
+            .ok()
+            .and_then(|files| files.get(&path).copied());
+        match known {
+            Some(file) => file.text(self).is_some(),
+            None => self.loader.exists(&path),
         }
     }
 

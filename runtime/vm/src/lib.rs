@@ -48,6 +48,7 @@ mod natives;
 mod ops;
 mod secret_sources;
 mod shell;
+mod template;
 
 pub use context::RunContext;
 pub use error::{Note, RuntimeError};

@@ -211,12 +211,14 @@ impl Checker<'_> {
                     .filter(|a| a.name.as_ref().is_none_or(|n| n.name != "notify"))
                     .cloned()
                     .collect();
-                self.check_args(span, &name.name, &sig.params, &extra, &rest);
+                let given = self.check_args(span, &name.name, &sig.params, &extra, &rest);
+                self.controller_files(self.std_name(id).as_deref(), &given);
                 self.named_args(&rest, Some(Def::Item(id)), &sig.params);
                 return sig.ret;
             }
         }
-        self.check_args(span, &name.name, &sig.params, &extra, args);
+        let given = self.check_args(span, &name.name, &sig.params, &extra, args);
+        self.controller_files(self.std_name(id).as_deref(), &given);
         self.named_args(args, Some(Def::Item(id)), &sig.params);
         sig.ret
     }
@@ -338,7 +340,8 @@ impl Checker<'_> {
         } else {
             args.to_vec()
         };
-        self.check_args(span, &name.name, &params, &[], &args);
+        let given = self.check_args(span, &name.name, &params, &[], &args);
+        self.controller_files(Some(&name.name), &given);
         builtin.ret(self.db, group_data.as_ref())
     }
 
@@ -483,9 +486,11 @@ impl Checker<'_> {
             }
             (Some(params), Some(args)) if changes_entry => {
                 let params = self.entry_params(params, args);
-                self.check_args(span, &name.name, &params, &[], args)
+                self.check_args(span, &name.name, &params, &[], args);
             }
-            (Some(params), Some(args)) => self.check_args(span, &name.name, params, &[], args),
+            (Some(params), Some(args)) => {
+                self.check_args(span, &name.name, params, &[], args);
+            }
             (None, None) => {}
         }
         sig.ret
@@ -651,14 +656,16 @@ impl Checker<'_> {
 
     /// Matches arguments to parameters: positional first, then named;
     /// `extra` parameters (an op's `sudo:`, `sudo_user:`) are named-only.
-    fn check_args(
+    /// Returns the arguments matched to a parameter.
+    fn check_args<'e>(
         &mut self,
         span: Span,
         callee: &str,
         params: &[ParamSig],
         extra: &[ParamSig],
-        args: &[Arg],
-    ) {
+        args: &'e [Arg],
+    ) -> Vec<Given<'e>> {
+        let mut matched = Vec::new();
         let all: Vec<&ParamSig> = params
             .iter()
             .chain(
@@ -740,7 +747,12 @@ impl Checker<'_> {
                 );
             }
             let ty = all[index].ty.clone();
-            self.expr(&arg.value, Some(&ty));
+            let ty = self.expr(&arg.value, Some(&ty));
+            matched.push(Given {
+                param: all[index].name.clone(),
+                value: &arg.value,
+                ty,
+            });
         }
         let missing: Vec<&str> = all
             .iter()
@@ -764,5 +776,14 @@ impl Checker<'_> {
                 .with_label(format!("needs {list}")),
             );
         }
+        matched
     }
+}
+
+/// An argument of a call and the parameter it was matched to.
+pub(super) struct Given<'e> {
+    pub param: String,
+    pub value: &'e Expr,
+    /// The argument's type.
+    pub ty: Ty,
 }

@@ -24,7 +24,9 @@ impl Vm {
                     .natives
                     .get(native as usize)
                     .ok_or("internal: bad native")?;
-                self.stack.push(natives::call(name, &args, ctx.base_dir())?);
+                let scope = self.template_scope(ctx);
+                self.stack
+                    .push(natives::call(name, &args, ctx.base_dir(), &scope)?);
             }
             Instr::CallBuiltin { builtin, argc } => return self.call_builtin(ctx, builtin, argc),
             Instr::CallMethod { name, argc } => {
@@ -152,5 +154,16 @@ impl Vm {
             kind,
         });
         Ok(())
+    }
+}
+
+impl Vm {
+    /// What a template rendered on this VM sees besides its `vars`.
+    fn template_scope<'a>(&'a self, ctx: &'a RunContext) -> crate::template::Scope<'a> {
+        let names = ctx.program().params.iter().map(|p| p.name.as_str());
+        crate::template::Scope {
+            host: self.host.as_deref(),
+            params: names.zip(ctx.params()).collect(),
+        }
     }
 }

@@ -1,0 +1,495 @@
+//! Templates (`local.render_template`, `files.template`): the Jinja2
+//! dialect (docs/language.md §5.7, Ansible's defaults where users notice:
+//! `trim_blocks`, the final newline kept, its daily filters) and the names
+//! a template sees besides its `vars`: `host` and `params`.
+
+use std::path::Path;
+
+use minijinja::value::{Kwargs, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, State, Value as J};
+
+use crate::format::kind_name;
+use crate::value::{HostValue, Value};
+
+/// What a template sees besides its `vars` (the names are
+/// `infrac_bytecode::builtins::TEMPLATE_CONTEXT`).
+pub struct Scope<'a> {
+    /// `None` outside a host (a param's default).
+    pub host: Option<&'a HostValue>,
+    /// The program's params, by name.
+    pub params: Vec<(&'a str, &'a Value)>,
+}
+
+/// Renders the template file `path` (relative to `base_dir`) with `vars`
+/// (a record or a map) and `scope`.
+pub fn render(
+    base_dir: &Path,
+    path: &str,
+    vars: &Value,
+    scope: &Scope<'_>,
+) -> Result<Value, String> {
+    let source = crate::local_files::read_regular_text(
+        &base_dir.join(path),
+        crate::local_files::MAX_PROGRAM_FILE,
+    )?;
+    let env = environment();
+    let template = env
+        .template_from_named_str(path, &source)
+        .map_err(|e| describe(path, &e))?;
+    let mut context: Vec<(String, J)> = match vars {
+        Value::Record(m) | Value::Map(m) => m
+            .iter()
+            .map(|(k, v)| (k.to_string(), to_jinja(v)))
+            .collect(),
+        other => {
+            return Err(format!(
+                "template variables must be a record or a map, found a {}",
+                kind_name(other)
+            ));
+        }
+    };
+    if let Some(host) = scope.host {
+        context.push(("host".into(), host_value(host)));
+    }
+    let params = scope
+        .params
+        .iter()
+        .map(|(name, v)| ((*name).to_string(), to_jinja(v)));
+    context.push(("params".into(), J::from_iter(params)));
+    let mut out = Bounded(Vec::new());
+    template
+        .render_captured_to(J::from_iter(context), &mut out)
+        .map_err(|e| {
+            if out.0.len() > TEMPLATE_OUTPUT {
+                format!("template {path}: its output is larger than {TEMPLATE_OUTPUT} bytes")
+            } else if e.kind() == ErrorKind::OutOfFuel {
+                format!("template {path}: rendering took more than {TEMPLATE_FUEL} steps (a loop that does not end?)")
+            } else {
+                describe(path, &e)
+            }
+        })?;
+    String::from_utf8(out.0)
+        .map(|s| Value::Str(s.into()))
+        .map_err(|_| format!("template {path}: its output is not UTF-8 text"))
+}
+
+/// `template PATH:LINE: what went wrong (`the expression`)`. Never
+/// minijinja's detailed form (`{e:#}`), which lists the values the
+/// template was given, secrets included.
+fn describe(path: &str, e: &Error) -> String {
+    let line = e.line().map(|l| format!(":{l}")).unwrap_or_default();
+    let what = e
+        .detail()
+        .map_or_else(|| e.kind().to_string(), |d| format!("{}: {d}", e.kind()));
+    let at = match (e.template_source(), e.range()) {
+        (Some(source), Some(range)) => source
+            .get(range)
+            .map(|text| format!(" (`{text}`)"))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    format!("template {path}{line}: {what}{at}")
+}
+
+/// The dialect: Jinja2 as Ansible configures it, with strict undefined
+/// values (a name the template uses and nobody gave is an error).
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    // Ansible's defaults: a block tag's own line break is dropped, and the
+    // file's final newline is kept (config files expect it).
+    env.set_trim_blocks(true);
+    env.set_keep_trailing_newline(true);
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // Rendering runs on the controller: a template's loops must end, and
+    // its output fit in memory (and `--host-timeout` cannot stop it).
+    env.set_fuel(Some(TEMPLATE_FUEL));
+    env.add_filter("to_json", to_json);
+    env.add_filter("to_yaml", to_yaml);
+    env.add_filter("b64encode", b64encode);
+    env.add_filter("regex_replace", regex_replace);
+    env.add_filter("bool", to_bool);
+    env.add_filter("int", to_int);
+    env
+}
+
+/// How many steps of minijinja's machine a template may take: far more
+/// than any config file needs, and a few seconds at most.
+const TEMPLATE_FUEL: u64 = 10_000_000;
+
+/// The largest output of a template.
+const TEMPLATE_OUTPUT: usize = 64 << 20;
+
+/// A writer that refuses to grow past [`TEMPLATE_OUTPUT`].
+struct Bounded(Vec<u8>);
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > TEMPLATE_OUTPUT {
+            // Marks the overflow for the message above.
+            self.0.resize(TEMPLATE_OUTPUT + 1, 0);
+            return Err(std::io::Error::other("template output too large"));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn host_value(host: &HostValue) -> J {
+    J::from_iter([
+        ("name".to_string(), J::from(host.name.as_str())),
+        ("data".to_string(), to_jinja(&host.data)),
+    ])
+}
+
+/// Converts a value for minijinja. Secrets are revealed (see local.infra).
+fn to_jinja(v: &Value) -> J {
+    match v {
+        Value::None => J::from(()),
+        Value::Bool(b) => J::from(*b),
+        Value::Int(n) => J::from(*n),
+        Value::Float(x) => J::from(*x),
+        Value::Str(s) | Value::Secret(s) => J::from(&**s),
+        Value::Cmd(c) => J::from(c.inline_script()),
+        Value::List(items) => J::from(items.iter().map(to_jinja).collect::<Vec<_>>()),
+        Value::Map(m) | Value::Record(m) => {
+            J::from_iter(m.iter().map(|(k, v)| (k.to_string(), to_jinja(v))))
+        }
+        Value::Enum { variant, .. } => J::from(&**variant),
+        Value::Host(h) => host_value(h),
+        // Plan mode stops before a native sees an unknown argument.
+        Value::Unknown(_) => J::from(()),
+    }
+}
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidOperation, message.into())
+}
+
+/// `to_json`: Python's `json.dumps` as Ansible calls it: `", "` and
+/// `": "` between items, keys in their order, non-ASCII kept.
+fn to_json(value: &J) -> Result<String, Error> {
+    let mut out = String::new();
+    json(value, &mut out)?;
+    Ok(out)
+}
+
+fn json(value: &J, out: &mut String) -> Result<(), Error> {
+    match value.kind() {
+        ValueKind::Undefined | ValueKind::None => out.push_str("null"),
+        ValueKind::Bool => out.push_str(if value.is_true() { "true" } else { "false" }),
+        ValueKind::Number => out.push_str(&value.to_string()),
+        ValueKind::String => out.push_str(&quoted(value.as_str().unwrap_or(""))),
+        ValueKind::Seq | ValueKind::Iterable => {
+            out.push('[');
+            for (i, item) in value.try_iter()?.enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                json(&item, out)?;
+            }
+            out.push(']');
+        }
+        ValueKind::Map => {
+            out.push('{');
+            for (i, key) in value.try_iter()?.enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&quoted(&key.to_string()));
+                out.push_str(": ");
+                json(&value.get_item(&key)?, out)?;
+            }
+            out.push('}');
+        }
+        _ => {
+            return Err(invalid(format!(
+                "cannot convert a {} to JSON",
+                value.kind()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A JSON string literal.
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+/// `to_yaml`: block style, as Ansible's (PyYAML's `dump`): mappings as
+/// `key: value` lines, lists as `- item` lines, strings plain when YAML
+/// reads them back as the same string (else double-quoted); ends with a
+/// line break.
+fn to_yaml(value: &J) -> Result<String, Error> {
+    let mut out = String::new();
+    yaml(value, 0, &mut out)?;
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+fn yaml(value: &J, indent: usize, out: &mut String) -> Result<(), Error> {
+    let pad = " ".repeat(indent);
+    match value.kind() {
+        ValueKind::Seq | ValueKind::Iterable => {
+            let items: Vec<J> = value.try_iter()?.collect();
+            if items.is_empty() {
+                out.push_str("[]\n");
+            }
+            for item in items {
+                out.push_str(&pad);
+                out.push_str("- ");
+                yaml_nested(&item, indent + 2, out)?;
+            }
+        }
+        ValueKind::Map => {
+            let keys: Vec<J> = value.try_iter()?.collect();
+            if keys.is_empty() {
+                out.push_str("{}\n");
+            }
+            for key in keys {
+                out.push_str(&pad);
+                out.push_str(&yaml_scalar_text(&key.to_string()));
+                out.push(':');
+                let item = value.get_item(&key)?;
+                if is_nonempty_collection(&item) {
+                    out.push('\n');
+                    let deeper = if item.kind() == ValueKind::Map {
+                        indent + 2
+                    } else {
+                        indent
+                    };
+                    yaml(&item, deeper, out)?;
+                } else {
+                    out.push(' ');
+                    yaml(&item, indent + 2, out)?;
+                }
+            }
+        }
+        _ => {
+            out.push_str(&yaml_scalar(value)?);
+            out.push('\n');
+        }
+    }
+    Ok(())
+}
+
+/// An item of a list: a map's first key goes on the `- ` line.
+fn yaml_nested(value: &J, indent: usize, out: &mut String) -> Result<(), Error> {
+    if is_nonempty_collection(value) {
+        let mut inner = String::new();
+        yaml(value, indent, &mut inner)?;
+        out.push_str(inner.trim_start());
+        Ok(())
+    } else {
+        yaml(value, indent, out)
+    }
+}
+
+fn is_nonempty_collection(value: &J) -> bool {
+    matches!(
+        value.kind(),
+        ValueKind::Seq | ValueKind::Map | ValueKind::Iterable
+    ) && value.len().is_some_and(|n| n > 0)
+}
+
+fn yaml_scalar(value: &J) -> Result<String, Error> {
+    Ok(match value.kind() {
+        ValueKind::Undefined | ValueKind::None => "null".to_string(),
+        ValueKind::Bool => (if value.is_true() { "true" } else { "false" }).to_string(),
+        ValueKind::Number => value.to_string(),
+        ValueKind::String => yaml_scalar_text(value.as_str().unwrap_or("")),
+        other => return Err(invalid(format!("cannot convert a {other} to YAML"))),
+    })
+}
+
+/// A string as YAML: plain when a reader gets the same string back,
+/// else a double-quoted (JSON) string.
+fn yaml_scalar_text(s: &str) -> String {
+    let reserved = [
+        "", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "yes",
+        "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
+    ];
+    let special_start = s.starts_with([
+        '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@',
+        '`', ' ',
+    ]);
+    let number = s.parse::<f64>().is_ok() || s.starts_with("0x") || s.starts_with("0o");
+    let plain = !reserved.contains(&s)
+        && !special_start
+        && !number
+        && !s.ends_with(' ')
+        && !s.contains(": ")
+        && !s.contains(" #")
+        && !s.ends_with(':')
+        && s.chars().all(|c| !c.is_control());
+    if plain { s.to_string() } else { quoted(s) }
+}
+
+/// `b64encode`: the standard Base64 alphabet, with `=` padding, of the
+/// string's UTF-8 bytes.
+fn b64encode(s: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(s.len().div_ceil(3) * 4);
+    for chunk in s.as_bytes().chunks(3) {
+        let b = [
+            chunk.first().copied().unwrap_or(0),
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// `regex_replace(pattern, replacement = "", ignorecase = false,
+/// multiline = false)`: Python's `re.sub`, every match replaced;
+/// `\1`...`\9` and `\g<name>` in the replacement are groups.
+fn regex_replace(
+    value: &str,
+    pattern: &str,
+    replacement: Option<&str>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
+    let ignorecase: Option<bool> = kwargs.get("ignorecase")?;
+    let multiline: Option<bool> = kwargs.get("multiline")?;
+    kwargs.assert_all_used()?;
+    let re = regex::RegexBuilder::new(pattern)
+        .case_insensitive(ignorecase.unwrap_or(false))
+        .multi_line(multiline.unwrap_or(false))
+        .build()
+        .map_err(|e| invalid(format!("regex_replace: bad pattern: {e}")))?;
+    let replacement = python_replacement(replacement.unwrap_or(""));
+    Ok(re.replace_all(value, replacement.as_str()).into_owned())
+}
+
+/// A Python replacement string in the regex crate's syntax: `\1` and
+/// `\g<name>` become `${1}` and `${name}`, `$` is literal, `\\` is `\`.
+fn python_replacement(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '$' => out.push_str("$$"),
+            '\\' => match chars.peek().copied() {
+                Some(d) if d.is_ascii_digit() => {
+                    let mut group = String::new();
+                    while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                        group.push(d);
+                        chars.next();
+                    }
+                    out.push_str(&format!("${{{group}}}"));
+                }
+                Some('g') => {
+                    chars.next();
+                    let mut name = String::new();
+                    if chars.peek() == Some(&'<') {
+                        chars.next();
+                        for d in chars.by_ref() {
+                            if d == '>' {
+                                break;
+                            }
+                            name.push(d);
+                        }
+                    }
+                    out.push_str(&format!("${{{name}}}"));
+                }
+                Some('n') => {
+                    chars.next();
+                    out.push('\n');
+                }
+                Some('t') => {
+                    chars.next();
+                    out.push('\t');
+                }
+                Some('\\') => {
+                    chars.next();
+                    out.push('\\');
+                }
+                _ => out.push('\\'),
+            },
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `bool`: Ansible's: a bool is itself; the strings `yes`, `on`, `1`,
+/// `true` (any case, surrounding spaces ignored) and the number 1 are
+/// true; everything else is false.
+fn to_bool(value: &J) -> bool {
+    match value.kind() {
+        ValueKind::Bool => value.is_true(),
+        ValueKind::String => matches!(
+            value.as_str().unwrap_or("").trim().to_lowercase().as_str(),
+            "yes" | "on" | "1" | "true"
+        ),
+        ValueKind::Number => value.as_i64() == Some(1) || value.to_string() == "1.0",
+        _ => false,
+    }
+}
+
+/// `int(default = 0, base = 10)`: Jinja2's: a number is truncated, a bool
+/// is 0 or 1, a string is parsed in `base` (`0x`, `0o`, `0b` prefixes
+/// allowed for their base), or as a decimal number and truncated; anything
+/// else is `default`.
+fn to_int(_: &State, value: &J, default: Option<i64>, base: Option<u32>) -> Result<i64, Error> {
+    let default = default.unwrap_or(0);
+    let base = base.unwrap_or(10);
+    if !(2..=36).contains(&base) {
+        return Err(invalid(format!("int: base {base} is not between 2 and 36")));
+    }
+    Ok(match value.kind() {
+        ValueKind::Bool => i64::from(value.is_true()),
+        ValueKind::Number => value
+            .as_i64()
+            .or_else(|| {
+                value
+                    .to_string()
+                    .parse::<f64>()
+                    .ok()
+                    .map(|f| f.trunc() as i64)
+            })
+            .unwrap_or(default),
+        ValueKind::String => parse_int(value.as_str().unwrap_or(""), base).unwrap_or(default),
+        _ => default,
+    })
+}
+
+fn parse_int(text: &str, base: u32) -> Option<i64> {
+    let text = text.trim();
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let prefix = match base {
+        16 => ["0x", "0X"],
+        8 => ["0o", "0O"],
+        2 => ["0b", "0B"],
+        _ => ["", ""],
+    };
+    let digits = prefix
+        .iter()
+        .filter(|p| !p.is_empty())
+        .find_map(|p| digits.strip_prefix(p))
+        .unwrap_or(digits)
+        .replace('_', "");
+    let parsed = i64::from_str_radix(&digits, base).ok().or_else(|| {
+        (base == 10)
+            .then(|| digits.parse::<f64>().ok().map(|f| f.trunc() as i64))
+            .flatten()
+    })?;
+    Some(if negative { -parsed } else { parsed })
+}
