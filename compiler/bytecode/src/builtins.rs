@@ -460,7 +460,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 
 /// The names every template sees besides its `vars:` (the VM gives
 /// them when it renders; the checker does not report them as missing).
-pub const TEMPLATE_CONTEXT: &[&str] = &["host", "params", "groups"];
+pub const TEMPLATE_CONTEXT: &[&str] = &["host", "params"];
 
 /// The name of `callee`'s parameter that names a controller file, if it
 /// has one ([`CONTROLLER_PATHS`]).

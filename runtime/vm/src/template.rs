@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use minijinja::value::{Kwargs, ValueKind};
-use minijinja::{Environment, Error, ErrorKind, State, Value as J};
+use minijinja::{Environment, Error, ErrorKind, Value as J};
 
 use crate::format::kind_name;
 use crate::value::{HostValue, Value};
@@ -170,7 +170,8 @@ fn invalid(message: impl Into<String>) -> Error {
 }
 
 /// `to_json`: Python's `json.dumps` as Ansible calls it: `", "` and
-/// `": "` between items, keys in their order, non-ASCII kept.
+/// `": "` between items, non-ASCII kept; a map's keys come sorted (the
+/// order every map of a template has).
 fn to_json(value: &J) -> Result<String, Error> {
     let mut out = String::new();
     json(value, &mut out)?;
@@ -220,7 +221,7 @@ fn quoted(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_default()
 }
 
-/// `to_yaml`: block style, as Ansible's (PyYAML's `dump`): mappings as
+/// `to_yaml`: block style, as Ansible's (PyYAML's `dump`, keys sorted): mappings as
 /// `key: value` lines, lists as `- item` lines, strings plain when YAML
 /// reads them back as the same string (else double-quoted); ends with a
 /// line break.
@@ -445,9 +446,18 @@ fn to_bool(value: &J) -> bool {
 /// is 0 or 1, a string is parsed in `base` (`0x`, `0o`, `0b` prefixes
 /// allowed for their base), or as a decimal number and truncated; anything
 /// else is `default`.
-fn to_int(_: &State, value: &J, default: Option<i64>, base: Option<u32>) -> Result<i64, Error> {
-    let default = default.unwrap_or(0);
-    let base = base.unwrap_or(10);
+fn to_int(
+    value: &J,
+    default: Option<i64>,
+    base: Option<u32>,
+    kwargs: Kwargs,
+) -> Result<i64, Error> {
+    let default = kwargs
+        .get::<Option<i64>>("default")?
+        .or(default)
+        .unwrap_or(0);
+    let base = kwargs.get::<Option<u32>>("base")?.or(base).unwrap_or(10);
+    kwargs.assert_all_used()?;
     if !(2..=36).contains(&base) {
         return Err(invalid(format!("int: base {base} is not between 2 and 36")));
     }
@@ -492,4 +502,166 @@ fn parse_int(text: &str, base: u32) -> Option<i64> {
             .flatten()
     })?;
     Some(if negative { -parsed } else { parsed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// `source` rendered in the dialect with `ctx`.
+    fn render_str(source: &str, ctx: J) -> Result<String, String> {
+        environment()
+            .render_str(source, ctx)
+            .map_err(|e| describe("t.j2", &e))
+    }
+
+    fn ok(source: &str) -> String {
+        render_str(source, J::from(())).unwrap()
+    }
+
+    #[test]
+    fn blocks_trim_their_line_break_and_the_final_newline_stays() {
+        assert_eq!(ok("{% if true %}\nyes\n{% endif %}\nend\n"), "yes\nend\n");
+        assert_eq!(ok("a\n\n"), "a\n\n");
+    }
+
+    #[test]
+    fn default_join_upper_lower_indent() {
+        assert_eq!(ok("{{ nope | default('x') }}"), "x");
+        assert_eq!(ok("{{ '' | default('x', true) }}"), "x");
+        assert_eq!(ok("{{ [1, 2] | join(', ') }}"), "1, 2");
+        assert_eq!(ok("{{ 'aB' | upper }} {{ 'aB' | lower }}"), "AB ab");
+        assert_eq!(ok("{{ 'a\nb' | indent(2) }}"), "a\n  b");
+        assert_eq!(ok("{{ 'a\nb' | indent(2, true) }}"), "  a\n  b");
+    }
+
+    #[test]
+    fn to_json_is_pythons_dumps() {
+        assert_eq!(
+            ok(r#"{{ {"b": [1, "é", none, true], "a": {}} | to_json }}"#),
+            r#"{"a": {}, "b": [1, "é", null, true]}"#
+        );
+    }
+
+    #[test]
+    fn to_yaml_is_block_style() {
+        assert_eq!(
+            ok(
+                r#"{{ {"name": "web", "ports": [80, 443], "tls": {"on": true}, "empty": [], "note": "yes"} | to_yaml }}"#
+            ),
+            "empty: []\nname: web\nnote: \"yes\"\nports:\n- 80\n- 443\ntls:\n  \"on\": true\n"
+        );
+        assert_eq!(
+            ok(r#"{{ [{"a": 1, "b": 2}, "x: y"] | to_yaml }}"#),
+            "- a: 1\n  b: 2\n- \"x: y\"\n"
+        );
+    }
+
+    #[test]
+    fn b64encode_pads() {
+        assert_eq!(
+            ok(
+                "{{ 'a' | b64encode }} {{ 'ab' | b64encode }} {{ 'abc' | b64encode }} {{ 'user:pässword' | b64encode }}"
+            ),
+            "YQ== YWI= YWJj dXNlcjpww6Rzc3dvcmQ="
+        );
+    }
+
+    #[test]
+    fn regex_replace_takes_python_groups() {
+        assert_eq!(
+            ok(
+                r#"{{ 'host-01.example' | regex_replace('^(\\w+)-(?P<n>\\d+)', '\\g<n>-\\1 $x') }}"#
+            ),
+            "01-host $x.example"
+        );
+        assert_eq!(ok("{{ 'aAa' | regex_replace('a', '') }}"), "A");
+        assert_eq!(
+            ok("{{ 'aAa' | regex_replace('a', 'b', ignorecase=true) }}"),
+            "bbb"
+        );
+        assert_eq!(
+            ok("{{ 'x\ny' | regex_replace('^', '# ', multiline=true) }}"),
+            "# x\n# y"
+        );
+        assert!(render_str("{{ 'a' | regex_replace('(') }}", J::from(())).is_err());
+    }
+
+    #[test]
+    fn bool_is_ansibles() {
+        assert_eq!(
+            ok(
+                "{{ 'yes' | bool }} {{ ' On ' | bool }} {{ '1' | bool }} {{ 1 | bool }} {{ 'no' | bool }} {{ 'x' | bool }} {{ 2 | bool }} {{ none | bool }} {{ false | bool }}"
+            ),
+            "True True True True False False False False False"
+        );
+    }
+
+    #[test]
+    fn int_is_jinjas() {
+        assert_eq!(
+            ok(
+                "{{ '42' | int }} {{ ' 3.9 ' | int }} {{ 'x' | int }} {{ 'x' | int(7) }} {{ '0x1f' | int(base=16) }} {{ 'ff' | int(0, 16) }} {{ 2.7 | int }} {{ true | int }} {{ '-5' | int }}"
+            ),
+            "42 3 0 7 31 255 2 1 -5"
+        );
+    }
+
+    #[test]
+    fn templates_see_host_and_params_and_reveal_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("t.j2"),
+            "{{ host.name }} {{ host.data.port }} {{ params.release }} {{ pw }}\n",
+        )
+        .unwrap();
+        let host = HostValue {
+            name: "web-1".into(),
+            spec: crate::value::HostSpec::Local,
+            data: Value::Record(Arc::new(
+                [(Arc::from("port"), Value::Int(80))].into_iter().collect(),
+            )),
+            sudo: false,
+            sudo_password: None,
+        };
+        let release = Value::Str("2.4".into());
+        let scope = Scope {
+            host: Some(&host),
+            params: vec![("release", &release)],
+        };
+        let vars = Value::Record(Arc::new(
+            [(Arc::from("pw"), Value::Secret("TOPSECRET".into()))]
+                .into_iter()
+                .collect(),
+        ));
+        assert_eq!(
+            render(dir.path(), "t.j2", &vars, &scope),
+            Ok(Value::Str("web-1 80 2.4 TOPSECRET\n".into()))
+        );
+    }
+
+    #[test]
+    fn errors_name_the_file_the_line_and_the_expression_never_values() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("s.j2"), "pw={{ pw }}\n{{ nope.port }}\n").unwrap();
+        let vars = Value::Record(Arc::new(
+            [(Arc::from("pw"), Value::Secret("TOPSECRET".into()))]
+                .into_iter()
+                .collect(),
+        ));
+        let scope = Scope {
+            host: None,
+            params: Vec::new(),
+        };
+        let message = render(dir.path(), "s.j2", &vars, &scope).unwrap_err();
+        assert_eq!(message, "template s.j2:2: undefined value (`nope.port`)");
+        std::fs::write(dir.path().join("bad.j2"), "{% if %}\n").unwrap();
+        let message = render(dir.path(), "bad.j2", &vars, &scope).unwrap_err();
+        assert!(
+            message.starts_with("template bad.j2:1: syntax error"),
+            "{message}"
+        );
+        assert!(render(dir.path(), "gone.j2", &vars, &scope).is_err());
+    }
 }
