@@ -124,6 +124,8 @@ pub fn load(file: &Path, sets: &[(String, String)], format: Format) -> Result<Lo
             return Err(exit::USAGE);
         }
     };
+    // Templates see every group's hosts.
+    let ctx = Arc::new(ctx.with_groups(&groups));
     Ok(Loaded {
         db,
         program,

@@ -451,16 +451,22 @@ pub const CONTROLLER_PATHS: &[(&str, &str)] = &[
     ("local.sha256_file", "path"),
 ];
 
-/// The callees whose controller-path parameter is a Jinja2 template,
-/// with the parameter that holds its variables.
-pub const TEMPLATES: &[(&str, &str)] = &[
-    ("files.template", "vars"),
-    ("local.render_template", "vars"),
-];
+/// The callees whose controller-path parameter is a Jinja2 template.
+/// Each takes its variables as `vars` ([`TEMPLATE_VARS`]) and the facts
+/// it reads as `host_facts` ([`TEMPLATE_FACTS`]).
+pub const TEMPLATES: &[&str] = &["files.template", "local.render_template"];
+
+/// The parameter of a [`TEMPLATES`] callee that holds its variables.
+pub const TEMPLATE_VARS: &str = "vars";
+
+/// The parameter of a [`TEMPLATES`] callee that holds the facts it reads
+/// (a record of fact reads, seen as `facts` by the template; not named
+/// `facts`, which would hide the `facts` namespace in the callee).
+pub const TEMPLATE_FACTS: &str = "host_facts";
 
 /// The names every template sees besides its `vars:` (the VM gives
 /// them when it renders; the checker does not report them as missing).
-pub const TEMPLATE_CONTEXT: &[&str] = &["host", "params"];
+pub const TEMPLATE_CONTEXT: &[&str] = &["host", "params", "groups", "stages", "facts"];
 
 /// The name of `callee`'s parameter that names a controller file, if it
 /// has one ([`CONTROLLER_PATHS`]).
@@ -471,13 +477,9 @@ pub fn controller_path_param(callee: &str) -> Option<&'static str> {
         .map(|(_, p)| *p)
 }
 
-/// The parameter holding the variables of `callee`'s template, when
-/// `callee` renders one ([`TEMPLATES`]).
-pub fn template_vars_param(callee: &str) -> Option<&'static str> {
-    TEMPLATES
-        .iter()
-        .find(|(c, _)| *c == callee)
-        .map(|(_, p)| *p)
+/// Whether `callee` renders the template its controller path names.
+pub fn renders_template(callee: &str) -> bool {
+    TEMPLATES.contains(&callee)
 }
 
 pub fn function(name: &str) -> Option<&'static Function> {

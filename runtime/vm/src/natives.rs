@@ -17,8 +17,8 @@ pub fn call(
     scope: &Scope<'_>,
 ) -> Result<Value, String> {
     match (name, args) {
-        ("local.render_template", [Value::Str(path), vars]) => {
-            crate::template::render(base_dir, path, vars, scope)
+        ("local.render_template", [Value::Str(path), vars, facts]) => {
+            crate::template::render(base_dir, path, vars, facts, scope)
         }
         ("local.read_file", [Value::Str(path)]) => read_file(base_dir, path),
         ("local.sha256_file", [Value::Str(path)]) => {
@@ -99,6 +99,8 @@ mod tests {
     const NOWHERE: Scope<'static> = Scope {
         host: None,
         params: Vec::new(),
+        groups: Vec::new(),
+        stages: Vec::new(),
     };
 
     #[test]

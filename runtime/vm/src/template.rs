@@ -1,9 +1,11 @@
 //! Templates (`local.render_template`, `files.template`): the Jinja2
 //! dialect (docs/language.md §5.7, Ansible's defaults where users notice:
 //! `trim_blocks`, the final newline kept, its daily filters) and the names
-//! a template sees besides its `vars`: `host` and `params`.
+//! a template sees besides its `vars`: `host`, `params`, `groups` and
+//! `stages`.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Value as J};
@@ -18,14 +20,20 @@ pub struct Scope<'a> {
     pub host: Option<&'a HostValue>,
     /// The program's params, by name.
     pub params: Vec<(&'a str, &'a Value)>,
+    /// Every group's hosts, by group name.
+    pub groups: Vec<(&'a str, &'a [Arc<HostValue>])>,
+    /// The values of the stages that ran before (those that have one), by
+    /// stage name.
+    pub stages: Vec<(&'a str, &'a Value)>,
 }
 
 /// Renders the template file `path` (relative to `base_dir`) with `vars`
-/// (a record or a map) and `scope`.
+/// and `facts` (records or maps) and `scope`.
 pub fn render(
     base_dir: &Path,
     path: &str,
     vars: &Value,
+    facts: &Value,
     scope: &Scope<'_>,
 ) -> Result<Value, String> {
     let source = crate::local_files::read_regular_text(
@@ -36,18 +44,8 @@ pub fn render(
     let template = env
         .template_from_named_str(path, &source)
         .map_err(|e| describe(path, &e))?;
-    let mut context: Vec<(String, J)> = match vars {
-        Value::Record(m) | Value::Map(m) => m
-            .iter()
-            .map(|(k, v)| (k.to_string(), to_jinja(v)))
-            .collect(),
-        other => {
-            return Err(format!(
-                "template variables must be a record or a map, found a {}",
-                kind_name(other)
-            ));
-        }
-    };
+    let mut context = fields("variables", vars)?;
+    context.push(("facts".into(), J::from_iter(fields("facts", facts)?)));
     if let Some(host) = scope.host {
         context.push(("host".into(), host_value(host)));
     }
@@ -56,6 +54,16 @@ pub fn render(
         .iter()
         .map(|(name, v)| ((*name).to_string(), to_jinja(v)));
     context.push(("params".into(), J::from_iter(params)));
+    let groups = scope.groups.iter().map(|(name, hosts)| {
+        let hosts: Vec<J> = hosts.iter().map(|h| host_value(h)).collect();
+        ((*name).to_string(), J::from(hosts))
+    });
+    context.push(("groups".into(), J::from_iter(groups)));
+    let stages = scope
+        .stages
+        .iter()
+        .map(|(name, v)| ((*name).to_string(), to_jinja(v)));
+    context.push(("stages".into(), J::from_iter(stages)));
     let mut out = Bounded(Vec::new());
     template
         .render_captured_to(J::from_iter(context), &mut out)
@@ -71,6 +79,21 @@ pub fn render(
     String::from_utf8(out.0)
         .map(|s| Value::Str(s.into()))
         .map_err(|_| format!("template {path}: its output is not UTF-8 text"))
+}
+
+/// The fields of `value`, a record or a map (`what` it holds, for the
+/// message otherwise).
+fn fields(what: &str, value: &Value) -> Result<Vec<(String, J)>, String> {
+    match value {
+        Value::Record(m) | Value::Map(m) => Ok(m
+            .iter()
+            .map(|(k, v)| (k.to_string(), to_jinja(v)))
+            .collect()),
+        other => Err(format!(
+            "template {what} must be a record or a map, found a {}",
+            kind_name(other)
+        )),
+    }
 }
 
 /// `template PATH:LINE: what went wrong (`the expression`)`. Never
@@ -507,7 +530,6 @@ fn parse_int(text: &str, base: u32) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     /// `source` rendered in the dialect with `ctx`.
     fn render_str(source: &str, ctx: J) -> Result<String, String> {
@@ -613,7 +635,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("t.j2"),
-            "{{ host.name }} {{ host.data.port }} {{ params.release }} {{ pw }}\n",
+            "{{ host.name }} {{ host.data.port }} {{ params.release }} {{ pw }}\n{% for h in groups.web %}{{ h.name }}={{ h.data.port }}{% endfor %} {{ stages.token }} {{ facts.arch }}\n",
         )
         .unwrap();
         let host = HostValue {
@@ -626,18 +648,29 @@ mod tests {
             sudo_password: None,
         };
         let release = Value::Str("2.4".into());
+        let hosts = [Arc::new(host.clone())];
+        let token = Value::Str("t0k".into());
         let scope = Scope {
             host: Some(&host),
             params: vec![("release", &release)],
+            groups: vec![("web", &hosts)],
+            stages: vec![("token", &token)],
         };
         let vars = Value::Record(Arc::new(
             [(Arc::from("pw"), Value::Secret("TOPSECRET".into()))]
                 .into_iter()
                 .collect(),
         ));
+        let facts = Value::Record(Arc::new(
+            [(Arc::from("arch"), Value::Str("x86".into()))]
+                .into_iter()
+                .collect(),
+        ));
         assert_eq!(
-            render(dir.path(), "t.j2", &vars, &scope),
-            Ok(Value::Str("web-1 80 2.4 TOPSECRET\n".into()))
+            render(dir.path(), "t.j2", &vars, &facts, &scope),
+            Ok(Value::Str(
+                "web-1 80 2.4 TOPSECRET\nweb-1=80 t0k x86\n".into()
+            ))
         );
     }
 
@@ -653,15 +686,18 @@ mod tests {
         let scope = Scope {
             host: None,
             params: Vec::new(),
+            groups: Vec::new(),
+            stages: Vec::new(),
         };
-        let message = render(dir.path(), "s.j2", &vars, &scope).unwrap_err();
+        let none = Value::Record(Arc::default());
+        let message = render(dir.path(), "s.j2", &vars, &none, &scope).unwrap_err();
         assert_eq!(message, "template s.j2:2: undefined value (`nope.port`)");
         std::fs::write(dir.path().join("bad.j2"), "{% if %}\n").unwrap();
-        let message = render(dir.path(), "bad.j2", &vars, &scope).unwrap_err();
+        let message = render(dir.path(), "bad.j2", &vars, &none, &scope).unwrap_err();
         assert!(
             message.starts_with("template bad.j2:1: syntax error"),
             "{message}"
         );
-        assert!(render(dir.path(), "gone.j2", &vars, &scope).is_err());
+        assert!(render(dir.path(), "gone.j2", &vars, &none, &scope).is_err());
     }
 }

@@ -8,7 +8,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use infrac_bytecode::builtins::{TEMPLATE_CONTEXT, controller_path_param, template_vars_param};
+use infrac_bytecode::builtins::{
+    TEMPLATE_CONTEXT, TEMPLATE_FACTS, TEMPLATE_VARS, controller_path_param, renders_template,
+};
 use infrac_syntax::ast::{Expr, ExprKind, Span, StrPart};
 
 use super::Checker;
@@ -44,16 +46,11 @@ impl Checker<'_> {
         let shown = path.display().to_string();
         self.paths.push((arg.value.span, shown.clone()));
         let span = arg.value.span;
-        match template_vars_param(callee) {
-            None => {
-                if !self.db.file_exists(&path) {
-                    self.error(missing_file(span, &shown));
-                }
-            }
-            Some(vars) => {
-                let vars = given.iter().find(|g| g.param == vars).map(|g| &g.ty);
-                self.template(span, &path, vars);
-            }
+        if renders_template(callee) {
+            let ty = |param: &str| given.iter().find(|g| g.param == param).map(|g| &g.ty);
+            self.template(span, &path, ty(TEMPLATE_VARS), ty(TEMPLATE_FACTS));
+        } else if !self.db.file_exists(&path) {
+            self.error(missing_file(span, &shown));
         }
     }
 
@@ -65,8 +62,8 @@ impl Checker<'_> {
     }
 
     /// Reads the template at `path` and checks it against the variables
-    /// the call gives (`vars`: their type; `None`: the default, none).
-    fn template(&mut self, span: Span, path: &Path, vars: Option<&Ty>) {
+    /// and facts the call gives (their types; `None`: not given, none).
+    fn template(&mut self, span: Span, path: &Path, vars: Option<&Ty>, facts: Option<&Ty>) {
         let shown = path.display().to_string();
         let Some(source) = self.db.file(path).text(self.db).clone() else {
             self.error(missing_file(span, &shown));
@@ -91,19 +88,30 @@ impl Checker<'_> {
                 return;
             }
         };
-        let Some(given) = self.var_names(vars) else {
-            return;
-        };
         let globals: Vec<&str> = env.globals().map(|(name, _)| name).collect();
-        let missing: BTreeSet<String> = template
-            .undeclared_variables(false)
-            .into_iter()
-            .filter(|name| {
-                !given.contains(name)
-                    && !globals.contains(&name.as_str())
-                    && !TEMPLATE_CONTEXT.contains(&name.as_str())
-            })
-            .collect();
+        let used = template.undeclared_variables(true);
+        let mut missing = BTreeSet::new();
+        if let Some(given) = self.var_names(vars) {
+            let top = used
+                .iter()
+                .map(|name| name.split('.').next().unwrap_or(name));
+            missing.extend(
+                top.filter(|name| {
+                    !given.contains(*name)
+                        && !globals.contains(name)
+                        && !TEMPLATE_CONTEXT.contains(name)
+                })
+                .map(str::to_string),
+            );
+        }
+        if let Some(given) = self.var_names(facts) {
+            let read = used.iter().filter_map(|name| name.strip_prefix("facts."));
+            missing.extend(
+                read.map(|name| name.split('.').next().unwrap_or(name))
+                    .filter(|name| !given.contains(*name))
+                    .map(|name| format!("facts.{name}")),
+            );
+        }
         if missing.is_empty() {
             return;
         }
@@ -113,11 +121,11 @@ impl Checker<'_> {
             Diag::error(
                 "E0115",
                 span,
-                format!("template `{shown}` uses {list}, which the call does not give",),
+                format!("template `{shown}` uses {list}, which the call does not give"),
             )
             .with_label(format!("needs {list}"))
             .with_help(format!(
-                "give it in `vars:` (a template also sees {})",
+                "give variables in `vars:` and facts in `host_facts:` (a template also sees {})",
                 super::code_list(TEMPLATE_CONTEXT)
             )),
         );

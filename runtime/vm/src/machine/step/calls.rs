@@ -160,10 +160,17 @@ impl Vm {
 impl Vm {
     /// What a template rendered on this VM sees besides its `vars`.
     fn template_scope<'a>(&'a self, ctx: &'a RunContext) -> crate::template::Scope<'a> {
-        let names = ctx.program().params.iter().map(|p| p.name.as_str());
+        let program = ctx.program();
+        let params = program.params.iter().map(|p| p.name.as_str());
+        let groups = program.groups.iter().map(|g| g.name.as_str());
+        let stages = program.stages.iter().zip(&self.stage_values);
         crate::template::Scope {
             host: self.host.as_deref(),
-            params: names.zip(ctx.params()).collect(),
+            params: params.zip(ctx.params()).collect(),
+            groups: groups.zip(ctx.groups().iter().map(Vec::as_slice)).collect(),
+            stages: stages
+                .filter_map(|(s, v)| Some((s.name.as_str(), v.as_ref()?)))
+                .collect(),
         }
     }
 }
