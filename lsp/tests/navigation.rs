@@ -94,7 +94,7 @@ async fn completes_handlers_after_notify() {
             line [3] pub op line(path: str, line: str, present: bool = true, replace: str? = none) -> OpResult
             link [3] pub op link(path: str, target: str, present: bool = true, force: bool = false) -> OpResult
             put [3] pub op put(src: str, dest: str, mode: int? = none, owner: str? = none, group: str? = none) -> OpResult
-            template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none) -> OpResult
+            template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none, host_facts: any = {}) -> OpResult
         "#]],
     )
     .await;
@@ -138,7 +138,7 @@ async fn completes_module_members() {
         line [3] pub op line(path: str, line: str, present: bool = true, replace: str? = none) -> OpResult
         link [3] pub op link(path: str, target: str, present: bool = true, force: bool = false) -> OpResult
         put [3] pub op put(src: str, dest: str, mode: int? = none, owner: str? = none, group: str? = none) -> OpResult
-        template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none) -> OpResult
+        template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none, host_facts: any = {}) -> OpResult
     "#]]).await;
 }
 
