@@ -186,7 +186,7 @@ stage site on here {
     let shown = text(&out);
     for want in [
         "E0113",
-        "controller file `gone.j2` not found",
+        "controller file `gone.j2` not found (or not a regular file)",
         "E0114",
         "syntax error in template `bad.j2:2`",
         "E0115",

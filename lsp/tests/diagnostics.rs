@@ -89,7 +89,7 @@ async fn missing_templates_and_variables_are_shown() {
     let text = render_diagnostics(&shown);
     let dir = client.path("").display().to_string();
     expect![[r#"
-        2:17 E0113 controller file `DIR/gone.j2` not found | no such file | note: a path written here is relative to the directory of this .infra file
+        2:17 E0113 controller file `DIR/gone.j2` not found (or not a regular file) | no such file | note: a path written here is relative to the directory of this .infra file
         3:17 E0115 template `DIR/templates/site.j2` uses `name`, which the call does not give | needs `name` | help: give variables in `vars:` and facts in `host_facts:` (a template also sees `host`, `params`, `groups`, `stages`, `facts`)
     "#]]
     .assert_eq(&text.replace(dir.trim_end_matches('/'), "DIR"));

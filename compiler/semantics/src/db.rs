@@ -47,8 +47,8 @@ impl SourceFile {
 /// Reads user files. Implementations: [`OsFileLoader`], [`MemoryFileLoader`].
 pub trait FileLoader: Send + Sync {
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>>;
-    /// Whether `path` is a file that can be read (a controller file a
-    /// program names), without reading it.
+    /// Whether `path` is a regular file (links followed; a controller
+    /// file a program names), without reading it.
     fn exists(&self, path: &Path) -> bool;
 }
 

@@ -65,7 +65,10 @@ impl Checker<'_> {
     /// and facts the call gives (their types; `None`: not given, none).
     fn template(&mut self, span: Span, path: &Path, vars: Option<&Ty>, facts: Option<&Ty>) {
         let shown = path.display().to_string();
-        let Some(source) = self.db.file(path).text(self.db).clone() else {
+        // Only a regular file is read (a device or a FIFO would be read
+        // for ever).
+        let file = self.db.file_exists(path).then(|| self.db.file(path));
+        let Some(source) = file.and_then(|f| f.text(self.db).clone()) else {
             self.error(missing_file(span, &shown));
             return;
         };
@@ -162,7 +165,7 @@ fn missing_file(span: Span, shown: &str) -> Diag {
     Diag::error(
         "E0113",
         span,
-        format!("controller file `{shown}` not found"),
+        format!("controller file `{shown}` not found (or not a regular file)"),
     )
     .with_label("no such file")
     .with_note("a path written here is relative to the directory of this .infra file")
