@@ -451,6 +451,11 @@ pub const CONTROLLER_PATHS: &[(&str, &str)] = &[
     ("local.sha256_file", "path"),
 ];
 
+/// The callees of [`CONTROLLER_PATHS`] whose file may be missing when the
+/// program is checked: a secret is often only on the machine that runs
+/// the program (not in CI, where `infrac check` runs).
+pub const PATHS_READ_AT_RUN: &[&str] = &["secret_file"];
+
 /// The callees whose controller-path parameter is a Jinja2 template.
 /// Each takes its variables as `vars` ([`TEMPLATE_VARS`]) and the facts
 /// it reads as `host_facts` ([`TEMPLATE_FACTS`]).
@@ -475,6 +480,11 @@ pub fn controller_path_param(callee: &str) -> Option<&'static str> {
         .iter()
         .find(|(c, _)| *c == callee)
         .map(|(_, p)| *p)
+}
+
+/// Whether the check reports a missing controller file of `callee`.
+pub fn checks_existence(callee: &str) -> bool {
+    !PATHS_READ_AT_RUN.contains(&callee)
 }
 
 /// Whether `callee` renders the template its controller path names.

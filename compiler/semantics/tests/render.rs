@@ -86,7 +86,10 @@ op deploy() {
 "#,
         &[
             ("bad.j2", "server {\n  {% if tls %}\n}\n"),
-            ("site.j2", "{{ port }} {{ name }} {{ facts.os.id }} {{ facts.arch }}\n"),
+            (
+                "site.j2",
+                "{{ port }} {{ name }} {{ facts.os.id }} {{ facts.arch }}\n"
+            ),
         ]
     ));
 }

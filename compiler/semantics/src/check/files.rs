@@ -9,7 +9,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use infrac_bytecode::builtins::{
-    TEMPLATE_CONTEXT, TEMPLATE_FACTS, TEMPLATE_VARS, controller_path_param, renders_template,
+    TEMPLATE_CONTEXT, TEMPLATE_FACTS, TEMPLATE_VARS, checks_existence, controller_path_param,
+    renders_template,
 };
 use infrac_syntax::ast::{Expr, ExprKind, Span, StrPart};
 
@@ -49,7 +50,7 @@ impl Checker<'_> {
         if renders_template(callee) {
             let ty = |param: &str| given.iter().find(|g| g.param == param).map(|g| &g.ty);
             self.template(span, &path, ty(TEMPLATE_VARS), ty(TEMPLATE_FACTS));
-        } else if !self.db.file_exists(&path) {
+        } else if checks_existence(callee) && !self.db.file_exists(&path) {
             self.error(missing_file(span, &shown));
         }
     }
