@@ -93,4 +93,22 @@ async fn missing_templates_and_variables_are_shown() {
         3:17 E0115 template `DIR/templates/site.j2` uses `name`, which the call does not give | needs `name` | help: give variables in `vars:` and facts in `host_facts:` (a template also sees `host`, `params`, `groups`, `stages`, `facts`)
     "#]]
     .assert_eq(&text.replace(dir.trim_end_matches('/'), "DIR"));
+
+    // The missing template is created: its diagnostic goes.
+    std::fs::write(client.path("gone.j2"), "here\n").expect("write template");
+    let created = client.uri("gone.j2");
+    client
+        .notify(
+            "workspace/didChangeWatchedFiles",
+            serde_json::json!({ "changes": [{ "uri": created, "type": 1 }] }),
+        )
+        .await;
+    let after = client.diagnostics(&uri).await;
+    let codes: Vec<&str> = after["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["E0115"]);
 }

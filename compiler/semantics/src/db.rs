@@ -57,6 +57,10 @@ pub struct OsFileLoader;
 
 impl FileLoader for OsFileLoader {
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        // A device or a FIFO would be read for ever.
+        if !path.is_file() {
+            return Err(std::io::Error::other("not a regular file"));
+        }
         std::fs::read(path)
     }
 
@@ -252,7 +256,12 @@ impl Db for Database {
             .and_then(|files| files.get(&path).copied());
         match known {
             Some(file) => file.text(self).is_some(),
-            None => self.loader.exists(&path),
+            // Present: not read (an upload's source may be large).
+            None if self.loader.exists(&path) => true,
+            // Missing: kept as a file without text, which the query that
+            // asked depends on, so that creating it (an editor's reload
+            // from disk) checks again.
+            None => self.file(&path).text(self).is_some(),
         }
     }
 
