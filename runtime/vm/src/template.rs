@@ -40,7 +40,19 @@ pub fn render(
         &base_dir.join(path),
         crate::local_files::MAX_PROGRAM_FILE,
     )?;
-    let env = environment();
+    let mut env = environment();
+    // `{% include %}`, `{% import %}` and `{% extends %}` name files
+    // relative to the directory of the template given to the call.
+    let dir = base_dir
+        .join(path)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    env.set_loader(move |name| {
+        crate::local_files::read_regular_text(&dir.join(name), crate::local_files::MAX_PROGRAM_FILE)
+            .map(Some)
+            .map_err(|message| Error::new(ErrorKind::TemplateNotFound, message))
+    });
     let template = env
         .template_from_named_str(path, &source)
         .map_err(|e| describe(path, &e))?;
@@ -671,6 +683,39 @@ mod tests {
             Ok(Value::Str(
                 "web-1 80 2.4 TOPSECRET\nweb-1=80 t0k x86\n".into()
             ))
+        );
+    }
+
+    #[test]
+    fn includes_are_relative_to_the_template() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("t/parts")).unwrap();
+        std::fs::write(
+            dir.path().join("t/main.j2"),
+            "{% include 'parts/head.j2' %}body {{ n }}\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("t/parts/head.j2"), "head {{ n }}\n").unwrap();
+        std::fs::write(dir.path().join("t/bad.j2"), "{% include 'gone.j2' %}\n").unwrap();
+        let vars = Value::Record(Arc::new(
+            [(Arc::from("n"), Value::Int(1))].into_iter().collect(),
+        ));
+        let none = Value::Record(Arc::default());
+        let scope = Scope {
+            host: None,
+            params: Vec::new(),
+            groups: Vec::new(),
+            stages: Vec::new(),
+        };
+        assert_eq!(
+            render(dir.path(), "t/main.j2", &vars, &none, &scope),
+            Ok(Value::Str("head 1\nbody 1\n".into()))
+        );
+        let message = render(dir.path(), "t/bad.j2", &vars, &none, &scope).unwrap_err();
+        assert!(
+            message.starts_with("template t/bad.j2:1: template not found")
+                && message.contains("\"gone.j2\""),
+            "{message}"
         );
     }
 
