@@ -104,6 +104,7 @@ impl Checker<'_> {
                     !given.contains(*name)
                         && !globals.contains(name)
                         && !TEMPLATE_CONTEXT.contains(name)
+                        && !only_tested(&source, name)
                 })
                 .map(str::to_string),
             );
@@ -148,6 +149,44 @@ impl Checker<'_> {
             Some(_) => None,
         }
     }
+}
+
+/// Whether every use of the name `name` in the template `source` asks
+/// whether it is there (`name is defined`, `name is not defined`, `name
+/// is undefined`) or gives a default (`name | default(...)`, `name | d(...)`):
+/// such a template works without it. Any other occurrence of the word
+/// (even in the template's text) counts as a use, so a doubt is reported.
+fn only_tested(source: &str, name: &str) -> bool {
+    const TESTS: [&str; 5] = [
+        "is defined",
+        "is not defined",
+        "is undefined",
+        "|default",
+        "|d(",
+    ];
+    let mut found = false;
+    for (at, _) in source.match_indices(name) {
+        let before = source[..at].chars().next_back();
+        let after = &source[at + name.len()..];
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        if word(before) || word(after.chars().next()) || before == Some('.') {
+            continue;
+        }
+        let rest: String = after
+            .trim_start()
+            .chars()
+            .take(16)
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let rest = rest.replace("| ", "|");
+        if !TESTS.iter().any(|t| rest.starts_with(t)) {
+            return false;
+        }
+        found = true;
+    }
+    found
 }
 
 /// The text of a string literal without interpolation.
