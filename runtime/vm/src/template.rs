@@ -686,6 +686,35 @@ mod tests {
         );
     }
 
+    /// The checker leaves out the names the VM gives
+    /// (`TEMPLATE_CONTEXT`): each must be defined in every template.
+    #[test]
+    fn the_context_the_checker_knows_is_the_one_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = infrac_bytecode::builtins::TEMPLATE_CONTEXT;
+        let source: String = names
+            .iter()
+            .map(|n| format!("{{{{ {n} is defined }}}} "))
+            .collect();
+        std::fs::write(dir.path().join("c.j2"), &source).unwrap();
+        let host = HostValue {
+            name: "h".into(),
+            spec: crate::value::HostSpec::Local,
+            data: Value::None,
+            sudo: false,
+            sudo_password: None,
+        };
+        let scope = Scope {
+            host: Some(&host),
+            params: Vec::new(),
+            groups: Vec::new(),
+            stages: Vec::new(),
+        };
+        let none = Value::Record(Arc::default());
+        let out = render(dir.path(), "c.j2", &none, &none, &scope);
+        assert_eq!(out, Ok(Value::Str("True ".repeat(names.len()).into())));
+    }
+
     #[test]
     fn includes_are_relative_to_the_template() {
         let dir = tempfile::tempdir().unwrap();
