@@ -212,6 +212,7 @@ async fn completes_named_arguments() {
         len [3] len(x) -> int
         local [3] local(name: str? = none, sudo: bool = false, sudo_password: secret? = none, data: T) -> Host
         probe [3] probe(cmd: cmd, env: map<str, secret>? = none) -> CommandResult
+        range [3] range(start: int, end: int? = none) -> list<int>
         raw [3] raw(text: str)
         read_file [3] read_file(path: str) -> str
         reveal [3] reveal(secret: secret) -> str
@@ -267,6 +268,7 @@ async fn completes_enum_variants_and_names() {
         len [3] len(x) -> int
         local [3] local(name: str? = none, sudo: bool = false, sudo_password: secret? = none, data: T) -> Host
         probe [3] probe(cmd: cmd, env: map<str, secret>? = none) -> CommandResult
+        range [3] range(start: int, end: int? = none) -> list<int>
         raw [3] raw(text: str)
         read_file [3] read_file(path: str) -> str
         reveal [3] reveal(secret: secret) -> str

@@ -154,6 +154,8 @@ pub enum Builtin {
     SecretCmd,
     /// `len(x)`
     Len,
+    /// `range(start, end)`
+    Range,
     /// `local(name, sudo, data)`
     Local,
     /// `ssh(address, user, port, identity, jump, name, sudo, data)`
@@ -165,7 +167,7 @@ pub enum Builtin {
 }
 
 impl Builtin {
-    pub const ALL: [Builtin; 14] = [
+    pub const ALL: [Builtin; 15] = [
         Builtin::Probe,
         Builtin::Run,
         Builtin::Upload,
@@ -176,6 +178,7 @@ impl Builtin {
         Builtin::SecretFile,
         Builtin::SecretCmd,
         Builtin::Len,
+        Builtin::Range,
         Builtin::Local,
         Builtin::Ssh,
         Builtin::Docker,
@@ -199,6 +202,7 @@ impl Builtin {
             Builtin::SecretFile => "secret_file",
             Builtin::SecretCmd => "secret_cmd",
             Builtin::Len => "len",
+            Builtin::Range => "range",
             Builtin::Local => "local",
             Builtin::Ssh => "ssh",
             Builtin::Docker => "docker",

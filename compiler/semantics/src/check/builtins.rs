@@ -124,10 +124,16 @@ fn receiver(recv: &Ty) -> Option<(Recv, Ty)> {
 pub(super) fn method_spec(recv: &Ty, name: &str) -> Option<&'static table::Method> {
     let (kind, t) = receiver(recv)?;
     let spec = table::method(kind, name)?;
-    let fits = match spec.elem {
-        Some("str") => matches!(t, Ty::Str | Ty::Never | Ty::Unknown),
-        _ => true,
-    };
+    let fits = matches!(t, Ty::Never | Ty::Unknown)
+        || match spec.elem {
+            Some("str") => t == Ty::Str,
+            Some("bool") => t == Ty::Bool,
+            Some("number") => t.is_numeric(),
+            Some("ordered") => t.is_numeric() || t == Ty::Str,
+            Some("list") => matches!(t, Ty::List(_)),
+            Some("record") => matches!(t, Ty::Record(_) | Ty::AnonRecord(_)),
+            _ => true,
+        };
     fits.then_some(spec)
 }
 
@@ -142,7 +148,7 @@ pub(super) fn method(db: &dyn Db, recv: &Ty, name: &str) -> Option<(Vec<ParamSig
             p(
                 param.name,
                 table_type(db, param.ty, &t, &Ty::Unknown),
-                false,
+                param.default != ParamDefault::Required,
             )
         })
         .collect();

@@ -611,7 +611,36 @@ impl Checker<'_> {
         };
         self.check_args(span, &name.name, &params, &[], args);
         self.named_args(args, method, &params);
+        if let (Ty::List(elem), "sort_by", [arg]) = (&target, name.name.as_str(), args) {
+            self.sort_key(elem, &arg.value);
+        }
         if wrap { Ty::optional(ret) } else { ret }
+    }
+
+    /// `records.sort_by("field")` with a literal name: the records have
+    /// that field, and it can be ordered.
+    fn sort_key(&mut self, elem: &Ty, field: &Expr) {
+        let ExprKind::Str(parts) = &field.kind else {
+            return;
+        };
+        let [infrac_syntax::ast::StrPart::Text(text, _)] = parts.as_slice() else {
+            return;
+        };
+        let name = Ident {
+            name: text.clone(),
+            span: field.span,
+        };
+        let ty = self.field_of(elem, &name, false, field.span);
+        if !(ty.is_numeric() || ty == Ty::Str || ty.is_silent()) {
+            self.error(Diag::error(
+                "E0201",
+                field.span,
+                format!(
+                    "`sort_by` orders by an int, float or str field; `{}` is `{ty}`",
+                    name.name
+                ),
+            ));
+        }
     }
 
     /// Records the named arguments of a call of `callee`, whose declared

@@ -10,7 +10,8 @@ use crate::lower::items::bspan;
 
 /// A loop being built: where each turn starts and its `IterNext`.
 pub(crate) struct Iteration {
-    top: u32,
+    /// Where the next turn starts (`continue`).
+    pub top: u32,
     next: usize,
 }
 

@@ -4,7 +4,7 @@
 
 use chumsky::prelude::*;
 
-use super::common::{Inp, P, Rec, at, custom_error, expected, ident, kw, opt, punct, span};
+use super::common::{Inp, P, Rec, at, binding_name, custom_error, expected, kw, opt, punct, span};
 use super::recovery::{Until, delimited, nested, skip};
 use crate::ast::{Block, Expr, Stmt, StmtKind, TypeExpr};
 use crate::token::{Keyword, Punct, Tok, TokenKind};
@@ -15,14 +15,14 @@ pub(crate) fn block<'t>(
     ty: Rec<'t, TypeExpr>,
 ) -> impl P<'t, Block> {
     let let_ = kw(Keyword::Let)
-        .ignore_then(ident())
+        .ignore_then(binding_name())
         .then(opt(Tok::punct(Punct::Colon), ty))
         .then_ignore(punct(Punct::Eq))
         .then(expr.clone())
         .map(|((name, ty), value)| StmtKind::Let { name, ty, value });
     let for_ = kw(Keyword::For)
-        .ignore_then(ident())
-        .then(opt(Tok::punct(Punct::Comma), ident()))
+        .ignore_then(binding_name())
+        .then(opt(Tok::punct(Punct::Comma), binding_name()))
         .then_ignore(kw(Keyword::In))
         .then(expr.clone())
         .then(block)
