@@ -12,9 +12,12 @@ use infrac_compiler::{Database, Db, OsFileLoader, Program};
 use infrac_runtime::event::{HostError, Place};
 use infrac_runtime::inventory::Inventory;
 use infrac_runtime::select::Limit;
-use infrac_runtime::{Cancel, HostValue, RunContext, RunOptions, eval_groups_with, eval_params};
+use infrac_runtime::{
+    Cancel, HostValue, InputOrigin, ParamInput, RunContext, RunOptions, eval_groups_with,
+    eval_params, holds_secret,
+};
 
-use super::args::{Format, OutputArgs, SetArgs, SshArgs, SudoArgs, seconds};
+use super::args::{Format, OutputArgs, ParamValues, SetArgs, SshArgs, SudoArgs, seconds};
 use super::exit;
 use super::report::{print_diagnostics, usage};
 
@@ -53,8 +56,8 @@ pub struct Prepared {
     pub ctx: Arc<RunContext>,
     pub groups: Vec<Vec<Arc<HostValue>>>,
     pub options: RunOptions,
-    /// The `--set` pairs.
-    pub sets: Vec<(String, String)>,
+    /// The params' values given (files and flags).
+    pub sets: Vec<ParamInput>,
 }
 
 /// A checked program, its params evaluated with `sets` and its groups'
@@ -69,7 +72,7 @@ pub struct Loaded {
 
 /// Checks the program, evaluates its params and groups. Diagnostics are
 /// printed in `format`; `Err`: the exit code.
-pub fn load(file: &Path, sets: &[(String, String)], format: Format) -> Result<Loaded, u8> {
+pub fn load(file: &Path, sets: &ParamValues, format: Format) -> Result<Loaded, u8> {
     if let Err(e) = std::fs::metadata(file) {
         return Err(usage(&format!("cannot read `{}`: {e}", file.display())));
     }
@@ -98,7 +101,7 @@ pub fn load(file: &Path, sets: &[(String, String)], format: Format) -> Result<Lo
     };
     let sources = Arc::new(Sources::new(&db, &program.modules));
     let ctx = RunContext::new(Arc::clone(&program), Arc::from(Vec::new()), base_dir(file));
-    let ctx = match eval_params(&ctx, sets) {
+    let ctx = match eval_params(&ctx, &sets.inputs) {
         Ok(ctx) => Arc::new(ctx),
         // A param's default or a stage's options: shown at their place.
         Err(e) if e.place.is_some() => {
@@ -110,6 +113,7 @@ pub fn load(file: &Path, sets: &[(String, String)], format: Format) -> Result<Lo
         }
         Err(e) => return Err(usage(&e.message)),
     };
+    warn_exposed_secrets(&program, sets);
     let groups = match eval_groups_with(&ctx, &mut Inventory::program_hosts) {
         Ok(groups) => groups,
         Err(e) => {
@@ -129,11 +133,32 @@ pub fn load(file: &Path, sets: &[(String, String)], format: Format) -> Result<Lo
     })
 }
 
+/// Warns about each secret param read from a params file other users may
+/// read (the secret is not secret from them).
+fn warn_exposed_secrets(program: &Program, sets: &ParamValues) {
+    for input in &sets.inputs {
+        let InputOrigin::File { path, line } = &input.origin else {
+            continue;
+        };
+        let secret = program
+            .params
+            .iter()
+            .any(|p| p.name == input.name && holds_secret(&p.ty, program));
+        if secret && sets.exposed_files.contains(path) {
+            eprintln!(
+                "warning: {path}:{line}: the secret param `{}` is in a file other users can read: make it private (chmod 600 {path})",
+                input.name
+            );
+        }
+    }
+}
+
 /// Checks the program (diagnostics printed in `format`), evaluates its
 /// params and groups, checks `--limit`. `Err`: the exit code.
 pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
     let sets = args.sets.values().map_err(|m| usage(&m))?;
     let loaded = load(&args.file, &sets, format)?;
+    let sets = sets.inputs;
     let limit = Limit::new(&args.limit);
     let hosts = loaded.groups.iter().flatten().map(|h| h.name.as_str());
     let groups = loaded.program.groups.iter().map(|g| g.name.as_str());
