@@ -126,6 +126,9 @@ fn target(doc: &PlanDoc, args: &Args) -> Result<TargetArgs, String> {
             ..SetArgs::default()
         },
         limit: doc.inputs.limit.clone(),
+        stages: doc.inputs.stages.clone(),
+        tags: Vec::new(),
+        skip_tags: Vec::new(),
         parallel: args.parallel,
         timeout: args.timeout,
         host_timeout: args.host_timeout,

@@ -112,7 +112,7 @@ pub(super) fn make_plan(
 }
 
 /// The plan's inputs: the params' values given (those that may hold a
-/// secret by name only), `--limit` and the hosts.
+/// secret by name only), `--limit`, the stages that run and the hosts.
 pub(super) fn inputs(p: &Prepared, limit: &[String]) -> Inputs {
     let mut set = BTreeMap::new();
     let mut secret_set = Vec::new();
@@ -131,7 +131,14 @@ pub(super) fn inputs(p: &Prepared, limit: &[String]) -> Inputs {
     }
     secret_set.sort();
     secret_set.dedup();
-    Inputs::new(set, secret_set, limit.to_vec(), &hosts_digest(&p.groups))
+    let stages = p.options.stages.names(&p.program);
+    Inputs::new(
+        set,
+        secret_set,
+        limit.to_vec(),
+        stages,
+        &hosts_digest(&p.groups),
+    )
 }
 
 /// `DIR/HOST.sh` for every host whose plan succeeded.

@@ -11,7 +11,7 @@ use infrac_compiler::run_errors::Sources;
 use infrac_compiler::{Database, Db, OsFileLoader, Program};
 use infrac_runtime::event::{HostError, Place};
 use infrac_runtime::inventory::Inventory;
-use infrac_runtime::select::Limit;
+use infrac_runtime::select::{Limit, StageFilter};
 use infrac_runtime::{
     Cancel, HostValue, InputOrigin, ParamInput, RunContext, RunOptions, eval_groups_with,
     eval_params, holds_secret,
@@ -40,6 +40,15 @@ pub struct TargetArgs {
     /// Seconds one host may spend running one stage before it fails (0: no limit).
     #[arg(long, value_name = "SECONDS", default_value_t = 0)]
     pub host_timeout: u64,
+    /// Run only these stages (repeatable or comma-separated).
+    #[arg(long = "stage", value_name = "NAME")]
+    pub stages: Vec<String>,
+    /// Run only the stages with one of these tags (comma-separated).
+    #[arg(long, value_name = "TAGS")]
+    pub tags: Vec<String>,
+    /// Leave out the stages with one of these tags (comma-separated).
+    #[arg(long, value_name = "TAGS")]
+    pub skip_tags: Vec<String>,
     #[command(flatten)]
     pub ssh: SshArgs,
     #[command(flatten)]
@@ -165,6 +174,9 @@ pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
     limit
         .check(&hosts.chain(groups).collect::<Vec<_>>())
         .map_err(|m| usage(&m))?;
+    let stages = StageFilter::new(&args.stages, &args.tags, &args.skip_tags)
+        .select(&loaded.program)
+        .map_err(|m| usage(&m))?;
     let sudo_password = args.sudo.password().map_err(|m| usage(&m))?;
     args.output.apply();
     let ssh = args.ssh.defaults().map_err(|m| usage(&m))?;
@@ -175,6 +187,7 @@ pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
         host_timeout: seconds(args.host_timeout),
         ssh,
         sudo_password,
+        stages,
     };
     let Loaded {
         db,

@@ -69,6 +69,9 @@ impl<W: Write + Send> Sink for JsonSink<W> {
             } => {
                 json!({ "event": "host_skipped", "host": host, "stage": stage, "reason": reason })
             }
+            RunEvent::StageSkipped { stage } => {
+                json!({ "event": "stage_skipped", "stage": stage, "reason": "not selected" })
+            }
             RunEvent::OpStarted { .. } | RunEvent::StageFinished { .. } | RunEvent::Interrupted => {
                 return;
             }
@@ -104,6 +107,7 @@ impl<W: Write + Send> Sink for JsonSink<W> {
             "skipped": summary.skipped(),
             "interrupted": summary.interrupted,
             "skipped_stages": summary.skipped_stages,
+            "unselected_stages": summary.unselected_stages,
             "hosts": hosts,
         });
         self.line(&value);

@@ -251,7 +251,7 @@ fn check_body(
     c.pop_scope();
 }
 
-const STAGE_OPTIONS: &[&str] = &["serial", "max_failures", "parallel", "sudo"];
+const STAGE_OPTIONS: &[&str] = &["serial", "max_failures", "parallel", "sudo", "tags"];
 
 fn check_stage(c: &mut Checker<'_>, decl: &StageDecl) {
     let sigs = signatures(c.db, c.file);
@@ -349,6 +349,11 @@ fn check_options(c: &mut Checker<'_>, options: &[Arg]) {
         let expected = match name.name.as_str() {
             "max_failures" | "parallel" => Ty::Int,
             "sudo" => Ty::Bool,
+            "tags" => {
+                c.expr(&option.value, Some(&Ty::list(Ty::Str)));
+                check_tags(c, &option.value);
+                continue;
+            }
             "serial" => {
                 let found = c.expr(&option.value, None);
                 if !matches!(found, Ty::Int | Ty::Str) && !found.is_silent() {
@@ -368,7 +373,7 @@ fn check_options(c: &mut Checker<'_>, options: &[Arg]) {
                         name.span,
                         format!("unknown stage option `{}`", name.name),
                     )
-                    .with_note("stage options: serial, max_failures, parallel, sudo")
+                    .with_note("stage options: serial, max_failures, parallel, sudo, tags")
                     .with_help_opt(suggest::did_you_mean(
                         &name.name,
                         STAGE_OPTIONS.iter().copied(),
@@ -379,6 +384,37 @@ fn check_options(c: &mut Checker<'_>, options: &[Arg]) {
         };
         c.expr(&option.value, Some(&expected));
         check_option_literal(c, &name.name, &option.value);
+    }
+}
+
+/// Tags are known before the run (`--tags` is checked against them): a
+/// list of names written literally.
+fn check_tags(c: &mut Checker<'_>, value: &infrac_syntax::ast::Expr) {
+    use infrac_syntax::ast::StrPart;
+    // Anything else than a list is a type error already.
+    let ExprKind::List(items) = &value.kind else {
+        return;
+    };
+    for item in items {
+        let name = match &item.kind {
+            ExprKind::Str(parts) => match parts.as_slice() {
+                [StrPart::Text(text, _)] => Some(text.as_str()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let valid = name.is_some_and(|n| {
+            !n.is_empty()
+                && n.chars()
+                    .all(|ch| ch.is_alphanumeric() || "_-".contains(ch))
+        });
+        if !valid {
+            c.error(Diag::error(
+                "E0302",
+                item.span,
+                "`tags` is a list of names written literally: `tags: [\"deploy\", \"web\"]`",
+            ));
+        }
     }
 }
 
