@@ -193,3 +193,51 @@ fn bad_values_and_files_are_usage_errors_and_nothing_runs() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_plan_keeps_no_secret_of_a_params_file_and_apply_reads_it_again() {
+    let program = Program::new(PROGRAM);
+    let secret = "hunter2-planned";
+    let vars = format!("users: [ada]\nlogin: {{user: ada, password: {secret}}}\n");
+    write_private(&program, "vars.yaml", &vars, 0o600);
+    let dir = program
+        .root()
+        .parent()
+        .map(|d| d.to_path_buf())
+        .unwrap_or_default();
+    let root = format!("root={}", program.root().display());
+    let infrac = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_infrac"))
+            .current_dir(&dir)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run infrac: {e}"))
+    };
+    let plan = infrac(&[
+        "plan",
+        "site.infra",
+        "--set",
+        &root,
+        "--params",
+        "vars.yaml",
+        "-o",
+        "p.json",
+    ]);
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    let saved = std::fs::read_to_string(dir.join("p.json")).unwrap_or_default();
+    assert!(!saved.contains(secret), "the plan holds the secret");
+    assert!(saved.contains(r#""users": "[\"ada\"]""#), "{saved}");
+
+    let refused = infrac(&["apply", "p.json"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("the plan was made with the secret param `login`"),
+        "{}",
+        stderr(&refused)
+    );
+    let apply = infrac(&["apply", "p.json", "--params", "vars.yaml"]);
+    assert_eq!(apply.status.code(), Some(0), "{}", stderr(&apply));
+    assert_eq!(seen(&program), r#"["ada"] {} [] 2.4.0"#);
+    let password = std::fs::read_to_string(program.root().join("password.txt"));
+    assert_eq!(password.unwrap_or_default(), secret);
+}

@@ -157,6 +157,10 @@ pub(crate) fn from_json(
         (ty, Json::Number(n)) if lenient => Ok(parse_text(&n.to_string(), ty, &program)?),
         (ty, Json::Bool(b)) if lenient => Ok(parse_text(&b.to_string(), ty, &program)?),
         (_, j) if lenient => Err(format!("unexpected {j}").into()),
+        // A secret of the wrong kind (`pin: 1234`) is not shown either.
+        (TypeDesc::Secret, j) => {
+            Err(format!("expected a secret (a string), found {}", kind(j)).into())
+        }
         (ty, j) => Err(format!("expected {}, found {}", expected(ty, &program), found(j)).into()),
     }
 }
@@ -186,12 +190,21 @@ fn expected(ty: &TypeDesc, program: &infrac_bytecode::Program) -> String {
 /// What a JSON value is: its kind, and the value itself when it is short.
 fn found(json: &Json) -> String {
     match json {
-        Json::Null => "null".into(),
         Json::Bool(b) => b.to_string(),
         Json::Number(n) => n.to_string(),
         Json::String(s) if s.chars().count() <= 40 => format!("the string {json}"),
-        Json::String(_) => "a string".into(),
-        Json::Array(_) => "a list".into(),
-        Json::Object(_) => "an object".into(),
+        other => kind(other).into(),
+    }
+}
+
+/// The kind of a JSON value.
+fn kind(json: &Json) -> &'static str {
+    match json {
+        Json::Null => "null",
+        Json::Bool(_) => "a bool",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "an object",
     }
 }

@@ -213,6 +213,13 @@ fn bad_structured_params_name_where_and_what() {
         bad(ParamInput::set("login", r#"{"password": "hunter2"}"#)),
         "--set login: missing field `user` of `Login`"
     );
+    assert_eq!(
+        bad(from_file(
+            "login",
+            serde_json::json!({ "user": "ada", "password": 1234 })
+        )),
+        "vars.yaml:3: `login`: `password`: expected a secret (a string), found a number"
+    );
 }
 
 #[test]
