@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use infrac_vm::controller::{InputOrigin, InputValue, ParamInput};
+use infrac_bytecode::Program;
+use infrac_vm::controller::{InputOrigin, InputValue, ParamInput, holds_secret};
 
 use crate::inventory::tree::{self, Kind};
 
@@ -61,6 +62,34 @@ pub fn read(path: &Path) -> Result<ParamsFile, String> {
         inputs,
         readable_by_others,
     })
+}
+
+/// A warning for each param that may hold a secret and is read from one of
+/// the `exposed` files (which users other than its owner can read).
+pub fn exposed_secrets(
+    program: &Program,
+    inputs: &[ParamInput],
+    exposed: &[String],
+) -> Vec<String> {
+    inputs
+        .iter()
+        .filter_map(|input| match &input.origin {
+            InputOrigin::File { path, line } if exposed.contains(path) => Some((input, path, line)),
+            _ => None,
+        })
+        .filter(|(input, _, _)| {
+            program
+                .params
+                .iter()
+                .any(|p| p.name == input.name && holds_secret(&p.ty, program))
+        })
+        .map(|(input, path, line)| {
+            format!(
+                "{path}:{line}: the secret param `{}` is in a file other users can read: make it private (chmod 600 {path})",
+                input.name
+            )
+        })
+        .collect()
 }
 
 fn readable_by_others(path: &Path) -> bool {

@@ -11,10 +11,10 @@ use infrac_compiler::run_errors::Sources;
 use infrac_compiler::{Database, Db, OsFileLoader, Program};
 use infrac_runtime::event::{HostError, Place};
 use infrac_runtime::inventory::Inventory;
+use infrac_runtime::params_file;
 use infrac_runtime::select::{Limit, StageFilter};
 use infrac_runtime::{
-    Cancel, HostValue, InputOrigin, ParamInput, RunContext, RunOptions, eval_groups_with,
-    eval_params, holds_secret,
+    Cancel, HostValue, ParamInput, RunContext, RunOptions, eval_groups_with, eval_params,
 };
 
 use super::args::{Format, OutputArgs, ParamValues, SetArgs, SshArgs, SudoArgs, seconds};
@@ -122,7 +122,9 @@ pub fn load(file: &Path, sets: &ParamValues, format: Format) -> Result<Loaded, u
         }
         Err(e) => return Err(usage(&e.message)),
     };
-    warn_exposed_secrets(&program, sets);
+    for warning in params_file::exposed_secrets(&program, &sets.inputs, &sets.exposed_files) {
+        eprintln!("warning: {warning}");
+    }
     let groups = match eval_groups_with(&ctx, &mut Inventory::program_hosts) {
         Ok(groups) => groups,
         Err(e) => {
@@ -140,26 +142,6 @@ pub fn load(file: &Path, sets: &ParamValues, format: Format) -> Result<Loaded, u
         ctx,
         groups,
     })
-}
-
-/// Warns about each secret param read from a params file other users may
-/// read (the secret is not secret from them).
-fn warn_exposed_secrets(program: &Program, sets: &ParamValues) {
-    for input in &sets.inputs {
-        let InputOrigin::File { path, line } = &input.origin else {
-            continue;
-        };
-        let secret = program
-            .params
-            .iter()
-            .any(|p| p.name == input.name && holds_secret(&p.ty, program));
-        if secret && sets.exposed_files.contains(path) {
-            eprintln!(
-                "warning: {path}:{line}: the secret param `{}` is in a file other users can read: make it private (chmod 600 {path})",
-                input.name
-            );
-        }
-    }
 }
 
 /// Checks the program (diagnostics printed in `format`), evaluates its
