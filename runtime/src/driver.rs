@@ -26,6 +26,9 @@ pub struct StageRun<'a> {
     pub stage_values: &'a [Option<Value>],
     /// How its commands run (timeout, sudo password).
     pub commands: CommandSettings<'a>,
+    /// `--force-handlers`: a host that fails still runs the handlers
+    /// notified before.
+    pub force_handlers: bool,
 }
 
 /// Runs the stage body on one host to its end: its value, or why the host
@@ -37,10 +40,26 @@ pub async fn run_stage(
     reporter: &Reporter,
     cancel: &Cancel,
 ) -> Result<Value, HostError> {
-    let mut ops = OpTracker::default();
     if let Err(e) = vm.start_stage(run.index, run.stage_values) {
         return Err(e.into());
     }
+    let result = drive(vm, conn, run, reporter, cancel).await;
+    if result.is_err() && run.force_handlers && !cancel.is_cancelled() && vm.start_handlers() {
+        // The host stays failed, whatever its handlers do.
+        let _ = drive(vm, conn, run, reporter, cancel).await;
+    }
+    result
+}
+
+/// Runs what the VM was started on to its end.
+async fn drive(
+    vm: &mut Vm,
+    conn: &Connection,
+    run: &StageRun<'_>,
+    reporter: &Reporter,
+    cancel: &Cancel,
+) -> Result<Value, HostError> {
+    let mut ops = OpTracker::default();
     let mut response = None;
     loop {
         let halt = vm.resume(response.take(), BUDGET);
@@ -86,6 +105,7 @@ struct OpenOp {
     op: String,
     place: Place,
     depth: u32,
+    handler: bool,
     started: Instant,
 }
 
@@ -114,8 +134,10 @@ impl OpTracker {
                     module,
                     span,
                     depth,
+                    handler,
                 } => {
                     let place = Place { module, span };
+                    let op = if handler { format!("handler {op}") } else { op };
                     if depth == 0 {
                         reporter.emit(RunEvent::OpStarted {
                             host: run.host.to_string(),
@@ -128,6 +150,7 @@ impl OpTracker {
                         op,
                         place,
                         depth,
+                        handler,
                         started: Instant::now(),
                     });
                 }
@@ -192,5 +215,6 @@ fn record(
         commands,
         duration: end.saturating_duration_since(open.started),
         sent_with: 0,
+        handler: open.handler,
     }
 }

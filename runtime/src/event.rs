@@ -64,6 +64,9 @@ pub struct OpRecord {
     pub duration: Duration,
     /// How many other ops' commands ran in the same script as this op's.
     pub sent_with: usize,
+    /// A handler's call (`op` is `handler NAME`; `place` the op call that
+    /// notified it).
+    pub handler: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

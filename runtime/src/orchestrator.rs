@@ -39,17 +39,12 @@ pub struct RunOptions {
     pub sudo_password: Option<SudoPassword>,
     /// The stages that run (`--stage`, `--tags`, `--skip-tags`).
     pub stages: Selected,
+    /// `--force-handlers`: a host that fails runs the handlers notified
+    /// before its failure.
+    pub force_handlers: bool,
 }
 
-/// A sudo password; never printed.
-#[derive(Clone)]
-pub struct SudoPassword(pub Arc<str>);
-
-impl std::fmt::Debug for SudoPassword {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SudoPassword(***)")
-    }
-}
+pub use infrac_vm::value::SudoPassword;
 
 /// One host of the run, with what it keeps from stage to stage.
 struct Host {
@@ -301,7 +296,9 @@ impl Run {
                 place: stage.place,
                 stage_values: Arc::clone(&stage.stage_values),
                 timeout: self.options.command_timeout,
-                sudo_password: self.options.sudo_password.clone(),
+                sudo_password: (self.hosts[i].value.sudo_password.clone())
+                    .or_else(|| self.options.sudo_password.clone()),
+                force_handlers: self.options.force_handlers,
                 host_timeout: self.options.host_timeout,
                 ssh: self.options.ssh.clone(),
                 reporter: self.reporter.clone(),
@@ -388,6 +385,7 @@ struct HostJob {
     stage_values: Arc<[Option<Value>]>,
     timeout: Option<Duration>,
     sudo_password: Option<SudoPassword>,
+    force_handlers: bool,
     host_timeout: Option<Duration>,
     ssh: SshDefaults,
     reporter: Reporter,
@@ -409,6 +407,7 @@ impl HostJob {
             stage_values,
             timeout,
             sudo_password,
+            force_handlers,
             host_timeout,
             ssh,
             reporter,
@@ -448,6 +447,7 @@ impl HostJob {
                         deadline: host_timeout.map(|limit| Instant::now() + limit),
                         sudo_password: sudo_password.as_ref().map(|p| &*p.0),
                     },
+                    force_handlers,
                 };
                 let work = run_stage(&mut vm, conn, &run, &reporter, &cancel);
                 match host_timeout {

@@ -38,6 +38,10 @@ pub struct Args {
     /// Seconds one host may spend running one stage before it fails (0: no limit).
     #[arg(long, value_name = "SECONDS", default_value_t = 0)]
     host_timeout: u64,
+    /// A host that fails still runs the handlers notified before it
+    /// failed (as Ansible's `--force-handlers`); it stays failed.
+    #[arg(long)]
+    force_handlers: bool,
     #[command(flatten)]
     ssh: SshArgs,
     #[command(flatten)]
@@ -132,6 +136,7 @@ fn target(doc: &PlanDoc, args: &Args) -> Result<TargetArgs, String> {
         parallel: args.parallel,
         timeout: args.timeout,
         host_timeout: args.host_timeout,
+        force_handlers: args.force_handlers,
         ssh: args.ssh.clone(),
         output: args.output.clone(),
         sudo: args.sudo.clone(),

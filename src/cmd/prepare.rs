@@ -49,6 +49,10 @@ pub struct TargetArgs {
     /// Leave out the stages with one of these tags (comma-separated).
     #[arg(long, value_name = "TAGS")]
     pub skip_tags: Vec<String>,
+    /// A host that fails still runs the handlers notified before it
+    /// failed (as Ansible's `--force-handlers`); it stays failed.
+    #[arg(long)]
+    pub force_handlers: bool,
     #[command(flatten)]
     pub ssh: SshArgs,
     #[command(flatten)]
@@ -170,6 +174,7 @@ pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
         ssh,
         sudo_password,
         stages,
+        force_handlers: args.force_handlers,
     };
     let Loaded {
         db,

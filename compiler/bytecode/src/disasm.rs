@@ -236,6 +236,15 @@ impl Program {
                 let name = self.ops.get(op as usize).map_or("?", |o| &o.name);
                 format!("CallOp {name}/{argc}")
             }
+            Instr::Notify(op) | Instr::TakeNotified(op) => {
+                let name = self.ops.get(op as usize).map_or("?", |o| &o.name);
+                let verb = if matches!(instr, Instr::Notify(_)) {
+                    "Notify"
+                } else {
+                    "TakeNotified"
+                };
+                format!("{verb} {name}")
+            }
             Instr::IterNext { slot, exit, pair } => {
                 format!(
                     "IterNext slot {slot} exit {exit}{}",

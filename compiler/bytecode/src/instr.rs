@@ -110,6 +110,12 @@ pub enum Instr {
     },
     /// Push whether the current op has changed something (op epilogues).
     OpChanged,
+    /// Pop a bool (an op call's `changed`): when true, mark handler `op`
+    /// (an op index) as notified on this host.
+    Notify(u32),
+    /// Push whether handler `op` is notified, and clear it (the handler
+    /// call that follows shows the place that notified it).
+    TakeNotified(u32),
     /// Pop `argc` arguments; drop that entry of fact `fact` from the cache.
     Invalidate {
         fact: u32,
@@ -129,9 +135,9 @@ pub enum Instr {
 /// Every built-in gets all its declared arguments, defaults filled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Builtin {
-    /// `probe(cmd)`
+    /// `probe(cmd, env)`
     Probe,
-    /// `run(cmd, stdin, check)`
+    /// `run(cmd, stdin, check, env)`
     Run,
     /// `upload(remote, src, content, mode, owner, group)`
     Upload,
@@ -141,6 +147,11 @@ pub enum Builtin {
     Env,
     /// `read_file(path)`: controller file.
     ReadFile,
+    /// `secret_env(name)`, `secret_file(path)`, `secret_cmd(cmd)`: secret
+    /// sources on the controller.
+    SecretEnv,
+    SecretFile,
+    SecretCmd,
     /// `len(x)`
     Len,
     /// `local(name, sudo, data)`
@@ -154,13 +165,16 @@ pub enum Builtin {
 }
 
 impl Builtin {
-    pub const ALL: [Builtin; 11] = [
+    pub const ALL: [Builtin; 14] = [
         Builtin::Probe,
         Builtin::Run,
         Builtin::Upload,
         Builtin::Reveal,
         Builtin::Env,
         Builtin::ReadFile,
+        Builtin::SecretEnv,
+        Builtin::SecretFile,
+        Builtin::SecretCmd,
         Builtin::Len,
         Builtin::Local,
         Builtin::Ssh,
@@ -181,6 +195,9 @@ impl Builtin {
             Builtin::Reveal => "reveal",
             Builtin::Env => "env",
             Builtin::ReadFile => "read_file",
+            Builtin::SecretEnv => "secret_env",
+            Builtin::SecretFile => "secret_file",
+            Builtin::SecretCmd => "secret_cmd",
             Builtin::Len => "len",
             Builtin::Local => "local",
             Builtin::Ssh => "ssh",

@@ -43,6 +43,10 @@ pub struct Program {
     /// from the params into `StageDef::options` by the runtime's param
     /// evaluation (`infrac_vm::controller::eval_params`).
     pub dynamic_options: Vec<DynamicOptions>,
+    /// The function that calls every notified handler once, in declaration
+    /// order (every stage body ends by calling it; so does
+    /// `flush_handlers()`), when the program has `notify:`.
+    pub handlers: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

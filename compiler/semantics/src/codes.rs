@@ -18,6 +18,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0109", "the module has no such item"),
     ("E0110", "unknown enum variant"),
     ("E0111", "type alias that refers to itself"),
+    ("E0112", "unknown handler in `notify:`"),
     ("E0201", "type mismatch"),
     ("E0202", "too many positional arguments"),
     ("E0203", "unknown named argument"),
@@ -69,8 +70,14 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     ("E0403", "`probe` or a fact read outside a body"),
     ("E0404", "`raw(...)` outside a `sh\"...\"` interpolation"),
+    (
+        "E0405",
+        "secret source outside a param's default or a group",
+    ),
+    ("E0406", "`flush_handlers()` outside a stage body"),
     ("W0101", "unused variable"),
     ("W0102", "unreachable code"),
+    ("W0103", "secret written in the program's source"),
 ];
 
 #[cfg(test)]

@@ -78,6 +78,8 @@ pub enum Site {
     Group,
     /// A module named in a `use` (its name or its alias).
     Use,
+    /// An op named in `notify:` (a handler; `module.NAME` is a `Member`).
+    Handler,
 }
 
 /// One name written in an item.

@@ -252,6 +252,23 @@ fn a_host_constructor_takes_data_typed_by_its_group() {
         .iter()
         .map(|p| format!("{}: {}", p.name, p.ty))
         .collect();
-    expect![[r#"["address: str", "user: str?", "port: int?", "identity: str?", "jump: str?", "name: str?", "sudo: bool", "data: T"]"#]]
+    expect![[r#"["address: str", "user: str?", "port: int?", "identity: str?", "jump: str?", "name: str?", "sudo: bool", "sudo_password: secret?", "data: T"]"#]]
         .assert_eq(&format!("{params:?}"));
+}
+
+#[test]
+fn completion_after_notify_is_a_handler_site() {
+    let (db, file) = database(PROGRAM);
+    let sema = Semantics::new(&db);
+    let site = |edit: &str| {
+        let edited = PROGRAM.replacen("mode: 0o755)", edit, 1);
+        let cursor = edited.find("__cursor").expect("placeholder") as u32;
+        let ast = infrac_syntax::parse(&edited).file;
+        let completion = sema.complete(file, &ast, cursor).expect("a completion");
+        format!("{:?}", completion.site)
+    };
+    expect!["Some(Handler)"].assert_eq(&site("notify: __cursor)"));
+    expect!["Some(Handler)"].assert_eq(&site("notify: [conf_path, __cursor])"));
+    let member = site("notify: files.__cursor)");
+    assert!(member.starts_with("Some(Member("), "{member}");
 }

@@ -87,6 +87,7 @@ pub fn complete(snap: &Snapshot, offset: u32) -> Vec<CompletionItem> {
         Some(Site::NamedArg) => cx.call_arguments(&mut out),
         Some(Site::Type(qualifier)) => cx.types(qualifier, &mut out),
         Some(Site::Group) => cx.groups(&mut out),
+        Some(Site::Handler) => cx.handlers(&mut out),
         Some(Site::Value) => {
             cx.call_arguments(&mut out);
             cx.expression_names(&mut out);
@@ -373,6 +374,20 @@ impl Cx<'_> {
             }
         }
         out.keywords(BODY_KEYWORDS);
+    }
+
+    /// After `notify:`: the file's ops and the modules (whose ops follow
+    /// a `.`).
+    fn handlers(&self, out: &mut Items) {
+        for id in self.sema.own_values(self.file) {
+            if id.tag(self.db) == ItemTag::Op {
+                self.add_item(out, FILE, id);
+            }
+        }
+        for alias in self.sema.module_aliases(self.file) {
+            let detail = Some(format!("module {alias}"));
+            out.add(GLOBAL, &alias, CompletionItemKind::MODULE, detail, None);
+        }
     }
 
     fn types(&self, qualifier: Option<SourceFile>, out: &mut Items) {

@@ -356,6 +356,7 @@ mod tests {
             commands: vec![],
             duration: Duration::from_millis(12),
             sent_with: 0,
+            handler: false,
         })
     }
 

@@ -54,6 +54,7 @@ impl<W: Write + Send> Sink for JsonSink<W> {
                     "commands": op.commands,
                     "duration_ms": u64::try_from(op.duration.as_millis()).unwrap_or(u64::MAX),
                     "sent_with": op.sent_with,
+                    "handler": op.handler,
                 })
             }
             RunEvent::StageStarted { stage, hosts } => {

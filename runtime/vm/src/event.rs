@@ -12,6 +12,8 @@ pub enum Event {
         span: Span,
         /// 0 for an op called by the stage body, 1 for an op it calls...
         depth: u32,
+        /// A handler's call (shown at the op call that notified it).
+        handler: bool,
     },
     /// The op call that began at the same place ended (not emitted when the
     /// host fails inside it).
@@ -23,5 +25,6 @@ pub enum Event {
         changed: bool,
         /// Display texts of the changing commands it ran (secrets redacted).
         commands: Vec<String>,
+        handler: bool,
     },
 }

@@ -24,6 +24,8 @@ pub struct OpState {
     /// Output of the last changing command.
     pub last: CommandOutput,
     pub sudo: Option<Sudo>,
+    /// A handler's call (see [`crate::event::Event::OpStart`]).
+    pub handler: bool,
 }
 
 impl OpState {

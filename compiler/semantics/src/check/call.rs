@@ -195,10 +195,102 @@ impl Checker<'_> {
                 ),
             }
             extra = builtins::op_sudo_params();
+            let notify = args
+                .iter()
+                .filter(|a| a.name.as_ref().is_some_and(|n| n.name == "notify"));
+            let notify: Vec<&Arg> = notify.collect();
+            if !notify.is_empty() {
+                for arg in &notify {
+                    if let Some(n) = &arg.name {
+                        self.resolved(n.span, Site::NamedArg, None);
+                    }
+                    self.handlers(&arg.value);
+                }
+                let rest: Vec<Arg> = args
+                    .iter()
+                    .filter(|a| a.name.as_ref().is_none_or(|n| n.name != "notify"))
+                    .cloned()
+                    .collect();
+                self.check_args(span, &name.name, &sig.params, &extra, &rest);
+                self.named_args(&rest, Some(Def::Item(id)), &sig.params);
+                return sig.ret;
+            }
         }
         self.check_args(span, &name.name, &sig.params, &extra, args);
         self.named_args(args, Some(Def::Item(id)), &sig.params);
         sig.ret
+    }
+
+    /// The value of `notify:`: a handler (an op that can be called without
+    /// arguments: `restart_nginx`, `systemd.daemon_reload`) or a list of
+    /// them.
+    fn handlers(&mut self, value: &Expr) {
+        let found = match &value.kind {
+            ExprKind::List(items) => {
+                items.iter().for_each(|item| self.handlers(item));
+                return;
+            }
+            ExprKind::Name(name) if self.find_local(&name.name).is_none() => {
+                let id = find_callable(self.db, self.file, &name.name);
+                self.resolved(name.span, Site::Handler, id.map(Def::Item));
+                id.map(|id| (id, name))
+            }
+            ExprKind::Field {
+                base,
+                name,
+                optional: false,
+            } => match &base.kind {
+                ExprKind::Name(module) if self.find_local(&module.name).is_none() => {
+                    match find_module(self.db, self.file, &module.name) {
+                        Some(Some(target)) => {
+                            self.resolved(module.span, Site::Value, Some(Def::Module(target)));
+                            let id = module_scope(self.db, target)
+                                .values
+                                .get(&name.name)
+                                .copied()
+                                .filter(|id| is_pub(self.db, *id));
+                            self.resolved(name.span, Site::Member(target), id.map(Def::Item));
+                            id.map(|id| (id, name))
+                        }
+                        Some(None) => return,
+                        None => None,
+                    }
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let help = "a handler is an op that runs without arguments: declare `op restart_app() { ... }` and write `notify: restart_app` (or a list: `notify: [a, b]`)";
+        let diag = match found {
+            Some((id, _))
+                if callable_sig(self.db, id)
+                    .is_some_and(|sig| sig.is_op && sig.params.iter().all(|p| p.has_default)) =>
+            {
+                return;
+            }
+            Some((_, name)) => Diag::error(
+                "E0112",
+                name.span,
+                format!(
+                    "`{}` cannot be a handler: it is not an op that runs without arguments",
+                    name.name
+                ),
+            ),
+            None => match &value.kind {
+                ExprKind::Name(name) | ExprKind::Field { name, .. } => Diag::error(
+                    "E0112",
+                    name.span,
+                    format!("unknown handler `{}`", name.name),
+                )
+                .with_label("no op of this name"),
+                _ => Diag::error(
+                    "E0112",
+                    value.span,
+                    "`notify:` takes a handler or a list of handlers",
+                ),
+            },
+        };
+        self.error(diag.with_help(help));
     }
 
     fn call_builtin(&mut self, span: Span, name: &Ident, builtin: Builtin, args: &[Arg]) -> Ty {
@@ -293,6 +385,15 @@ impl Checker<'_> {
             Allowed::Commands => Some(
                 Diag::error("E0404", name.span, "`raw(...)` is only allowed as a whole interpolation in `sh\"...\"`")
                     .with_help("write `sh\"... {raw(text)} ...\"`"),
+            ),
+            Allowed::Stages if !matches!(context, Context::Stage(_)) => Some(
+                Diag::error("E0406", name.span, format!("`{}()` is only allowed in a stage body, not in {}", name.name, context.describe()))
+                    .with_note("handlers run where the stage body says so, or at its end"),
+            ),
+            Allowed::Sources if !matches!(context, Context::Param | Context::Group) => Some(
+                Diag::error("E0405", name.span, format!("`{}(...)` reads a secret on the controller: only in a param's default or a group's host list", name.name))
+                    .with_note("secrets are read before any host is touched, so that every output can redact them")
+                    .with_help("declare `param NAME: secret = ...(...)` and use the param here"),
             ),
             Allowed::Groups if context != Context::Group => Some(
                 Diag::error("E0309", name.span, format!("`{}(...)` makes a host: it is only allowed in a group", name.name)),

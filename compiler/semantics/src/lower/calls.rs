@@ -14,8 +14,12 @@ use crate::lower::prefetch::Callee;
 
 type R = Result<(), LowerError>;
 
-/// The named arguments every op accepts (§2.8).
-const OP_EXTRAS: [&str; 2] = ["sudo", "sudo_user"];
+/// The named arguments every op accepts (§2.8), passed to the op.
+pub(crate) const OP_EXTRAS: [&str; 2] = ["sudo", "sudo_user"];
+
+/// The named arguments every op call accepts that are not passed to the
+/// op: they are lowered around the call.
+const OP_CALL_OPTIONS: [&str; 1] = ["notify"];
 
 impl<'a> Lowerer<'a> {
     pub(crate) fn call(
@@ -40,9 +44,19 @@ impl<'a> Lowerer<'a> {
                 let argc = self.args(b, SigKey::Op(op), args, &OP_EXTRAS, span)?;
                 self.prefetch_call(b, Callee::Op(op), args);
                 b.emit(Instr::CallOp { op, argc }, span);
+                for a in args
+                    .iter()
+                    .filter(|a| a.name.as_ref().is_some_and(|n| n.name == "notify"))
+                {
+                    self.notify(b, &a.value, span)?;
+                }
             }
             Some(Static::Item(ItemRef::Fact(fact))) => self.read_fact(b, fact, args, span)?,
             Some(Static::Builtin(builtin)) => self.builtin_call(b, builtin, args, span)?,
+            Some(Static::FlushHandlers) => {
+                let func = self.handlers_function();
+                b.emit(Instr::Call { func, argc: 0 }, span);
+            }
             Some(Static::Raw) => {
                 return Err(self.error(
                     b.module,
@@ -177,7 +191,13 @@ impl<'a> Lowerer<'a> {
         let params = sig.params.len();
         let mut given = Vec::with_capacity(args.len());
         let mut next_positional = 0;
-        for a in args {
+        let options = |a: &Arg| {
+            !extras.is_empty()
+                && a.name
+                    .as_ref()
+                    .is_some_and(|n| OP_CALL_OPTIONS.contains(&n.name.as_str()))
+        };
+        for a in args.iter().filter(|a| !options(a)) {
             let to = match &a.name {
                 None => {
                     next_positional += 1;

@@ -26,6 +26,8 @@ pub(crate) enum Static<'a> {
     Builtin(Builtin),
     /// `raw(...)`, only meaningful inside `sh"..."`.
     Raw,
+    /// `flush_handlers()`.
+    FlushHandlers,
     Host,
 }
 
@@ -59,6 +61,7 @@ impl<'a> Lowerer<'a> {
             }
             Def::Builtin(&"host") => Some(Static::Host),
             Def::Builtin(&"raw") => Some(Static::Raw),
+            Def::Builtin(&"flush_handlers") => Some(Static::FlushHandlers),
             Def::Builtin(name) => Builtin::from_name(name).map(Static::Builtin),
             // A module (or `facts`, a built-in without a value) is only a
             // path's start.

@@ -125,6 +125,8 @@ pub(crate) struct Lowerer<'a> {
     /// The declaration of every op and fact with a body, by index (for the
     /// stage prefetch analysis).
     pub bodies: HashMap<Callee, Body<'a>>,
+    /// The ops some `notify:` names, in the order first seen.
+    pub handler_ops: Vec<u32>,
 }
 
 /// `lib/common.infra` -> `common`; `<std>/files.infra` -> `files`.
@@ -154,6 +156,7 @@ impl<'a> Lowerer<'a> {
             jobs: Vec::new(),
             shapes: HashMap::new(),
             bodies: HashMap::new(),
+            handler_ops: Vec::new(),
         }
     }
 

@@ -15,6 +15,7 @@ mod builder;
 mod calls;
 mod decls;
 mod exprs;
+mod handlers;
 mod items;
 mod order;
 mod prefetch;
@@ -69,5 +70,6 @@ pub fn lower(modules: &[ModuleInput<'_>], root: usize) -> Result<Program, LowerE
     l.register_items(root)?;
     l.declare()?;
     l.drain_jobs()?;
+    l.lower_handlers()?;
     Ok(l.finish())
 }

@@ -26,7 +26,8 @@ pub struct Param {
 pub struct Signature {
     /// In call order.
     pub params: Vec<Param>,
-    /// Parameters that can only be named (an op's `sudo:`, `sudo_user:`).
+    /// Parameters that can only be named (an op's `sudo:`, `sudo_user:`,
+    /// `notify:`).
     pub named_only: Vec<Param>,
     /// `None` when it depends on the call (a host constructor's data).
     pub ret: Option<String>,
@@ -124,7 +125,14 @@ impl Semantics<'_> {
             Def::Item(id) => {
                 let sig = callable_sig(db, *id)?;
                 let named_only = if sig.is_op {
-                    params_of(&crate::check::op_sudo_params())
+                    let mut extras = params_of(&crate::check::op_sudo_params());
+                    // Not a value: one handler (an op) or a list of them.
+                    extras.push(Param {
+                        name: "notify".into(),
+                        ty: "handler".into(),
+                        has_default: true,
+                    });
+                    extras
                 } else {
                     Vec::new()
                 };

@@ -108,6 +108,8 @@ impl Vm {
             mode,
             defer: Default::default(),
             next_op: self.next_op,
+            notified: self.notified.clone(),
+            handler_call: self.handler_call,
         }
     }
 

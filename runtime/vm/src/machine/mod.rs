@@ -65,6 +65,21 @@ pub struct Vm {
     defer: DeferState,
     /// The serial number of the next op call.
     next_op: u64,
+    /// The handlers notified on this host and not run yet, by op index
+    /// (the order they run in).
+    notified: std::collections::BTreeMap<u32, Notified>,
+    /// The handler whose call comes next (`TakeNotified` found it
+    /// notified), with the place that notified it.
+    handler_call: Option<(u32, u32, Span)>,
+}
+
+/// Why a handler is notified: the first op call that notified it.
+#[derive(Debug, Clone)]
+struct Notified {
+    module: u32,
+    span: Span,
+    /// Only a plan's: the call may change or not; what it depends on.
+    maybe: Option<Arc<crate::value::Unknown>>,
 }
 
 #[derive(Debug, Clone)]
@@ -135,6 +150,8 @@ impl Vm {
             mode,
             defer: DeferState::default(),
             next_op: 0,
+            notified: Default::default(),
+            handler_call: None,
         }
     }
 
@@ -177,6 +194,7 @@ impl Vm {
             ));
         };
         self.reset();
+        self.notified.clear();
         self.stage_values = stage_values.to_vec();
         self.stage_sudo = def.options.sudo;
         // Read as the stage's body reads them (outside any op): under the
@@ -210,6 +228,16 @@ impl Vm {
             self.pending = Pending::Prefetch(keys);
         }
         Ok(())
+    }
+
+    /// After the host failed in a stage (`--force-handlers`): prepares a
+    /// run of the handlers notified before the failure. `false`: there
+    /// are none.
+    pub fn start_handlers(&mut self) -> bool {
+        let Some(func) = self.ctx.program().handlers else {
+            return false;
+        };
+        !self.notified.is_empty() && self.start_function(func, Vec::new()).is_ok()
     }
 
     /// Prepares a call of function `func` with `args` (controller use).

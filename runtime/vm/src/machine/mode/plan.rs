@@ -113,7 +113,7 @@ impl Vm {
             Instr::ReadFact { fact, argc } => self.plan_read_fact(ctx, fact, argc),
             Instr::CallBuiltin {
                 builtin: Builtin::Probe,
-                argc: 1,
+                argc: 2,
             } => self.plan_probe(),
             Instr::CallBuiltin {
                 builtin: builtin @ (Builtin::Run | Builtin::Upload),
@@ -122,7 +122,8 @@ impl Vm {
             Instr::CallOp { op, .. } => {
                 if self.ops.is_empty() {
                     let name = ctx.program().ops.get(op as usize).map(|o| o.name.clone());
-                    let (module, span) = self.place(self.frame()?);
+                    let (module, span, handler) = self.op_call_place(op)?;
+                    let name = name.map(|n| if handler { format!("handler {n}") } else { n });
                     let stage = self.stage_index(ctx);
                     let plan = self.plan_mut()?;
                     plan.undetermined = None;
@@ -273,6 +274,7 @@ impl Vm {
             return Ok(None);
         };
         let (module, span) = (last.module, last.span);
+        self.pop()?; // `env:`
         let cmd = self.pop()?;
         let display = match &cmd {
             Value::Cmd(c) => c.display.clone(),

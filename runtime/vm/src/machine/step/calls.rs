@@ -1,12 +1,13 @@
 //! Calls: functions, natives, built-ins, methods and ops (an op call is
 //! tracked for its `changes` and its events).
 
-use infrac_bytecode::Instr;
+use infrac_bytecode::{Instr, Span};
 
 use super::not_in_family;
 use crate::context::RunContext;
 use crate::event::Event;
-use crate::machine::{Flow, Frame, FrameKind, MAX_FRAMES, Step, Vm, str_const};
+use crate::format::kind_name;
+use crate::machine::{Flow, Frame, FrameKind, MAX_FRAMES, Notified, Step, Vm, str_const};
 use crate::ops::{OpState, call_sudo};
 use crate::value::Value;
 use crate::{methods, natives};
@@ -44,12 +45,14 @@ impl Vm {
                     .get(op as usize)
                     .ok_or("internal: bad op")?;
                 let sudo = call_sudo(&sudo, &sudo_user, self.current_sudo())?;
-                let (module, span) = self.place(self.frame()?);
+                let (module, span, handler) = self.op_call_place(op)?;
+                self.handler_call = None;
                 self.events.push(Event::OpStart {
                     op: def.name.clone(),
                     module,
                     span,
                     depth: self.ops.len() as u32,
+                    handler,
                 });
                 self.next_op += 1;
                 self.ops.push(OpState {
@@ -62,6 +65,7 @@ impl Vm {
                     commands: Vec::new(),
                     last: Default::default(),
                     sudo,
+                    handler,
                 });
                 self.call(def.function, argc, FrameKind::Op)?;
             }
@@ -69,9 +73,49 @@ impl Vm {
                 let changed = self.ops.last().is_some_and(|o| o.changed);
                 self.stack.push(Value::Bool(changed));
             }
+            Instr::Notify(op) => {
+                let (module, span) = self.place(self.frame()?);
+                let maybe = match self.pop()? {
+                    Value::Bool(false) => return Ok(Flow::Continue),
+                    Value::Bool(true) => None,
+                    // A plan cannot tell whether the call will change.
+                    Value::Unknown(u) => Some(u),
+                    other => return Err(format!("`changed` is a {}", kind_name(&other))),
+                };
+                let entry = self.notified.entry(op).or_insert(Notified {
+                    module,
+                    span,
+                    maybe: maybe.clone(),
+                });
+                if maybe.is_none() {
+                    entry.maybe = None;
+                }
+            }
+            Instr::TakeNotified(op) => {
+                let taken = self.notified.remove(&op);
+                self.handler_call = taken.as_ref().map(|n| (op, n.module, n.span));
+                self.stack.push(match taken {
+                    None => Value::Bool(false),
+                    Some(Notified { maybe: None, .. }) => Value::Bool(true),
+                    Some(Notified { maybe: Some(u), .. }) => Value::Unknown(u),
+                });
+            }
             other => return Err(not_in_family(other, "call")),
         }
         Ok(Flow::Continue)
+    }
+
+    /// Where the call of op `op` is shown: a handler's call at the op call
+    /// that notified it, any other at the instruction. And whether it is a
+    /// handler's call.
+    pub(in crate::machine) fn op_call_place(&self, op: u32) -> Result<(u32, Span, bool), String> {
+        if let Some((handler, module, span)) = self.handler_call
+            && handler == op
+        {
+            return Ok((module, span, true));
+        }
+        let (module, span) = self.place(self.frame()?);
+        Ok((module, span, false))
     }
 
     pub(in crate::machine) fn call(

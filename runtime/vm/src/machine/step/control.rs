@@ -67,6 +67,7 @@ impl Vm {
                     depth: self.ops.len() as u32,
                     changed: state.changed,
                     commands: state.commands.clone(),
+                    handler: state.handler,
                 });
                 state.result()
             }

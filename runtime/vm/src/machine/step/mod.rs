@@ -66,7 +66,9 @@ impl Vm {
             | Instr::CallBuiltin { .. }
             | Instr::CallMethod { .. }
             | Instr::CallOp { .. }
-            | Instr::OpChanged => self.step_call(ctx, fidx, instr),
+            | Instr::OpChanged
+            | Instr::Notify(_)
+            | Instr::TakeNotified(_) => self.step_call(ctx, fidx, instr),
             Instr::ReadFact { .. }
             | Instr::Invalidate { .. }
             | Instr::InvalidateFact(_)
