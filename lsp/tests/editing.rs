@@ -305,6 +305,7 @@ async fn workspace_symbols_search_open_files_and_the_stdlib() {
         dir [7] in facts
         directory [12] in files
         in_dir [12] in files
+        enter_dir [12] in files
         dir_lock [12] in files
     "#]]
     .assert_eq(&rendered);

@@ -90,11 +90,11 @@ async fn completes_handlers_after_notify() {
         "files.file(\"/a\", notify: [files.$0])",
         expect![[r#"
             directory [3] pub op directory(path: str, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true, recursive: bool = false) -> OpResult
-            file [3] pub op file(path: str, content: secret? = none, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true) -> OpResult
-            line [3] pub op line(path: str, line: str, present: bool = true, replace: str? = none) -> OpResult
-            link [3] pub op link(path: str, target: str, present: bool = true, force: bool = false) -> OpResult
-            put [3] pub op put(src: str, dest: str, mode: int? = none, owner: str? = none, group: str? = none) -> OpResult
-            template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none) -> OpResult
+            file [3] pub op file(path: str, content: secret? = none, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true, create_dirs: bool = true) -> OpResult
+            line [3] pub op line(path: str, line: str, present: bool = true, replace: str? = none, create_dirs: bool = true) -> OpResult
+            link [3] pub op link(path: str, target: str, present: bool = true, force: bool = false, create_dirs: bool = true) -> OpResult
+            put [3] pub op put(src: str, dest: str, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true) -> OpResult
+            template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true) -> OpResult
         "#]],
     )
     .await;
@@ -134,11 +134,11 @@ async fn completes_facts() {
 async fn completes_module_members() {
     check_completion("files.$0", expect![[r#"
         directory [3] pub op directory(path: str, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true, recursive: bool = false) -> OpResult
-        file [3] pub op file(path: str, content: secret? = none, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true) -> OpResult
-        line [3] pub op line(path: str, line: str, present: bool = true, replace: str? = none) -> OpResult
-        link [3] pub op link(path: str, target: str, present: bool = true, force: bool = false) -> OpResult
-        put [3] pub op put(src: str, dest: str, mode: int? = none, owner: str? = none, group: str? = none) -> OpResult
-        template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none) -> OpResult
+        file [3] pub op file(path: str, content: secret? = none, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true, create_dirs: bool = true) -> OpResult
+        line [3] pub op line(path: str, line: str, present: bool = true, replace: str? = none, create_dirs: bool = true) -> OpResult
+        link [3] pub op link(path: str, target: str, present: bool = true, force: bool = false, create_dirs: bool = true) -> OpResult
+        put [3] pub op put(src: str, dest: str, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true) -> OpResult
+        template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true) -> OpResult
     "#]]).await;
 }
 

@@ -41,6 +41,10 @@ pub enum RunEvent {
     StageFinished {
         stage: String,
     },
+    /// A stage left out by `--stage`, `--tags` or `--skip-tags`.
+    StageSkipped {
+        stage: String,
+    },
     /// Ctrl-C stopped the run (sent once, after the last stage that ran).
     Interrupted,
 }
@@ -151,6 +155,8 @@ pub struct RunSummary {
     pub interrupted: bool,
     /// Stages not started because of `max_failures` or an interruption.
     pub skipped_stages: Vec<String>,
+    /// Stages left out by `--stage`, `--tags` or `--skip-tags`.
+    pub unselected_stages: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -214,6 +220,7 @@ impl RunSummary {
                 let host = self.hosts.entry(host.clone()).or_default();
                 host.skipped.get_or_insert((stage.clone(), reason.clone()));
             }
+            RunEvent::StageSkipped { stage } => self.unselected_stages.push(stage.clone()),
             RunEvent::Interrupted => self.interrupted = true,
             RunEvent::OpStarted { .. } | RunEvent::StageFinished { .. } => {}
         }

@@ -20,7 +20,7 @@ use crate::event::{HostError, Place, RunEvent, RunSummary};
 use crate::output::Sink;
 use crate::perform::CommandSettings;
 use crate::report::Reporter;
-use crate::select::{Limit, batch_size, host_permits};
+use crate::select::{Limit, Selected, batch_size, host_permits};
 use infrac_connect::Connector;
 
 /// How a run goes, from the command line.
@@ -37,6 +37,8 @@ pub struct RunOptions {
     pub ssh: SshDefaults,
     /// For sudo, on every host (`--ask-sudo-password`).
     pub sudo_password: Option<SudoPassword>,
+    /// The stages that run (`--stage`, `--tags`, `--skip-tags`).
+    pub stages: Selected,
     /// `--force-handlers`: a host that fails runs the handlers notified
     /// before its failure.
     pub force_handlers: bool,
@@ -93,6 +95,12 @@ pub async fn run(
     let mut stage_values: Vec<Option<Value>> = vec![None; stages.len()];
     let mut stopped = false;
     for (index, def) in stages.iter().enumerate() {
+        if !run.options.stages.runs(index) {
+            run.reporter.emit(RunEvent::StageSkipped {
+                stage: def.name.clone(),
+            });
+            continue;
+        }
         if stopped || run.cancel.is_cancelled() {
             run.reporter.skip_stage(&def.name);
             continue;

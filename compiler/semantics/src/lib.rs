@@ -29,7 +29,7 @@ pub mod run_errors;
 mod scope;
 pub mod semantics;
 mod sigs;
-mod suggest;
+use infrac_bytecode::suggest;
 pub mod ty;
 
 pub use compile::compile;

@@ -206,6 +206,11 @@ impl<W: Write + Send> Sink for HumanSink<W> {
                     self.print(&line);
                 }
             }
+            RunEvent::StageSkipped { stage } => {
+                self.stage = None;
+                self.drawn = 0;
+                self.print(&format!("stage {stage} skipped (not selected)"));
+            }
             RunEvent::StageFinished { .. } => {}
             RunEvent::Interrupted => {
                 if self.live {
@@ -304,6 +309,12 @@ pub fn render_summary(summary: &RunSummary) -> String {
         text.push_str(&format!(
             "; stages not run: {}",
             summary.skipped_stages.join(", ")
+        ));
+    }
+    if !summary.unselected_stages.is_empty() {
+        text.push_str(&format!(
+            "; stages skipped (not selected): {}",
+            summary.unselected_stages.join(", ")
         ));
     }
     text

@@ -70,6 +70,9 @@ impl<W: Write + Send> Sink for JsonSink<W> {
             } => {
                 json!({ "event": "host_skipped", "host": host, "stage": stage, "reason": reason })
             }
+            RunEvent::StageSkipped { stage } => {
+                json!({ "event": "stage_skipped", "stage": stage, "reason": "not selected" })
+            }
             RunEvent::OpStarted { .. } | RunEvent::StageFinished { .. } | RunEvent::Interrupted => {
                 return;
             }
@@ -105,6 +108,7 @@ impl<W: Write + Send> Sink for JsonSink<W> {
             "skipped": summary.skipped(),
             "interrupted": summary.interrupted,
             "skipped_stages": summary.skipped_stages,
+            "unselected_stages": summary.unselected_stages,
             "hosts": hosts,
         });
         self.line(&value);

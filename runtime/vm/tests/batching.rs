@@ -164,10 +164,11 @@ fn a_used_result_waits_for_its_command() {
     assert_eq!(host.run(&mut vm, 0), Ok(s("7\n")));
     // The shell's result is used: the batch before it ends there (with the
     // file's fact, dropped by the shell's op and read after it), and the
-    // upload waits for the stage's end.
+    // upload (after the command making the new file's parents) waits for
+    // the stage's end.
     assert_eq!(
         shape(&host),
-        ["read(2)", "defer+defer+read(1)", "defer-upload"]
+        ["read(2)", "defer+defer+read(1)", "defer+defer-upload"]
     );
 }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use infrac_bytecode::Program;
 use infrac_compiler::{Database, MemoryFileLoader};
+use infrac_vm::controller::ParamInput;
 use infrac_vm::request::{CommandOutput, Deferred, FactKey, FactQuery, Request, Response, Sudo};
 use infrac_vm::value::{HostSpec, HostValue, Value};
 use infrac_vm::{Event, Halt, RunContext, RuntimeError, Vm};
@@ -73,10 +74,7 @@ pub fn context(program: Program, sets: &[(&str, &str)]) -> RunContext {
         Arc::from(Vec::new()),
         std::env::temp_dir(),
     );
-    let sets: Vec<(String, String)> = sets
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let sets: Vec<ParamInput> = sets.iter().map(|(k, v)| ParamInput::set(k, v)).collect();
     infrac_vm::controller::eval_params(&base, &sets).unwrap_or_else(|e| panic!("params: {e}"))
 }
 
