@@ -131,6 +131,19 @@ impl OpTracker {
                         started: Instant::now(),
                     });
                 }
+                Event::Waiting { what, timeout } => {
+                    // Shown on the row of the op the stage body called.
+                    if let Some(outer) = self.open.iter().find(|o| o.depth == 0) {
+                        reporter.emit(RunEvent::Waiting {
+                            host: run.host.to_string(),
+                            stage: run.stage.to_string(),
+                            op: outer.op.clone(),
+                            place: outer.place,
+                            what,
+                            timeout,
+                        });
+                    }
+                }
                 Event::OpEnd {
                     depth,
                     changed,

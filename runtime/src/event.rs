@@ -25,6 +25,16 @@ pub enum RunEvent {
         place: Place,
     },
     OpFinished(OpRecord),
+    /// The op called by a stage body at `place` waits on the host (the
+    /// `std::wait` ops, `poll(...)`) for `what`, at most `timeout` seconds.
+    Waiting {
+        host: String,
+        stage: String,
+        op: String,
+        place: Place,
+        what: String,
+        timeout: u64,
+    },
     /// The host stopped: it takes no further part in the run.
     HostFailed {
         host: String,
@@ -212,7 +222,9 @@ impl RunSummary {
                 host.skipped.get_or_insert((stage.clone(), reason.clone()));
             }
             RunEvent::Interrupted => self.interrupted = true,
-            RunEvent::OpStarted { .. } | RunEvent::StageFinished { .. } => {}
+            RunEvent::OpStarted { .. }
+            | RunEvent::Waiting { .. }
+            | RunEvent::StageFinished { .. } => {}
         }
     }
 }

@@ -104,6 +104,19 @@ pub const FUNCTIONS: &[Function] = &[
         doc: "Runs a read-only command on the host; runs even in a plan.",
     },
     Function {
+        name: "poll",
+        builtin: Some(Builtin::Poll),
+        params: &[
+            p("check", "cmd", Required),
+            p("what", "str", Required),
+            p("timeout", "int", Required),
+            p("interval", "int", Required),
+        ],
+        ret: "bool",
+        allowed: Allowed::Bodies,
+        doc: "Runs the read-only command `check` on the host every `interval` seconds until it succeeds, for at most `timeout` seconds, as one command (no round trip per check); whether it succeeded. Shown live as \"waiting for WHAT\". A plan runs nothing here and takes it as succeeded.",
+    },
+    Function {
         name: "run",
         builtin: Some(Builtin::Run),
         params: &[

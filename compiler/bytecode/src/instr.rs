@@ -131,6 +131,8 @@ pub enum Instr {
 pub enum Builtin {
     /// `probe(cmd)`
     Probe,
+    /// `poll(check, what, timeout, interval)`
+    Poll,
     /// `run(cmd, stdin, check)`
     Run,
     /// `upload(remote, src, content, mode, owner, group)`
@@ -154,8 +156,9 @@ pub enum Builtin {
 }
 
 impl Builtin {
-    pub const ALL: [Builtin; 11] = [
+    pub const ALL: [Builtin; 12] = [
         Builtin::Probe,
+        Builtin::Poll,
         Builtin::Run,
         Builtin::Upload,
         Builtin::Reveal,
@@ -176,6 +179,7 @@ impl Builtin {
     pub fn name(self) -> &'static str {
         match self {
             Builtin::Probe => "probe",
+            Builtin::Poll => "poll",
             Builtin::Run => "run",
             Builtin::Upload => "upload",
             Builtin::Reveal => "reveal",

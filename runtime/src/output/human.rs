@@ -29,6 +29,9 @@ struct Row {
     place: Place,
     location: String,
     states: BTreeMap<String, State>,
+    /// What the running hosts wait for: `waiting for port 8080 on
+    /// 127.0.0.1 to open (up to 60 s)`.
+    waits: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -75,7 +78,8 @@ impl<W: Write + Send> HumanSink<W> {
 
     /// Sets `host`'s state on the op call at `place`; on a terminal, redraws
     /// that row alone (or the whole block when the row is new).
-    fn update(&mut self, op: &str, place: Place, host: &str, state: State) {
+    /// `wait`: what the host waits for while the op runs.
+    fn update(&mut self, op: &str, place: Place, host: &str, state: State, wait: Option<String>) {
         let location = self.location(place);
         let view = self.stage.get_or_insert_with(StageView::default);
         let (index, new) = match view.rows.iter().position(|r| r.place == place) {
@@ -86,12 +90,17 @@ impl<W: Write + Send> HumanSink<W> {
                     place,
                     location,
                     states: BTreeMap::new(),
+                    waits: BTreeMap::new(),
                 };
                 view.rows.push(row);
                 (view.rows.len() - 1, true)
             }
         };
         if let Some(row) = view.rows.get_mut(index) {
+            match wait {
+                Some(what) => row.waits.insert(host.to_string(), what),
+                None => row.waits.remove(host),
+            };
             row.states.insert(host.to_string(), state);
         }
         match (self.live, new) {
@@ -153,7 +162,22 @@ impl<W: Write + Send> Sink for HumanSink<W> {
             RunEvent::OpStarted {
                 host, op, place, ..
             } => {
-                self.update(op, *place, host, State::Running);
+                self.update(op, *place, host, State::Running, None);
+            }
+            RunEvent::Waiting {
+                host,
+                op,
+                place,
+                what,
+                timeout,
+                ..
+            } => {
+                let wait = format!("waiting for {what} (up to {timeout} s)");
+                if !self.live {
+                    let location = self.location(*place);
+                    self.print(&format!("  [{host}] {op} ({location}): {wait}"));
+                }
+                self.update(op, *place, host, State::Running, Some(wait));
             }
             RunEvent::OpFinished(record) => {
                 self.update(
@@ -161,6 +185,7 @@ impl<W: Write + Send> Sink for HumanSink<W> {
                     record.place,
                     &record.host,
                     State::Done(record.status),
+                    None,
                 );
                 if !self.live {
                     let location = self.location(record.place);
@@ -232,7 +257,10 @@ fn render_row(row: &Row) -> String {
         let named: Vec<String> = row
             .states
             .iter()
-            .map(|(host, state)| format!("{host} {}", state.as_str()))
+            .map(|(host, state)| match (state, row.waits.get(host)) {
+                (State::Running, Some(wait)) => format!("{host} {wait}"),
+                _ => format!("{host} {}", state.as_str()),
+            })
             .collect();
         named.join(", ")
     } else {

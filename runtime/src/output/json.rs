@@ -56,6 +56,26 @@ impl<W: Write + Send> Sink for JsonSink<W> {
                     "sent_with": op.sent_with,
                 })
             }
+            RunEvent::Waiting {
+                host,
+                stage,
+                op,
+                place,
+                what,
+                timeout,
+            } => {
+                let loc = self.locate.locate(*place);
+                json!({
+                    "event": "waiting",
+                    "host": host,
+                    "stage": stage,
+                    "op": op,
+                    "file": loc.file,
+                    "line": loc.line,
+                    "what": what,
+                    "timeout_s": timeout,
+                })
+            }
             RunEvent::StageStarted { stage, hosts } => {
                 json!({ "event": "stage", "stage": stage, "hosts": hosts })
             }

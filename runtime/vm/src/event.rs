@@ -24,4 +24,7 @@ pub enum Event {
         /// Display texts of the changing commands it ran (secrets redacted).
         commands: Vec<String>,
     },
+    /// The host is waiting (`poll(...)`, the `std::wait` ops) for `what`,
+    /// for at most `timeout` seconds.
+    Waiting { what: String, timeout: u64 },
 }

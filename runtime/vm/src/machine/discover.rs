@@ -147,7 +147,7 @@ impl Vm {
                 Ok(Some(Flow::Continue))
             }
             Instr::CallBuiltin {
-                builtin: Builtin::Probe | Builtin::Run | Builtin::Upload,
+                builtin: Builtin::Probe | Builtin::Poll | Builtin::Run | Builtin::Upload,
                 argc,
             } => {
                 self.pop_n(argc)?;

@@ -97,6 +97,8 @@ enum Pending {
     Upload {
         display: String,
     },
+    /// A `poll(...)`: its result is whether the check succeeded in time.
+    Poll,
     /// Deferred commands, then the request `Pending` is for.
     Batch(Box<Pending>),
 }
