@@ -131,6 +131,36 @@ impl OpTracker {
                         started: Instant::now(),
                     });
                 }
+                Event::Retry {
+                    call,
+                    module,
+                    span,
+                    attempt,
+                    attempts,
+                    error,
+                    delay,
+                    depth,
+                } => {
+                    // On the row of the op the stage body called, else of
+                    // the retried call itself.
+                    let (op, place) = match self.open.iter().find(|o| o.depth == 0) {
+                        Some(outer) => (outer.op.clone(), outer.place),
+                        None => (call, Place { module, span }),
+                    };
+                    reporter.emit(RunEvent::Retrying {
+                        host: run.host.to_string(),
+                        stage: run.stage.to_string(),
+                        op,
+                        place,
+                        attempt,
+                        attempts,
+                        error,
+                        delay,
+                    });
+                    // The failed attempt's op calls are over; the next
+                    // attempt starts its own.
+                    self.open.truncate(depth as usize);
+                }
                 Event::Waiting { what, timeout } => {
                     // Shown on the row of the op the stage body called.
                     if let Some(outer) = self.open.iter().find(|o| o.depth == 0) {

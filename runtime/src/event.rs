@@ -25,6 +25,20 @@ pub enum RunEvent {
         place: Place,
     },
     OpFinished(OpRecord),
+    /// Attempt `attempt` of `attempts` of a retried call failed with
+    /// `error`, inside the op called by a stage body at `place` (or it is
+    /// that call, or a probe of the stage body); the next begins in
+    /// `delay` seconds.
+    Retrying {
+        host: String,
+        stage: String,
+        op: String,
+        place: Place,
+        attempt: u64,
+        attempts: u64,
+        error: String,
+        delay: u64,
+    },
     /// The op called by a stage body at `place` waits on the host (the
     /// `std::wait` ops, `poll(...)`) for `what`, at most `timeout` seconds.
     Waiting {
@@ -224,6 +238,7 @@ impl RunSummary {
             RunEvent::Interrupted => self.interrupted = true,
             RunEvent::OpStarted { .. }
             | RunEvent::Waiting { .. }
+            | RunEvent::Retrying { .. }
             | RunEvent::StageFinished { .. } => {}
         }
     }

@@ -64,6 +64,11 @@ pub async fn perform(
             _ => read_facts_of_users(conn, queries, settings).await,
         },
         Request::Batch(batch) => perform_batch(conn, batch, settings).await,
+        // Between two attempts of a retried call: nothing runs on the host.
+        Request::Sleep(seconds) => {
+            tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+            Ok(Response::Done(CommandOutput::default()))
+        }
     }
 }
 

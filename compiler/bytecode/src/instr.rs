@@ -110,6 +110,20 @@ pub enum Instr {
     },
     /// Push whether the current op has changed something (op epilogues).
     OpChanged,
+    /// Begin a retried call (`retries:`, `delay:`, docs/language.md
+    /// "Waiting and retrying"): pop `delay` and `retries` (`none`: the
+    /// defaults), keep a copy of the `argc` arguments below them. Until
+    /// the matching `RetryEnd`, a failure goes back to the next
+    /// instruction (the call) with those arguments, after the delay,
+    /// while attempts are left.
+    RetryStart {
+        argc: u32,
+    },
+    /// Pop the value of `until:`; `false` fails like the call would (so
+    /// the call is tried again, while attempts are left).
+    RetryUnless,
+    /// End the retried call begun by the last `RetryStart`.
+    RetryEnd,
     /// Pop `argc` arguments; drop that entry of fact `fact` from the cache.
     Invalidate {
         fact: u32,

@@ -29,9 +29,9 @@ struct Row {
     place: Place,
     location: String,
     states: BTreeMap<String, State>,
-    /// What the running hosts wait for: `waiting for port 8080 on
+    /// What the running hosts are doing: `waiting for port 8080 on
     /// 127.0.0.1 to open (up to 60 s)`.
-    waits: BTreeMap<String, String>,
+    notes: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -78,8 +78,8 @@ impl<W: Write + Send> HumanSink<W> {
 
     /// Sets `host`'s state on the op call at `place`; on a terminal, redraws
     /// that row alone (or the whole block when the row is new).
-    /// `wait`: what the host waits for while the op runs.
-    fn update(&mut self, op: &str, place: Place, host: &str, state: State, wait: Option<String>) {
+    /// `note`: what the host is doing while the op runs (waiting, retrying).
+    fn update(&mut self, op: &str, place: Place, host: &str, state: State, note: Option<String>) {
         let location = self.location(place);
         let view = self.stage.get_or_insert_with(StageView::default);
         let (index, new) = match view.rows.iter().position(|r| r.place == place) {
@@ -90,16 +90,16 @@ impl<W: Write + Send> HumanSink<W> {
                     place,
                     location,
                     states: BTreeMap::new(),
-                    waits: BTreeMap::new(),
+                    notes: BTreeMap::new(),
                 };
                 view.rows.push(row);
                 (view.rows.len() - 1, true)
             }
         };
         if let Some(row) = view.rows.get_mut(index) {
-            match wait {
-                Some(what) => row.waits.insert(host.to_string(), what),
-                None => row.waits.remove(host),
+            match note {
+                Some(note) => row.notes.insert(host.to_string(), note),
+                None => row.notes.remove(host),
             };
             row.states.insert(host.to_string(), state);
         }
@@ -163,6 +163,26 @@ impl<W: Write + Send> Sink for HumanSink<W> {
                 host, op, place, ..
             } => {
                 self.update(op, *place, host, State::Running, None);
+            }
+            RunEvent::Retrying {
+                host,
+                op,
+                place,
+                attempt,
+                attempts,
+                error,
+                delay,
+                ..
+            } => {
+                let first = super::terminal_safe(error);
+                let first = first.lines().next().unwrap_or_default();
+                let note =
+                    format!("attempt {attempt} of {attempts} failed ({first}), again in {delay} s");
+                if !self.live {
+                    let location = self.location(*place);
+                    self.print(&format!("  [{host}] {op} ({location}): {note}"));
+                }
+                self.update(op, *place, host, State::Running, Some(note));
             }
             RunEvent::Waiting {
                 host,
@@ -257,8 +277,8 @@ fn render_row(row: &Row) -> String {
         let named: Vec<String> = row
             .states
             .iter()
-            .map(|(host, state)| match (state, row.waits.get(host)) {
-                (State::Running, Some(wait)) => format!("{host} {wait}"),
+            .map(|(host, state)| match (state, row.notes.get(host)) {
+                (State::Running, Some(note)) => format!("{host} {note}"),
                 _ => format!("{host} {}", state.as_str()),
             })
             .collect();

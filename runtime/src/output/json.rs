@@ -56,6 +56,30 @@ impl<W: Write + Send> Sink for JsonSink<W> {
                     "sent_with": op.sent_with,
                 })
             }
+            RunEvent::Retrying {
+                host,
+                stage,
+                op,
+                place,
+                attempt,
+                attempts,
+                error,
+                delay,
+            } => {
+                let loc = self.locate.locate(*place);
+                json!({
+                    "event": "retry",
+                    "host": host,
+                    "stage": stage,
+                    "op": op,
+                    "file": loc.file,
+                    "line": loc.line,
+                    "attempt": attempt,
+                    "attempts": attempts,
+                    "error": error,
+                    "delay_s": delay,
+                })
+            }
             RunEvent::Waiting {
                 host,
                 stage,

@@ -24,6 +24,20 @@ pub enum Event {
         /// Display texts of the changing commands it ran (secrets redacted).
         commands: Vec<String>,
     },
+    /// Attempt `attempt` of `attempts` of a retried call (of op `call`, or
+    /// `probe`, at `span` of `module`) failed with `error`; the next
+    /// begins in `delay` seconds. `depth` op calls stay open (those around
+    /// the retried call).
+    Retry {
+        call: String,
+        module: u32,
+        span: Span,
+        attempt: u64,
+        attempts: u64,
+        error: String,
+        delay: u64,
+        depth: u32,
+    },
     /// The host is waiting (`poll(...)`, the `std::wait` ops) for `what`,
     /// for at most `timeout` seconds.
     Waiting { what: String, timeout: u64 },

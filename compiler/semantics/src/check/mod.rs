@@ -262,6 +262,7 @@ impl<'db> Checker<'db> {
     fn local_def(&self, local: &Local) -> Def {
         match local.kind {
             LocalKind::Host => Def::Builtin(&"host"),
+            LocalKind::Result => Def::Builtin(&"result"),
             LocalKind::Param => Def::Param {
                 owner: self.item,
                 index: local.param.unwrap_or(0),
@@ -294,7 +295,7 @@ impl<'db> Checker<'db> {
             used: false,
             narrows: None,
         };
-        if kind != LocalKind::Host {
+        if !matches!(kind, LocalKind::Host | LocalKind::Result) {
             let def = self.local_def(&local);
             self.resolved(name.span, Site::Decl, Some(def));
         }

@@ -108,6 +108,7 @@ impl Vm {
             mode,
             defer: Default::default(),
             next_op: self.next_op,
+            retries: self.retries.clone(),
         }
     }
 

@@ -71,6 +71,7 @@ impl Vm {
                 self.stack.push(command_result(&out));
                 Ok(())
             }
+            (Pending::Sleep, Response::Done(_)) => Ok(()),
             (Pending::Poll, Response::Done(out)) => {
                 self.stack.push(Value::Bool(out.code == 0));
                 Ok(())
