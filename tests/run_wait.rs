@@ -64,7 +64,10 @@ fn a_wait_for_a_port_ends_when_the_service_listens() {
     let took = started.elapsed();
     let _ = done.send(());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(took >= Duration::from_millis(1500), "did not wait: {took:?}");
+    assert!(
+        took >= Duration::from_millis(1500),
+        "did not wait: {took:?}"
+    );
     assert!(took < Duration::from_secs(15), "waited too long: {took:?}");
     let waiting = events(&out, "waiting");
     assert_eq!(waiting.len(), 1, "{waiting:?}");
@@ -230,7 +233,10 @@ fn an_until_that_never_holds_fails_after_every_attempt() {
     assert_eq!(count(&program), "2");
     assert_eq!(failure(&out), "after 2 attempts: `until:` is still false");
     let negative = program.run_json(&["--set", "tries=-1"]);
-    assert_eq!(failure(&negative), "`retries:` must not be negative, got -1");
+    assert_eq!(
+        failure(&negative),
+        "`retries:` must not be negative, got -1"
+    );
 }
 
 #[test]

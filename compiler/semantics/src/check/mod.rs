@@ -20,7 +20,7 @@ use crate::items::{ItemId, item_ast};
 use crate::ty::Ty;
 
 pub use builtins::{
-    builtin_entries, builtin_entry, builtin_result, method_entries, op_sudo_params,
+    builtin_entries, builtin_entry, builtin_result, method_entries, op_sudo_params, retry_params,
 };
 
 /// What checking one item found; spans relative to the item's start.
