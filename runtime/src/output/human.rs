@@ -470,6 +470,47 @@ mod tests {
     }
 
     #[test]
+    fn a_row_says_what_a_host_waits_for_and_retries() {
+        let place = Place {
+            module: 0,
+            span: Span::new(3, 4),
+        };
+        let events = [
+            RunEvent::Waiting {
+                host: "a".into(),
+                stage: "base".into(),
+                op: "files.directory".into(),
+                place,
+                what: "port 80 on 127.0.0.1 to open".into(),
+                timeout: 5,
+            },
+            RunEvent::Retrying {
+                host: "a".into(),
+                stage: "base".into(),
+                op: "files.directory".into(),
+                place,
+                attempt: 1,
+                attempts: 3,
+                error: "boom\nmore".into(),
+                delay: 2,
+            },
+            op("a", 3, OpStatus::Ok),
+        ];
+        expect![[r#"
+            ^[2K  files.directory (site.infra:3)  a waiting for port 80 on 127.0.0.1 to open (up to 5 s)
+            ^[J^[1F^[2K  files.directory (site.infra:3)  a attempt 1 of 3 failed (boom), again in 2 s
+            ^[1F^[2K  files.directory (site.infra:3)  a ok
+        "#]]
+        .assert_eq(&run(true, &events));
+        expect![[r#"
+              [a] files.directory (site.infra:3): waiting for port 80 on 127.0.0.1 to open (up to 5 s)
+              [a] files.directory (site.infra:3): attempt 1 of 3 failed (boom), again in 2 s
+              [a] files.directory (site.infra:3): ok in 12ms
+        "#]]
+        .assert_eq(&run(false, &events));
+    }
+
+    #[test]
     fn many_hosts_are_counted_by_state() {
         let mut row = Row {
             op: "files.line".into(),
@@ -479,6 +520,7 @@ mod tests {
             },
             location: "site.infra:4".into(),
             states: BTreeMap::new(),
+            notes: BTreeMap::new(),
         };
         let states = [
             OpStatus::Ok,
