@@ -207,6 +207,25 @@ fn the_last_failure_of_a_retried_op_says_how_many_attempts_were_made() {
 }
 
 #[test]
+fn the_delay_before_an_attempt_ends_with_the_hosts_time() {
+    let program = Program::new(
+        "use std::server\nparam root: str\ngroup here = [local()]\n\
+         stage s on here {\n  server.shell(\"false\", retries: 3, delay: 30)\n}\n",
+    );
+    let started = Instant::now();
+    let out = program.run_json(&["--host-timeout", "2"]);
+    assert!(started.elapsed() < Duration::from_secs(15));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let message = failure(&out);
+    assert!(
+        message.contains(
+            "the host's time in the stage ran out during the 30 s before its next attempt"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
 fn a_probe_is_tried_again_until_its_result_holds() {
     let program = Program::new(&format!(
         "param root: str\ngroup here = [local()]\nstage s on here {{\n  \

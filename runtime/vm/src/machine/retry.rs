@@ -180,7 +180,8 @@ impl Vm {
 /// A `retries:` or `delay:` value: a count, `none` for `default`.
 fn count(v: Value, what: &str, default: i64) -> Result<u64, String> {
     let n = match v {
-        Value::None => default,
+        // Unknown only in plans and the look-ahead, which never retry.
+        Value::None | Value::Unknown(_) => default,
         Value::Int(n) => n,
         other => {
             return Err(format!(
