@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use infrac_bytecode::Builtin;
 use infrac_vm::value::Value;
 use infrac_vm::{Event, Halt, Vm};
 
@@ -141,12 +142,7 @@ impl OpTracker {
                     delay,
                     depth,
                 } => {
-                    // On the row of the op the stage body called, else of
-                    // the retried call itself.
-                    let (op, place) = match self.open.iter().find(|o| o.depth == 0) {
-                        Some(outer) => (outer.op.clone(), outer.place),
-                        None => (call, Place { module, span }),
-                    };
+                    let (op, place) = self.row(&call, Place { module, span });
                     reporter.emit(RunEvent::Retrying {
                         host: run.host.to_string(),
                         stage: run.stage.to_string(),
@@ -161,18 +157,21 @@ impl OpTracker {
                     // attempt starts its own.
                     self.open.truncate(depth as usize);
                 }
-                Event::Waiting { what, timeout } => {
-                    // Shown on the row of the op the stage body called.
-                    if let Some(outer) = self.open.iter().find(|o| o.depth == 0) {
-                        reporter.emit(RunEvent::Waiting {
-                            host: run.host.to_string(),
-                            stage: run.stage.to_string(),
-                            op: outer.op.clone(),
-                            place: outer.place,
-                            what,
-                            timeout,
-                        });
-                    }
+                Event::Waiting {
+                    what,
+                    timeout,
+                    module,
+                    span,
+                } => {
+                    let (op, place) = self.row(Builtin::Poll.name(), Place { module, span });
+                    reporter.emit(RunEvent::Waiting {
+                        host: run.host.to_string(),
+                        stage: run.stage.to_string(),
+                        op,
+                        place,
+                        what,
+                        timeout,
+                    });
                 }
                 Event::OpEnd {
                     depth,
@@ -200,6 +199,16 @@ impl OpTracker {
                     }
                 }
             }
+        }
+    }
+
+    /// Where the live view shows something a host does in the call `call`
+    /// at `place`: on the row of the op the stage body called, else (a
+    /// call of the stage body itself) on the call's own.
+    fn row(&self, call: &str, place: Place) -> (String, Place) {
+        match self.open.iter().find(|o| o.depth == 0) {
+            Some(outer) => (outer.op.clone(), outer.place),
+            None => (call.to_string(), place),
         }
     }
 

@@ -39,8 +39,9 @@ pub enum RunEvent {
         error: String,
         delay: u64,
     },
-    /// The op called by a stage body at `place` waits on the host (the
-    /// `std::wait` ops, `poll(...)`) for `what`, at most `timeout` seconds.
+    /// The host waits (the `std::wait` ops, `poll(...)`) for `what`, at
+    /// most `timeout` seconds, inside the op called by a stage body at
+    /// `place` (or in a `poll` of the stage body, `op` then being `poll`).
     Waiting {
         host: String,
         stage: String,

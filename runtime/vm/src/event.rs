@@ -38,7 +38,12 @@ pub enum Event {
         delay: u64,
         depth: u32,
     },
-    /// The host is waiting (`poll(...)`, the `std::wait` ops) for `what`,
-    /// for at most `timeout` seconds.
-    Waiting { what: String, timeout: u64 },
+    /// The host is waiting (`poll(...)` at `span` of `module`, the
+    /// `std::wait` ops) for `what`, for at most `timeout` seconds.
+    Waiting {
+        what: String,
+        timeout: u64,
+        module: u32,
+        span: Span,
+    },
 }

@@ -727,7 +727,7 @@ impl Checker<'_> {
                                 name.span,
                                 format!("`{callee}` cannot be retried: `{}:` is for op calls and `probe`", name.name),
                             )
-                            .with_note("a fn or a fact is retried through the op calls or probes inside it"),
+                            .with_note("retry the op call that runs it; a fn or a fact, through the op calls and probes in it"),
                         );
                     } else if found.is_none() {
                         let help =

@@ -264,9 +264,12 @@ impl Vm {
         ])?;
         let request = self.exec(&script, None, false, false)?;
         self.pending = Pending::Poll;
+        let (module, span) = self.place(self.frame()?);
         self.events.push(Event::Waiting {
             what: what.to_string(),
             timeout,
+            module,
+            span,
         });
         Ok(request)
     }
