@@ -62,3 +62,30 @@ fn until_sees_the_result_and_a_delay_of_zero_sends_no_sleep() {
     assert_eq!(up.run(&mut again, 0), Ok(Value::Str("up".into())));
     assert_eq!(shape(&up), ["run"]);
 }
+
+#[test]
+fn commands_sent_later_go_before_a_retried_call_starts() {
+    let src = r#"
+        op touch() changes nothing { run(sh"touch /a") }
+        op flaky() changes nothing { run(sh"flaky-command") }
+        group g = [local()]
+        stage s on g {
+          touch()
+          flaky(retries: 1, delay: 0)
+          touch()
+        }
+    "#;
+    let mut vm = vm(compile(src));
+    vm.batch_requests(true);
+    let mut host = FakeHost::default().output("flaky-command", 1, "");
+    let err = host.run(&mut vm, 0).err().map(|e| e.message);
+    assert!(
+        err.as_deref()
+            .is_some_and(|e| e.starts_with("after 2 attempts: command failed")),
+        "{err:?}"
+    );
+    // The first `touch` is deferred, then sent alone before the retried
+    // call; the second never runs.
+    assert_eq!(shape(&host), ["defer", "run", "run"]);
+    assert_eq!(host.commands(), ["touch /a", "flaky-command", "flaky-command"]);
+}
