@@ -110,7 +110,7 @@ async fn completes_facts() {
 async fn completes_module_members() {
     check_completion("files.$0", expect![[r#"
         directory [3] pub op directory(path: str, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true, recursive: bool = false) -> OpResult
-        file [3] pub op file(path: str, content: str? = none, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true) -> OpResult
+        file [3] pub op file(path: str, content: secret? = none, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true) -> OpResult
         line [3] pub op line(path: str, line: str, present: bool = true, replace: str? = none) -> OpResult
         link [3] pub op link(path: str, target: str, present: bool = true, force: bool = false) -> OpResult
         put [3] pub op put(src: str, dest: str, mode: int? = none, owner: str? = none, group: str? = none) -> OpResult
@@ -181,21 +181,24 @@ async fn completes_named_arguments() {
         release [21] param release: str = "2.4.0"
         web [9] group web: Web
         apt [9] module apt
-        docker [3] docker(container: str, image: str? = none, name: str? = none, sudo: bool = false, data: T) -> Host
+        docker [3] docker(container: str, image: str? = none, name: str? = none, sudo: bool = false, sudo_password: secret? = none, data: T) -> Host
         env [3] env(name: str) -> str?
         facts [3] facts
         files [9] module files
         inventory [3] inventory(path: str, group: str? = none) -> list<Host>
         len [3] len(x) -> int
-        local [3] local(name: str? = none, sudo: bool = false, data: T) -> Host
+        local [3] local(name: str? = none, sudo: bool = false, sudo_password: secret? = none, data: T) -> Host
         poll [3] poll(check: cmd, what: str, timeout: int, interval: int) -> bool
-        probe [3] probe(cmd: cmd) -> CommandResult
+        probe [3] probe(cmd: cmd, env: map<str, secret>? = none) -> CommandResult
         raw [3] raw(text: str)
         read_file [3] read_file(path: str) -> str
         reveal [3] reveal(secret: secret) -> str
-        run [3] run(cmd: cmd, stdin: str? = none, check: bool = true) -> CommandResult
-        ssh [3] ssh(address: str, user: str? = none, port: int? = none, identity: str? = none, jump: str? = none, name: str? = none, sudo: bool = false, data: T) -> Host
-        upload [3] upload(remote: str, src: str? = none, content: str? = none, mode: int? = none, owner: str? = none, group: str? = none) -> CommandResult
+        run [3] run(cmd: cmd, stdin: secret? = none, check: bool = true, env: map<str, secret>? = none) -> CommandResult
+        secret_cmd [3] secret_cmd(cmd: cmd) -> secret
+        secret_env [3] secret_env(name: str) -> secret
+        secret_file [3] secret_file(path: str) -> secret
+        ssh [3] ssh(address: str, user: str? = none, port: int? = none, identity: str? = none, jump: str? = none, name: str? = none, sudo: bool = false, sudo_password: secret? = none, data: T) -> Host
+        upload [3] upload(remote: str, src: str? = none, content: secret? = none, mode: int? = none, owner: str? = none, group: str? = none) -> CommandResult
         and [14] 
         else [14] 
         fail [14] 
@@ -233,21 +236,24 @@ async fn completes_enum_variants_and_names() {
         release [21] param release: str = "2.4.0"
         web [9] group web: Web
         apt [9] module apt
-        docker [3] docker(container: str, image: str? = none, name: str? = none, sudo: bool = false, data: T) -> Host
+        docker [3] docker(container: str, image: str? = none, name: str? = none, sudo: bool = false, sudo_password: secret? = none, data: T) -> Host
         env [3] env(name: str) -> str?
         facts [3] facts
         files [9] module files
         inventory [3] inventory(path: str, group: str? = none) -> list<Host>
         len [3] len(x) -> int
-        local [3] local(name: str? = none, sudo: bool = false, data: T) -> Host
+        local [3] local(name: str? = none, sudo: bool = false, sudo_password: secret? = none, data: T) -> Host
         poll [3] poll(check: cmd, what: str, timeout: int, interval: int) -> bool
-        probe [3] probe(cmd: cmd) -> CommandResult
+        probe [3] probe(cmd: cmd, env: map<str, secret>? = none) -> CommandResult
         raw [3] raw(text: str)
         read_file [3] read_file(path: str) -> str
         reveal [3] reveal(secret: secret) -> str
-        run [3] run(cmd: cmd, stdin: str? = none, check: bool = true) -> CommandResult
-        ssh [3] ssh(address: str, user: str? = none, port: int? = none, identity: str? = none, jump: str? = none, name: str? = none, sudo: bool = false, data: T) -> Host
-        upload [3] upload(remote: str, src: str? = none, content: str? = none, mode: int? = none, owner: str? = none, group: str? = none) -> CommandResult
+        run [3] run(cmd: cmd, stdin: secret? = none, check: bool = true, env: map<str, secret>? = none) -> CommandResult
+        secret_cmd [3] secret_cmd(cmd: cmd) -> secret
+        secret_env [3] secret_env(name: str) -> secret
+        secret_file [3] secret_file(path: str) -> secret
+        ssh [3] ssh(address: str, user: str? = none, port: int? = none, identity: str? = none, jump: str? = none, name: str? = none, sudo: bool = false, sudo_password: secret? = none, data: T) -> Host
+        upload [3] upload(remote: str, src: str? = none, content: secret? = none, mode: int? = none, owner: str? = none, group: str? = none) -> CommandResult
         and [14] 
         else [14] 
         fail [14] 
@@ -424,6 +430,7 @@ async fn completes_and_explains_the_retry_arguments() {
         [
             "cmd: [6] cmd",
             "delay: [6] int",
+            "env: [6] map<str, secret>?",
             "retries: [6] int",
             "until: [6] bool",
         ]

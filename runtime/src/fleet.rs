@@ -83,6 +83,7 @@ pub struct CommandJob {
     pub command: String,
     /// Through sudo as root on every host (else on hosts marked `sudo`).
     pub sudo: bool,
+    /// For hosts without a sudo password of their own.
     pub sudo_password: Option<SudoPassword>,
 }
 
@@ -107,7 +108,9 @@ pub fn run_command(
         async move {
             let opts = ExecOptions {
                 sudo: (job.sudo || host.sudo).then_some(None),
-                sudo_password: job.sudo_password.as_ref().map(|p| &*p.0),
+                sudo_password: (host.sudo_password.as_ref())
+                    .or(job.sudo_password.as_ref())
+                    .map(|p| &*p.0),
                 timeout,
                 ..ExecOptions::default()
             };

@@ -39,15 +39,7 @@ pub struct RunOptions {
     pub sudo_password: Option<SudoPassword>,
 }
 
-/// A sudo password; never printed.
-#[derive(Clone)]
-pub struct SudoPassword(pub Arc<str>);
-
-impl std::fmt::Debug for SudoPassword {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SudoPassword(***)")
-    }
-}
+pub use infrac_vm::value::SudoPassword;
 
 /// One host of the run, with what it keeps from stage to stage.
 struct Host {
@@ -293,7 +285,8 @@ impl Run {
                 place: stage.place,
                 stage_values: Arc::clone(&stage.stage_values),
                 timeout: self.options.command_timeout,
-                sudo_password: self.options.sudo_password.clone(),
+                sudo_password: (self.hosts[i].value.sudo_password.clone())
+                    .or_else(|| self.options.sudo_password.clone()),
                 host_timeout: self.options.host_timeout,
                 ssh: self.options.ssh.clone(),
                 reporter: self.reporter.clone(),

@@ -1,4 +1,5 @@
-//! The secret values of a run (secret params, secrets in hosts' data) and
+//! The secret values of a run (secret params, secrets in hosts' data, hosts'
+//! sudo passwords) and
 //! their redaction from text shown to the user: diffs, plans, and the
 //! errors of a run (a command's error output may echo a secret).
 
@@ -6,7 +7,7 @@ use std::sync::Arc;
 
 use infrac_vm::value::{HostValue, Value};
 
-/// The secret strings of a run (params and hosts' data).
+/// The secret strings of a run (params, hosts' data and sudo passwords).
 pub fn secrets(params: &[Value], groups: &[Vec<Arc<HostValue>>]) -> Vec<String> {
     fn collect(v: &Value, out: &mut Vec<String>) {
         match v {
@@ -18,10 +19,12 @@ pub fn secrets(params: &[Value], groups: &[Vec<Arc<HostValue>>]) -> Vec<String> 
     }
     let mut out = Vec::new();
     params.iter().for_each(|p| collect(p, &mut out));
-    groups
-        .iter()
-        .flatten()
-        .for_each(|h| collect(&h.data, &mut out));
+    for host in groups.iter().flatten() {
+        collect(&host.data, &mut out);
+        if let Some(password) = host.sudo_password.as_ref().filter(|p| !p.0.is_empty()) {
+            out.push(password.0.to_string());
+        }
+    }
     with_trimmed(out)
 }
 

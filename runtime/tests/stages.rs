@@ -70,9 +70,10 @@ fn program(log: &Path, serial: Option<Serial>) -> Program {
     let run = [
         PushNone,
         PushTrue,
+        PushNone,
         CallBuiltin {
             builtin: Builtin::Run,
-            argc: 3,
+            argc: 4,
         },
     ];
     let token_body = function(
@@ -200,6 +201,7 @@ fn host(name: &str) -> Arc<HostValue> {
         spec: HostSpec::Local,
         data: Value::None,
         sudo: false,
+        sudo_password: None,
     })
 }
 

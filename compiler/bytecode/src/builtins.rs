@@ -31,6 +31,9 @@ pub enum Allowed {
     Groups,
     /// As the whole of an interpolation in `sh"..."`.
     Commands,
+    /// Secret sources, read on the controller before any host is touched:
+    /// in a param's default or a group's host list.
+    Sources,
 }
 
 /// A built-in function.
@@ -142,14 +145,17 @@ const fn p(name: &'static str, ty: &'static str, default: ParamDefault) -> Param
 
 use ParamDefault::{False, None as Absent, Required, True};
 
+/// The variables `env:` exports to a command.
+const ENV: &str = "map<str, secret>?";
+
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "probe",
         builtin: Some(Builtin::Probe),
-        params: &[p("cmd", "cmd", Required)],
+        params: &[p("cmd", "cmd", Required), p("env", ENV, Absent)],
         ret: "CommandResult",
         allowed: Allowed::Bodies,
-        doc: "Runs a read-only command on the host; runs even in a plan.",
+        doc: "Runs a read-only command on the host; runs even in a plan. `env`: variables exported to the command (values may be secrets).",
     },
     Function {
         name: "poll",
@@ -169,12 +175,13 @@ pub const FUNCTIONS: &[Function] = &[
         builtin: Some(Builtin::Run),
         params: &[
             p("cmd", "cmd", Required),
-            p("stdin", "str?", Absent),
+            p("stdin", "secret?", Absent),
             p("check", "bool", True),
+            p("env", ENV, Absent),
         ],
         ret: "CommandResult",
         allowed: Allowed::Ops,
-        doc: "Runs a changing command (only in ops). A non-zero exit fails the host unless `check: false`.",
+        doc: "Runs a changing command (only in ops). A non-zero exit fails the host unless `check: false`. `stdin` and the values of `env` may be secrets: they never reach a command line.",
     },
     Function {
         name: "upload",
@@ -182,7 +189,7 @@ pub const FUNCTIONS: &[Function] = &[
         params: &[
             p("remote", "str", Required),
             p("src", "str?", Absent),
-            p("content", "str?", Absent),
+            p("content", "secret?", Absent),
             p("mode", "int?", Absent),
             p("owner", "str?", Absent),
             p("group", "str?", Absent),
@@ -224,6 +231,30 @@ pub const FUNCTIONS: &[Function] = &[
         doc: "A controller file, relative to the program.",
     },
     Function {
+        name: "secret_env",
+        builtin: Some(Builtin::SecretEnv),
+        params: &[p("name", "str", Required)],
+        ret: "secret",
+        allowed: Allowed::Sources,
+        doc: "A secret from a variable of the controller's environment (in a param's default or a host's data; read once per run).",
+    },
+    Function {
+        name: "secret_file",
+        builtin: Some(Builtin::SecretFile),
+        params: &[p("path", "str", Required)],
+        ret: "secret",
+        allowed: Allowed::Sources,
+        doc: "A secret from a controller file, relative to the program, without its final line break (in a param's default or a host's data; read once per run).",
+    },
+    Function {
+        name: "secret_cmd",
+        builtin: Some(Builtin::SecretCmd),
+        params: &[p("cmd", "cmd", Required)],
+        ret: "secret",
+        allowed: Allowed::Sources,
+        doc: "A secret printed by a command run on the controller, like a password manager's (`secret_cmd(sh\"pass show db\")`), without its final line break (in a param's default or a host's data; run once per run).",
+    },
+    Function {
         name: "len",
         builtin: Some(Builtin::Len),
         params: &[p("x", "", Required)],
@@ -237,6 +268,7 @@ pub const FUNCTIONS: &[Function] = &[
         params: &[
             p("name", "str?", Absent),
             p("sudo", "bool", False),
+            p("sudo_password", "secret?", Absent),
             p("data", "T", Absent),
         ],
         ret: "Host",
@@ -254,6 +286,7 @@ pub const FUNCTIONS: &[Function] = &[
             p("jump", "str?", Absent),
             p("name", "str?", Absent),
             p("sudo", "bool", False),
+            p("sudo_password", "secret?", Absent),
             p("data", "T", Absent),
         ],
         ret: "Host",
@@ -268,6 +301,7 @@ pub const FUNCTIONS: &[Function] = &[
             p("image", "str?", Absent),
             p("name", "str?", Absent),
             p("sudo", "bool", False),
+            p("sudo_password", "secret?", Absent),
             p("data", "T", Absent),
         ],
         ret: "Host",
@@ -565,7 +599,8 @@ mod tests {
             ssh.as_deref(),
             Some(
                 "ssh(address: str, user: str? = none, port: int? = none, identity: str? = none, \
-                 jump: str? = none, name: str? = none, sudo: bool = false, data: T) -> Host"
+                 jump: str? = none, name: str? = none, sudo: bool = false, \
+                 sudo_password: secret? = none, data: T) -> Host"
             )
         );
         assert_eq!(

@@ -143,11 +143,11 @@ pub enum Instr {
 /// Every built-in gets all its declared arguments, defaults filled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Builtin {
-    /// `probe(cmd)`
+    /// `probe(cmd, env)`
     Probe,
     /// `poll(check, what, timeout, interval)`
     Poll,
-    /// `run(cmd, stdin, check)`
+    /// `run(cmd, stdin, check, env)`
     Run,
     /// `upload(remote, src, content, mode, owner, group)`
     Upload,
@@ -157,6 +157,11 @@ pub enum Builtin {
     Env,
     /// `read_file(path)`: controller file.
     ReadFile,
+    /// `secret_env(name)`, `secret_file(path)`, `secret_cmd(cmd)`: secret
+    /// sources on the controller.
+    SecretEnv,
+    SecretFile,
+    SecretCmd,
     /// `len(x)`
     Len,
     /// `local(name, sudo, data)`
@@ -170,7 +175,7 @@ pub enum Builtin {
 }
 
 impl Builtin {
-    pub const ALL: [Builtin; 12] = [
+    pub const ALL: [Builtin; 15] = [
         Builtin::Probe,
         Builtin::Poll,
         Builtin::Run,
@@ -178,6 +183,9 @@ impl Builtin {
         Builtin::Reveal,
         Builtin::Env,
         Builtin::ReadFile,
+        Builtin::SecretEnv,
+        Builtin::SecretFile,
+        Builtin::SecretCmd,
         Builtin::Len,
         Builtin::Local,
         Builtin::Ssh,
@@ -199,6 +207,9 @@ impl Builtin {
             Builtin::Reveal => "reveal",
             Builtin::Env => "env",
             Builtin::ReadFile => "read_file",
+            Builtin::SecretEnv => "secret_env",
+            Builtin::SecretFile => "secret_file",
+            Builtin::SecretCmd => "secret_cmd",
             Builtin::Len => "len",
             Builtin::Local => "local",
             Builtin::Ssh => "ssh",

@@ -78,8 +78,13 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     ("E0403", "`probe` or a fact read outside a body"),
     ("E0404", "`raw(...)` outside a `sh\"...\"` interpolation"),
+    (
+        "E0405",
+        "secret source outside a param's default or a group",
+    ),
     ("W0101", "unused variable"),
     ("W0102", "unreachable code"),
+    ("W0103", "secret written in the program's source"),
 ];
 
 #[cfg(test)]

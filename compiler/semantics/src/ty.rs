@@ -107,12 +107,15 @@ impl Ty {
 }
 
 /// Whether a value of type `found` can be used where `expected` is wanted
-/// (identity, `T` → `T?`, `none` → `T?`, `never` → anything, `any`).
+/// (identity, `T` → `T?`, `none` → `T?`, `never` → anything, `any`, and
+/// `str` → `secret`: keeping a plain string redacted loses nothing, the
+/// other way would show a secret).
 pub fn assignable(found: &Ty, expected: &Ty) -> bool {
     if found == expected || found.is_silent() || matches!(expected, Ty::Unknown | Ty::Any) {
         return true;
     }
     match (found, expected) {
+        (Ty::Str, Ty::Secret) => true,
         (Ty::Optional(f), Ty::Optional(e)) => assignable(f, e),
         (f, Ty::Optional(e)) => assignable(f, e),
         (Ty::List(f), Ty::List(e)) | (Ty::Map(f), Ty::Map(e)) => assignable(f, e),

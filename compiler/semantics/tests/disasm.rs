@@ -63,9 +63,10 @@ stage hello on one(g) (serial: "30%", sudo: true) -> str { "hello {who:03}" }"#,
               0000 PushNone                          @36..43
               0001 PushFalse                         @36..43
               0002 PushNone                          @36..43
-              0003 CallBuiltin local/3               @36..43
-              0004 MakeList 1                        @35..44
-              0005 Return                            @35..44
+              0003 PushNone                          @36..43
+              0004 CallBuiltin local/4               @36..43
+              0005 MakeList 1                        @35..44
+              0006 Return                            @35..44
 
             fn#5 stage hello (Stage, site.infra, arity 0, locals 0)
               0000 Const "hello "                    @105..111
@@ -103,37 +104,38 @@ op make(path: str, more: list<str>) changes facts.exists(path), facts.exists(abo
               0001 MakeCmd 1                         @220..228
               0002 PushNone                          @216..229
               0003 PushTrue                          @216..229
-              0004 CallBuiltin run/3                 @216..229
-              0005 Pop                               @212..231
-              0006 OpChanged                         @124..142
-              0007 JumpIfFalse 33                    @124..142
-              0008 LoadLocal 0                       @137..141
-              0009 Invalidate site.exists/1          @124..142
-              0010 LoadLocal 0                       @163..167
-              0011 Call fn#1 site.above/1            @157..168
-              0012 StoreLocal 2                      @144..169
-              0013 Const 0                           @144..169
-              0014 StoreLocal 3                      @144..169
-              0015 IterNext slot 2 exit 18           @144..169
-              0016 Invalidate site.exists/1          @144..169
-              0017 Jump 15                           @144..169
-              0018 LoadLocal 1                       @184..188
-              0019 StoreLocal 2                      @171..189
-              0020 Const 0                           @171..189
-              0021 StoreLocal 3                      @171..189
-              0022 IterNext slot 2 exit 25           @171..189
-              0023 Invalidate site.exists/1          @171..189
-              0024 Jump 22                           @171..189
-              0025 Const "/a"                        @205..209
-              0026 MakeList 1                        @204..210
-              0027 StoreLocal 2                      @191..211
-              0028 Const 0                           @191..211
-              0029 StoreLocal 3                      @191..211
-              0030 IterNext slot 2 exit 33           @191..211
-              0031 Invalidate site.exists/1          @191..211
-              0032 Jump 30                           @191..211
-              0033 PushNone                          @124..142
-              0034 Return                            @124..142"#]],
+              0004 PushNone                          @216..229
+              0005 CallBuiltin run/4                 @216..229
+              0006 Pop                               @212..231
+              0007 OpChanged                         @124..142
+              0008 JumpIfFalse 34                    @124..142
+              0009 LoadLocal 0                       @137..141
+              0010 Invalidate site.exists/1          @124..142
+              0011 LoadLocal 0                       @163..167
+              0012 Call fn#1 site.above/1            @157..168
+              0013 StoreLocal 2                      @144..169
+              0014 Const 0                           @144..169
+              0015 StoreLocal 3                      @144..169
+              0016 IterNext slot 2 exit 19           @144..169
+              0017 Invalidate site.exists/1          @144..169
+              0018 Jump 16                           @144..169
+              0019 LoadLocal 1                       @184..188
+              0020 StoreLocal 2                      @171..189
+              0021 Const 0                           @171..189
+              0022 StoreLocal 3                      @171..189
+              0023 IterNext slot 2 exit 26           @171..189
+              0024 Invalidate site.exists/1          @171..189
+              0025 Jump 23                           @171..189
+              0026 Const "/a"                        @205..209
+              0027 MakeList 1                        @204..210
+              0028 StoreLocal 2                      @191..211
+              0029 Const 0                           @191..211
+              0030 StoreLocal 3                      @191..211
+              0031 IterNext slot 2 exit 34           @191..211
+              0032 Invalidate site.exists/1          @191..211
+              0033 Jump 31                           @191..211
+              0034 PushNone                          @124..142
+              0035 Return                            @124..142"#]],
     );
 }
 
@@ -155,11 +157,12 @@ op put(path: str, o: Opts = {}) changes facts.exists(path) {
               0001 LoadLocal 0                       @83..87
               0002 ShQuote                           @82..88
               0003 MakeCmd 2                         @71..89
-              0004 CallBuiltin probe/1               @65..90
-              0005 GetField "code"                   @65..95
-              0006 Const 0                           @99..100
-              0007 Eq                                @65..100
-              0008 Return                            @63..102
+              0004 PushNone                          @65..90
+              0005 CallBuiltin probe/2               @65..90
+              0006 GetField "code"                   @65..95
+              0007 Const 0                           @99..100
+              0008 Eq                                @65..100
+              0009 Return                            @63..102
 
             fn#1 op site.put (Op, site.infra, arity 2, locals 2)
               0000 LoadLocal 1                       @169..170
@@ -169,7 +172,7 @@ op put(path: str, o: Opts = {}) changes facts.exists(path) {
               0004 JumpIfFalse 9                     @166..190
               0005 PushNone                          @182..188
               0006 Pop                               @182..188
-              0007 Jump 19                           @182..188
+              0007 Jump 20                           @182..188
               0008 Jump 10                           @166..190
               0009 PushNone                          @166..190
               0010 Pop                               @166..190
@@ -179,14 +182,15 @@ op put(path: str, o: Opts = {}) changes facts.exists(path) {
               0014 MakeCmd 2                         @197..213
               0015 PushNone                          @193..214
               0016 PushTrue                          @193..214
-              0017 CallBuiltin run/3                 @193..214
-              0018 Pop                               @162..216
-              0019 OpChanged                         @143..161
-              0020 JumpIfFalse 23                    @143..161
-              0021 LoadLocal 0                       @156..160
-              0022 Invalidate site.exists/1          @143..161
-              0023 PushNone                          @143..161
-              0024 Return                            @143..161
+              0017 PushNone                          @193..214
+              0018 CallBuiltin run/4                 @193..214
+              0019 Pop                               @162..216
+              0020 OpChanged                         @143..161
+              0021 JumpIfFalse 24                    @143..161
+              0022 LoadLocal 0                       @156..160
+              0023 Invalidate site.exists/1          @143..161
+              0024 PushNone                          @143..161
+              0025 Return                            @143..161
 
             fn#5 site.Opts.mode default (Default, site.infra, arity 0, locals 0)
               0000 Const 420                         @26..31

@@ -252,6 +252,6 @@ fn a_host_constructor_takes_data_typed_by_its_group() {
         .iter()
         .map(|p| format!("{}: {}", p.name, p.ty))
         .collect();
-    expect![[r#"["address: str", "user: str?", "port: int?", "identity: str?", "jump: str?", "name: str?", "sudo: bool", "data: T"]"#]]
+    expect![[r#"["address: str", "user: str?", "port: int?", "identity: str?", "jump: str?", "name: str?", "sudo: bool", "sudo_password: secret?", "data: T"]"#]]
         .assert_eq(&format!("{params:?}"));
 }

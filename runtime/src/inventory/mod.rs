@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use infrac_vm::controller::InventoryHost;
-use infrac_vm::value::{HostSpec, HostValue};
+use infrac_vm::value::{HostSpec, HostValue, SudoPassword};
 use serde_json::{Map, Value};
 
 /// A host of an inventory.
@@ -33,6 +33,9 @@ pub struct Host {
     pub connection: Option<String>,
     /// `ansible_become`: every command runs through sudo (as root).
     pub sudo: bool,
+    /// `ansible_become_password` (or `ansible_become_pass`,
+    /// `ansible_sudo_pass`): the host's sudo password.
+    pub sudo_password: Option<SudoPassword>,
     /// Every other variable, after group and host variables are merged
     /// (Ansible's order: `all`, then parent groups before child groups,
     /// same depth by name, then the host's own).
@@ -192,6 +195,7 @@ impl Host {
             spec: self.spec(),
             data: infrac_vm::value::Value::None,
             sudo: self.sudo,
+            sudo_password: self.sudo_password.clone(),
         }
     }
 
@@ -201,6 +205,7 @@ impl Host {
             name: self.name.clone(),
             spec: self.spec(),
             sudo: self.sudo,
+            sudo_password: self.sudo_password.clone(),
             origin: self.origin.to_string(),
             vars: self.vars.clone(),
         }

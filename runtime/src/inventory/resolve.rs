@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::{Host, Inventory, LineError, Origin, Raw, RawGroup, line_error};
+use infrac_vm::value::SudoPassword;
 
 const ALL: &str = "all";
 const UNGROUPED: &str = "ungrouped";
@@ -282,6 +283,24 @@ fn connection_settings(
     }
     // Kept in `vars` too: a program's `inventory(...)` sees every variable.
     let sudo = vars.get("ansible_become").is_some_and(is_truthy);
+    // Taken out of `vars`: it reaches sudo, never a program's `host.data`.
+    let sudo_password = [
+        "ansible_become_password",
+        "ansible_become_pass",
+        "ansible_sudo_pass",
+    ]
+    .map(|var| vars.remove(var))
+    .into_iter()
+    .flatten()
+    .next()
+    .map(|value| match value {
+        Value::String(s) => Ok(SudoPassword(s.into())),
+        _ => Err(line_error(
+            line,
+            format!("host `{name}`: the sudo password must be a string"),
+        )),
+    })
+    .transpose()?;
     Ok(Host {
         name: name.to_owned(),
         address,
@@ -290,6 +309,7 @@ fn connection_settings(
         identity,
         connection,
         sudo,
+        sudo_password,
         vars,
         groups,
         origin: Origin {

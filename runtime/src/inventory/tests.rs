@@ -437,3 +437,26 @@ fn ansible_become_takes_ansible_booleans() {
         "#]],
     );
 }
+
+#[test]
+fn a_hosts_sudo_password_comes_from_ansible_become_password() {
+    let text =
+        "a ansible_become_password=pw-a\nb ansible_become_pass=pw-b\nc ansible_sudo_pass=pw-c\nd\n";
+    let inv = Inventory::parse(Path::new("h.ini"), text, Format::Ini).unwrap();
+    let passwords: Vec<Option<String>> = inv
+        .hosts
+        .iter()
+        .map(|h| h.host_value().sudo_password.map(|p| p.0.to_string()))
+        .collect();
+    assert_eq!(
+        passwords,
+        [
+            Some("pw-a".into()),
+            Some("pw-b".into()),
+            Some("pw-c".into()),
+            None
+        ]
+    );
+    // Never in a debug print.
+    assert!(!format!("{:?}", inv.hosts[0]).contains("pw-a"));
+}

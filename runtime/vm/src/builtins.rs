@@ -8,7 +8,7 @@ use infrac_bytecode::Builtin;
 
 use crate::format::kind_name;
 use crate::natives;
-use crate::value::{HostSpec, HostValue, Value};
+use crate::value::{HostSpec, HostValue, SudoPassword, Value};
 
 /// Evaluates a pure built-in (not `probe`/`run`/`upload`).
 pub fn call(builtin: Builtin, args: &[Value], base_dir: &Path) -> Result<Value, String> {
@@ -17,11 +17,10 @@ pub fn call(builtin: Builtin, args: &[Value], base_dir: &Path) -> Result<Value, 
         (Builtin::Reveal, [Value::Secret(s)]) => Ok(Value::Str(Arc::clone(s))),
         (Builtin::Env, [Value::Str(name)]) => Ok(natives::env(name)),
         (Builtin::ReadFile, [Value::Str(path)]) => natives::read_file(base_dir, path),
-        (Builtin::Local, [name, sudo, data]) => host(
+        (Builtin::Local, [name, sudo, password, data]) => host(
             HostSpec::Local,
             opt_str(name, "name")?.unwrap_or_else(|| "local".into()),
-            sudo,
-            data,
+            [sudo, password, data],
         ),
         (
             Builtin::Ssh,
@@ -33,6 +32,7 @@ pub fn call(builtin: Builtin, args: &[Value], base_dir: &Path) -> Result<Value, 
                 jump,
                 name,
                 sudo,
+                password,
                 data,
             ],
         ) => {
@@ -47,11 +47,10 @@ pub fn call(builtin: Builtin, args: &[Value], base_dir: &Path) -> Result<Value, 
             host(
                 spec,
                 opt_str(name, "name")?.unwrap_or_else(|| address.to_string()),
-                sudo,
-                data,
+                [sudo, password, data],
             )
         }
-        (Builtin::Docker, [Value::Str(container), image, name, sudo, data]) => {
+        (Builtin::Docker, [Value::Str(container), image, name, sudo, password, data]) => {
             let spec = HostSpec::Docker {
                 container: container.to_string(),
                 image: opt_str(image, "image")?,
@@ -59,8 +58,7 @@ pub fn call(builtin: Builtin, args: &[Value], base_dir: &Path) -> Result<Value, 
             host(
                 spec,
                 opt_str(name, "name")?.unwrap_or_else(|| container.to_string()),
-                sudo,
-                data,
+                [sudo, password, data],
             )
         }
         (Builtin::Inventory, _) => {
@@ -120,7 +118,12 @@ pub(crate) fn opt_str(v: &Value, what: &str) -> Result<Option<String>, String> {
     }
 }
 
-fn host(spec: HostSpec, name: String, sudo: &Value, data: &Value) -> Result<Value, String> {
+/// A host value from the arguments every host constructor ends with.
+fn host(
+    spec: HostSpec,
+    name: String,
+    [sudo, password, data]: [&Value; 3],
+) -> Result<Value, String> {
     let sudo = match sudo {
         Value::None => false,
         Value::Bool(b) => *b,
@@ -131,11 +134,22 @@ fn host(spec: HostSpec, name: String, sudo: &Value, data: &Value) -> Result<Valu
             ));
         }
     };
+    let sudo_password = match password {
+        Value::None => None,
+        Value::Secret(s) | Value::Str(s) => Some(SudoPassword(Arc::clone(s))),
+        other => {
+            return Err(format!(
+                "`sudo_password:` must be a secret, found a {}",
+                kind_name(other)
+            ));
+        }
+    };
     Ok(Value::Host(Arc::new(HostValue {
         name,
         spec,
         data: data.clone(),
         sudo,
+        sudo_password,
     })))
 }
 

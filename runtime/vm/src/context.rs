@@ -4,9 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use infrac_bytecode::{Const, Program};
+use infrac_bytecode::{Builtin, Const, Program};
 
 use crate::plan::Mode;
+use crate::secret_sources::{SourceCache, read_source};
 use crate::value::Value;
 
 #[derive(Debug)]
@@ -18,6 +19,8 @@ pub struct RunContext {
     consts: Arc<[Box<[Value]>]>,
     /// Run, plan or apply (see `crate::plan`).
     mode: Mode,
+    /// The secret sources read so far: each is read once per run.
+    sources: SourceCache,
 }
 
 impl RunContext {
@@ -36,6 +39,7 @@ impl RunContext {
             base_dir,
             consts,
             mode: Mode::Run,
+            sources: SourceCache::default(),
         }
     }
 
@@ -59,6 +63,7 @@ impl RunContext {
             base_dir: self.base_dir.clone(),
             consts: Arc::clone(&self.consts),
             mode: self.mode.clone(),
+            sources: self.sources.clone(),
         }
     }
 
@@ -82,6 +87,14 @@ impl RunContext {
     }
     pub(crate) fn consts(&self, func: usize) -> &[Value] {
         self.consts.get(func).map_or(&[], |c| c)
+    }
+
+    /// The secret `secret_env(arg)`, `secret_file(arg)` or
+    /// `secret_cmd(arg)` gives, read on the first call of the run.
+    pub(crate) fn secret_source(&self, source: Builtin, arg: &Value) -> Result<Value, String> {
+        self.sources.get_or_read(source, arg, |source, arg| {
+            read_source(source, arg, &self.base_dir)
+        })
     }
 }
 

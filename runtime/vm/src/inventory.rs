@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 
 use crate::context::RunContext;
 use crate::controller::{parse_text, run_function};
-use crate::value::{HostSpec, HostValue, Value};
+use crate::value::{HostSpec, HostValue, SudoPassword, Value};
 
 /// A host as an inventory reader found it.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +17,8 @@ pub struct InventoryHost {
     pub spec: HostSpec,
     /// `ansible_become` and the like: run every command through sudo.
     pub sudo: bool,
+    /// `ansible_become_password` and the like.
+    pub sudo_password: Option<SudoPassword>,
     /// Where the inventory defines it (`hosts.ini:12`), for messages.
     pub origin: String,
     /// Its variables (group and host variables merged). Those named like
@@ -43,6 +45,7 @@ pub fn host_values(
             spec: h.spec,
             data,
             sudo: h.sudo,
+            sudo_password: h.sudo_password,
         })));
     }
     Ok(Value::List(Arc::new(out)))

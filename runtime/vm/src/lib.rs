@@ -46,6 +46,7 @@ mod machine;
 mod methods;
 mod natives;
 mod ops;
+mod secret_sources;
 mod shell;
 
 pub use context::RunContext;

@@ -19,7 +19,9 @@ pub fn call(name: &str, args: &[Value], base_dir: &Path) -> Result<Value, String
             let bytes = read_bytes(base_dir, path)?;
             Ok(Value::Str(hex_sha256(&bytes).into()))
         }
-        ("local.sha256", [Value::Str(text)]) => Ok(Value::Str(hex_sha256(text.as_bytes()).into())),
+        ("local.sha256", [Value::Str(text) | Value::Secret(text)]) => {
+            Ok(Value::Str(hex_sha256(text.as_bytes()).into()))
+        }
         ("local.env", [Value::Str(var)]) => Ok(env(var)),
         ("local.parents", [Value::Str(path)]) => Ok(Value::List(Arc::new(
             parents(path)

@@ -350,6 +350,36 @@ pub fn raw_fragment(value: &Value) -> Command {
     }
 }
 
+/// `cmd` run with the variables of `env` (a map, or `none`) exported: an
+/// `export NAME=VALUE` line for each before it, each value quoted (a
+/// secret as a reference to its variable, so that it reaches the host on
+/// stdin like any secret of a command). Shown as `NAME=*** command`.
+pub fn with_env(cmd: &Value, env: &Value) -> Result<Value, String> {
+    let (Value::Cmd(cmd), Value::Map(vars)) = (cmd, env) else {
+        return Ok(cmd.clone());
+    };
+    let mut out = Command::text(String::new(), String::new());
+    for (name, value) in vars.iter() {
+        let valid = name
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c == '_' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit()));
+        if !valid || name.is_empty() || name.starts_with("infrac_") {
+            return Err(format!(
+                "`env:` {name:?} is not a variable name a command can be given (letters, digits and `_`, not starting with a digit nor with `infrac_`)"
+            ));
+        }
+        let shown = std::mem::take(&mut out.display);
+        let word = quoted_fragment(value);
+        out.push(Piece::Text(format!("export {name}=")));
+        out.append(&word);
+        out.push(Piece::Text("\n".into()));
+        out.display = format!("{shown}{name}={} ", word.display);
+    }
+    out.append(cmd);
+    Ok(Value::Cmd(Arc::new(out)))
+}
+
 fn join(parts: &[Command], sep: &str) -> Command {
     let mut out = Command::text(String::new(), String::new());
     for (i, part) in parts.iter().enumerate() {

@@ -62,6 +62,19 @@ pub struct HostValue {
     /// `sudo: true` on `ssh(...)`/`docker(...)`/`local(...)`: every command
     /// on this host runs through sudo.
     pub sudo: bool,
+    /// The host's own sudo password (`sudo_password:`, an inventory's
+    /// `ansible_become_password`); else the run's, if any.
+    pub sudo_password: Option<SudoPassword>,
+}
+
+/// A sudo password; never printed.
+#[derive(Clone, PartialEq)]
+pub struct SudoPassword(pub Arc<str>);
+
+impl std::fmt::Debug for SudoPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SudoPassword(***)")
+    }
 }
 
 /// How to reach a host; built by `local()`, `ssh(...)`, `docker(...)`.

@@ -149,6 +149,7 @@ fn inventory_host(name: &str, vars: serde_json::Value) -> InventoryHost {
         name: name.into(),
         spec: HostSpec::Local,
         sudo: name == "b",
+        sudo_password: None,
         origin: "hosts.ini:1".into(),
         vars,
     }

@@ -87,5 +87,8 @@ fn commands_sent_later_go_before_a_retried_call_starts() {
     // The first `touch` is deferred, then sent alone before the retried
     // call; the second never runs.
     assert_eq!(shape(&host), ["defer", "run", "run"]);
-    assert_eq!(host.commands(), ["touch /a", "flaky-command", "flaky-command"]);
+    assert_eq!(
+        host.commands(),
+        ["touch /a", "flaky-command", "flaky-command"]
+    );
 }

@@ -26,6 +26,12 @@ fn table_type(db: &dyn Db, text: &str, t: &Ty, host: &Ty) -> Ty {
     if let Some(inner) = text.strip_prefix("list<").and_then(|r| r.strip_suffix('>')) {
         return Ty::list(table_type(db, inner, t, host));
     }
+    if let Some(inner) = text
+        .strip_prefix("map<str, ")
+        .and_then(|r| r.strip_suffix('>'))
+    {
+        return Ty::Map(Box::new(table_type(db, inner, t, host)));
+    }
     match text {
         "int" => Ty::Int,
         "float" => Ty::Float,

@@ -390,6 +390,11 @@ impl Checker<'_> {
                 Diag::error("E0404", name.span, "`raw(...)` is only allowed as a whole interpolation in `sh\"...\"`")
                     .with_help("write `sh\"... {raw(text)} ...\"`"),
             ),
+            Allowed::Sources if !matches!(context, Context::Param | Context::Group) => Some(
+                Diag::error("E0405", name.span, format!("`{}(...)` reads a secret on the controller: only in a param's default or a group's host list", name.name))
+                    .with_note("secrets are read before any host is touched, so that every output can redact them")
+                    .with_help("declare `param NAME: secret = ...(...)` and use the param here"),
+            ),
             Allowed::Groups if context != Context::Group => Some(
                 Diag::error("E0309", name.span, format!("`{}(...)` makes a host: it is only allowed in a group", name.name)),
             ),

@@ -55,7 +55,7 @@ pub(super) fn check_decl(c: &mut Checker<'_>, item: &Item) {
                 );
             }
             if let Some(default) = &decl.default {
-                c.context = Context::Constant;
+                c.context = Context::Param;
                 c.expr(default, Some(&ty));
             }
         }

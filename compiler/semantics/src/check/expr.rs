@@ -29,8 +29,33 @@ impl Checker<'_> {
             if !checked_inside {
                 self.expect_assignable(&ty, expected, e.span);
             }
+            self.secret_literal(e, expected);
         }
         ty
+    }
+
+    /// Warns about a secret written in the source (`param pw: secret =
+    /// "hunter2"`): it is in the repository and its history. Only where a
+    /// `secret` itself is wanted (or a `secret?` of a param or a host): a
+    /// `str`-or-`secret` parameter such as `files.file(content:)` takes
+    /// text.
+    fn secret_literal(&mut self, e: &Expr, expected: &Ty) {
+        let wanted = match self.context {
+            // A param's `secret?`, a host's `sudo_password:`.
+            Context::Param | Context::Group => expected.strip_optional(),
+            _ => expected,
+        };
+        let ExprKind::Str(parts) = &e.kind else {
+            return;
+        };
+        if *wanted != Ty::Secret || parts.is_empty() {
+            return;
+        }
+        self.error(
+            Diag::warning("W0103", e.span, "a secret written in the program's source")
+                .with_label("anyone who can read the program (and its history) can read this")
+                .with_help("read it when the run starts: `secret_env(\"NAME\")`, `secret_file(\"path\")` or `secret_cmd(sh\"pass show NAME\")` in a param's default, or `--set-file`/`--set-env`"),
+        );
     }
 
     fn infer(&mut self, e: &Expr, expected: Option<&Ty>) -> Ty {

@@ -116,7 +116,11 @@ pub(crate) enum Context {
     Stage(u32),
     /// A group's host list.
     Group,
-    /// Param defaults, record field defaults, stage options.
+    /// A param's default: a constant expression that may read a secret
+    /// source.
+    Param,
+    /// Record field defaults, a fn's or op's parameter defaults, stage
+    /// options.
     Constant,
 }
 
@@ -128,6 +132,7 @@ impl Context {
             Context::Fn => "a fn",
             Context::Stage(_) => "a stage",
             Context::Group => "a group",
+            Context::Param => "a param's default",
             Context::Constant => "a constant expression",
         }
     }

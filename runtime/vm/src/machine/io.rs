@@ -15,6 +15,7 @@ use crate::request::{
     CommandSecrets, ExecRequest, FactKey, FactQuery, Request, Response, Sudo, UploadRequest,
     UploadSource,
 };
+use crate::shell::with_env;
 use crate::value::Value;
 
 impl Vm {
@@ -159,12 +160,20 @@ impl Vm {
     pub(super) fn call_builtin(&mut self, ctx: &RunContext, builtin: Builtin, argc: u32) -> Step {
         let args = self.pop_n(argc)?;
         let request = match (builtin, args.as_slice()) {
-            (Builtin::Probe, [cmd]) => self.exec(cmd, None, false, false)?,
+            (Builtin::Probe, [cmd, env]) => self.exec(&with_env(cmd, env)?, None, false, false)?,
             (Builtin::Poll, [check, what, timeout, interval]) => {
                 self.poll(check, what, timeout, interval)?
             }
-            (Builtin::Run, [cmd, stdin, check]) => {
-                self.exec(cmd, run_stdin(stdin)?, true, *check != Value::Bool(false))?
+            (Builtin::Run, [cmd, stdin, check, env]) => self.exec(
+                &with_env(cmd, env)?,
+                run_stdin(stdin)?,
+                true,
+                *check != Value::Bool(false),
+            )?,
+            (Builtin::SecretEnv | Builtin::SecretFile | Builtin::SecretCmd, [arg]) => {
+                let value = ctx.secret_source(builtin, arg)?;
+                self.stack.push(value);
+                return Ok(Flow::Continue);
             }
             (Builtin::Upload, [remote, src, content, mode, owner, group]) => {
                 self.upload(ctx, remote, src, content, mode, owner, group)?

@@ -48,6 +48,7 @@ pub fn host(sudo: bool) -> Arc<HostValue> {
         spec: HostSpec::Local,
         data: Value::None,
         sudo,
+        sudo_password: None,
     })
 }
 

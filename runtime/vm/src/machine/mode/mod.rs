@@ -19,6 +19,7 @@ use crate::machine::{Flow, Halt, Pending, Vm};
 use crate::ops::record;
 use crate::plan::{Mode, PlannedCommand};
 use crate::request::{Request, Response};
+use crate::shell::with_env;
 use crate::value::{HostValue, Unknown, Value};
 
 use apply::ApplyHost;
@@ -150,9 +151,12 @@ impl Vm {
         args: &[Value],
     ) -> Result<PlannedCommand, String> {
         let request = match (builtin, args) {
-            (Builtin::Run, [cmd, stdin, check]) => {
-                self.exec(cmd, run_stdin(stdin)?, true, *check != Value::Bool(false))?
-            }
+            (Builtin::Run, [cmd, stdin, check, env]) => self.exec(
+                &with_env(cmd, env)?,
+                run_stdin(stdin)?,
+                true,
+                *check != Value::Bool(false),
+            )?,
             (Builtin::Upload, [remote, src, content, mode, owner, group]) => {
                 self.upload(ctx, remote, src, content, mode, owner, group)?
             }

@@ -113,7 +113,7 @@ impl Vm {
             Instr::ReadFact { fact, argc } => self.plan_read_fact(ctx, fact, argc),
             Instr::CallBuiltin {
                 builtin: Builtin::Probe,
-                argc: 1,
+                argc: 2,
             } => self.plan_probe(),
             // A plan does not wait: it takes the wait as succeeded, and
             // `infrac apply` waits (docs/language.md, "Waiting and retrying").
@@ -283,6 +283,7 @@ impl Vm {
             return Ok(None);
         };
         let (module, span) = (last.module, last.span);
+        self.pop()?; // `env:`
         let cmd = self.pop()?;
         let display = match &cmd {
             Value::Cmd(c) => c.display.clone(),
