@@ -1,7 +1,7 @@
 //! The per-host driver: runs one host's VM through one stage, performing
 //! its requests over the host's connection and reporting its op calls.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use infrac_bytecode::Builtin;
 use infrac_vm::value::Value;
@@ -52,7 +52,12 @@ pub async fn run_stage(
                     "interrupted (Ctrl-C) before the next command".to_string()
                 } else {
                     ops.request_sent = Some(Instant::now());
-                    match perform(conn, request, &run.commands).await {
+                    let performing = perform(conn, request, &run.commands);
+                    let done = match ops.waiting.take() {
+                        Some(wait) => waited(performing, wait, reporter).await,
+                        None => performing.await,
+                    };
+                    match done {
                         Ok(r) => {
                             response = Some(r);
                             continue;
@@ -73,6 +78,33 @@ pub async fn run_stage(
     }
 }
 
+/// Performs a `poll`'s request, reporting `wait` again each second with
+/// the time waited so far (the live view shows it).
+async fn waited<F: std::future::Future>(
+    performing: F,
+    wait: RunEvent,
+    reporter: &Reporter,
+) -> F::Output {
+    tokio::pin!(performing);
+    let started = Instant::now();
+    let mut tick = tokio::time::interval_at(
+        tokio::time::Instant::now() + Duration::from_secs(1),
+        Duration::from_secs(1),
+    );
+    loop {
+        tokio::select! {
+            done = &mut performing => return done,
+            _ = tick.tick() => {
+                let mut progress = wait.clone();
+                if let RunEvent::Waiting { elapsed, .. } = &mut progress {
+                    *elapsed = started.elapsed().as_secs();
+                }
+                reporter.emit(progress);
+            }
+        }
+    }
+}
+
 /// The op calls in progress on this host (innermost last), to time them,
 /// to report those called by the stage body (and the one a failure
 /// stopped).
@@ -81,6 +113,9 @@ struct OpTracker {
     open: Vec<OpenOp>,
     /// When the request whose answer the next events follow was sent.
     request_sent: Option<Instant>,
+    /// The wait the next request is (a `poll`), reported again every
+    /// second while it runs.
+    waiting: Option<RunEvent>,
 }
 
 struct OpenOp {
@@ -164,14 +199,17 @@ impl OpTracker {
                     span,
                 } => {
                     let (op, place) = self.row(Builtin::Poll.name(), Place { module, span });
-                    reporter.emit(RunEvent::Waiting {
+                    let wait = RunEvent::Waiting {
                         host: run.host.to_string(),
                         stage: run.stage.to_string(),
                         op,
                         place,
                         what,
                         timeout,
-                    });
+                        elapsed: 0,
+                    };
+                    reporter.emit(wait.clone());
+                    self.waiting = Some(wait);
                 }
                 Event::OpEnd {
                     depth,

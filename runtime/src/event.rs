@@ -42,6 +42,8 @@ pub enum RunEvent {
     /// The host waits (the `std::wait` ops, `poll(...)`) for `what`, at
     /// most `timeout` seconds, inside the op called by a stage body at
     /// `place` (or in a `poll` of the stage body, `op` then being `poll`).
+    /// Sent when the wait begins (`elapsed` 0), then every second with
+    /// the seconds waited so far.
     Waiting {
         host: String,
         stage: String,
@@ -49,6 +51,7 @@ pub enum RunEvent {
         place: Place,
         what: String,
         timeout: u64,
+        elapsed: u64,
     },
     /// The host stopped: it takes no further part in the run.
     HostFailed {

@@ -190,9 +190,17 @@ impl<W: Write + Send> Sink for HumanSink<W> {
                 place,
                 what,
                 timeout,
+                elapsed,
                 ..
             } => {
-                let wait = format!("waiting for {what} (up to {timeout} s)");
+                let wait = match elapsed {
+                    0 => format!("waiting for {what} (up to {timeout} s)"),
+                    n => format!("waiting for {what}, {n} s (up to {timeout} s)"),
+                };
+                // The plain output says it once; the live view counts.
+                if !self.live && *elapsed > 0 {
+                    return;
+                }
                 if !self.live {
                     let location = self.location(*place);
                     self.print(&format!("  [{host}] {op} ({location}): {wait}"));
@@ -483,6 +491,16 @@ mod tests {
                 place,
                 what: "port 80 on 127.0.0.1 to open".into(),
                 timeout: 5,
+                elapsed: 0,
+            },
+            RunEvent::Waiting {
+                host: "a".into(),
+                stage: "base".into(),
+                op: "files.directory".into(),
+                place,
+                what: "port 80 on 127.0.0.1 to open".into(),
+                timeout: 5,
+                elapsed: 4,
             },
             RunEvent::Retrying {
                 host: "a".into(),
@@ -498,7 +516,8 @@ mod tests {
         ];
         expect![[r#"
             ^[2K  files.directory (site.infra:3)  a waiting for port 80 on 127.0.0.1 to open (up to 5 s)
-            ^[J^[1F^[2K  files.directory (site.infra:3)  a attempt 1 of 3 failed (boom), again in 2 s
+            ^[J^[1F^[2K  files.directory (site.infra:3)  a waiting for port 80 on 127.0.0.1 to open, 4 s (up to 5 s)
+            ^[1F^[2K  files.directory (site.infra:3)  a attempt 1 of 3 failed (boom), again in 2 s
             ^[1F^[2K  files.directory (site.infra:3)  a ok
         "#]]
         .assert_eq(&run(true, &events));

@@ -80,6 +80,7 @@ impl<W: Write + Send> Sink for JsonSink<W> {
                     "delay_s": delay,
                 })
             }
+            // Once, when the wait begins.
             RunEvent::Waiting {
                 host,
                 stage,
@@ -87,6 +88,7 @@ impl<W: Write + Send> Sink for JsonSink<W> {
                 place,
                 what,
                 timeout,
+                elapsed: 0,
             } => {
                 let loc = self.locate.locate(*place);
                 json!({
@@ -113,7 +115,10 @@ impl<W: Write + Send> Sink for JsonSink<W> {
             } => {
                 json!({ "event": "host_skipped", "host": host, "stage": stage, "reason": reason })
             }
-            RunEvent::OpStarted { .. } | RunEvent::StageFinished { .. } | RunEvent::Interrupted => {
+            RunEvent::OpStarted { .. }
+            | RunEvent::Waiting { .. }
+            | RunEvent::StageFinished { .. }
+            | RunEvent::Interrupted => {
                 return;
             }
         };
