@@ -287,3 +287,26 @@ fn a_plan_neither_waits_nor_retries() {
     );
     assert_eq!(count(&program), "", "a plan runs no changing command");
 }
+
+#[test]
+fn ctrl_c_ends_the_delay_before_the_next_attempt() {
+    let program = Program::new(&format!(
+        "use std::server\nparam root: str\ngroup here = [local()]\n\
+         stage s on here {{\n  server.shell(\"{COUNTER}; false\", retries: 5, delay: 60)\n}}\n"
+    ));
+    let started = Instant::now();
+    let child = program.spawn_json(&[]);
+    std::thread::sleep(Duration::from_millis(1000));
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    assert!(kill.is_ok_and(|s| s.success()));
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(count(&program), "1", "no second attempt");
+    assert_eq!(
+        failure(&out),
+        "interrupted (Ctrl-C) before the next attempt"
+    );
+}

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use infrac_bytecode::Builtin;
+use infrac_vm::request::Request;
 use infrac_vm::value::Value;
 use infrac_vm::{Event, Halt, Vm};
 
@@ -52,17 +53,22 @@ pub async fn run_stage(
                     "interrupted (Ctrl-C) before the next command".to_string()
                 } else {
                     ops.request_sent = Some(Instant::now());
+                    // The delay before a retried call's next attempt ends
+                    // with Ctrl-C (a command already sent runs to its end).
+                    let pause = matches!(request, Request::Sleep(_));
                     let performing = perform(conn, request, &run.commands);
                     let done = match ops.waiting.take() {
-                        Some(wait) => waited(performing, wait, reporter).await,
-                        None => performing.await,
+                        Some(wait) => Some(waited(performing, wait, reporter).await),
+                        None if pause => until_cancelled(performing, cancel).await,
+                        None => Some(performing.await),
                     };
                     match done {
-                        Ok(r) => {
+                        Some(Ok(r)) => {
                             response = Some(r);
                             continue;
                         }
-                        Err(e) => e.message,
+                        Some(Err(e)) => e.message,
+                        None => "interrupted (Ctrl-C) before the next attempt".to_string(),
                     }
                 };
                 ops.close_failed(run, reporter);
@@ -100,6 +106,22 @@ async fn waited<F: std::future::Future>(
                     *elapsed = started.elapsed().as_secs();
                 }
                 reporter.emit(progress);
+            }
+        }
+    }
+}
+
+/// `future`'s output, or `None` when Ctrl-C comes first.
+async fn until_cancelled<F: std::future::Future>(future: F, cancel: &Cancel) -> Option<F::Output> {
+    tokio::pin!(future);
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        tokio::select! {
+            done = &mut future => return Some(done),
+            _ = tick.tick() => {
+                if cancel.is_cancelled() {
+                    return None;
+                }
             }
         }
     }
