@@ -310,3 +310,30 @@ fn ctrl_c_ends_the_delay_before_the_next_attempt() {
         "interrupted (Ctrl-C) before the next attempt"
     );
 }
+
+#[test]
+fn an_apply_retries_the_planned_commands() {
+    let program = Program::new(&format!(
+        "use std::server\nparam root: str\ngroup here = [local()]\n\
+         stage s on here {{\n  server.shell(\"{COUNTER}; [ $n -ge 3 ]\", retries: 3, delay: 0)\n}}\n"
+    ));
+    let root = format!("root={}", program.root().display());
+    let dir = program
+        .root()
+        .parent()
+        .unwrap_or_else(|| panic!("no parent"));
+    let infrac = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_infrac"))
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run infrac: {e}"))
+    };
+    let plan = infrac(&["plan", "site.infra", "--set", &root, "-o", "plan.json"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    assert_eq!(count(&program), "", "the plan ran nothing");
+    let apply = infrac(&["apply", "plan.json", "--format", "json"]);
+    assert_eq!(apply.status.code(), Some(0), "{}", stderr(&apply));
+    assert_eq!(count(&program), "3");
+    assert_eq!(events(&apply, "retry").len(), 2);
+}
