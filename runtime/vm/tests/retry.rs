@@ -92,3 +92,35 @@ fn commands_sent_later_go_before_a_retried_call_starts() {
         ["touch /a", "flaky-command", "flaky-command"]
     );
 }
+
+#[test]
+fn no_retries_fails_as_an_unretried_call_and_an_inner_call_retries_first() {
+    let src = r#"
+        param tries: int = 0
+        op flaky() changes nothing { run(sh"flaky-command") }
+        op outer() changes nothing { flaky(retries: 1, delay: 0) }
+        group g = [local()]
+        stage s on g { flaky(retries: tries) }
+        stage t on g { outer(retries: 1, delay: 0) }
+    "#;
+    let mut vm = vm(compile(src));
+    let mut host = FakeHost::default().output("flaky-command", 1, "");
+    let once = host.run(&mut vm, 0).err().map(|e| e.message);
+    assert_eq!(
+        once.as_deref(),
+        Some("command failed with exit code 1: flaky-command\nboom")
+    );
+    let mut nested = FakeHost::default().output("flaky-command", 1, "");
+    let err = nested.run(&mut vm, 1).err().map(|e| e.message);
+    assert_eq!(
+        err.as_deref(),
+        Some(
+            "after 2 attempts: after 2 attempts: command failed with exit code 1: flaky-command\nboom"
+        )
+    );
+    assert_eq!(
+        nested.commands().len(),
+        4,
+        "2 outer attempts of 2 inner ones"
+    );
+}

@@ -129,12 +129,11 @@ impl Vm {
         while let Some(retry) = self.retries.pop() {
             if retry.attempt > retry.retries {
                 // Out of attempts: a retried call around this one may
-                // try again.
-                message = format!(
-                    "after {} attempt{}: {message}",
-                    retry.attempt,
-                    if retry.attempt == 1 { "" } else { "s" }
-                );
+                // try again. (`retries: 0` made one attempt: nothing to
+                // say.)
+                if retry.retries > 0 {
+                    message = format!("after {} attempts: {message}", retry.attempt);
+                }
                 continue;
             }
             return Ok(self.again(retry, message));
