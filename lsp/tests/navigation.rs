@@ -185,6 +185,7 @@ async fn completes_op_results_and_host_data() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn completes_named_arguments() {
     check_completion(r#"files.directory("/x", $0)"#, expect![[r#"
+        delay: [6] int
         group: [6] str?
         mode: [6] int?
         notify: [6] handler
@@ -192,8 +193,10 @@ async fn completes_named_arguments() {
         path: [6] str
         present: [6] bool
         recursive: [6] bool
+        retries: [6] int
         sudo: [6] bool
         sudo_user: [6] str
+        until: [6] bool
         conf [6] OpResult
         f [6] File?
         host [6] Host<Web>
@@ -211,6 +214,7 @@ async fn completes_named_arguments() {
         inventory [3] inventory(path: str, group: str? = none) -> list<Host>
         len [3] len(x) -> int
         local [3] local(name: str? = none, sudo: bool = false, sudo_password: secret? = none, data: T) -> Host
+        poll [3] poll(check: cmd, what: str, timeout: int, interval: int) -> bool
         probe [3] probe(cmd: cmd, env: map<str, secret>? = none) -> CommandResult
         range [3] range(start: int, end: int? = none) -> list<int>
         raw [3] raw(text: str)
@@ -267,6 +271,7 @@ async fn completes_enum_variants_and_names() {
         inventory [3] inventory(path: str, group: str? = none) -> list<Host>
         len [3] len(x) -> int
         local [3] local(name: str? = none, sudo: bool = false, sudo_password: secret? = none, data: T) -> Host
+        poll [3] poll(check: cmd, what: str, timeout: int, interval: int) -> bool
         probe [3] probe(cmd: cmd, env: map<str, secret>? = none) -> CommandResult
         range [3] range(start: int, end: int? = none) -> list<int>
         raw [3] raw(text: str)
@@ -435,4 +440,60 @@ async fn goes_to_definitions_in_the_file_and_the_stdlib() {
         text.lines().nth(line)
     );
     assert!(std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly()));
+}
+
+/// The retry arguments: completed on op calls and probes, and explained
+/// on hover, with `result` inside `until:`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completes_and_explains_the_retry_arguments() {
+    let (mut client, uri, l, c) = open_with(r#"let r = probe(sh"true", $0)"#).await;
+    let result = client
+        .at_cursor("textDocument/completion", &uri, l, c, json!({}))
+        .await;
+    let named: Vec<String> = render_completion(&result)
+        .lines()
+        .filter(|l| l.contains(": [6]"))
+        .map(str::to_string)
+        .collect();
+    expect![[r#"
+        [
+            "cmd: [6] cmd",
+            "delay: [6] int",
+            "env: [6] map<str, secret>?",
+            "retries: [6] int",
+            "until: [6] bool",
+        ]
+    "#]]
+    .assert_debug_eq(&named);
+    check_completion(
+        r#"files.directory("/x", retries: 3, until: result.$0)"#,
+        expect![[r#"
+            changed [5] bool
+            code [5] int
+            commands [5] list<str>
+            stderr [5] str
+            stdout [5] str
+        "#]],
+    )
+    .await;
+    check_hover(
+        r#"files.directory("/x", retr$0ies: 3)"#,
+        expect![[r#"
+            ```infra
+            retries: int = 0
+            ```
+
+            Try the call again when it fails (or while `until:` is false), at most this many more times, `delay:` seconds apart; the last failure stops the host, with the number of attempts."#]],
+    )
+    .await;
+    check_hover(
+        r#"let r = probe(sh"true", retries: 3, until: res$0ult.code == 0)"#,
+        expect![[r#"
+            ```infra
+            result
+            ```
+
+            In `until:`, the result of the call being retried: the op's `OpResult`, or the probe's `CommandResult`."#]],
+    )
+    .await;
 }

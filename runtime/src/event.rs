@@ -25,6 +25,34 @@ pub enum RunEvent {
         place: Place,
     },
     OpFinished(OpRecord),
+    /// Attempt `attempt` of `attempts` of a retried call failed with
+    /// `error`, inside the op called by a stage body at `place` (or it is
+    /// that call, or a probe of the stage body); the next begins in
+    /// `delay` seconds.
+    Retrying {
+        host: String,
+        stage: String,
+        op: String,
+        place: Place,
+        attempt: u64,
+        attempts: u64,
+        error: String,
+        delay: u64,
+    },
+    /// The host waits (the `std::wait` ops, `poll(...)`) for `what`, at
+    /// most `timeout` seconds, inside the op called by a stage body at
+    /// `place` (or in a `poll` of the stage body, `op` then being `poll`).
+    /// Sent when the wait begins (`elapsed` 0), then every second with
+    /// the seconds waited so far.
+    Waiting {
+        host: String,
+        stage: String,
+        op: String,
+        place: Place,
+        what: String,
+        timeout: u64,
+        elapsed: u64,
+    },
     /// The host stopped: it takes no further part in the run.
     HostFailed {
         host: String,
@@ -222,7 +250,10 @@ impl RunSummary {
             }
             RunEvent::StageSkipped { stage } => self.unselected_stages.push(stage.clone()),
             RunEvent::Interrupted => self.interrupted = true,
-            RunEvent::OpStarted { .. } | RunEvent::StageFinished { .. } => {}
+            RunEvent::OpStarted { .. }
+            | RunEvent::Waiting { .. }
+            | RunEvent::Retrying { .. }
+            | RunEvent::StageFinished { .. } => {}
         }
     }
 }

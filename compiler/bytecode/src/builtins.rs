@@ -95,6 +95,54 @@ pub const NAMES: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// `delay:` of a retried call when it is not given, in seconds.
+pub const RETRY_DELAY: i64 = 5;
+
+/// Names that mean something in one place only: the named arguments a
+/// call takes besides its callee's own (every op call's `sudo:` and
+/// `sudo_user:`; the retry arguments of op calls and `probe`), and
+/// `result` inside `until:`. `(name, how it reads, documentation)`.
+pub const CALL_NAMES: &[(&str, &str, &str)] = &[
+    (
+        "sudo",
+        "sudo: bool",
+        "Run the op's commands, probes and fact reads through sudo (`sudo -n`); `false` wins over a stage's or host's `sudo: true`.",
+    ),
+    (
+        "sudo_user",
+        "sudo_user: str",
+        "The user sudo runs the op's commands as (default root).",
+    ),
+    (
+        "retries",
+        "retries: int = 0",
+        "Try the call again when it fails (or while `until:` is false), at most this many more times, `delay:` seconds apart; the last failure stops the host, with the number of attempts.",
+    ),
+    (
+        "delay",
+        "delay: int = 5",
+        "Seconds between two attempts of a retried call (on the controller: nothing runs on the host meanwhile).",
+    ),
+    (
+        "until",
+        "until: bool",
+        "A condition on the call's `result`: the call is tried again while it is false (with `retries:`).",
+    ),
+    (
+        "result",
+        "result",
+        "In `until:`, the result of the call being retried: the op's `OpResult`, or the probe's `CommandResult`.",
+    ),
+];
+
+/// The named arguments of a retried call.
+pub const RETRY_ARGS: [&str; 3] = ["retries", "delay", "until"];
+
+/// The entry of [`CALL_NAMES`] for `name`.
+pub fn call_name(name: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
+    CALL_NAMES.iter().find(|(n, ..)| *n == name)
+}
+
 const fn p(name: &'static str, ty: &'static str, default: ParamDefault) -> Param {
     Param { name, ty, default }
 }
@@ -112,6 +160,19 @@ pub const FUNCTIONS: &[Function] = &[
         ret: "CommandResult",
         allowed: Allowed::Bodies,
         doc: "Runs a read-only command on the host; runs even in a plan. `env`: variables exported to the command (values may be secrets).",
+    },
+    Function {
+        name: "poll",
+        builtin: Some(Builtin::Poll),
+        params: &[
+            p("check", "cmd", Required),
+            p("what", "str", Required),
+            p("timeout", "int", Required),
+            p("interval", "int", Required),
+        ],
+        ret: "bool",
+        allowed: Allowed::Bodies,
+        doc: "Runs the read-only command `check` on the host every `interval` seconds until it succeeds, for at most `timeout` seconds, as one command (no round trip per check); whether it succeeded. Shown live as \"waiting for WHAT\". A plan runs nothing here and takes it as succeeded.",
     },
     Function {
         name: "run",
@@ -666,6 +727,12 @@ mod tests {
             missing.is_empty(),
             "not in docs/language.md §6: {missing:?}"
         );
+    }
+
+    #[test]
+    fn the_retry_delay_reads_as_its_default() {
+        let delay = call_name("delay").map(|(_, text, _)| *text);
+        assert_eq!(delay, Some(format!("delay: int = {RETRY_DELAY}").as_str()));
     }
 
     #[test]

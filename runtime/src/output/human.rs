@@ -29,6 +29,9 @@ struct Row {
     place: Place,
     location: String,
     states: BTreeMap<String, State>,
+    /// What the running hosts are doing: `waiting for port 8080 on
+    /// 127.0.0.1 to open (up to 60 s)`.
+    notes: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -75,7 +78,8 @@ impl<W: Write + Send> HumanSink<W> {
 
     /// Sets `host`'s state on the op call at `place`; on a terminal, redraws
     /// that row alone (or the whole block when the row is new).
-    fn update(&mut self, op: &str, place: Place, host: &str, state: State) {
+    /// `note`: what the host is doing while the op runs (waiting, retrying).
+    fn update(&mut self, op: &str, place: Place, host: &str, state: State, note: Option<String>) {
         let location = self.location(place);
         let view = self.stage.get_or_insert_with(StageView::default);
         let (index, new) = match view.rows.iter().position(|r| r.place == place) {
@@ -86,12 +90,17 @@ impl<W: Write + Send> HumanSink<W> {
                     place,
                     location,
                     states: BTreeMap::new(),
+                    notes: BTreeMap::new(),
                 };
                 view.rows.push(row);
                 (view.rows.len() - 1, true)
             }
         };
         if let Some(row) = view.rows.get_mut(index) {
+            match note {
+                Some(note) => row.notes.insert(host.to_string(), note),
+                None => row.notes.remove(host),
+            };
             row.states.insert(host.to_string(), state);
         }
         match (self.live, new) {
@@ -153,7 +162,50 @@ impl<W: Write + Send> Sink for HumanSink<W> {
             RunEvent::OpStarted {
                 host, op, place, ..
             } => {
-                self.update(op, *place, host, State::Running);
+                self.update(op, *place, host, State::Running, None);
+            }
+            RunEvent::Retrying {
+                host,
+                op,
+                place,
+                attempt,
+                attempts,
+                error,
+                delay,
+                ..
+            } => {
+                let first = super::terminal_safe(error);
+                let first = first.lines().next().unwrap_or_default();
+                let note =
+                    format!("attempt {attempt} of {attempts} failed ({first}), again in {delay} s");
+                if !self.live {
+                    let location = self.location(*place);
+                    self.print(&format!("  [{host}] {op} ({location}): {note}"));
+                }
+                self.update(op, *place, host, State::Running, Some(note));
+            }
+            RunEvent::Waiting {
+                host,
+                op,
+                place,
+                what,
+                timeout,
+                elapsed,
+                ..
+            } => {
+                let wait = match elapsed {
+                    0 => format!("waiting for {what} (up to {timeout} s)"),
+                    n => format!("waiting for {what}, {n} s (up to {timeout} s)"),
+                };
+                // The plain output says it once; the live view counts.
+                if !self.live && *elapsed > 0 {
+                    return;
+                }
+                if !self.live {
+                    let location = self.location(*place);
+                    self.print(&format!("  [{host}] {op} ({location}): {wait}"));
+                }
+                self.update(op, *place, host, State::Running, Some(wait));
             }
             RunEvent::OpFinished(record) => {
                 self.update(
@@ -161,6 +213,7 @@ impl<W: Write + Send> Sink for HumanSink<W> {
                     record.place,
                     &record.host,
                     State::Done(record.status),
+                    None,
                 );
                 if !self.live {
                     let location = self.location(record.place);
@@ -237,7 +290,10 @@ fn render_row(row: &Row) -> String {
         let named: Vec<String> = row
             .states
             .iter()
-            .map(|(host, state)| format!("{host} {}", state.as_str()))
+            .map(|(host, state)| match (state, row.notes.get(host)) {
+                (State::Running, Some(note)) => format!("{host} {note}"),
+                _ => format!("{host} {}", state.as_str()),
+            })
             .collect();
         named.join(", ")
     } else {
@@ -434,6 +490,62 @@ mod tests {
     }
 
     #[test]
+    fn a_row_says_what_a_host_waits_for_and_retries() {
+        let place = Place {
+            module: 0,
+            span: Span::new(3, 4),
+        };
+        let events = [
+            RunEvent::Waiting {
+                host: "a".into(),
+                stage: "base".into(),
+                op: "files.directory".into(),
+                place,
+                what: "port 80 on 127.0.0.1 to open".into(),
+                timeout: 5,
+                elapsed: 0,
+            },
+            RunEvent::Waiting {
+                host: "a".into(),
+                stage: "base".into(),
+                op: "files.directory".into(),
+                place,
+                what: "port 80 on 127.0.0.1 to open".into(),
+                timeout: 5,
+                elapsed: 4,
+            },
+            RunEvent::Retrying {
+                host: "a".into(),
+                stage: "base".into(),
+                op: "files.directory".into(),
+                place,
+                attempt: 1,
+                attempts: 3,
+                error: "boom\nmore".into(),
+                delay: 2,
+            },
+            op("a", 3, OpStatus::Ok),
+        ];
+        expect![[r#"
+            ^[2K  files.directory (site.infra:3)  a waiting for port 80 on 127.0.0.1 to open (up to 5 s)
+            ^[J^[1F^[2K  files.directory (site.infra:3)  a waiting for port 80 on 127.0.0.1 to open, 4 s (up to 5 s)
+            ^[1F^[2K  files.directory (site.infra:3)  a attempt 1 of 3 failed (boom), again in 2 s
+            ^[1F^[2K  files.directory (site.infra:3)  a ok
+        "#]]
+        .assert_eq(&run(true, &events));
+        let plain = run(false, &events);
+        let lines: Vec<&str> = plain.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "  [a] files.directory (site.infra:3): waiting for port 80 on 127.0.0.1 to open (up to 5 s)",
+                "  [a] files.directory (site.infra:3): attempt 1 of 3 failed (boom), again in 2 s",
+                "  [a] files.directory (site.infra:3): ok in 12ms",
+            ]
+        );
+    }
+
+    #[test]
     fn many_hosts_are_counted_by_state() {
         let mut row = Row {
             op: "files.line".into(),
@@ -443,6 +555,7 @@ mod tests {
             },
             location: "site.infra:4".into(),
             states: BTreeMap::new(),
+            notes: BTreeMap::new(),
         };
         let states = [
             OpStatus::Ok,

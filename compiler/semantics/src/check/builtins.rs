@@ -179,7 +179,10 @@ pub fn builtin_entry(name: &str) -> Option<(String, &'static str)> {
     if let Some(f) = table::function(name) {
         return Some((f.signature(), f.doc));
     }
-    let (_, text, doc) = table::NAMES.iter().find(|(n, ..)| *n == name)?;
+    let (_, text, doc) = table::NAMES
+        .iter()
+        .chain(table::CALL_NAMES)
+        .find(|(n, ..)| *n == name)?;
     Some((text.to_string(), *doc))
 }
 
@@ -198,4 +201,15 @@ pub fn builtin_entries() -> Vec<(&'static str, String, &'static str)> {
 /// The parameters every op call takes besides its own, named only.
 pub fn op_sudo_params() -> Vec<ParamSig> {
     vec![p("sudo", Ty::Bool, true), p("sudo_user", Ty::Str, true)]
+}
+
+/// The named arguments of a retried call (op calls and `probe`), in
+/// `table::RETRY_ARGS`' order.
+pub fn retry_params() -> Vec<ParamSig> {
+    let [retries, delay, until] = table::RETRY_ARGS;
+    vec![
+        p(retries, Ty::Int, true),
+        p(delay, Ty::Int, true),
+        p(until, Ty::Bool, true),
+    ]
 }

@@ -29,6 +29,8 @@ pub(crate) enum Static<'a> {
     /// `flush_handlers()`.
     FlushHandlers,
     Host,
+    /// `result` in `until:`.
+    Result,
 }
 
 /// The type a record literal gets from `expected` (through optionals).
@@ -62,6 +64,7 @@ impl<'a> Lowerer<'a> {
             Def::Builtin(&"host") => Some(Static::Host),
             Def::Builtin(&"raw") => Some(Static::Raw),
             Def::Builtin(&"flush_handlers") => Some(Static::FlushHandlers),
+            Def::Builtin(&"result") => Some(Static::Result),
             Def::Builtin(name) => Builtin::from_name(name).map(Static::Builtin),
             // A module (or `facts`, a built-in without a value) is only a
             // path's start.
@@ -367,6 +370,12 @@ impl<'a> Lowerer<'a> {
             }
             Static::Host => {
                 b.emit(Instr::LoadHost, span);
+            }
+            Static::Result => {
+                let slot = b
+                    .until_result
+                    .ok_or_else(|| self.error(b.module, span, "`result` outside `until:`"))?;
+                b.emit(Instr::LoadLocal(slot), span);
             }
             _ => return Err(self.error(b.module, span, "this is not a value")),
         }

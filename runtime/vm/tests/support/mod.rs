@@ -141,7 +141,7 @@ impl FakeHost {
                     })
                     .collect(),
             ),
-            Request::Upload(_) => Response::Done(CommandOutput::default()),
+            Request::Upload(_) | Request::Sleep(_) => Response::Done(CommandOutput::default()),
             // Like the runtime: in order, up to the first that fails.
             Request::Batch(batch) => {
                 let mut done = Vec::new();
@@ -236,6 +236,33 @@ impl FakeHost {
         }
         out
     }
+}
+
+/// Each request, as the kinds of what it carries: `read(n)` for n facts,
+/// `run` for a command waited for, `defer` for a deferred one, `sleep(n)` between two attempts.
+pub fn shape(host: &FakeHost) -> Vec<String> {
+    fn kinds(r: &Request) -> String {
+        match r {
+            Request::ReadFacts(q) => format!("read({})", q.len()),
+            Request::Exec(_) => "run".into(),
+            Request::Upload(_) => "upload".into(),
+            Request::Sleep(n) => format!("sleep({n})"),
+            Request::Batch(b) => {
+                let mut parts: Vec<String> = b
+                    .deferred
+                    .iter()
+                    .map(|d| match d {
+                        Deferred::Exec { .. } => "defer".to_string(),
+                        Deferred::Upload(_) => "defer-upload".to_string(),
+                        Deferred::Verify(_) => "check".to_string(),
+                    })
+                    .collect();
+                parts.extend(b.then.as_deref().map(kinds));
+                parts.join("+")
+            }
+        }
+    }
+    host.requests.iter().map(kinds).collect()
 }
 
 pub fn s(text: &str) -> Value {

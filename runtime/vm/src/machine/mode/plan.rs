@@ -115,6 +115,16 @@ impl Vm {
                 builtin: Builtin::Probe,
                 argc: 2,
             } => self.plan_probe(),
+            // A plan does not wait: it takes the wait as succeeded, and
+            // `infrac apply` waits (docs/language.md, "Waiting and retrying").
+            Instr::CallBuiltin {
+                builtin: Builtin::Poll,
+                argc,
+            } => {
+                self.pop_n(argc)?;
+                self.stack.push(Value::Bool(true));
+                Ok(Some(Flow::Continue))
+            }
             Instr::CallBuiltin {
                 builtin: builtin @ (Builtin::Run | Builtin::Upload),
                 argc,
