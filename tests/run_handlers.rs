@@ -134,3 +134,39 @@ fn a_plan_shows_the_handlers_that_will_run() {
     }
     assert_eq!(log(&program), "", "a plan ran a handler");
 }
+
+/// A handler notified by a call that only may change: the plan says it
+/// may change too, and why.
+#[test]
+fn a_plan_says_a_handler_may_run_when_its_notifier_may_change() {
+    let program = Program::new(
+        r#"
+use std::{files, server}
+param root: str
+group box = [local()]
+op restart() { run(sh"echo restart >> {root}/log") }
+stage s on box {
+  server.shell("true")
+  files.file("{root}/a", content: "a\n", notify: restart)
+}
+"#,
+    );
+    let root = format!("root={}", program.root().display());
+    let dir = program
+        .root()
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .current_dir(&dir)
+        .args(["plan", "site.infra", "--set", &root])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run infrac: {e}"));
+    let plan = text(&out);
+    assert!(out.status.success(), "{plan}");
+    let expected = "site.infra:8  handler site.restart\n    local: may change: depends on the change at line 7";
+    assert!(
+        plan.contains(expected),
+        "no `{expected}` in the plan:\n{plan}"
+    );
+}
