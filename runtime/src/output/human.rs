@@ -265,6 +265,7 @@ impl<W: Write + Send> Sink for HumanSink<W> {
                 self.print(&format!("stage {stage} skipped (not selected)"));
             }
             RunEvent::StageFinished { .. } => {}
+            RunEvent::Notice { message } => self.print(&format!("note: {message}")),
             RunEvent::Interrupted => {
                 if self.live {
                     self.redraw();
