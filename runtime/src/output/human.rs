@@ -676,9 +676,9 @@ mod tests {
         }
         expect![[r#"
 
-            HOST    OK  CHANGED  FAILED        TIME
-            web-17   1        0  in app        10ms
-            web-03   1        0  not run: app  10ms
+            HOST      OK  CHANGED  FAILED        TIME
+            web-17     1        0  in app        10ms
+            web-03     1        0  not run: app  10ms
             ... and 23 other hosts that did not fail (5 changed something; `--summary full` lists them)
             5 changed, 1 host failed, 1 not run"#]]
         .assert_eq(&render_summary(&summary, false));
