@@ -170,3 +170,44 @@ stage s on box {
         "no `{expected}` in the plan:\n{plan}"
     );
 }
+
+/// Over SSH, on the test bed: the same order, once per host, on three
+/// hosts at once; the second run runs none.
+#[test]
+fn over_ssh_each_host_runs_its_handlers_once() {
+    let Some(config) = run_common::ssh_config() else {
+        return;
+    };
+    let config = config.to_string_lossy().into_owned();
+    let dir = format!("/tmp/infrac-e2e-handlers-{}", std::process::id());
+    let source = SOURCE.replace(
+        "group box = [local()]",
+        r#"group box = [ssh("infrac-host-1"), ssh("infrac-host-2"), ssh("infrac-host-3")]"#,
+    );
+    let program = Program::new(&source);
+    let set_root = format!("root={dir}");
+    let args = ["--ssh-config", config.as_str(), "--set", set_root.as_str()];
+    let first = program.run_json(&args);
+    assert!(first.status.success(), "{}", text(&first));
+    let second = program.run_json(&args);
+    assert!(second.status.success(), "{}", text(&second));
+    let ran = json_lines(&second)
+        .iter()
+        .filter(|e| e["handler"] == true)
+        .count();
+    assert_eq!(ran, 0, "{}", text(&second));
+    for host in ["infrac-host-1", "infrac-host-2", "infrac-host-3"] {
+        let out = std::process::Command::new("docker")
+            .args(["exec", host, "cat", &format!("{dir}/log")])
+            .output()
+            .unwrap_or_else(|e| panic!("docker exec: {e}"));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "restart\nreload\nunused\nreload\nafter the flush\n",
+            "{host}"
+        );
+        let _ = std::process::Command::new("docker")
+            .args(["exec", host, "rm", "-rf", &dir])
+            .status();
+    }
+}

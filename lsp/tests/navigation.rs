@@ -101,6 +101,32 @@ async fn completes_handlers_after_notify() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hovers_handlers_and_comprehension_variables() {
+    check_hover(
+        "files.file(\"/a\", notify: apt.upd$0ate)",
+        expect![[r#"
+            ```infra
+            pub op update(
+              /// Skip when the lists were updated less than this many seconds ago.
+              cache_time: int? = none,
+            )
+                changes facts.apt_lists_age
+            ```
+
+            Update the package lists (`apt-get update`)."#]],
+    )
+    .await;
+    check_hover(
+        "let xs = [\"{p$0}\" for p in [80, 443]]",
+        expect![[r#"
+            ```infra
+            let p: int
+            ```"#]],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn completes_facts() {
     check_completion(
         "let x = facts.$0",
