@@ -68,6 +68,18 @@ fn quickstart() {
 }
 
 #[test]
+fn service_with_a_handler_a_secret_and_a_wait() {
+    let dir = temp();
+    let root = dir.path().join("svc");
+    converges("service.infra", &set("root", &root));
+    // Two runs, one restart: the handler ran only when the files changed.
+    let restarts = std::fs::read_to_string(root.join("restarts")).unwrap_or_default();
+    assert_eq!(restarts.lines().count(), 1, "{restarts}");
+    let token = std::fs::read_to_string(root.join("token")).unwrap_or_default();
+    assert_eq!(token, "example-token-not-a-real-one");
+}
+
+#[test]
 fn custom_fact() {
     let dir = temp();
     converges(

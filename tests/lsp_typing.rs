@@ -24,7 +24,12 @@ fn end_of(text: &str) -> Value {
 
 #[test]
 fn typing_and_deleting_an_example_character_by_character() {
-    let example = include_str!("../examples/cross_host.infra");
+    // Two examples one after the other: the second uses handlers, secret
+    // sources, comprehensions and waits.
+    let example = concat!(
+        include_str!("../examples/cross_host.infra"),
+        include_str!("../examples/service.infra")
+    );
     let dir = tempfile::tempdir().expect("temp dir");
     let uri = format!("file://{}", dir.path().join("typed.infra").display());
     let mut client = StdioClient::start(dir.path(), json!({}));

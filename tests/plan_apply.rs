@@ -481,6 +481,59 @@ fn human_plan_snapshot() {
               $ mkdir -p -m 750 -- <root>/d
           site.infra:10  files.file
             local: will change
+              $ set -e
+                infrac_q=<root>/d
+                infrac_m=
+                while [ ! -e "$infrac_q" ] && [ ! -L "$infrac_q" ]; do
+                  infrac_m=${infrac_q##*/}${infrac_m:+/$infrac_m}
+                  case $infrac_q in */*) infrac_q=${infrac_q%/*}; [ -n "$infrac_q" ] || infrac_q=/ ;; *) infrac_q=. ;; esac
+                done
+                if [ -n "$infrac_m" ]; then
+                infrac_p=$infrac_q/${infrac_m%%/*}
+                case $infrac_p in */*) infrac_d=${infrac_p%/*}; infrac_b=${infrac_p##*/} ;; *) infrac_d=.; infrac_b=$infrac_p ;; esac
+                [ -n "$infrac_d" ] || infrac_d=/
+                case $infrac_d in /*) infrac_w=$infrac_d ;; *) cd -P -- . || exit 1; infrac_w=$PWD/$infrac_d ;; esac
+                cd -P -- "$infrac_d" || exit 1
+                if [ "$PWD" != "$infrac_w" ]; then
+                  infrac_u=$(id -u) infrac_c= infrac_r=$infrac_w infrac_h=0
+                  while [ -n "$infrac_r" ]; do
+                    infrac_x=${infrac_r%%/*}
+                    case $infrac_r in */*) infrac_r=${infrac_r#*/} ;; *) infrac_r= ;; esac
+                    case $infrac_x in ''|.) continue ;; ..) infrac_c=${infrac_c%/*}; continue ;; esac
+                    infrac_n=$infrac_c/$infrac_x
+                    if [ -L "$infrac_n" ]; then
+                      set -- $(stat -c '%u %a' -- "${infrac_c:-/}")
+                      if { [ "$1" != 0 ] && [ "$1" != "$infrac_u" ]; } || [ $((0$2 & 022)) -ne 0 ]; then echo "$infrac_n is a symbolic link in a directory other users can write to: refused" >&2; exit 1; fi
+                      infrac_h=$((infrac_h + 1)); [ "$infrac_h" -le 40 ] || { echo "$infrac_w: too many links" >&2; exit 1; }
+                      infrac_l=$(readlink -- "$infrac_n" && echo x) || exit 1; infrac_l=${infrac_l%?x}
+                      case $infrac_l in /*) infrac_c= ;; esac
+                      infrac_r=$infrac_l/$infrac_r
+                      continue
+                    fi
+                    infrac_c=$infrac_n
+                  done
+                  if [ "${infrac_c:-/}" != "$PWD" ]; then echo "$infrac_w changed while it was resolved: refused" >&2; exit 1; fi
+                fi
+
+                infrac_v=$(id -u)
+                while [ -n "$infrac_m" ]; do
+                  infrac_y=${infrac_m%%/*}
+                  case $infrac_m in */*) infrac_m=${infrac_m#*/} ;; *) infrac_m= ;; esac
+                  # `infrac_o` empty: the directory was there already (made meanwhile).
+                  if mkdir -- "$infrac_y" 2>/dev/null; then infrac_o=$infrac_v
+                  elif [ -e "$infrac_y" ] || [ -L "$infrac_y" ]; then infrac_o=
+                  else mkdir -- "$infrac_y"; infrac_o=$infrac_v
+                  fi
+                  if [ -L "$infrac_y" ] || [ ! -d "$infrac_y" ]; then echo "$PWD/$infrac_y is not a directory (a link?): refused" >&2; exit 1; fi
+                  infrac_j=$(stat -c %d:%i -- "$infrac_y")
+                  cd -P -- "$infrac_y"
+                  if [ "$(stat -c %d:%i .)" != "$infrac_j" ]; then echo "$infrac_y in $OLDPWD was replaced while it was made: refused" >&2; exit 1; fi
+                  if [ -z "$infrac_o" ]; then
+                    infrac_o=$(stat -c %u .)
+                    if [ "$infrac_o" != 0 ] && [ "$infrac_o" != "$infrac_v" ]; then echo "$PWD was made by another user meanwhile: refused" >&2; exit 1; fi
+                  fi
+                done
+                fi
               upload <root>/d/f.txt (mode 0640)
                 --- /dev/null
                 +++ <root>/d/f.txt (planned)
@@ -488,6 +541,59 @@ fn human_plan_snapshot() {
                 +hello
           site.infra:11  files.link
             local: will change
+              $ set -e
+                infrac_q=<root>
+                infrac_m=
+                while [ ! -e "$infrac_q" ] && [ ! -L "$infrac_q" ]; do
+                  infrac_m=${infrac_q##*/}${infrac_m:+/$infrac_m}
+                  case $infrac_q in */*) infrac_q=${infrac_q%/*}; [ -n "$infrac_q" ] || infrac_q=/ ;; *) infrac_q=. ;; esac
+                done
+                if [ -n "$infrac_m" ]; then
+                infrac_p=$infrac_q/${infrac_m%%/*}
+                case $infrac_p in */*) infrac_d=${infrac_p%/*}; infrac_b=${infrac_p##*/} ;; *) infrac_d=.; infrac_b=$infrac_p ;; esac
+                [ -n "$infrac_d" ] || infrac_d=/
+                case $infrac_d in /*) infrac_w=$infrac_d ;; *) cd -P -- . || exit 1; infrac_w=$PWD/$infrac_d ;; esac
+                cd -P -- "$infrac_d" || exit 1
+                if [ "$PWD" != "$infrac_w" ]; then
+                  infrac_u=$(id -u) infrac_c= infrac_r=$infrac_w infrac_h=0
+                  while [ -n "$infrac_r" ]; do
+                    infrac_x=${infrac_r%%/*}
+                    case $infrac_r in */*) infrac_r=${infrac_r#*/} ;; *) infrac_r= ;; esac
+                    case $infrac_x in ''|.) continue ;; ..) infrac_c=${infrac_c%/*}; continue ;; esac
+                    infrac_n=$infrac_c/$infrac_x
+                    if [ -L "$infrac_n" ]; then
+                      set -- $(stat -c '%u %a' -- "${infrac_c:-/}")
+                      if { [ "$1" != 0 ] && [ "$1" != "$infrac_u" ]; } || [ $((0$2 & 022)) -ne 0 ]; then echo "$infrac_n is a symbolic link in a directory other users can write to: refused" >&2; exit 1; fi
+                      infrac_h=$((infrac_h + 1)); [ "$infrac_h" -le 40 ] || { echo "$infrac_w: too many links" >&2; exit 1; }
+                      infrac_l=$(readlink -- "$infrac_n" && echo x) || exit 1; infrac_l=${infrac_l%?x}
+                      case $infrac_l in /*) infrac_c= ;; esac
+                      infrac_r=$infrac_l/$infrac_r
+                      continue
+                    fi
+                    infrac_c=$infrac_n
+                  done
+                  if [ "${infrac_c:-/}" != "$PWD" ]; then echo "$infrac_w changed while it was resolved: refused" >&2; exit 1; fi
+                fi
+
+                infrac_v=$(id -u)
+                while [ -n "$infrac_m" ]; do
+                  infrac_y=${infrac_m%%/*}
+                  case $infrac_m in */*) infrac_m=${infrac_m#*/} ;; *) infrac_m= ;; esac
+                  # `infrac_o` empty: the directory was there already (made meanwhile).
+                  if mkdir -- "$infrac_y" 2>/dev/null; then infrac_o=$infrac_v
+                  elif [ -e "$infrac_y" ] || [ -L "$infrac_y" ]; then infrac_o=
+                  else mkdir -- "$infrac_y"; infrac_o=$infrac_v
+                  fi
+                  if [ -L "$infrac_y" ] || [ ! -d "$infrac_y" ]; then echo "$PWD/$infrac_y is not a directory (a link?): refused" >&2; exit 1; fi
+                  infrac_j=$(stat -c %d:%i -- "$infrac_y")
+                  cd -P -- "$infrac_y"
+                  if [ "$(stat -c %d:%i .)" != "$infrac_j" ]; then echo "$infrac_y in $OLDPWD was replaced while it was made: refused" >&2; exit 1; fi
+                  if [ -z "$infrac_o" ]; then
+                    infrac_o=$(stat -c %u .)
+                    if [ "$infrac_o" != 0 ] && [ "$infrac_o" != "$infrac_v" ]; then echo "$PWD was made by another user meanwhile: refused" >&2; exit 1; fi
+                  fi
+                done
+                fi
               $ infrac_p=<root>/current
                 case $infrac_p in */*) infrac_d=${infrac_p%/*}; infrac_b=${infrac_p##*/} ;; *) infrac_d=.; infrac_b=$infrac_p ;; esac
                 [ -n "$infrac_d" ] || infrac_d=/
@@ -517,6 +623,59 @@ fn human_plan_snapshot() {
                 ln -sfn -- <root>/d "./$infrac_b"
           site.infra:12  files.line
             local: will change
+              $ set -e
+                infrac_q=<root>/d
+                infrac_m=
+                while [ ! -e "$infrac_q" ] && [ ! -L "$infrac_q" ]; do
+                  infrac_m=${infrac_q##*/}${infrac_m:+/$infrac_m}
+                  case $infrac_q in */*) infrac_q=${infrac_q%/*}; [ -n "$infrac_q" ] || infrac_q=/ ;; *) infrac_q=. ;; esac
+                done
+                if [ -n "$infrac_m" ]; then
+                infrac_p=$infrac_q/${infrac_m%%/*}
+                case $infrac_p in */*) infrac_d=${infrac_p%/*}; infrac_b=${infrac_p##*/} ;; *) infrac_d=.; infrac_b=$infrac_p ;; esac
+                [ -n "$infrac_d" ] || infrac_d=/
+                case $infrac_d in /*) infrac_w=$infrac_d ;; *) cd -P -- . || exit 1; infrac_w=$PWD/$infrac_d ;; esac
+                cd -P -- "$infrac_d" || exit 1
+                if [ "$PWD" != "$infrac_w" ]; then
+                  infrac_u=$(id -u) infrac_c= infrac_r=$infrac_w infrac_h=0
+                  while [ -n "$infrac_r" ]; do
+                    infrac_x=${infrac_r%%/*}
+                    case $infrac_r in */*) infrac_r=${infrac_r#*/} ;; *) infrac_r= ;; esac
+                    case $infrac_x in ''|.) continue ;; ..) infrac_c=${infrac_c%/*}; continue ;; esac
+                    infrac_n=$infrac_c/$infrac_x
+                    if [ -L "$infrac_n" ]; then
+                      set -- $(stat -c '%u %a' -- "${infrac_c:-/}")
+                      if { [ "$1" != 0 ] && [ "$1" != "$infrac_u" ]; } || [ $((0$2 & 022)) -ne 0 ]; then echo "$infrac_n is a symbolic link in a directory other users can write to: refused" >&2; exit 1; fi
+                      infrac_h=$((infrac_h + 1)); [ "$infrac_h" -le 40 ] || { echo "$infrac_w: too many links" >&2; exit 1; }
+                      infrac_l=$(readlink -- "$infrac_n" && echo x) || exit 1; infrac_l=${infrac_l%?x}
+                      case $infrac_l in /*) infrac_c= ;; esac
+                      infrac_r=$infrac_l/$infrac_r
+                      continue
+                    fi
+                    infrac_c=$infrac_n
+                  done
+                  if [ "${infrac_c:-/}" != "$PWD" ]; then echo "$infrac_w changed while it was resolved: refused" >&2; exit 1; fi
+                fi
+
+                infrac_v=$(id -u)
+                while [ -n "$infrac_m" ]; do
+                  infrac_y=${infrac_m%%/*}
+                  case $infrac_m in */*) infrac_m=${infrac_m#*/} ;; *) infrac_m= ;; esac
+                  # `infrac_o` empty: the directory was there already (made meanwhile).
+                  if mkdir -- "$infrac_y" 2>/dev/null; then infrac_o=$infrac_v
+                  elif [ -e "$infrac_y" ] || [ -L "$infrac_y" ]; then infrac_o=
+                  else mkdir -- "$infrac_y"; infrac_o=$infrac_v
+                  fi
+                  if [ -L "$infrac_y" ] || [ ! -d "$infrac_y" ]; then echo "$PWD/$infrac_y is not a directory (a link?): refused" >&2; exit 1; fi
+                  infrac_j=$(stat -c %d:%i -- "$infrac_y")
+                  cd -P -- "$infrac_y"
+                  if [ "$(stat -c %d:%i .)" != "$infrac_j" ]; then echo "$infrac_y in $OLDPWD was replaced while it was made: refused" >&2; exit 1; fi
+                  if [ -z "$infrac_o" ]; then
+                    infrac_o=$(stat -c %u .)
+                    if [ "$infrac_o" != 0 ] && [ "$infrac_o" != "$infrac_v" ]; then echo "$PWD was made by another user meanwhile: refused" >&2; exit 1; fi
+                  fi
+                done
+                fi
               upload <root>/d/lines.txt
                 --- /dev/null
                 +++ <root>/d/lines.txt (planned)
@@ -567,6 +726,13 @@ fn json_plan_snapshot() {
                   "commands": [
                     {
                       "digest": "<hash>",
+                      "display": "set -e\ninfrac_q=<root>/d\ninfrac_m=\nwhile [ ! -e \"$infrac_q\" ] && [ ! -L \"$infrac_q\" ]; do\n  infrac_m=${infrac_q##*/}${infrac_m:+/$infrac_m}\n  case $infrac_q in */*) infrac_q=${infrac_q%/*}; [ -n \"$infrac_q\" ] || infrac_q=/ ;; *) infrac_q=. ;; esac\ndone\nif [ -n \"$infrac_m\" ]; then\ninfrac_p=$infrac_q/${infrac_m%%/*}\ncase $infrac_p in */*) infrac_d=${infrac_p%/*}; infrac_b=${infrac_p##*/} ;; *) infrac_d=.; infrac_b=$infrac_p ;; esac\n[ -n \"$infrac_d\" ] || infrac_d=/\ncase $infrac_d in /*) infrac_w=$infrac_d ;; *) cd -P -- . || exit 1; infrac_w=$PWD/$infrac_d ;; esac\ncd -P -- \"$infrac_d\" || exit 1\nif [ \"$PWD\" != \"$infrac_w\" ]; then\n  infrac_u=$(id -u) infrac_c= infrac_r=$infrac_w infrac_h=0\n  while [ -n \"$infrac_r\" ]; do\n    infrac_x=${infrac_r%%/*}\n    case $infrac_r in */*) infrac_r=${infrac_r#*/} ;; *) infrac_r= ;; esac\n    case $infrac_x in ''|.) continue ;; ..) infrac_c=${infrac_c%/*}; continue ;; esac\n    infrac_n=$infrac_c/$infrac_x\n    if [ -L \"$infrac_n\" ]; then\n      set -- $(stat -c '%u %a' -- \"${infrac_c:-/}\")\n      if { [ \"$1\" != 0 ] && [ \"$1\" != \"$infrac_u\" ]; } || [ $((0$2 & 022)) -ne 0 ]; then echo \"$infrac_n is a symbolic link in a directory other users can write to: refused\" >&2; exit 1; fi\n      infrac_h=$((infrac_h + 1)); [ \"$infrac_h\" -le 40 ] || { echo \"$infrac_w: too many links\" >&2; exit 1; }\n      infrac_l=$(readlink -- \"$infrac_n\" && echo x) || exit 1; infrac_l=${infrac_l%?x}\n      case $infrac_l in /*) infrac_c= ;; esac\n      infrac_r=$infrac_l/$infrac_r\n      continue\n    fi\n    infrac_c=$infrac_n\n  done\n  if [ \"${infrac_c:-/}\" != \"$PWD\" ]; then echo \"$infrac_w changed while it was resolved: refused\" >&2; exit 1; fi\nfi\n\ninfrac_v=$(id -u)\nwhile [ -n \"$infrac_m\" ]; do\n  infrac_y=${infrac_m%%/*}\n  case $infrac_m in */*) infrac_m=${infrac_m#*/} ;; *) infrac_m= ;; esac\n  # `infrac_o` empty: the directory was there already (made meanwhile).\n  if mkdir -- \"$infrac_y\" 2>/dev/null; then infrac_o=$infrac_v\n  elif [ -e \"$infrac_y\" ] || [ -L \"$infrac_y\" ]; then infrac_o=\n  else mkdir -- \"$infrac_y\"; infrac_o=$infrac_v\n  fi\n  if [ -L \"$infrac_y\" ] || [ ! -d \"$infrac_y\" ]; then echo \"$PWD/$infrac_y is not a directory (a link?): refused\" >&2; exit 1; fi\n  infrac_j=$(stat -c %d:%i -- \"$infrac_y\")\n  cd -P -- \"$infrac_y\"\n  if [ \"$(stat -c %d:%i .)\" != \"$infrac_j\" ]; then echo \"$infrac_y in $OLDPWD was replaced while it was made: refused\" >&2; exit 1; fi\n  if [ -z \"$infrac_o\" ]; then\n    infrac_o=$(stat -c %u .)\n    if [ \"$infrac_o\" != 0 ] && [ \"$infrac_o\" != \"$infrac_v\" ]; then echo \"$PWD was made by another user meanwhile: refused\" >&2; exit 1; fi\n  fi\ndone\nfi",
+                      "kind": "exec",
+                      "secret": false,
+                      "sudo": null
+                    },
+                    {
+                      "digest": "<hash>",
                       "display": "upload <root>/d/f.txt (mode 0640)",
                       "kind": "upload",
                       "secret": false,
@@ -589,6 +755,13 @@ fn json_plan_snapshot() {
                   "commands": [
                     {
                       "digest": "<hash>",
+                      "display": "set -e\ninfrac_q=<root>\ninfrac_m=\nwhile [ ! -e \"$infrac_q\" ] && [ ! -L \"$infrac_q\" ]; do\n  infrac_m=${infrac_q##*/}${infrac_m:+/$infrac_m}\n  case $infrac_q in */*) infrac_q=${infrac_q%/*}; [ -n \"$infrac_q\" ] || infrac_q=/ ;; *) infrac_q=. ;; esac\ndone\nif [ -n \"$infrac_m\" ]; then\ninfrac_p=$infrac_q/${infrac_m%%/*}\ncase $infrac_p in */*) infrac_d=${infrac_p%/*}; infrac_b=${infrac_p##*/} ;; *) infrac_d=.; infrac_b=$infrac_p ;; esac\n[ -n \"$infrac_d\" ] || infrac_d=/\ncase $infrac_d in /*) infrac_w=$infrac_d ;; *) cd -P -- . || exit 1; infrac_w=$PWD/$infrac_d ;; esac\ncd -P -- \"$infrac_d\" || exit 1\nif [ \"$PWD\" != \"$infrac_w\" ]; then\n  infrac_u=$(id -u) infrac_c= infrac_r=$infrac_w infrac_h=0\n  while [ -n \"$infrac_r\" ]; do\n    infrac_x=${infrac_r%%/*}\n    case $infrac_r in */*) infrac_r=${infrac_r#*/} ;; *) infrac_r= ;; esac\n    case $infrac_x in ''|.) continue ;; ..) infrac_c=${infrac_c%/*}; continue ;; esac\n    infrac_n=$infrac_c/$infrac_x\n    if [ -L \"$infrac_n\" ]; then\n      set -- $(stat -c '%u %a' -- \"${infrac_c:-/}\")\n      if { [ \"$1\" != 0 ] && [ \"$1\" != \"$infrac_u\" ]; } || [ $((0$2 & 022)) -ne 0 ]; then echo \"$infrac_n is a symbolic link in a directory other users can write to: refused\" >&2; exit 1; fi\n      infrac_h=$((infrac_h + 1)); [ \"$infrac_h\" -le 40 ] || { echo \"$infrac_w: too many links\" >&2; exit 1; }\n      infrac_l=$(readlink -- \"$infrac_n\" && echo x) || exit 1; infrac_l=${infrac_l%?x}\n      case $infrac_l in /*) infrac_c= ;; esac\n      infrac_r=$infrac_l/$infrac_r\n      continue\n    fi\n    infrac_c=$infrac_n\n  done\n  if [ \"${infrac_c:-/}\" != \"$PWD\" ]; then echo \"$infrac_w changed while it was resolved: refused\" >&2; exit 1; fi\nfi\n\ninfrac_v=$(id -u)\nwhile [ -n \"$infrac_m\" ]; do\n  infrac_y=${infrac_m%%/*}\n  case $infrac_m in */*) infrac_m=${infrac_m#*/} ;; *) infrac_m= ;; esac\n  # `infrac_o` empty: the directory was there already (made meanwhile).\n  if mkdir -- \"$infrac_y\" 2>/dev/null; then infrac_o=$infrac_v\n  elif [ -e \"$infrac_y\" ] || [ -L \"$infrac_y\" ]; then infrac_o=\n  else mkdir -- \"$infrac_y\"; infrac_o=$infrac_v\n  fi\n  if [ -L \"$infrac_y\" ] || [ ! -d \"$infrac_y\" ]; then echo \"$PWD/$infrac_y is not a directory (a link?): refused\" >&2; exit 1; fi\n  infrac_j=$(stat -c %d:%i -- \"$infrac_y\")\n  cd -P -- \"$infrac_y\"\n  if [ \"$(stat -c %d:%i .)\" != \"$infrac_j\" ]; then echo \"$infrac_y in $OLDPWD was replaced while it was made: refused\" >&2; exit 1; fi\n  if [ -z \"$infrac_o\" ]; then\n    infrac_o=$(stat -c %u .)\n    if [ \"$infrac_o\" != 0 ] && [ \"$infrac_o\" != \"$infrac_v\" ]; then echo \"$PWD was made by another user meanwhile: refused\" >&2; exit 1; fi\n  fi\ndone\nfi",
+                      "kind": "exec",
+                      "secret": false,
+                      "sudo": null
+                    },
+                    {
+                      "digest": "<hash>",
                       "display": "infrac_p=<root>/current\ncase $infrac_p in */*) infrac_d=${infrac_p%/*}; infrac_b=${infrac_p##*/} ;; *) infrac_d=.; infrac_b=$infrac_p ;; esac\n[ -n \"$infrac_d\" ] || infrac_d=/\ncase $infrac_d in /*) infrac_w=$infrac_d ;; *) cd -P -- . || exit 1; infrac_w=$PWD/$infrac_d ;; esac\ncd -P -- \"$infrac_d\" || exit 1\nif [ \"$PWD\" != \"$infrac_w\" ]; then\n  infrac_u=$(id -u) infrac_c= infrac_r=$infrac_w infrac_h=0\n  while [ -n \"$infrac_r\" ]; do\n    infrac_x=${infrac_r%%/*}\n    case $infrac_r in */*) infrac_r=${infrac_r#*/} ;; *) infrac_r= ;; esac\n    case $infrac_x in ''|.) continue ;; ..) infrac_c=${infrac_c%/*}; continue ;; esac\n    infrac_n=$infrac_c/$infrac_x\n    if [ -L \"$infrac_n\" ]; then\n      set -- $(stat -c '%u %a' -- \"${infrac_c:-/}\")\n      if { [ \"$1\" != 0 ] && [ \"$1\" != \"$infrac_u\" ]; } || [ $((0$2 & 022)) -ne 0 ]; then echo \"$infrac_n is a symbolic link in a directory other users can write to: refused\" >&2; exit 1; fi\n      infrac_h=$((infrac_h + 1)); [ \"$infrac_h\" -le 40 ] || { echo \"$infrac_w: too many links\" >&2; exit 1; }\n      infrac_l=$(readlink -- \"$infrac_n\" && echo x) || exit 1; infrac_l=${infrac_l%?x}\n      case $infrac_l in /*) infrac_c= ;; esac\n      infrac_r=$infrac_l/$infrac_r\n      continue\n    fi\n    infrac_c=$infrac_n\n  done\n  if [ \"${infrac_c:-/}\" != \"$PWD\" ]; then echo \"$infrac_w changed while it was resolved: refused\" >&2; exit 1; fi\nfi\n\nln -sfn -- <root>/d \"./$infrac_b\"",
                       "kind": "exec",
                       "secret": false,
@@ -609,6 +782,13 @@ fn json_plan_snapshot() {
                 },
                 {
                   "commands": [
+                    {
+                      "digest": "<hash>",
+                      "display": "set -e\ninfrac_q=<root>/d\ninfrac_m=\nwhile [ ! -e \"$infrac_q\" ] && [ ! -L \"$infrac_q\" ]; do\n  infrac_m=${infrac_q##*/}${infrac_m:+/$infrac_m}\n  case $infrac_q in */*) infrac_q=${infrac_q%/*}; [ -n \"$infrac_q\" ] || infrac_q=/ ;; *) infrac_q=. ;; esac\ndone\nif [ -n \"$infrac_m\" ]; then\ninfrac_p=$infrac_q/${infrac_m%%/*}\ncase $infrac_p in */*) infrac_d=${infrac_p%/*}; infrac_b=${infrac_p##*/} ;; *) infrac_d=.; infrac_b=$infrac_p ;; esac\n[ -n \"$infrac_d\" ] || infrac_d=/\ncase $infrac_d in /*) infrac_w=$infrac_d ;; *) cd -P -- . || exit 1; infrac_w=$PWD/$infrac_d ;; esac\ncd -P -- \"$infrac_d\" || exit 1\nif [ \"$PWD\" != \"$infrac_w\" ]; then\n  infrac_u=$(id -u) infrac_c= infrac_r=$infrac_w infrac_h=0\n  while [ -n \"$infrac_r\" ]; do\n    infrac_x=${infrac_r%%/*}\n    case $infrac_r in */*) infrac_r=${infrac_r#*/} ;; *) infrac_r= ;; esac\n    case $infrac_x in ''|.) continue ;; ..) infrac_c=${infrac_c%/*}; continue ;; esac\n    infrac_n=$infrac_c/$infrac_x\n    if [ -L \"$infrac_n\" ]; then\n      set -- $(stat -c '%u %a' -- \"${infrac_c:-/}\")\n      if { [ \"$1\" != 0 ] && [ \"$1\" != \"$infrac_u\" ]; } || [ $((0$2 & 022)) -ne 0 ]; then echo \"$infrac_n is a symbolic link in a directory other users can write to: refused\" >&2; exit 1; fi\n      infrac_h=$((infrac_h + 1)); [ \"$infrac_h\" -le 40 ] || { echo \"$infrac_w: too many links\" >&2; exit 1; }\n      infrac_l=$(readlink -- \"$infrac_n\" && echo x) || exit 1; infrac_l=${infrac_l%?x}\n      case $infrac_l in /*) infrac_c= ;; esac\n      infrac_r=$infrac_l/$infrac_r\n      continue\n    fi\n    infrac_c=$infrac_n\n  done\n  if [ \"${infrac_c:-/}\" != \"$PWD\" ]; then echo \"$infrac_w changed while it was resolved: refused\" >&2; exit 1; fi\nfi\n\ninfrac_v=$(id -u)\nwhile [ -n \"$infrac_m\" ]; do\n  infrac_y=${infrac_m%%/*}\n  case $infrac_m in */*) infrac_m=${infrac_m#*/} ;; *) infrac_m= ;; esac\n  # `infrac_o` empty: the directory was there already (made meanwhile).\n  if mkdir -- \"$infrac_y\" 2>/dev/null; then infrac_o=$infrac_v\n  elif [ -e \"$infrac_y\" ] || [ -L \"$infrac_y\" ]; then infrac_o=\n  else mkdir -- \"$infrac_y\"; infrac_o=$infrac_v\n  fi\n  if [ -L \"$infrac_y\" ] || [ ! -d \"$infrac_y\" ]; then echo \"$PWD/$infrac_y is not a directory (a link?): refused\" >&2; exit 1; fi\n  infrac_j=$(stat -c %d:%i -- \"$infrac_y\")\n  cd -P -- \"$infrac_y\"\n  if [ \"$(stat -c %d:%i .)\" != \"$infrac_j\" ]; then echo \"$infrac_y in $OLDPWD was replaced while it was made: refused\" >&2; exit 1; fi\n  if [ -z \"$infrac_o\" ]; then\n    infrac_o=$(stat -c %u .)\n    if [ \"$infrac_o\" != 0 ] && [ \"$infrac_o\" != \"$infrac_v\" ]; then echo \"$PWD was made by another user meanwhile: refused\" >&2; exit 1; fi\n  fi\ndone\nfi",
+                      "kind": "exec",
+                      "secret": false,
+                      "sudo": null
+                    },
                     {
                       "digest": "<hash>",
                       "display": "upload <root>/d/lines.txt",

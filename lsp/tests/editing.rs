@@ -305,6 +305,7 @@ async fn workspace_symbols_search_open_files_and_the_stdlib() {
         dir [7] in facts
         directory [12] in files
         in_dir [12] in files
+        enter_dir [12] in files
         dir_lock [12] in files
     "#]]
     .assert_eq(&rendered);
@@ -394,4 +395,53 @@ async fn definition_references_and_rename_across_user_modules() {
         edit["changes"][module_uri.as_str()][0]["range"]["start"],
         json!({ "line": 1, "character": 7 })
     );
+}
+
+/// Named arguments are parameters, also those every op call takes
+/// (`retries:`, `sudo:`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn named_arguments_are_parameter_tokens() {
+    let mut client = Client::start().await;
+    let uri = client
+        .open(
+            "site.infra",
+            "op o(n: int) changes nothing { }\ngroup g = [local()]\nstage s on g { o(n: 1, retries: 1, sudo: true) }\n",
+        )
+        .await;
+    client.diagnostics(&uri).await;
+    let tokens = client
+        .request(
+            "textDocument/semanticTokens/full",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await
+        .unwrap();
+    let data: Vec<u64> = tokens["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_u64)
+        .collect();
+    let (mut line, mut col) = (0, 0);
+    let mut rendered = String::new();
+    for t in data.chunks(5) {
+        if t[0] > 0 {
+            col = 0;
+        }
+        line += t[0];
+        col += t[1];
+        if line == 2 {
+            rendered.push_str(&format!("{col} len={} type={}\n", t[2], t[3]));
+        }
+    }
+    // 5 is `parameter` in the legend.
+    expect![[r#"
+        6 len=1 type=9
+        11 len=1 type=7
+        15 len=1 type=0
+        17 len=1 type=5
+        23 len=7 type=5
+        35 len=4 type=5
+    "#]]
+    .assert_eq(&rendered);
 }

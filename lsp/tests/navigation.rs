@@ -90,12 +90,38 @@ async fn completes_handlers_after_notify() {
         "files.file(\"/a\", notify: [files.$0])",
         expect![[r#"
             directory [3] pub op directory(path: str, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true, recursive: bool = false) -> OpResult
-            file [3] pub op file(path: str, content: secret? = none, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true) -> OpResult
-            line [3] pub op line(path: str, line: str, present: bool = true, replace: str? = none) -> OpResult
-            link [3] pub op link(path: str, target: str, present: bool = true, force: bool = false) -> OpResult
-            put [3] pub op put(src: str, dest: str, mode: int? = none, owner: str? = none, group: str? = none) -> OpResult
-            template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none, host_facts: any = {}) -> OpResult
+            file [3] pub op file(path: str, content: secret? = none, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true, create_dirs: bool = true) -> OpResult
+            line [3] pub op line(path: str, line: str, present: bool = true, replace: str? = none, create_dirs: bool = true) -> OpResult
+            link [3] pub op link(path: str, target: str, present: bool = true, force: bool = false, create_dirs: bool = true) -> OpResult
+            put [3] pub op put(src: str, dest: str, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true) -> OpResult
+            template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true, host_facts: any = {}) -> OpResult
         "#]],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hovers_handlers_and_comprehension_variables() {
+    check_hover(
+        "files.file(\"/a\", notify: apt.upd$0ate)",
+        expect![[r#"
+            ```infra
+            pub op update(
+              /// Skip when the lists were updated less than this many seconds ago.
+              cache_time: int? = none,
+            )
+                changes facts.apt_lists_age
+            ```
+
+            Update the package lists (`apt-get update`)."#]],
+    )
+    .await;
+    check_hover(
+        "let xs = [\"{p$0}\" for p in [80, 443]]",
+        expect![[r#"
+            ```infra
+            let p: int
+            ```"#]],
     )
     .await;
 }
@@ -134,11 +160,11 @@ async fn completes_facts() {
 async fn completes_module_members() {
     check_completion("files.$0", expect![[r#"
         directory [3] pub op directory(path: str, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true, recursive: bool = false) -> OpResult
-        file [3] pub op file(path: str, content: secret? = none, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true) -> OpResult
-        line [3] pub op line(path: str, line: str, present: bool = true, replace: str? = none) -> OpResult
-        link [3] pub op link(path: str, target: str, present: bool = true, force: bool = false) -> OpResult
-        put [3] pub op put(src: str, dest: str, mode: int? = none, owner: str? = none, group: str? = none) -> OpResult
-        template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none, host_facts: any = {}) -> OpResult
+        file [3] pub op file(path: str, content: secret? = none, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true, create_dirs: bool = true) -> OpResult
+        line [3] pub op line(path: str, line: str, present: bool = true, replace: str? = none, create_dirs: bool = true) -> OpResult
+        link [3] pub op link(path: str, target: str, present: bool = true, force: bool = false, create_dirs: bool = true) -> OpResult
+        put [3] pub op put(src: str, dest: str, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true) -> OpResult
+        template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true, host_facts: any = {}) -> OpResult
     "#]]).await;
 }
 
@@ -185,6 +211,7 @@ async fn completes_op_results_and_host_data() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn completes_named_arguments() {
     check_completion(r#"files.directory("/x", $0)"#, expect![[r#"
+        delay: [6] int
         group: [6] str?
         mode: [6] int?
         notify: [6] handler
@@ -192,8 +219,10 @@ async fn completes_named_arguments() {
         path: [6] str
         present: [6] bool
         recursive: [6] bool
+        retries: [6] int
         sudo: [6] bool
         sudo_user: [6] str
+        until: [6] bool
         conf [6] OpResult
         f [6] File?
         host [6] Host<Web>
@@ -211,7 +240,9 @@ async fn completes_named_arguments() {
         inventory [3] inventory(path: str, group: str? = none) -> list<Host>
         len [3] len(x) -> int
         local [3] local(name: str? = none, sudo: bool = false, sudo_password: secret? = none, data: T) -> Host
+        poll [3] poll(check: cmd, what: str, timeout: int, interval: int) -> bool
         probe [3] probe(cmd: cmd, env: map<str, secret>? = none) -> CommandResult
+        range [3] range(start: int, end: int? = none) -> list<int>
         raw [3] raw(text: str)
         read_file [3] read_file(path: str) -> str
         reveal [3] reveal(secret: secret) -> str
@@ -266,7 +297,9 @@ async fn completes_enum_variants_and_names() {
         inventory [3] inventory(path: str, group: str? = none) -> list<Host>
         len [3] len(x) -> int
         local [3] local(name: str? = none, sudo: bool = false, sudo_password: secret? = none, data: T) -> Host
+        poll [3] poll(check: cmd, what: str, timeout: int, interval: int) -> bool
         probe [3] probe(cmd: cmd, env: map<str, secret>? = none) -> CommandResult
+        range [3] range(start: int, end: int? = none) -> list<int>
         raw [3] raw(text: str)
         read_file [3] read_file(path: str) -> str
         reveal [3] reveal(secret: secret) -> str
@@ -433,4 +466,60 @@ async fn goes_to_definitions_in_the_file_and_the_stdlib() {
         text.lines().nth(line)
     );
     assert!(std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly()));
+}
+
+/// The retry arguments: completed on op calls and probes, and explained
+/// on hover, with `result` inside `until:`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completes_and_explains_the_retry_arguments() {
+    let (mut client, uri, l, c) = open_with(r#"let r = probe(sh"true", $0)"#).await;
+    let result = client
+        .at_cursor("textDocument/completion", &uri, l, c, json!({}))
+        .await;
+    let named: Vec<String> = render_completion(&result)
+        .lines()
+        .filter(|l| l.contains(": [6]"))
+        .map(str::to_string)
+        .collect();
+    expect![[r#"
+        [
+            "cmd: [6] cmd",
+            "delay: [6] int",
+            "env: [6] map<str, secret>?",
+            "retries: [6] int",
+            "until: [6] bool",
+        ]
+    "#]]
+    .assert_debug_eq(&named);
+    check_completion(
+        r#"files.directory("/x", retries: 3, until: result.$0)"#,
+        expect![[r#"
+            changed [5] bool
+            code [5] int
+            commands [5] list<str>
+            stderr [5] str
+            stdout [5] str
+        "#]],
+    )
+    .await;
+    check_hover(
+        r#"files.directory("/x", retr$0ies: 3)"#,
+        expect![[r#"
+            ```infra
+            retries: int = 0
+            ```
+
+            Try the call again when it fails (or while `until:` is false), at most this many more times, `delay:` seconds apart; the last failure stops the host, with the number of attempts."#]],
+    )
+    .await;
+    check_hover(
+        r#"let r = probe(sh"true", retries: 3, until: res$0ult.code == 0)"#,
+        expect![[r#"
+            ```infra
+            result
+            ```
+
+            In `until:`, the result of the call being retried: the op's `OpResult`, or the probe's `CommandResult`."#]],
+    )
+    .await;
 }

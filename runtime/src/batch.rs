@@ -330,11 +330,11 @@ pub async fn perform_batch(
                 script.command(&text, sudo, None, false, Part::Facts(at, read));
             }
         }
-        Some(Request::Batch(_)) => {
+        Some(Request::Batch(_) | Request::Sleep(_)) => {
             return Err(ConnectorError::new(
                 Transport::host(conn),
                 ErrorKind::Invalid,
-                "internal: a batch inside a batch",
+                "internal: a batch or a sleep inside a batch",
             ));
         }
     }

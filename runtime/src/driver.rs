@@ -1,8 +1,10 @@
 //! The per-host driver: runs one host's VM through one stage, performing
 //! its requests over the host's connection and reporting its op calls.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use infrac_bytecode::Builtin;
+use infrac_vm::request::Request;
 use infrac_vm::value::Value;
 use infrac_vm::{Event, Halt, Vm};
 
@@ -70,12 +72,22 @@ async fn drive(
                     "interrupted (Ctrl-C) before the next command".to_string()
                 } else {
                     ops.request_sent = Some(Instant::now());
-                    match perform(conn, request, &run.commands).await {
-                        Ok(r) => {
+                    // The delay before a retried call's next attempt ends
+                    // with Ctrl-C (a command already sent runs to its end).
+                    let pause = matches!(request, Request::Sleep(_));
+                    let performing = perform(conn, request, &run.commands);
+                    let done = match ops.waiting.take() {
+                        Some(wait) => Some(waited(performing, wait, reporter).await),
+                        None if pause => until_cancelled(performing, cancel).await,
+                        None => Some(performing.await),
+                    };
+                    match done {
+                        Some(Ok(r)) => {
                             response = Some(r);
                             continue;
                         }
-                        Err(e) => e.message,
+                        Some(Err(e)) => e.message,
+                        None => "interrupted (Ctrl-C) before the next attempt".to_string(),
                     }
                 };
                 ops.close_failed(run, reporter);
@@ -91,6 +103,49 @@ async fn drive(
     }
 }
 
+/// Performs a `poll`'s request, reporting `wait` again each second with
+/// the time waited so far (the live view shows it).
+async fn waited<F: std::future::Future>(
+    performing: F,
+    wait: RunEvent,
+    reporter: &Reporter,
+) -> F::Output {
+    tokio::pin!(performing);
+    let started = Instant::now();
+    let mut tick = tokio::time::interval_at(
+        tokio::time::Instant::now() + Duration::from_secs(1),
+        Duration::from_secs(1),
+    );
+    loop {
+        tokio::select! {
+            done = &mut performing => return done,
+            _ = tick.tick() => {
+                let mut progress = wait.clone();
+                if let RunEvent::Waiting { elapsed, .. } = &mut progress {
+                    *elapsed = started.elapsed().as_secs();
+                }
+                reporter.emit(progress);
+            }
+        }
+    }
+}
+
+/// `future`'s output, or `None` when Ctrl-C comes first.
+async fn until_cancelled<F: std::future::Future>(future: F, cancel: &Cancel) -> Option<F::Output> {
+    tokio::pin!(future);
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        tokio::select! {
+            done = &mut future => return Some(done),
+            _ = tick.tick() => {
+                if cancel.is_cancelled() {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
 /// The op calls in progress on this host (innermost last), to time them,
 /// to report those called by the stage body (and the one a failure
 /// stopped).
@@ -99,6 +154,9 @@ struct OpTracker {
     open: Vec<OpenOp>,
     /// When the request whose answer the next events follow was sent.
     request_sent: Option<Instant>,
+    /// The wait the next request is (a `poll`), reported again every
+    /// second while it runs.
+    waiting: Option<RunEvent>,
 }
 
 struct OpenOp {
@@ -154,6 +212,50 @@ impl OpTracker {
                         started: Instant::now(),
                     });
                 }
+                Event::Retry {
+                    call,
+                    module,
+                    span,
+                    attempt,
+                    attempts,
+                    error,
+                    delay,
+                    depth,
+                } => {
+                    let (op, place) = self.row(&call, Place { module, span });
+                    reporter.emit(RunEvent::Retrying {
+                        host: run.host.to_string(),
+                        stage: run.stage.to_string(),
+                        op,
+                        place,
+                        attempt,
+                        attempts,
+                        error,
+                        delay,
+                    });
+                    // The failed attempt's op calls are over; the next
+                    // attempt starts its own.
+                    self.open.truncate(depth as usize);
+                }
+                Event::Waiting {
+                    what,
+                    timeout,
+                    module,
+                    span,
+                } => {
+                    let (op, place) = self.row(Builtin::Poll.name(), Place { module, span });
+                    let wait = RunEvent::Waiting {
+                        host: run.host.to_string(),
+                        stage: run.stage.to_string(),
+                        op,
+                        place,
+                        what,
+                        timeout,
+                        elapsed: 0,
+                    };
+                    reporter.emit(wait.clone());
+                    self.waiting = Some(wait);
+                }
                 Event::OpEnd {
                     depth,
                     changed,
@@ -180,6 +282,16 @@ impl OpTracker {
                     }
                 }
             }
+        }
+    }
+
+    /// Where the live view shows something a host does in the call `call`
+    /// at `place`: on the row of the op the stage body called, else (a
+    /// call of the stage body itself) on the call's own.
+    fn row(&self, call: &str, place: Place) -> (String, Place) {
+        match self.open.iter().find(|o| o.depth == 0) {
+            Some(outer) => (outer.op.clone(), outer.place),
+            None => (call.to_string(), place),
         }
     }
 

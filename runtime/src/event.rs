@@ -25,6 +25,34 @@ pub enum RunEvent {
         place: Place,
     },
     OpFinished(OpRecord),
+    /// Attempt `attempt` of `attempts` of a retried call failed with
+    /// `error`, inside the op called by a stage body at `place` (or it is
+    /// that call, or a probe of the stage body); the next begins in
+    /// `delay` seconds.
+    Retrying {
+        host: String,
+        stage: String,
+        op: String,
+        place: Place,
+        attempt: u64,
+        attempts: u64,
+        error: String,
+        delay: u64,
+    },
+    /// The host waits (the `std::wait` ops, `poll(...)`) for `what`, at
+    /// most `timeout` seconds, inside the op called by a stage body at
+    /// `place` (or in a `poll` of the stage body, `op` then being `poll`).
+    /// Sent when the wait begins (`elapsed` 0), then every second with
+    /// the seconds waited so far.
+    Waiting {
+        host: String,
+        stage: String,
+        op: String,
+        place: Place,
+        what: String,
+        timeout: u64,
+        elapsed: u64,
+    },
     /// The host stopped: it takes no further part in the run.
     HostFailed {
         host: String,
@@ -41,8 +69,17 @@ pub enum RunEvent {
     StageFinished {
         stage: String,
     },
+    /// A stage left out by `--stage`, `--tags` or `--skip-tags`.
+    StageSkipped {
+        stage: String,
+    },
     /// Ctrl-C stopped the run (sent once, after the last stage that ran).
     Interrupted,
+    /// Something the user should know about how the run goes (the
+    /// open-files limit capping the hosts connected at once).
+    Notice {
+        message: String,
+    },
 }
 
 /// One op call by a stage body, on one host.
@@ -151,6 +188,8 @@ pub struct RunSummary {
     pub interrupted: bool,
     /// Stages not started because of `max_failures` or an interruption.
     pub skipped_stages: Vec<String>,
+    /// Stages left out by `--stage`, `--tags` or `--skip-tags`.
+    pub unselected_stages: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -214,8 +253,13 @@ impl RunSummary {
                 let host = self.hosts.entry(host.clone()).or_default();
                 host.skipped.get_or_insert((stage.clone(), reason.clone()));
             }
+            RunEvent::StageSkipped { stage } => self.unselected_stages.push(stage.clone()),
             RunEvent::Interrupted => self.interrupted = true,
-            RunEvent::OpStarted { .. } | RunEvent::StageFinished { .. } => {}
+            RunEvent::OpStarted { .. }
+            | RunEvent::Waiting { .. }
+            | RunEvent::Retrying { .. }
+            | RunEvent::Notice { .. }
+            | RunEvent::StageFinished { .. } => {}
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod fleet;
 pub mod inventory;
 pub mod orchestrator;
 pub mod output;
+pub mod params_file;
 mod perform;
 pub mod plan;
 mod report;
@@ -29,7 +30,9 @@ pub use orchestrator::{RunOptions, SudoPassword, run};
 pub use infrac_connect::output::set_limit as set_output_limit;
 pub use infrac_connect::{KnownHostsPolicy, SshOptions};
 pub use infrac_vm::RunContext;
-pub use infrac_vm::controller::{eval_groups_with, eval_params};
+pub use infrac_vm::controller::{
+    InputOrigin, InputValue, ParamInput, eval_groups_with, eval_params, holds_secret,
+};
 pub use infrac_vm::local_files::read_regular_text;
 pub use infrac_vm::plan::ApplySession;
 pub use infrac_vm::value::{HostValue, Value};

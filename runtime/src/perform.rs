@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use infrac_connect::{Connector, ConnectorError, ErrorKind, ExecOptions, UploadOptions};
+use infrac_connect::{Connector, ConnectorError, ErrorKind, ExecOptions, Transport, UploadOptions};
 use infrac_vm::local_files::{MAX_PROGRAM_FILE, read_regular};
 use infrac_vm::request::{
     Batch as BatchRequest, CommandOutput, ExecRequest, FactKey, FactQuery, Request, Response, Sudo,
@@ -64,6 +64,27 @@ pub async fn perform(
             _ => read_facts_of_users(conn, queries, settings).await,
         },
         Request::Batch(batch) => perform_batch(conn, batch, settings).await,
+        // Between two attempts of a retried call: nothing runs on the host.
+        // The host's time in the stage (`--host-timeout`) bounds it too.
+        Request::Sleep(seconds) => {
+            let wanted = Duration::from_secs(seconds);
+            match settings.bound(Some(wanted)) {
+                Some(left) if left < wanted => {
+                    tokio::time::sleep(left).await;
+                    Err(ConnectorError::new(
+                        Transport::host(conn),
+                        ErrorKind::Timeout,
+                        format!(
+                            "the host's time in the stage ran out during the {seconds} s before its next attempt"
+                        ),
+                    ))
+                }
+                _ => {
+                    tokio::time::sleep(wanted).await;
+                    Ok(Response::Done(CommandOutput::default()))
+                }
+            }
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 use infrac_runtime::plan::{self, PlanDoc, program_hash};
+use infrac_runtime::{InputOrigin, ParamInput};
 
 use super::args::{Format, OutputArgs, SetArgs, SshArgs, SudoArgs};
 use super::exit;
@@ -82,7 +83,7 @@ pub fn run(args: Args) -> u8 {
             Ok(session) => session,
             Err(e) => return refused(&e.to_string()),
         };
-    let sink = run_sink(args.format, &p);
+    let sink = run_sink(args.format, args.output.summary, &p);
     let summary = block_on(|cancel| {
         plan::apply(
             &p.ctx,
@@ -98,7 +99,7 @@ pub fn run(args: Args) -> u8 {
 
 /// The program and inputs of the plan, with the secrets given again.
 fn target(doc: &PlanDoc, args: &Args) -> Result<TargetArgs, String> {
-    let given = args.sets.values()?;
+    let given = args.sets.values()?.inputs;
     let mut sets: Vec<String> = doc
         .inputs
         .set
@@ -106,17 +107,17 @@ fn target(doc: &PlanDoc, args: &Args) -> Result<TargetArgs, String> {
         .map(|(name, value)| format!("{name}={value}"))
         .collect();
     for name in &doc.inputs.secret_set {
-        let Some((_, value)) = given.iter().find(|(n, _)| n == name) else {
+        let Some(input) = given.iter().rev().find(|i| i.name == *name) else {
             return Err(format!(
                 "the plan was made with the secret param `{name}`, which plans do not store: give it again with --set-file {name}=PATH, --set-env {name}=VAR or --set {name}=..."
             ));
         };
-        sets.push(format!("{name}={value}"));
+        sets.push(format!("{name}={}", input.text()));
     }
-    if let Some((name, _)) = given
-        .iter()
-        .find(|(n, _)| !doc.inputs.secret_set.contains(n))
-    {
+    // A params file may hold other values too: those come from the plan.
+    if let Some(ParamInput { name, .. }) = given.iter().find(|i| {
+        !matches!(i.origin, InputOrigin::File { .. }) && !doc.inputs.secret_set.contains(&i.name)
+    }) {
         return Err(format!(
             "--set {name}: apply takes only the secret params the plan was made with ({}); the others come from the plan",
             doc.inputs.secret_set.join(", ")
@@ -129,6 +130,9 @@ fn target(doc: &PlanDoc, args: &Args) -> Result<TargetArgs, String> {
             ..SetArgs::default()
         },
         limit: doc.inputs.limit.clone(),
+        stages: doc.inputs.stages.clone(),
+        tags: Vec::new(),
+        skip_tags: Vec::new(),
         parallel: args.parallel,
         timeout: args.timeout,
         host_timeout: args.host_timeout,

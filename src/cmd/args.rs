@@ -9,6 +9,7 @@ use std::time::Duration;
 use infrac_runtime::connection::SshDefaults;
 use infrac_runtime::fleet::FleetOptions;
 use infrac_runtime::select::Limit;
+use infrac_runtime::{InputOrigin, InputValue, ParamInput};
 use infrac_runtime::{KnownHostsPolicy, SshOptions, SudoPassword};
 
 /// `--format`: what a subcommand prints.
@@ -92,6 +93,16 @@ pub struct OutputArgs {
     #[arg(long, value_name = "MIB", default_value_t = 64,
           value_parser = clap::value_parser!(u32).range(1..=65536))]
     pub max_output: u32,
+    /// The summary after a run: `short` lists the hosts that failed or did
+    /// not run and counts the others past 20 hosts; `full` lists every host.
+    #[arg(long, value_enum, default_value = "short")]
+    pub summary: SummaryStyle,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SummaryStyle {
+    Short,
+    Full,
 }
 
 impl OutputArgs {
@@ -198,6 +209,11 @@ pub fn seconds(seconds: u64) -> Option<Duration> {
 /// Where params' values come from on the command line.
 #[derive(clap::Args, Clone, Default)]
 pub struct SetArgs {
+    /// Read params from a YAML or JSON file mapping names to values
+    /// (repeatable; later files and `--set` win). Keep a file holding
+    /// secrets private (mode 0600).
+    #[arg(long = "params", value_name = "FILE")]
+    pub params: Vec<PathBuf>,
     /// Set a param: `--set release=2.4.1` (repeatable). Other users of the
     /// controller see it in the process list: give secrets with
     /// `--set-file` or `--set-env`.
@@ -213,22 +229,51 @@ pub struct SetArgs {
     pub envs: Vec<String>,
 }
 
+/// The params' values given on the command line.
+pub struct ParamValues {
+    /// In the order `--params` files, `--set`, `--set-file`, `--set-env`:
+    /// the last one naming a param wins.
+    pub inputs: Vec<ParamInput>,
+    /// The `--params` files that users other than their owner may read.
+    pub exposed_files: Vec<String>,
+}
+
 impl SetArgs {
-    /// Every `NAME=VALUE`, in the order `--set`, `--set-file`, `--set-env`.
-    pub fn values(&self) -> Result<Vec<(String, String)>, String> {
-        let mut out = parse_pairs("--set", &self.sets)?;
+    /// Every value given, files read.
+    pub fn values(&self) -> Result<ParamValues, String> {
+        let mut inputs = Vec::new();
+        let mut exposed_files = Vec::new();
+        for path in &self.params {
+            let file = infrac_runtime::params_file::read(path)?;
+            if file.readable_by_others {
+                exposed_files.push(path.display().to_string());
+            }
+            inputs.extend(file.inputs);
+        }
+        let text = |name: String, value: String, origin: InputOrigin| ParamInput {
+            name,
+            value: InputValue::Text(value),
+            origin,
+        };
+        for (name, value) in parse_pairs("--set", &self.sets)? {
+            inputs.push(text(name, value, InputOrigin::Set));
+        }
         for (name, path) in parse_pairs("--set-file", &self.files)? {
-            let text = infrac_runtime::read_regular_text(Path::new(&path), 1 << 20)
+            let content = infrac_runtime::read_regular_text(Path::new(&path), 1 << 20)
                 .map_err(|e| format!("--set-file {name}: {e}"))?;
-            let text = text.strip_suffix('\n').unwrap_or(&text);
-            out.push((name, text.strip_suffix('\r').unwrap_or(text).to_string()));
+            let content = content.strip_suffix('\n').unwrap_or(&content);
+            let content = content.strip_suffix('\r').unwrap_or(content).to_string();
+            inputs.push(text(name, content, InputOrigin::SetFile(path)));
         }
         for (name, var) in parse_pairs("--set-env", &self.envs)? {
             let value = std::env::var(&var)
                 .map_err(|_| format!("--set-env {name}={var}: the environment has no {var}"))?;
-            out.push((name, value));
+            inputs.push(text(name, value, InputOrigin::SetEnv(var)));
         }
-        Ok(out)
+        Ok(ParamValues {
+            inputs,
+            exposed_files,
+        })
     }
 }
 

@@ -7,7 +7,7 @@ use super::stdout::{out, outln};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use infrac_runtime::Value;
+use infrac_runtime::holds_secret;
 use infrac_runtime::plan::{
     self, Build, Inputs, PlanDoc, Planned, ProgramDoc, hosts_digest, program_hash, render_human,
     shell_script,
@@ -111,25 +111,34 @@ pub(super) fn make_plan(
     Ok((PlanDoc::build(build, &planned), planned))
 }
 
-/// The plan's inputs: `--set` values (secret ones by name only), `--limit`
-/// and the hosts.
+/// The plan's inputs: the params' values given (those that may hold a
+/// secret by name only), `--limit`, the stages that run and the hosts.
 pub(super) fn inputs(p: &Prepared, limit: &[String]) -> Inputs {
     let mut set = BTreeMap::new();
     let mut secret_set = Vec::new();
-    for (name, value) in &p.sets {
-        let index = p.program.params.iter().position(|d| d.name == *name);
-        let secret = index
-            .and_then(|i| p.ctx.params().get(i))
-            .is_some_and(|v| matches!(v, Value::Secret(_)));
+    for input in &p.sets {
+        let secret = p
+            .program
+            .params
+            .iter()
+            .any(|d| d.name == input.name && holds_secret(&d.ty, &p.program));
         if secret {
-            secret_set.push(name.clone());
+            secret_set.push(input.name.clone());
         } else {
-            set.insert(name.clone(), value.clone());
+            // The last value given for a name wins, as in the run.
+            set.insert(input.name.clone(), input.text());
         }
     }
     secret_set.sort();
     secret_set.dedup();
-    Inputs::new(set, secret_set, limit.to_vec(), &hosts_digest(&p.groups))
+    let stages = p.options.stages.names(&p.program);
+    Inputs::new(
+        set,
+        secret_set,
+        limit.to_vec(),
+        stages,
+        &hosts_digest(&p.groups),
+    )
 }
 
 /// `DIR/HOST.sh` for every host whose plan succeeded.

@@ -11,10 +11,13 @@ use infrac_compiler::run_errors::Sources;
 use infrac_compiler::{Database, Db, OsFileLoader, Program};
 use infrac_runtime::event::{HostError, Place};
 use infrac_runtime::inventory::Inventory;
-use infrac_runtime::select::Limit;
-use infrac_runtime::{Cancel, HostValue, RunContext, RunOptions, eval_groups_with, eval_params};
+use infrac_runtime::params_file;
+use infrac_runtime::select::{Limit, StageFilter};
+use infrac_runtime::{
+    Cancel, HostValue, ParamInput, RunContext, RunOptions, eval_groups_with, eval_params,
+};
 
-use super::args::{Format, OutputArgs, SetArgs, SshArgs, SudoArgs, seconds};
+use super::args::{Format, OutputArgs, ParamValues, SetArgs, SshArgs, SudoArgs, seconds};
 use super::exit;
 use super::report::{print_diagnostics, usage};
 
@@ -37,6 +40,15 @@ pub struct TargetArgs {
     /// Seconds one host may spend running one stage before it fails (0: no limit).
     #[arg(long, value_name = "SECONDS", default_value_t = 0)]
     pub host_timeout: u64,
+    /// Run only these stages (repeatable or comma-separated).
+    #[arg(long = "stage", value_name = "NAME")]
+    pub stages: Vec<String>,
+    /// Run only the stages with one of these tags (comma-separated).
+    #[arg(long, value_name = "TAGS")]
+    pub tags: Vec<String>,
+    /// Leave out the stages with one of these tags (comma-separated).
+    #[arg(long, value_name = "TAGS")]
+    pub skip_tags: Vec<String>,
     /// A host that fails still runs the handlers notified before it
     /// failed (as Ansible's `--force-handlers`); it stays failed.
     #[arg(long)]
@@ -57,8 +69,8 @@ pub struct Prepared {
     pub ctx: Arc<RunContext>,
     pub groups: Vec<Vec<Arc<HostValue>>>,
     pub options: RunOptions,
-    /// The `--set` pairs.
-    pub sets: Vec<(String, String)>,
+    /// The params' values given (files and flags).
+    pub sets: Vec<ParamInput>,
 }
 
 /// A checked program, its params evaluated with `sets` and its groups'
@@ -73,7 +85,7 @@ pub struct Loaded {
 
 /// Checks the program, evaluates its params and groups. Diagnostics are
 /// printed in `format`; `Err`: the exit code.
-pub fn load(file: &Path, sets: &[(String, String)], format: Format) -> Result<Loaded, u8> {
+pub fn load(file: &Path, sets: &ParamValues, format: Format) -> Result<Loaded, u8> {
     if let Err(e) = std::fs::metadata(file) {
         return Err(usage(&format!("cannot read `{}`: {e}", file.display())));
     }
@@ -102,7 +114,7 @@ pub fn load(file: &Path, sets: &[(String, String)], format: Format) -> Result<Lo
     };
     let sources = Arc::new(Sources::new(&db, &program.modules));
     let ctx = RunContext::new(Arc::clone(&program), Arc::from(Vec::new()), base_dir(file));
-    let ctx = match eval_params(&ctx, sets) {
+    let ctx = match eval_params(&ctx, &sets.inputs) {
         Ok(ctx) => Arc::new(ctx),
         // A param's default or a stage's options: shown at their place.
         Err(e) if e.place.is_some() => {
@@ -114,6 +126,9 @@ pub fn load(file: &Path, sets: &[(String, String)], format: Format) -> Result<Lo
         }
         Err(e) => return Err(usage(&e.message)),
     };
+    for warning in params_file::exposed_secrets(&program, &sets.inputs, &sets.exposed_files) {
+        eprintln!("warning: {warning}");
+    }
     let groups = match eval_groups_with(&ctx, &mut Inventory::program_hosts) {
         Ok(groups) => groups,
         Err(e) => {
@@ -140,11 +155,15 @@ pub fn load(file: &Path, sets: &[(String, String)], format: Format) -> Result<Lo
 pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
     let sets = args.sets.values().map_err(|m| usage(&m))?;
     let loaded = load(&args.file, &sets, format)?;
+    let sets = sets.inputs;
     let limit = Limit::new(&args.limit);
     let hosts = loaded.groups.iter().flatten().map(|h| h.name.as_str());
     let groups = loaded.program.groups.iter().map(|g| g.name.as_str());
     limit
         .check(&hosts.chain(groups).collect::<Vec<_>>())
+        .map_err(|m| usage(&m))?;
+    let stages = StageFilter::new(&args.stages, &args.tags, &args.skip_tags)
+        .select(&loaded.program)
         .map_err(|m| usage(&m))?;
     let sudo_password = args.sudo.password().map_err(|m| usage(&m))?;
     args.output.apply();
@@ -156,6 +175,7 @@ pub fn prepare(args: &TargetArgs, format: Format) -> Result<Prepared, u8> {
         host_timeout: seconds(args.host_timeout),
         ssh,
         sudo_password,
+        stages,
         force_handlers: args.force_handlers,
     };
     let Loaded {

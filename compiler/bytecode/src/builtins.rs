@@ -68,7 +68,9 @@ pub struct Method {
     pub name: &'static str,
     pub params: &'static [Param],
     pub ret: &'static str,
-    /// The element type the receiver must have (`join` needs strings).
+    /// The elements the receiver must have: `str` (`join`), `bool`
+    /// (`any`), `number` (int or float: `sum`), `ordered` (int, float or
+    /// str: `sort`, `min`), `list` (`flatten`) or `record` (`sort_by`).
     pub elem: Option<&'static str>,
     pub doc: &'static str,
 }
@@ -93,6 +95,54 @@ pub const NAMES: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// `delay:` of a retried call when it is not given, in seconds.
+pub const RETRY_DELAY: i64 = 5;
+
+/// Names that mean something in one place only: the named arguments a
+/// call takes besides its callee's own (every op call's `sudo:` and
+/// `sudo_user:`; the retry arguments of op calls and `probe`), and
+/// `result` inside `until:`. `(name, how it reads, documentation)`.
+pub const CALL_NAMES: &[(&str, &str, &str)] = &[
+    (
+        "sudo",
+        "sudo: bool",
+        "Run the op's commands, probes and fact reads through sudo (`sudo -n`); `false` wins over a stage's or host's `sudo: true`.",
+    ),
+    (
+        "sudo_user",
+        "sudo_user: str",
+        "The user sudo runs the op's commands as (default root).",
+    ),
+    (
+        "retries",
+        "retries: int = 0",
+        "Try the call again when it fails (or while `until:` is false), at most this many more times, `delay:` seconds apart; the last failure stops the host, with the number of attempts.",
+    ),
+    (
+        "delay",
+        "delay: int = 5",
+        "Seconds between two attempts of a retried call (on the controller: nothing runs on the host meanwhile).",
+    ),
+    (
+        "until",
+        "until: bool",
+        "A condition on the call's `result`: the call is tried again while it is false (with `retries:`).",
+    ),
+    (
+        "result",
+        "result",
+        "In `until:`, the result of the call being retried: the op's `OpResult`, or the probe's `CommandResult`.",
+    ),
+];
+
+/// The named arguments of a retried call.
+pub const RETRY_ARGS: [&str; 3] = ["retries", "delay", "until"];
+
+/// The entry of [`CALL_NAMES`] for `name`.
+pub fn call_name(name: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
+    CALL_NAMES.iter().find(|(n, ..)| *n == name)
+}
+
 const fn p(name: &'static str, ty: &'static str, default: ParamDefault) -> Param {
     Param { name, ty, default }
 }
@@ -110,6 +160,19 @@ pub const FUNCTIONS: &[Function] = &[
         ret: "CommandResult",
         allowed: Allowed::Bodies,
         doc: "Runs a read-only command on the host; runs even in a plan. `env`: variables exported to the command (values may be secrets).",
+    },
+    Function {
+        name: "poll",
+        builtin: Some(Builtin::Poll),
+        params: &[
+            p("check", "cmd", Required),
+            p("what", "str", Required),
+            p("timeout", "int", Required),
+            p("interval", "int", Required),
+        ],
+        ret: "bool",
+        allowed: Allowed::Bodies,
+        doc: "Runs the read-only command `check` on the host every `interval` seconds until it succeeds, for at most `timeout` seconds, as one command (no round trip per check); whether it succeeded. Shown live as \"waiting for WHAT\". A plan runs nothing here and takes it as succeeded.",
     },
     Function {
         name: "run",
@@ -204,6 +267,14 @@ pub const FUNCTIONS: &[Function] = &[
         doc: "A secret printed by a command run on the controller, like a password manager's (`secret_cmd(sh\"pass show db\")`), without its final line break (in a param's default or a host's data; run once per run).",
     },
     Function {
+        name: "range",
+        builtin: Some(Builtin::Range),
+        params: &[p("start", "int", Required), p("end", "int?", Absent)],
+        ret: "list<int>",
+        allowed: Allowed::Anywhere,
+        doc: "The ints from `start` up to `end`, without `end`; `range(n)` is `0` up to `n`. At most 1,000,000 of them.",
+    },
+    Function {
         name: "len",
         builtin: Some(Builtin::Len),
         params: &[p("x", "", Required)],
@@ -287,6 +358,7 @@ const fn m(
 const SEP: &[Param] = &[p("sep", "str", Required)];
 const TEXT: &[Param] = &[p("text", "str", Required)];
 const KEY: &[Param] = &[p("key", "str", Required)];
+const PAD: &[Param] = &[p("width", "int", Required), p("fill", "str?", Absent)];
 
 pub const METHODS: &[Method] = &[
     m(Recv::Str, "len", &[], "int", "Length in characters."),
@@ -353,6 +425,34 @@ pub const METHODS: &[Method] = &[
         "str",
         "Every `from` replaced by `to`.",
     ),
+    m(
+        Recv::Str,
+        "find",
+        TEXT,
+        "int?",
+        "Where `text` first occurs (in characters from the start), or `none`.",
+    ),
+    m(
+        Recv::Str,
+        "split_once",
+        SEP,
+        "list<str>?",
+        "The text before and after the first `sep` (two strings), or `none` when `sep` does not occur.",
+    ),
+    m(
+        Recv::Str,
+        "pad_start",
+        PAD,
+        "str",
+        "Padded at the start to `width` characters with `fill` (a space by default); a longer string is kept whole.",
+    ),
+    m(
+        Recv::Str,
+        "pad_end",
+        PAD,
+        "str",
+        "Padded at the end to `width` characters with `fill` (a space by default); a longer string is kept whole.",
+    ),
     m(Recv::Str, "upper", &[], "str", "In upper case."),
     m(Recv::Str, "lower", &[], "str", "In lower case."),
     m(
@@ -408,6 +508,93 @@ pub const METHODS: &[Method] = &[
         "list<T>",
         "The elements in reverse order.",
     ),
+    Method {
+        elem: Some("ordered"),
+        ..m(
+            Recv::List,
+            "sort",
+            &[],
+            "list<T>",
+            "The elements in ascending order (ints, floats or strings; strings by code point).",
+        )
+    },
+    Method {
+        elem: Some("record"),
+        ..m(
+            Recv::List,
+            "sort_by",
+            &[p("field", "str", Required)],
+            "list<T>",
+            "The records in ascending order of their field `field` (an int, float or str; stable).",
+        )
+    },
+    m(
+        Recv::List,
+        "unique",
+        &[],
+        "list<T>",
+        "The elements without repeats, in the order they first occur.",
+    ),
+    Method {
+        elem: Some("bool"),
+        ..m(
+            Recv::List,
+            "any",
+            &[],
+            "bool",
+            "Whether some element is `true` (`false` for an empty list).",
+        )
+    },
+    Method {
+        elem: Some("bool"),
+        ..m(
+            Recv::List,
+            "all",
+            &[],
+            "bool",
+            "Whether every element is `true` (`true` for an empty list).",
+        )
+    },
+    Method {
+        elem: Some("number"),
+        ..m(
+            Recv::List,
+            "sum",
+            &[],
+            "T",
+            "The sum of the numbers (0 for an empty list; an int overflow fails the host).",
+        )
+    },
+    Method {
+        elem: Some("ordered"),
+        ..m(
+            Recv::List,
+            "min",
+            &[],
+            "T?",
+            "The smallest element, or `none` for an empty list.",
+        )
+    },
+    Method {
+        elem: Some("ordered"),
+        ..m(
+            Recv::List,
+            "max",
+            &[],
+            "T?",
+            "The largest element, or `none` for an empty list.",
+        )
+    },
+    Method {
+        elem: Some("list"),
+        ..m(
+            Recv::List,
+            "flatten",
+            &[],
+            "T",
+            "The elements of the lists, in order, as one list.",
+        )
+    },
     m(Recv::Map, "len", &[], "int", "Number of entries."),
     m(
         Recv::Map,
@@ -424,6 +611,13 @@ pub const METHODS: &[Method] = &[
         KEY,
         "bool",
         "Whether `key` is present.",
+    ),
+    m(
+        Recv::Map,
+        "merge",
+        &[p("other", "map<str, T>", Required)],
+        "map<str, T>",
+        "The entries of both maps; `other`'s value wins for a key in both.",
     ),
     m(Recv::Int, "to_str", &[], "str", "In decimal."),
     m(Recv::Int, "to_float", &[], "float", "As a float."),
@@ -593,6 +787,12 @@ mod tests {
             missing.is_empty(),
             "not in docs/language.md §6: {missing:?}"
         );
+    }
+
+    #[test]
+    fn the_retry_delay_reads_as_its_default() {
+        let delay = call_name("delay").map(|(_, text, _)| *text);
+        assert_eq!(delay, Some(format!("delay: int = {RETRY_DELAY}").as_str()));
     }
 
     #[test]

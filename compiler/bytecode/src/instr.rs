@@ -116,6 +116,20 @@ pub enum Instr {
     /// Push whether handler `op` is notified, and clear it (the handler
     /// call that follows shows the place that notified it).
     TakeNotified(u32),
+    /// Begin a retried call (`retries:`, `delay:`, docs/language.md
+    /// "Waiting and retrying"): pop `delay` and `retries` (`none`: the
+    /// defaults), keep a copy of the `argc` arguments below them. Until
+    /// the matching `RetryEnd`, a failure goes back to the next
+    /// instruction (the call) with those arguments, after the delay,
+    /// while attempts are left.
+    RetryStart {
+        argc: u32,
+    },
+    /// Pop the value of `until:`; `false` fails like the call would (so
+    /// the call is tried again, while attempts are left).
+    RetryUnless,
+    /// End the retried call begun by the last `RetryStart`.
+    RetryEnd,
     /// Pop `argc` arguments; drop that entry of fact `fact` from the cache.
     Invalidate {
         fact: u32,
@@ -137,6 +151,8 @@ pub enum Instr {
 pub enum Builtin {
     /// `probe(cmd, env)`
     Probe,
+    /// `poll(check, what, timeout, interval)`
+    Poll,
     /// `run(cmd, stdin, check, env)`
     Run,
     /// `upload(remote, src, content, mode, owner, group)`
@@ -154,6 +170,8 @@ pub enum Builtin {
     SecretCmd,
     /// `len(x)`
     Len,
+    /// `range(start, end)`
+    Range,
     /// `local(name, sudo, data)`
     Local,
     /// `ssh(address, user, port, identity, jump, name, sudo, data)`
@@ -165,8 +183,9 @@ pub enum Builtin {
 }
 
 impl Builtin {
-    pub const ALL: [Builtin; 14] = [
+    pub const ALL: [Builtin; 16] = [
         Builtin::Probe,
+        Builtin::Poll,
         Builtin::Run,
         Builtin::Upload,
         Builtin::Reveal,
@@ -176,6 +195,7 @@ impl Builtin {
         Builtin::SecretFile,
         Builtin::SecretCmd,
         Builtin::Len,
+        Builtin::Range,
         Builtin::Local,
         Builtin::Ssh,
         Builtin::Docker,
@@ -190,6 +210,7 @@ impl Builtin {
     pub fn name(self) -> &'static str {
         match self {
             Builtin::Probe => "probe",
+            Builtin::Poll => "poll",
             Builtin::Run => "run",
             Builtin::Upload => "upload",
             Builtin::Reveal => "reveal",
@@ -199,6 +220,7 @@ impl Builtin {
             Builtin::SecretFile => "secret_file",
             Builtin::SecretCmd => "secret_cmd",
             Builtin::Len => "len",
+            Builtin::Range => "range",
             Builtin::Local => "local",
             Builtin::Ssh => "ssh",
             Builtin::Docker => "docker",

@@ -14,6 +14,7 @@ mod disasm;
 mod instr;
 mod place;
 mod program;
+pub mod suggest;
 
 pub use instr::{Builtin, Fmt, Instr, ParamDefault, Radix};
 pub use place::{Locate, Location, Place};

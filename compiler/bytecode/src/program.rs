@@ -258,6 +258,8 @@ pub struct StageOptions {
     pub max_failures: Option<u32>,
     pub parallel: Option<u32>,
     pub sudo: bool,
+    /// `tags: ["deploy"]`: names for `--tags` and `--skip-tags`.
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -60,6 +60,15 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0222", "value cannot be indexed"),
     ("E0223", "value cannot be looped over"),
     ("E0224", "unknown interpolation format"),
+    ("E0225", "negative `retries:` or `delay:`"),
+    (
+        "E0226",
+        "retry arguments that have no effect (`until:` or `delay:` without `retries:`, `retries:` on a probe without `until:`)",
+    ),
+    (
+        "E0227",
+        "retry arguments on a call that is neither an op call nor a probe",
+    ),
     ("E0301", "stage target is not a group"),
     ("E0302", "unknown, unnamed or repeated stage option"),
     ("E0303", "`host.data` without one shared data type"),

@@ -98,4 +98,6 @@ pub enum LocalKind {
     For,
     /// A stage's `host`.
     Host,
+    /// `result` in `until:` (the retried call's result).
+    Result,
 }

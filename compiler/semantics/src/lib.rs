@@ -29,7 +29,7 @@ pub mod run_errors;
 mod scope;
 pub mod semantics;
 mod sigs;
-mod suggest;
+use infrac_bytecode::suggest;
 pub mod ty;
 
 pub use compile::compile;
@@ -95,15 +95,21 @@ pub fn diagnostics(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
                 })
                 .unwrap_or_default()
         };
-        out.push(
-            RelDiag::error(
-                "E0107",
-                name_span(*duplicate),
-                format!("`{}` is defined twice", duplicate.name(db)),
-            )
-            .with_secondary(name_span(*first), "first defined here")
-            .into_diagnostic(&path, 0),
-        );
+        let (a, b) = (duplicate.tag(db), first.tag(db));
+        let mut diag = RelDiag::error(
+            "E0107",
+            name_span(*duplicate),
+            format!("`{}` is defined twice", duplicate.name(db)),
+        )
+        .with_secondary(name_span(*first), "first defined here");
+        if a != b {
+            diag = diag.with_note(format!(
+                "a {} and a {} share one namespace (docs/language.md §2): rename one",
+                a.describe(),
+                b.describe()
+            ));
+        }
+        out.push(diag.into_diagnostic(&path, 0));
     }
     for item in &items::item_tree(db, file).items {
         let origin = items::item_origin(db, item.id);

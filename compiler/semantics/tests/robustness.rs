@@ -71,6 +71,10 @@ const TOKENS: &[&str] = &[
     "//",
     "\\",
     "{raw(",
+    "notify:",
+    "for x in xs if",
+    "secret_env(",
+    "retries:",
     "\u{FFFD}",
     "\n",
 ];

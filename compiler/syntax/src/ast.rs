@@ -273,6 +273,8 @@ pub enum ExprKind {
     Sh(Vec<StrPart>),
     Name(Ident),
     List(Vec<Expr>),
+    /// `[elem for first in iter]`, `[elem for k, v in map if cond]`.
+    Comprehension(Box<Comprehension>),
     /// `{ port: 8080 }`; `{}` is an empty record.
     Record(Vec<RecordField>),
     /// `{ "key": value }`
@@ -315,6 +317,17 @@ pub enum ExprKind {
     Fail(Box<Expr>),
     Return(Option<Box<Expr>>),
     Error,
+}
+
+/// `[elem for first, second in iter if cond]`: the list of `elem` for each
+/// element (a list's, or a map's key and value) for which `cond` holds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Comprehension {
+    pub elem: Expr,
+    pub first: Ident,
+    pub second: Option<Ident>,
+    pub iter: Expr,
+    pub cond: Option<Expr>,
 }
 
 /// A float literal, stored as its bits so that the tree stays `Eq + Hash`.

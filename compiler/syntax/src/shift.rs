@@ -181,6 +181,13 @@ impl Shift for ExprKind {
             ExprKind::Str(parts) | ExprKind::Sh(parts) => parts.shift(delta),
             ExprKind::Name(name) => name.shift(delta),
             ExprKind::List(items) => items.shift(delta),
+            ExprKind::Comprehension(c) => {
+                c.elem.shift(delta);
+                c.first.shift(delta);
+                c.second.shift(delta);
+                c.iter.shift(delta);
+                c.cond.shift(delta);
+            }
             ExprKind::Record(fields) => fields.shift(delta),
             ExprKind::Map(entries) => entries.shift(delta),
             ExprKind::Field {

@@ -187,6 +187,26 @@ pub fn walk_expr<'a, V: Visitor<'a> + ?Sized>(v: &mut V, e: &'a Expr) {
             }
         }
         ExprKind::List(items) => items.iter().for_each(|x| v.visit_expr(x)),
+        // In the order it is evaluated: the variables are bound before the
+        // condition and the element that read them.
+        ExprKind::Comprehension(c) => {
+            v.visit_expr(&c.iter);
+            let iter = &c.iter;
+            v.visit_binding(
+                &c.first,
+                Binding::For {
+                    iter,
+                    second: false,
+                },
+            );
+            if let Some(s) = &c.second {
+                v.visit_binding(s, Binding::For { iter, second: true });
+            }
+            if let Some(cond) = &c.cond {
+                v.visit_expr(cond);
+            }
+            v.visit_expr(&c.elem);
+        }
         ExprKind::Record(fields) => fields.iter().for_each(|f| v.visit_expr(&f.value)),
         ExprKind::Map(entries) => entries.iter().for_each(|m| {
             v.visit_expr(&m.key);

@@ -98,6 +98,34 @@ fn postfix_chains() {
 }
 
 #[test]
+fn comprehensions() {
+    check(
+        "[u.name for u in users if u.admin]\n[\"{k}\" for k, v in m]\n[x for group in gs]\n[a, b]",
+        expect![[r#"
+            Fn f @0..94
+              Block @7..94
+                Comprehension u @9..43
+                  Field .name @10..16
+                    Name u @10..11
+                  Name users @26..31
+                  Field .admin @35..42
+                    Name u @35..36
+                Comprehension k, v @44..65
+                  Str @45..50
+                    Interp @46..49
+                      Name k @47..48
+                  Name m @63..64
+                Comprehension group @66..85
+                  Name x @67..68
+                  Name gs @82..84
+                List @86..92
+                  Name a @87..88
+                  Name b @90..91
+        "#]],
+    );
+}
+
+#[test]
 fn literals() {
     check(
         "[1, 2.5, true, false, none, \"s\", [],]\n{}\n{ a: 1, b: { c: 2 }, }\n{ \"k\": v, \"x{y}\": 2 }",

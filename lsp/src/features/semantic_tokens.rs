@@ -100,7 +100,13 @@ pub fn tokens(snap: &Snapshot) -> Vec<SemanticToken> {
                 start
             },
             length: range.end.character - start,
-            token_type: type_index(token_type(db, &def)),
+            // A named argument is a parameter, also one every call of its
+            // kind takes (`sudo:`, `retries:`), which names a built-in.
+            token_type: type_index(if name.site == Site::NamedArg {
+                SemanticTokenType::PARAMETER
+            } else {
+                token_type(db, &def)
+            }),
             token_modifiers_bitset: modifiers,
         });
         (prev_line, prev_start) = (line, start);

@@ -9,7 +9,7 @@ mod ini;
 mod json;
 mod pattern;
 mod resolve;
-mod tree;
+pub(crate) mod tree;
 mod yaml;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -263,12 +263,12 @@ fn proxy_jump(option: &str) -> Option<&str> {
 
 /// A parse error at a line, before the file name is known.
 #[derive(Debug, Clone, PartialEq)]
-struct LineError {
-    line: usize,
-    message: String,
+pub(crate) struct LineError {
+    pub(crate) line: usize,
+    pub(crate) message: String,
 }
 
-fn line_error(line: usize, message: impl Into<String>) -> LineError {
+pub(crate) fn line_error(line: usize, message: impl Into<String>) -> LineError {
     LineError {
         line,
         message: message.into(),

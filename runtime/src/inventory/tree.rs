@@ -1,5 +1,6 @@
 //! A YAML (or JSON, which is YAML) document as a small tree whose nodes
-//! know their line, for the YAML and JSON inventory readers.
+//! know their line, for the YAML and JSON inventory readers and params
+//! files.
 
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use serde_json::Value;
@@ -7,14 +8,14 @@ use serde_json::Value;
 use super::{LineError, line_error};
 
 #[derive(Debug)]
-pub(super) struct Node {
+pub(crate) struct Node {
     /// 1-based.
     pub line: usize,
     pub kind: Kind,
 }
 
 #[derive(Debug)]
-pub(super) enum Kind {
+pub(crate) enum Kind {
     Scalar(Value),
     Seq(Vec<Node>),
     /// Entries in document order.
@@ -23,7 +24,7 @@ pub(super) enum Kind {
 
 /// A mapping entry; keys are scalars, as text.
 #[derive(Debug)]
-pub(super) struct Entry {
+pub(crate) struct Entry {
     pub key: String,
     /// The key's line (1-based).
     pub line: usize,
@@ -36,7 +37,7 @@ pub(super) struct Entry {
 const MAX_VALUES: usize = 1_000_000;
 
 /// Parses a one-document file; `None` when it is empty.
-pub(super) fn load(text: &str) -> Result<Option<Node>, LineError> {
+pub(crate) fn load(text: &str) -> Result<Option<Node>, LineError> {
     expanded_size(text)?;
     let docs = MarkedYaml::load_from_str(text)
         .map_err(|e| line_error(e.marker().line(), e.info().to_owned()))?;
@@ -125,10 +126,7 @@ fn convert(node: &MarkedYaml<'_>) -> Result<Node, LineError> {
             Kind::Map(out)
         }
         YamlData::Alias(_) => {
-            return Err(line_error(
-                line,
-                "YAML aliases (*name) are not supported in inventories",
-            ));
+            return Err(line_error(line, "YAML aliases (*name) are not supported"));
         }
         YamlData::BadValue => return Err(line_error(line, "a value that YAML cannot represent")),
     };

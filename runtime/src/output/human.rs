@@ -16,6 +16,8 @@ pub struct HumanSink<W> {
     stage: Option<StageView>,
     /// Lines of the live block currently on screen.
     drawn: usize,
+    /// List every host in the summary, even past [`FOLD_AFTER`].
+    full_summary: bool,
 }
 
 #[derive(Default)]
@@ -29,6 +31,9 @@ struct Row {
     place: Place,
     location: String,
     states: BTreeMap<String, State>,
+    /// What the running hosts are doing: `waiting for port 8080 on
+    /// 127.0.0.1 to open (up to 60 s)`.
+    notes: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -59,7 +64,14 @@ impl<W: Write + Send> HumanSink<W> {
             live,
             stage: None,
             drawn: 0,
+            full_summary: false,
         }
+    }
+
+    /// `--summary full`: the summary lists every host.
+    pub fn full_summary(mut self, full: bool) -> Self {
+        self.full_summary = full;
+        self
     }
 
     fn print(&mut self, text: &str) {
@@ -75,7 +87,8 @@ impl<W: Write + Send> HumanSink<W> {
 
     /// Sets `host`'s state on the op call at `place`; on a terminal, redraws
     /// that row alone (or the whole block when the row is new).
-    fn update(&mut self, op: &str, place: Place, host: &str, state: State) {
+    /// `note`: what the host is doing while the op runs (waiting, retrying).
+    fn update(&mut self, op: &str, place: Place, host: &str, state: State, note: Option<String>) {
         let location = self.location(place);
         let view = self.stage.get_or_insert_with(StageView::default);
         let (index, new) = match view.rows.iter().position(|r| r.place == place) {
@@ -86,12 +99,17 @@ impl<W: Write + Send> HumanSink<W> {
                     place,
                     location,
                     states: BTreeMap::new(),
+                    notes: BTreeMap::new(),
                 };
                 view.rows.push(row);
                 (view.rows.len() - 1, true)
             }
         };
         if let Some(row) = view.rows.get_mut(index) {
+            match note {
+                Some(note) => row.notes.insert(host.to_string(), note),
+                None => row.notes.remove(host),
+            };
             row.states.insert(host.to_string(), state);
         }
         match (self.live, new) {
@@ -153,7 +171,50 @@ impl<W: Write + Send> Sink for HumanSink<W> {
             RunEvent::OpStarted {
                 host, op, place, ..
             } => {
-                self.update(op, *place, host, State::Running);
+                self.update(op, *place, host, State::Running, None);
+            }
+            RunEvent::Retrying {
+                host,
+                op,
+                place,
+                attempt,
+                attempts,
+                error,
+                delay,
+                ..
+            } => {
+                let first = super::terminal_safe(error);
+                let first = first.lines().next().unwrap_or_default();
+                let note =
+                    format!("attempt {attempt} of {attempts} failed ({first}), again in {delay} s");
+                if !self.live {
+                    let location = self.location(*place);
+                    self.print(&format!("  [{host}] {op} ({location}): {note}"));
+                }
+                self.update(op, *place, host, State::Running, Some(note));
+            }
+            RunEvent::Waiting {
+                host,
+                op,
+                place,
+                what,
+                timeout,
+                elapsed,
+                ..
+            } => {
+                let wait = match elapsed {
+                    0 => format!("waiting for {what} (up to {timeout} s)"),
+                    n => format!("waiting for {what}, {n} s (up to {timeout} s)"),
+                };
+                // The plain output says it once; the live view counts.
+                if !self.live && *elapsed > 0 {
+                    return;
+                }
+                if !self.live {
+                    let location = self.location(*place);
+                    self.print(&format!("  [{host}] {op} ({location}): {wait}"));
+                }
+                self.update(op, *place, host, State::Running, Some(wait));
             }
             RunEvent::OpFinished(record) => {
                 self.update(
@@ -161,6 +222,7 @@ impl<W: Write + Send> Sink for HumanSink<W> {
                     record.place,
                     &record.host,
                     State::Done(record.status),
+                    None,
                 );
                 if !self.live {
                     let location = self.location(record.place);
@@ -206,7 +268,13 @@ impl<W: Write + Send> Sink for HumanSink<W> {
                     self.print(&line);
                 }
             }
+            RunEvent::StageSkipped { stage } => {
+                self.stage = None;
+                self.drawn = 0;
+                self.print(&format!("stage {stage} skipped (not selected)"));
+            }
             RunEvent::StageFinished { .. } => {}
+            RunEvent::Notice { message } => self.print(&format!("note: {message}")),
             RunEvent::Interrupted => {
                 if self.live {
                     self.redraw();
@@ -219,7 +287,7 @@ impl<W: Write + Send> Sink for HumanSink<W> {
 
     fn finish(&mut self, summary: &RunSummary) {
         self.drawn = 0;
-        let text = render_summary(summary);
+        let text = render_summary(summary, self.full_summary);
         self.print(&text);
     }
 }
@@ -232,7 +300,10 @@ fn render_row(row: &Row) -> String {
         let named: Vec<String> = row
             .states
             .iter()
-            .map(|(host, state)| format!("{host} {}", state.as_str()))
+            .map(|(host, state)| match (state, row.notes.get(host)) {
+                (State::Running, Some(note)) => format!("{host} {note}"),
+                _ => format!("{host} {}", state.as_str()),
+            })
             .collect();
         named.join(", ")
     } else {
@@ -254,7 +325,11 @@ fn render_row(row: &Row) -> String {
 }
 
 /// The final table: one line per host, then the totals.
-pub fn render_summary(summary: &RunSummary) -> String {
+/// Past this many hosts, the summary lists the hosts that failed or did
+/// not run, and counts the others (`--summary full` lists them all).
+pub const FOLD_AFTER: usize = 20;
+
+pub fn render_summary(summary: &RunSummary, full: bool) -> String {
     let width = summary
         .hosts
         .keys()
@@ -278,13 +353,32 @@ pub fn render_summary(summary: &RunSummary) -> String {
         "\n{:<width$}  {:>4}  {:>7}  {:<failed_width$}  {}\n",
         "HOST", "OK", "CHANGED", "FAILED", "TIME"
     );
-    for (name, host) in &summary.hosts {
+    // Failed hosts first, then those that did not run, then the others.
+    let rank = |h: &HostSummary| match (&h.failure, &h.skipped) {
+        (Some(_), _) => 0,
+        (None, Some(_)) => 1,
+        (None, None) => 2,
+    };
+    let mut hosts: Vec<(&String, &HostSummary)> = summary.hosts.iter().collect();
+    hosts.sort_by_key(|(_, h)| rank(h));
+    let fold = !full && hosts.len() > FOLD_AFTER;
+    let (shown, folded): (Vec<_>, Vec<_>) =
+        hosts.into_iter().partition(|(_, h)| !fold || rank(h) < 2);
+    for (name, host) in shown {
         text.push_str(&format!(
             "{name:<width$}  {:>4}  {:>7}  {:<failed_width$}  {}\n",
             host.ok,
             host.changed,
             outcome(host),
             format_duration(host.elapsed)
+        ));
+    }
+    if !folded.is_empty() {
+        let changed = folded.iter().filter(|(_, h)| h.changed > 0).count();
+        text.push_str(&format!(
+            "... and {} other host{} that did not fail ({changed} changed something; `--summary full` lists them)\n",
+            folded.len(),
+            plural(folded.len())
         ));
     }
     let failed = summary.failed();
@@ -304,6 +398,12 @@ pub fn render_summary(summary: &RunSummary) -> String {
         text.push_str(&format!(
             "; stages not run: {}",
             summary.skipped_stages.join(", ")
+        ));
+    }
+    if !summary.unselected_stages.is_empty() {
+        text.push_str(&format!(
+            "; stages skipped (not selected): {}",
+            summary.unselected_stages.join(", ")
         ));
     }
     text
@@ -423,6 +523,62 @@ mod tests {
     }
 
     #[test]
+    fn a_row_says_what_a_host_waits_for_and_retries() {
+        let place = Place {
+            module: 0,
+            span: Span::new(3, 4),
+        };
+        let events = [
+            RunEvent::Waiting {
+                host: "a".into(),
+                stage: "base".into(),
+                op: "files.directory".into(),
+                place,
+                what: "port 80 on 127.0.0.1 to open".into(),
+                timeout: 5,
+                elapsed: 0,
+            },
+            RunEvent::Waiting {
+                host: "a".into(),
+                stage: "base".into(),
+                op: "files.directory".into(),
+                place,
+                what: "port 80 on 127.0.0.1 to open".into(),
+                timeout: 5,
+                elapsed: 4,
+            },
+            RunEvent::Retrying {
+                host: "a".into(),
+                stage: "base".into(),
+                op: "files.directory".into(),
+                place,
+                attempt: 1,
+                attempts: 3,
+                error: "boom\nmore".into(),
+                delay: 2,
+            },
+            op("a", 3, OpStatus::Ok),
+        ];
+        expect![[r#"
+            ^[2K  files.directory (site.infra:3)  a waiting for port 80 on 127.0.0.1 to open (up to 5 s)
+            ^[J^[1F^[2K  files.directory (site.infra:3)  a waiting for port 80 on 127.0.0.1 to open, 4 s (up to 5 s)
+            ^[1F^[2K  files.directory (site.infra:3)  a attempt 1 of 3 failed (boom), again in 2 s
+            ^[1F^[2K  files.directory (site.infra:3)  a ok
+        "#]]
+        .assert_eq(&run(true, &events));
+        let plain = run(false, &events);
+        let lines: Vec<&str> = plain.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "  [a] files.directory (site.infra:3): waiting for port 80 on 127.0.0.1 to open (up to 5 s)",
+                "  [a] files.directory (site.infra:3): attempt 1 of 3 failed (boom), again in 2 s",
+                "  [a] files.directory (site.infra:3): ok in 12ms",
+            ]
+        );
+    }
+
+    #[test]
     fn many_hosts_are_counted_by_state() {
         let mut row = Row {
             op: "files.line".into(),
@@ -432,6 +588,7 @@ mod tests {
             },
             location: "site.infra:4".into(),
             states: BTreeMap::new(),
+            notes: BTreeMap::new(),
         };
         let states = [
             OpStatus::Ok,
@@ -490,9 +647,46 @@ mod tests {
 
             HOST     OK  CHANGED  FAILED           TIME
             db        0        1  in report        80ms
-            web-1     4        2  -                1.52s
             web-2     0        0  not run: report  0ms
+            web-1     4        2  -                1.52s
             3 changed, 1 host failed, 1 not run"#]]
-        .assert_eq(&render_summary(&summary));
+        .assert_eq(&render_summary(&summary, false));
+    }
+
+    #[test]
+    fn a_big_summary_lists_failures_first_and_folds_the_rest() {
+        let mut summary = RunSummary::default();
+        for i in 0..25 {
+            let host = HostSummary {
+                ok: 1,
+                changed: u32::from(i % 5 == 0),
+                elapsed: Duration::from_millis(10),
+                ..HostSummary::default()
+            };
+            summary.hosts.insert(format!("web-{i:02}"), host);
+        }
+        if let Some(h) = summary.hosts.get_mut("web-17") {
+            h.failure = Some(HostFailure {
+                stage: "app".into(),
+                error: HostError::new("x", None),
+            });
+        }
+        if let Some(h) = summary.hosts.get_mut("web-03") {
+            h.skipped = Some(("app".into(), "max_failures".into()));
+        }
+        expect![[r#"
+
+            HOST      OK  CHANGED  FAILED        TIME
+            web-17     1        0  in app        10ms
+            web-03     1        0  not run: app  10ms
+            ... and 23 other hosts that did not fail (5 changed something; `--summary full` lists them)
+            5 changed, 1 host failed, 1 not run"#]]
+        .assert_eq(&render_summary(&summary, false));
+        let full = render_summary(&summary, true);
+        assert_eq!(full.lines().count(), 2 + 25 + 1, "{full}");
+        assert!(
+            full.lines().nth(2).is_some_and(|l| l.starts_with("web-17")),
+            "{full}"
+        );
     }
 }

@@ -57,6 +57,52 @@ impl<W: Write + Send> Sink for JsonSink<W> {
                     "handler": op.handler,
                 })
             }
+            RunEvent::Retrying {
+                host,
+                stage,
+                op,
+                place,
+                attempt,
+                attempts,
+                error,
+                delay,
+            } => {
+                let loc = self.locate.locate(*place);
+                json!({
+                    "event": "retry",
+                    "host": host,
+                    "stage": stage,
+                    "op": op,
+                    "file": loc.file,
+                    "line": loc.line,
+                    "attempt": attempt,
+                    "attempts": attempts,
+                    "error": error,
+                    "delay_s": delay,
+                })
+            }
+            // Once, when the wait begins.
+            RunEvent::Waiting {
+                host,
+                stage,
+                op,
+                place,
+                what,
+                timeout,
+                elapsed: 0,
+            } => {
+                let loc = self.locate.locate(*place);
+                json!({
+                    "event": "waiting",
+                    "host": host,
+                    "stage": stage,
+                    "op": op,
+                    "file": loc.file,
+                    "line": loc.line,
+                    "what": what,
+                    "timeout_s": timeout,
+                })
+            }
             RunEvent::StageStarted { stage, hosts } => {
                 json!({ "event": "stage", "stage": stage, "hosts": hosts })
             }
@@ -70,7 +116,14 @@ impl<W: Write + Send> Sink for JsonSink<W> {
             } => {
                 json!({ "event": "host_skipped", "host": host, "stage": stage, "reason": reason })
             }
-            RunEvent::OpStarted { .. } | RunEvent::StageFinished { .. } | RunEvent::Interrupted => {
+            RunEvent::StageSkipped { stage } => {
+                json!({ "event": "stage_skipped", "stage": stage, "reason": "not selected" })
+            }
+            RunEvent::Notice { message } => json!({ "event": "notice", "message": message }),
+            RunEvent::OpStarted { .. }
+            | RunEvent::Waiting { .. }
+            | RunEvent::StageFinished { .. }
+            | RunEvent::Interrupted => {
                 return;
             }
         };
@@ -105,6 +158,7 @@ impl<W: Write + Send> Sink for JsonSink<W> {
             "skipped": summary.skipped(),
             "interrupted": summary.interrupted,
             "skipped_stages": summary.skipped_stages,
+            "unselected_stages": summary.unselected_stages,
             "hosts": hosts,
         });
         self.line(&value);

@@ -58,6 +58,10 @@ pub struct Inputs {
     /// needs them again.
     pub secret_set: Vec<String>,
     pub limit: Vec<String>,
+    /// The stages that run, when not all do (`--stage`, `--tags`,
+    /// `--skip-tags`): apply runs the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<String>,
 }
 
 impl Inputs {
@@ -66,6 +70,7 @@ impl Inputs {
         set: BTreeMap<String, String>,
         secret_set: Vec<String>,
         limit: Vec<String>,
+        stages: Vec<String>,
         hosts: &str,
     ) -> Inputs {
         let mut h = Sha256::new();
@@ -78,12 +83,16 @@ impl Inputs {
         for pattern in &limit {
             h.update(format!("limit {pattern:?}\n"));
         }
+        for stage in &stages {
+            h.update(format!("stage {stage:?}\n"));
+        }
         h.update(format!("hosts {hosts}\n"));
         Inputs {
             hash: hex(&h.finalize()),
             set,
             secret_set,
             limit,
+            stages,
         }
     }
 }

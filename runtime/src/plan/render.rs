@@ -9,6 +9,10 @@ use super::document::{CommandDoc, PlanDoc, StepDoc, StepStatus, UnknownDoc};
 pub fn render_human(doc: &PlanDoc, diff: bool) -> String {
     let mut out = String::new();
     for (index, stage) in doc.stages.iter().enumerate() {
+        if !doc.inputs.stages.is_empty() && !doc.inputs.stages.contains(stage) {
+            let _ = writeln!(out, "stage {stage} skipped (not selected)");
+            continue;
+        }
         let sites = sites(doc, index);
         if sites.is_empty() {
             continue;

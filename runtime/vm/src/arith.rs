@@ -38,8 +38,9 @@ pub fn binary(op: Instr, a: Value, b: Value) -> Result<Value, String> {
     }
 }
 
-fn compare(op: Instr, a: &Value, b: &Value) -> Result<Value, String> {
-    let ord = match (a, b) {
+/// How `a` compares with `b`: two ints, floats or strings (by code point).
+pub(crate) fn order(a: &Value, b: &Value) -> Result<Ordering, String> {
+    Ok(match (a, b) {
         (Value::Int(x), Value::Int(y)) => x.cmp(y),
         (Value::Float(x), Value::Float(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
         (Value::Str(x), Value::Str(y)) => x.cmp(y),
@@ -50,7 +51,11 @@ fn compare(op: Instr, a: &Value, b: &Value) -> Result<Value, String> {
                 kind_name(b)
             ));
         }
-    };
+    })
+}
+
+fn compare(op: Instr, a: &Value, b: &Value) -> Result<Value, String> {
+    let ord = order(a, b)?;
     Ok(Value::Bool(match op {
         Instr::Lt => ord.is_lt(),
         Instr::Le => ord.is_le(),

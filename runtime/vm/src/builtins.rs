@@ -14,6 +14,7 @@ use crate::value::{HostSpec, HostValue, SudoPassword, Value};
 pub fn call(builtin: Builtin, args: &[Value], base_dir: &Path) -> Result<Value, String> {
     match (builtin, args) {
         (Builtin::Len, [v]) => len(v),
+        (Builtin::Range, [start, end]) => range(start, end),
         (Builtin::Reveal, [Value::Secret(s)]) => Ok(Value::Str(Arc::clone(s))),
         (Builtin::Env, [Value::Str(name)]) => Ok(natives::env(name)),
         (Builtin::ReadFile, [Value::Str(path)]) => natives::read_file(base_dir, path),
@@ -70,6 +71,23 @@ pub fn call(builtin: Builtin, args: &[Value], base_dir: &Path) -> Result<Value, 
             args.len()
         )),
     }
+}
+
+/// The most ints `range` gives.
+const MAX_RANGE: i64 = 1_000_000;
+
+fn range(start: &Value, end: &Value) -> Result<Value, String> {
+    let (from, to) = match (start, end) {
+        (Value::Int(n), Value::None) => (0, *n),
+        (Value::Int(a), Value::Int(b)) => (*a, *b),
+        _ => return Err("`range` takes ints".into()),
+    };
+    if to.saturating_sub(from) > MAX_RANGE {
+        return Err(format!(
+            "`range({from}, {to})` would have more than {MAX_RANGE} elements"
+        ));
+    }
+    Ok(Value::List(Arc::new((from..to).map(Value::Int).collect())))
 }
 
 fn len(v: &Value) -> Result<Value, String> {

@@ -1,5 +1,5 @@
 //! Evaluation on the controller, before any host is touched: params (from
-//! `--set` text and defaults) and the host lists of groups.
+//! `--set` text, params files and defaults) and the host lists of groups.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -13,9 +13,10 @@ use crate::format::kind_name;
 pub use crate::inventory::InventoryHost;
 use crate::inventory::host_values;
 use crate::machine::{Halt, Vm};
+use crate::typed_json::{Strictness, from_json};
 use crate::value::{HostValue, Value};
 
-/// A bad `--set` (a usage error), with the param's declaration when known.
+/// A bad param value (a usage error), with the param's declaration when known.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamError {
     pub message: String,
@@ -29,23 +30,157 @@ impl std::fmt::Display for ParamError {
     }
 }
 
-/// The value of every param, in `program.params` order: the `--set` text
-/// converted to the declared type, else the default (which may read earlier
-/// params). `ctx` supplies the program and the directory; its params are
-/// ignored. Returns the context to run with; in its program, stage options
-/// computed from params (`serial: batch`) are resolved.
-pub fn eval_params(ctx: &RunContext, sets: &[(String, String)]) -> Result<RunContext, ParamError> {
+/// A param's value given from outside the program.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamInput {
+    pub name: String,
+    pub value: InputValue,
+    pub origin: InputOrigin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputValue {
+    /// Command-line text: converted as text for scalars and enums, read as
+    /// JSON for lists, maps and records.
+    Text(String),
+    /// A value of a params file.
+    Json(serde_json::Value),
+}
+
+/// Where a param's value was given, for messages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputOrigin {
+    /// `--set NAME=VALUE`.
+    Set,
+    /// `--set-file NAME=PATH`.
+    SetFile(String),
+    /// `--set-env NAME=VAR`.
+    SetEnv(String),
+    /// `--params FILE`: the file and the key's line (1-based).
+    File { path: String, line: usize },
+}
+
+impl ParamInput {
+    /// `--set NAME=TEXT`.
+    pub fn set(name: &str, text: &str) -> ParamInput {
+        ParamInput {
+            name: name.to_string(),
+            value: InputValue::Text(text.to_string()),
+            origin: InputOrigin::Set,
+        }
+    }
+
+    /// The text `--set` would take for the same value (plans store it).
+    pub fn text(&self) -> String {
+        match &self.value {
+            InputValue::Text(text) => text.clone(),
+            InputValue::Json(serde_json::Value::String(s)) => s.clone(),
+            InputValue::Json(serde_json::Value::Null) => "none".into(),
+            InputValue::Json(json) => json.to_string(),
+        }
+    }
+
+    /// Where it was given: `--set replicas=two`, `vars.yaml:3: `users``.
+    /// `shown`: whether the text may be shown (not when it holds a secret).
+    fn describe(&self, shown: bool) -> String {
+        let name = &self.name;
+        match (&self.origin, &self.value) {
+            (InputOrigin::Set, InputValue::Text(text)) if shown => format!("--set {name}={text}"),
+            (InputOrigin::Set, _) => format!("--set {name}"),
+            (InputOrigin::SetFile(path), _) => format!("--set-file {name}={path}"),
+            (InputOrigin::SetEnv(var), _) => format!("--set-env {name}={var}"),
+            (InputOrigin::File { path, line }, _) => format!("{path}:{line}: `{name}`"),
+        }
+    }
+
+    /// Its value as `ty`.
+    fn convert(&self, ctx: &Arc<RunContext>, ty: &TypeDesc) -> Result<Value, String> {
+        let program = ctx.program();
+        let json = match &self.value {
+            InputValue::Text(text) if !structured(ty) => return parse_text(text, ty, program),
+            InputValue::Text(text)
+                if matches!(ty, TypeDesc::Optional(_)) && text.trim() == "none" =>
+            {
+                return Ok(Value::None);
+            }
+            InputValue::Text(text) => &serde_json::from_str(text)
+                .map_err(|e| format!("not JSON ({e}); a {} is written as JSON", kind(ty)))?,
+            InputValue::Json(json) => json,
+        };
+        from_json(ctx, json, ty, Strictness::Params).map_err(|e| e.to_string())
+    }
+}
+
+/// Lists, maps and records (optional or not): given as JSON.
+fn structured(ty: &TypeDesc) -> bool {
+    match ty {
+        TypeDesc::Optional(inner) => structured(inner),
+        TypeDesc::List(_) | TypeDesc::Map(_) | TypeDesc::Record(_) => true,
+        _ => false,
+    }
+}
+
+/// The kind of a structured type, for messages.
+fn kind(ty: &TypeDesc) -> &'static str {
+    match ty {
+        TypeDesc::Optional(inner) => kind(inner),
+        TypeDesc::List(_) => "list",
+        TypeDesc::Map(_) => "map",
+        _ => "record",
+    }
+}
+
+/// Whether a value of `ty` may hold a secret (then it is not shown).
+pub fn holds_secret(ty: &TypeDesc, program: &Program) -> bool {
+    holds_secret_in(ty, program, &mut Vec::new())
+}
+
+/// `seen`: the records being looked into (a record may hold itself).
+fn holds_secret_in(ty: &TypeDesc, program: &Program, seen: &mut Vec<u32>) -> bool {
+    match ty {
+        TypeDesc::Secret => true,
+        TypeDesc::Optional(inner) | TypeDesc::List(inner) | TypeDesc::Map(inner) => {
+            holds_secret_in(inner, program, seen)
+        }
+        TypeDesc::Record(r) if seen.contains(r) => false,
+        TypeDesc::Record(r) => {
+            seen.push(*r);
+            program.records.get(*r as usize).is_some_and(|def| {
+                def.fields
+                    .iter()
+                    .any(|f| holds_secret_in(&f.ty, program, seen))
+            })
+        }
+        _ => false,
+    }
+}
+
+/// The value of every param, in `program.params` order: the last input
+/// naming it converted to the declared type, else the default (which may
+/// read earlier params). `ctx` supplies the program and the directory; its
+/// params are ignored. Returns the context to run with; in its program,
+/// stage options computed from params (`serial: batch`) are resolved.
+pub fn eval_params(ctx: &RunContext, inputs: &[ParamInput]) -> Result<RunContext, ParamError> {
     let program = Arc::clone(ctx.program());
-    for (name, _) in sets {
-        if !program.params.iter().any(|p| &p.name == name) {
+    for input in inputs {
+        if !program.params.iter().any(|p| p.name == input.name) {
             let known: Vec<&str> = program.params.iter().map(|p| p.name.as_str()).collect();
             let known = if known.is_empty() {
                 "the program has none".to_string()
             } else {
                 known.join(", ")
             };
+            let message = match &input.origin {
+                InputOrigin::File { path, line } => {
+                    format!(
+                        "{path}:{line}: there is no param `{}` (params: {known})",
+                        input.name
+                    )
+                }
+                _ => format!("there is no param `{}` (params: {known})", input.name),
+            };
             return Err(ParamError {
-                message: format!("there is no param `{name}` (params: {known})"),
+                message,
                 place: None,
             });
         }
@@ -53,21 +188,25 @@ pub fn eval_params(ctx: &RunContext, sets: &[(String, String)]) -> Result<RunCon
     let mut values: Vec<Value> = Vec::with_capacity(program.params.len());
     for p in &program.params {
         let place = Some((p.module, p.span));
-        let set = sets.iter().rev().find(|(n, _)| n == &p.name);
+        let set = inputs.iter().rev().find(|input| input.name == p.name);
+        // Defaults and record fields' defaults may read the earlier params.
+        let partial = || {
+            let mut partial = values.clone();
+            partial.resize(program.params.len(), Value::None);
+            Arc::new(ctx.with_params(partial.into()))
+        };
         let value = match (set, p.default) {
-            (Some((_, text)), _) => parse_text(text, &p.ty, &program).map_err(|m| ParamError {
-                message: format!("--set {}={text}: {m}", p.name),
-                place,
+            (Some(input), _) => input.convert(&partial(), &p.ty).map_err(|m| {
+                let shown = !holds_secret(&p.ty, &program);
+                ParamError {
+                    message: format!("{}: {m}", input.describe(shown)),
+                    place,
+                }
             })?,
-            (None, Some(func)) => {
-                let mut partial = values.clone();
-                partial.resize(program.params.len(), Value::None);
-                let ctx = Arc::new(ctx.with_params(partial.into()));
-                run_function(&ctx, func).map_err(|e| ParamError {
-                    message: format!("the default of param `{}`: {}", p.name, e.message),
-                    place: Some((e.module, e.span)),
-                })?
-            }
+            (None, Some(func)) => run_function(&partial(), func).map_err(|e| ParamError {
+                message: format!("the default of param `{}`: {}", p.name, e.message),
+                place: Some((e.module, e.span)),
+            })?,
             (None, None) if !p.required => Value::None,
             (None, None) => {
                 return Err(ParamError {

@@ -27,4 +27,26 @@ pub enum Event {
         commands: Vec<String>,
         handler: bool,
     },
+    /// Attempt `attempt` of `attempts` of a retried call (of op `call`, or
+    /// `probe`, at `span` of `module`) failed with `error`; the next
+    /// begins in `delay` seconds. `depth` op calls stay open (those around
+    /// the retried call).
+    Retry {
+        call: String,
+        module: u32,
+        span: Span,
+        attempt: u64,
+        attempts: u64,
+        error: String,
+        delay: u64,
+        depth: u32,
+    },
+    /// The host is waiting (`poll(...)` at `span` of `module`, the
+    /// `std::wait` ops) for `what`, for at most `timeout` seconds.
+    Waiting {
+        what: String,
+        timeout: u64,
+        module: u32,
+        span: Span,
+    },
 }

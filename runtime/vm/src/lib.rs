@@ -5,7 +5,7 @@
 //! Before any host is touched, on the controller:
 //! ```ignore
 //! let base = RunContext::new(program, Arc::from(Vec::new()), program_dir);
-//! let ctx = Arc::new(controller::eval_params(&base, &sets)?); // `--set` text -> typed values
+//! let ctx = Arc::new(controller::eval_params(&base, &inputs)?); // `--set` text, params files -> typed values
 //! let groups = controller::eval_groups_with(&ctx, &mut read_inventory)?; // hosts per group
 //! ```
 //! Then one [`Vm`] per host, kept for the whole run (it owns the host's
@@ -49,6 +49,7 @@ mod ops;
 mod secret_sources;
 mod shell;
 mod template;
+mod typed_json;
 
 pub use context::RunContext;
 pub use error::{Note, RuntimeError};

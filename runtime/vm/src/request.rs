@@ -20,6 +20,10 @@ pub enum Request {
     /// one round trip where the connection allows. The response is
     /// `Response::Batch`.
     Batch(Batch),
+    /// Wait this many seconds (on the controller) before the next attempt
+    /// of a retried call; the response is `Response::Done` (its output
+    /// unused).
+    Sleep(u64),
 }
 
 #[derive(Debug, Clone, PartialEq)]

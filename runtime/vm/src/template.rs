@@ -1,5 +1,5 @@
 //! Templates (`local.render_template`, `files.template`): the Jinja2
-//! dialect (docs/language.md §5.7, Ansible's defaults where users notice:
+//! dialect (docs/language.md §5.8, Ansible's defaults where users notice:
 //! `trim_blocks`, the final newline kept, its daily filters) and the names
 //! a template sees besides its `vars`: `host`, `params`, `groups` and
 //! `stages`.

@@ -6,7 +6,7 @@
 mod support;
 
 use infrac_vm::Event;
-use infrac_vm::request::{Deferred, FactKey, Request};
+use infrac_vm::request::{FactKey, Request};
 use infrac_vm::value::Value;
 use support::*;
 
@@ -14,32 +14,6 @@ fn batching(src: &str) -> infrac_vm::Vm {
     let mut vm = vm(compile(src));
     vm.batch_requests(true);
     vm
-}
-
-/// Each request, as the kinds of what it carries: `read(n)` for n facts,
-/// `run` for a command waited for, `defer` for a deferred one.
-fn shape(host: &FakeHost) -> Vec<String> {
-    fn kinds(r: &Request) -> String {
-        match r {
-            Request::ReadFacts(q) => format!("read({})", q.len()),
-            Request::Exec(_) => "run".into(),
-            Request::Upload(_) => "upload".into(),
-            Request::Batch(b) => {
-                let mut parts: Vec<String> = b
-                    .deferred
-                    .iter()
-                    .map(|d| match d {
-                        Deferred::Exec { .. } => "defer".to_string(),
-                        Deferred::Upload(_) => "defer-upload".to_string(),
-                        Deferred::Verify(_) => "check".to_string(),
-                    })
-                    .collect();
-                parts.extend(b.then.as_deref().map(kinds));
-                parts.join("+")
-            }
-        }
-    }
-    host.requests.iter().map(kinds).collect()
 }
 
 /// A record of one field (enough for the facts these programs read).
@@ -164,10 +138,11 @@ fn a_used_result_waits_for_its_command() {
     assert_eq!(host.run(&mut vm, 0), Ok(s("7\n")));
     // The shell's result is used: the batch before it ends there (with the
     // file's fact, dropped by the shell's op and read after it), and the
-    // upload waits for the stage's end.
+    // upload (after the command making the new file's parents) waits for
+    // the stage's end.
     assert_eq!(
         shape(&host),
-        ["read(2)", "defer+defer+read(1)", "defer-upload"]
+        ["read(2)", "defer+defer+read(1)", "defer+defer-upload"]
     );
 }
 

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use infrac_bytecode::Serial;
 use infrac_vm::RunContext;
-use infrac_vm::controller::{InventoryHost, eval_groups, eval_groups_with, eval_params};
+use infrac_vm::controller::{
+    InputOrigin, InputValue, InventoryHost, ParamInput, eval_groups, eval_groups_with, eval_params,
+};
 use infrac_vm::value::{HostSpec, Value};
 use support::*;
 
@@ -27,10 +29,7 @@ fn params(sets: &[(&str, &str)]) -> Result<Vec<Value>, String> {
         Arc::from(Vec::new()),
         std::env::temp_dir(),
     );
-    let sets: Vec<(String, String)> = sets
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let sets: Vec<ParamInput> = sets.iter().map(|(k, v)| ParamInput::set(k, v)).collect();
     eval_params(&base, &sets)
         .map(|ctx| ctx.params().to_vec())
         .map_err(|e| e.message)
@@ -88,6 +87,138 @@ fn bad_params_are_usage_errors() {
     assert_eq!(
         params(&[("pw", "x"), ("nope", "1")]),
         Err("there is no param `nope` (params: release, replicas, env, pw, note, tag)".into())
+    );
+}
+
+const STRUCTURED: &str = r#"
+    enum Tier { web, db }
+    type Limit = { tier: Tier, count: int = 1, note: str? = none }
+    type Login = { user: str, password: secret }
+    param users: list<str> = []
+    param limits: map<str, int> = {}
+    param quotas: list<Limit?> = []
+    param login: Login? = none
+    param release: str = "2.4.0"
+"#;
+
+/// The params of [`STRUCTURED`] from `inputs`, shown as the program shows them.
+fn structured(inputs: &[ParamInput]) -> Result<Vec<String>, String> {
+    let base = RunContext::new(
+        Arc::new(compile(STRUCTURED)),
+        Arc::from(Vec::new()),
+        std::env::temp_dir(),
+    );
+    eval_params(&base, inputs)
+        .map(|ctx| ctx.params().iter().map(|v| v.to_string()).collect())
+        .map_err(|e| e.message)
+}
+
+fn from_file(name: &str, json: serde_json::Value) -> ParamInput {
+    ParamInput {
+        name: name.into(),
+        value: InputValue::Json(json),
+        origin: InputOrigin::File {
+            path: "vars.yaml".into(),
+            line: 3,
+        },
+    }
+}
+
+#[test]
+fn lists_maps_and_records_are_json_on_the_command_line() {
+    let values = structured(&[
+        ParamInput::set("users", r#"["ada", "bob"]"#),
+        ParamInput::set("limits", r#"{"web": 3}"#),
+        ParamInput::set(
+            "quotas",
+            r#"[{"tier": "db"}, null, {"tier": "web", "count": 2, "note": "x"}]"#,
+        ),
+        ParamInput::set("login", r#"{"user": "ada", "password": "hunter2"}"#),
+        // A scalar stays text: this is not JSON.
+        ParamInput::set("release", "[2.4.1]"),
+    ])
+    .expect("valid");
+    assert_eq!(
+        values,
+        [
+            r#"["ada", "bob"]"#,
+            r#"{"web": 3}"#,
+            r#"[{count: 1, note: none, tier: db}, none, {count: 2, note: "x", tier: web}]"#,
+            r#"{password: ***, user: "ada"}"#,
+            "[2.4.1]",
+        ]
+    );
+    assert_eq!(
+        structured(&[ParamInput::set("login", "none")]).map(|v| v[3].clone()),
+        Ok("none".into())
+    );
+}
+
+#[test]
+fn values_from_a_params_file_are_checked_like_json() {
+    let values = structured(&[
+        from_file("users", serde_json::json!(["ada"])),
+        ParamInput::set("users", r#"["bob"]"#),
+        from_file("release", serde_json::json!("2.5")),
+    ])
+    .expect("valid");
+    assert_eq!(
+        (values[0].as_str(), values[4].as_str()),
+        (r#"["bob"]"#, "2.5")
+    );
+}
+
+#[test]
+fn bad_structured_params_name_where_and_what() {
+    let bad = |input: ParamInput| structured(&[input]).expect_err("bad");
+    assert_eq!(
+        bad(ParamInput::set("users", "ada,bob")),
+        "--set users=ada,bob: not JSON (expected value at line 1 column 1); a list is written as JSON"
+    );
+    assert_eq!(
+        bad(ParamInput::set("limits", r#"{"web": "3"}"#)),
+        r#"--set limits={"web": "3"}: `web`: expected an int, found the string "3""#
+    );
+    assert_eq!(
+        bad(from_file(
+            "quotas",
+            serde_json::json!([{ "tier": "web" }, { "tier": "cache" }])
+        )),
+        "vars.yaml:3: `quotas`: `[1].tier`: `cache` is not a variant of Tier (web, db)"
+    );
+    assert_eq!(
+        bad(from_file(
+            "quotas",
+            serde_json::json!([{ "tier": "web", "cuont": 2 }])
+        )),
+        "vars.yaml:3: `quotas`: `[0]`: `Limit` has no field `cuont` (fields: tier, count, note)"
+    );
+    assert_eq!(
+        bad(from_file("release", serde_json::json!(2.5))),
+        "vars.yaml:3: `release`: expected a str, found 2.5"
+    );
+    assert_eq!(
+        bad(from_file("nope", serde_json::json!(1))),
+        "vars.yaml:3: there is no param `nope` (params: users, limits, quotas, login, release)"
+    );
+    // A value that may hold a secret is not repeated.
+    assert_eq!(
+        bad(ParamInput::set(
+            "login",
+            r#"{"user": "ada", "password": "hunter2", "x": 1}"#
+        )),
+        "--set login: `Login` has no field `x` (fields: user, password)"
+    );
+    assert_eq!(
+        bad(ParamInput::set("login", r#"{"password": "hunter2"}"#)),
+        "--set login: missing field `user` of `Login`"
+    );
+    assert_eq!(
+        bad(from_file(
+            "login",
+            serde_json::json!({ "user": "ada", "password": 1234 })
+        )),
+        "vars.yaml:3: `login`: `password`: expected a secret (a string), found a number"
     );
 }
 
@@ -248,7 +379,7 @@ fn stage_options_may_depend_on_params() {
         Arc::from(Vec::new()),
         std::env::temp_dir(),
     );
-    let e = eval_params(&base, &[("batch".into(), "-1".into())]).expect_err("negative");
+    let e = eval_params(&base, &[ParamInput::set("batch", "-1")]).expect_err("negative");
     assert_eq!(
         e.message,
         "the options of stage `a`: `serial: -1` is not a count (1 or more)"

@@ -153,7 +153,7 @@ fn ops_report_changes_and_invalidate_their_facts() {
             Event::OpEnd {
                 op, depth, changed, ..
             } => Some((op.clone(), *depth, *changed)),
-            Event::OpStart { .. } => None,
+            _ => None,
         })
         .collect();
     assert_eq!(

@@ -124,10 +124,16 @@ fn receiver(recv: &Ty) -> Option<(Recv, Ty)> {
 pub(super) fn method_spec(recv: &Ty, name: &str) -> Option<&'static table::Method> {
     let (kind, t) = receiver(recv)?;
     let spec = table::method(kind, name)?;
-    let fits = match spec.elem {
-        Some("str") => matches!(t, Ty::Str | Ty::Never | Ty::Unknown),
-        _ => true,
-    };
+    let fits = matches!(t, Ty::Never | Ty::Unknown)
+        || match spec.elem {
+            Some("str") => t == Ty::Str,
+            Some("bool") => t == Ty::Bool,
+            Some("number") => t.is_numeric(),
+            Some("ordered") => t.is_numeric() || t == Ty::Str,
+            Some("list") => matches!(t, Ty::List(_)),
+            Some("record") => matches!(t, Ty::Record(_) | Ty::AnonRecord(_)),
+            _ => true,
+        };
     fits.then_some(spec)
 }
 
@@ -142,7 +148,7 @@ pub(super) fn method(db: &dyn Db, recv: &Ty, name: &str) -> Option<(Vec<ParamSig
             p(
                 param.name,
                 table_type(db, param.ty, &t, &Ty::Unknown),
-                false,
+                param.default != ParamDefault::Required,
             )
         })
         .collect();
@@ -173,7 +179,10 @@ pub fn builtin_entry(name: &str) -> Option<(String, &'static str)> {
     if let Some(f) = table::function(name) {
         return Some((f.signature(), f.doc));
     }
-    let (_, text, doc) = table::NAMES.iter().find(|(n, ..)| *n == name)?;
+    let (_, text, doc) = table::NAMES
+        .iter()
+        .chain(table::CALL_NAMES)
+        .find(|(n, ..)| *n == name)?;
     Some((text.to_string(), *doc))
 }
 
@@ -192,4 +201,15 @@ pub fn builtin_entries() -> Vec<(&'static str, String, &'static str)> {
 /// The parameters every op call takes besides its own, named only.
 pub fn op_sudo_params() -> Vec<ParamSig> {
     vec![p("sudo", Ty::Bool, true), p("sudo_user", Ty::Str, true)]
+}
+
+/// The named arguments of a retried call (op calls and `probe`), in
+/// `table::RETRY_ARGS`' order.
+pub fn retry_params() -> Vec<ParamSig> {
+    let [retries, delay, until] = table::RETRY_ARGS;
+    vec![
+        p(retries, Ty::Int, true),
+        p(delay, Ty::Int, true),
+        p(until, Ty::Bool, true),
+    ]
 }

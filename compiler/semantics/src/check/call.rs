@@ -3,14 +3,14 @@
 
 use std::collections::HashMap;
 
-use infrac_syntax::ast::{Arg, Expr, ExprKind, Ident, Span};
+use infrac_syntax::ast::{Arg, Expr, ExprKind, Ident, Span, UnaryOp};
 
-use infrac_bytecode::builtins::Allowed;
+use infrac_bytecode::builtins::{Allowed, RETRY_ARGS, call_name};
 
 use super::builtins::{self, Builtin};
 use super::{Checker, Context, code_list, plural};
 use crate::db::SourceFile;
-use crate::def::{Def, Site};
+use crate::def::{Def, LocalKind, Site};
 use crate::diagnostic::Diag;
 use crate::items::{ItemId, ItemTag};
 use crate::scope::{
@@ -19,6 +19,28 @@ use crate::scope::{
 use crate::sigs::{ParamSig, callable_sig, fact_sig, record_fields};
 use crate::suggest;
 use crate::ty::{Ty, assignable};
+
+/// `notify:`, which every op call takes (§2.8a).
+fn is_notify(arg: &Arg) -> bool {
+    arg.name.as_ref().is_some_and(|n| n.name == "notify")
+}
+
+/// What a call takes besides its callee's parameters, named only: an op
+/// call's `sudo:` and `sudo_user:`, and the retry arguments of op calls
+/// and `probe` (`result`: what their `until:` sees).
+#[derive(Default)]
+struct Extras {
+    params: Vec<ParamSig>,
+    result: Option<Ty>,
+}
+
+impl Extras {
+    /// Adds the retry arguments of a call that gives `result`.
+    fn retried(&mut self, result: &Ty) {
+        self.params.extend(builtins::retry_params());
+        self.result = Some(result.clone());
+    }
+}
 
 impl Checker<'_> {
     pub(super) fn call(&mut self, span: Span, callee: &Expr, args: &[Arg]) -> Ty {
@@ -169,7 +191,7 @@ impl Checker<'_> {
             self.unchecked_args(args);
             return Ty::Unknown;
         };
-        let mut extra = Vec::new();
+        let mut extras = Extras::default();
         if sig.is_op {
             match self.context {
                 Context::Op | Context::Fn | Context::Stage(_) => {}
@@ -194,32 +216,30 @@ impl Checker<'_> {
                     .with_note("ops may be called in stages, ops and fns"),
                 ),
             }
-            extra = builtins::op_sudo_params();
-            let notify = args
-                .iter()
-                .filter(|a| a.name.as_ref().is_some_and(|n| n.name == "notify"));
-            let notify: Vec<&Arg> = notify.collect();
-            if !notify.is_empty() {
-                for arg in &notify {
+            extras.params = builtins::op_sudo_params();
+            extras.retried(&sig.ret);
+        }
+        // `notify:` names handlers, not a value: checked apart.
+        let rest: Vec<Arg>;
+        let args = match args.iter().any(is_notify) {
+            true if sig.is_op => {
+                for arg in args.iter().filter(|a| is_notify(a)) {
                     if let Some(n) = &arg.name {
                         self.resolved(n.span, Site::NamedArg, None);
                     }
                     self.handlers(&arg.value);
                 }
-                let rest: Vec<Arg> = args
-                    .iter()
-                    .filter(|a| a.name.as_ref().is_none_or(|n| n.name != "notify"))
-                    .cloned()
-                    .collect();
-                let given = self.check_args(span, &name.name, &sig.params, &extra, &rest);
-                self.controller_files(self.std_name(id).as_deref(), &given);
-                self.named_args(&rest, Some(Def::Item(id)), &sig.params);
-                return sig.ret;
+                rest = args.iter().filter(|a| !is_notify(a)).cloned().collect();
+                &rest
             }
-        }
-        let given = self.check_args(span, &name.name, &sig.params, &extra, args);
+            _ => args,
+        };
+        let given = self.check_args(span, &name.name, &sig.params, &extras, args);
         self.controller_files(self.std_name(id).as_deref(), &given);
-        self.named_args(args, Some(Def::Item(id)), &sig.params);
+        self.named_args(args, Some(Def::Item(id)), &sig.params, &extras);
+        if sig.is_op {
+            self.check_retry(args, &sig.params, false);
+        }
         sig.ret
     }
 
@@ -316,9 +336,20 @@ impl Checker<'_> {
         }
         let data_required = group_data.as_ref().is_some_and(|t| self.needs_value(t));
         let params = builtin.params(self.db, group_data.as_ref(), data_required);
-        self.named_args(args, Some(Def::Builtin(builtin.name_ref())), &params);
+        let ret = builtin.ret(self.db, group_data.as_ref());
+        let mut extras = Extras::default();
+        let probe = builtin.is(infrac_bytecode::Builtin::Probe);
+        if probe {
+            extras.retried(&ret);
+        }
+        self.named_args(
+            args,
+            Some(Def::Builtin(builtin.name_ref())),
+            &params,
+            &extras,
+        );
         if builtin.is(infrac_bytecode::Builtin::Len) {
-            self.check_args(span, &name.name, &params, &[], args);
+            self.check_args(span, &name.name, &params, &extras, args);
             if let Some(arg) = args.first() {
                 let ty = self.expr_type_silently(&arg.value);
                 if !matches!(ty, Ty::Str | Ty::List(_) | Ty::Map(_)) && !ty.is_silent() {
@@ -340,9 +371,73 @@ impl Checker<'_> {
         } else {
             args.to_vec()
         };
-        let given = self.check_args(span, &name.name, &params, &[], &args);
+        let given = self.check_args(span, &name.name, &params, &extras, &args);
         self.controller_files(Some(&name.name), &given);
-        builtin.ret(self.db, group_data.as_ref())
+        if probe {
+            self.check_retry(&args, &params, true);
+        }
+        ret
+    }
+
+    /// The retry arguments of an op call or a probe (those that are not
+    /// parameters of the callee): counts written literally must not be
+    /// negative, and each must have an effect.
+    fn check_retry(&mut self, args: &[Arg], params: &[ParamSig], probe: bool) {
+        let given = |name: &str| {
+            args.iter().find_map(|a| {
+                a.name
+                    .as_ref()
+                    .filter(|n| n.name == name && !params.iter().any(|p| p.name == name))
+                    .map(|n| (n.span, &a.value))
+            })
+        };
+        let (retries, delay, until) = (given("retries"), given("delay"), given("until"));
+        for (name, value) in [("retries", retries), ("delay", delay)] {
+            let Some((_, value)) = value else { continue };
+            let negative = match &value.kind {
+                ExprKind::Int(n) => *n < 0,
+                ExprKind::Unary {
+                    op: UnaryOp::Neg,
+                    operand,
+                } => matches!(operand.kind, ExprKind::Int(n) if n > 0),
+                _ => false,
+            };
+            if negative {
+                self.error(
+                    Diag::error(
+                        "E0225",
+                        value.span,
+                        format!("`{name}:` must not be negative"),
+                    )
+                    .with_help(if name == "retries" {
+                        "`retries: 0` (the default) tries once"
+                    } else {
+                        "`delay: 0` tries again at once"
+                    }),
+                );
+            }
+        }
+        let idle = match (retries, delay, until) {
+            (None, _, Some((span, _))) => Some((
+                span,
+                "`until:` without `retries:` is never tried again",
+                "say how many more attempts it may take: `retries: 5`",
+            )),
+            (None, Some((span, _)), None) => Some((
+                span,
+                "`delay:` without `retries:` has nothing to wait between",
+                "say how many more attempts it may take: `retries: 5`",
+            )),
+            (Some((span, _)), _, None) if probe => Some((
+                span,
+                "a probe never fails, so `retries:` alone never tries it again",
+                "say when it is done: `until: result.code == 0`",
+            )),
+            _ => None,
+        };
+        if let Some((span, message, help)) = idle {
+            self.error(Diag::error("E0226", span, message).with_help(help));
+        }
     }
 
     /// Whether a value of a host data type must be given (a record with a
@@ -455,7 +550,7 @@ impl Checker<'_> {
             return Ty::Unknown;
         };
         if let (Some(params), Some(args)) = (&sig.params, args) {
-            self.named_args(args, Some(Def::Item(id)), params);
+            self.named_args(args, Some(Def::Item(id)), params, &Extras::default());
         }
         match (&sig.params, args) {
             (None, Some(args)) => {
@@ -486,10 +581,10 @@ impl Checker<'_> {
             }
             (Some(params), Some(args)) if changes_entry => {
                 let params = self.entry_params(params, args);
-                self.check_args(span, &name.name, &params, &[], args);
+                self.check_args(span, &name.name, &params, &Extras::default(), args);
             }
             (Some(params), Some(args)) => {
-                self.check_args(span, &name.name, params, &[], args);
+                self.check_args(span, &name.name, params, &Extras::default(), args);
             }
             (None, None) => {}
         }
@@ -614,21 +709,66 @@ impl Checker<'_> {
             );
             return Ty::Unknown;
         };
-        self.check_args(span, &name.name, &params, &[], args);
-        self.named_args(args, method, &params);
+        self.check_args(span, &name.name, &params, &Extras::default(), args);
+        self.named_args(args, method, &params, &Extras::default());
+        if let (Ty::List(elem), "sort_by", [arg]) = (&target, name.name.as_str(), args) {
+            self.sort_key(elem, &arg.value);
+        }
         if wrap { Ty::optional(ret) } else { ret }
     }
 
+    /// `records.sort_by("field")` with a literal name: the records have
+    /// that field, and it can be ordered.
+    fn sort_key(&mut self, elem: &Ty, field: &Expr) {
+        let ExprKind::Str(parts) = &field.kind else {
+            return;
+        };
+        let [infrac_syntax::ast::StrPart::Text(text, _)] = parts.as_slice() else {
+            return;
+        };
+        let name = Ident {
+            name: text.clone(),
+            span: field.span,
+        };
+        let ty = self.field_of(elem, &name, false, field.span);
+        if !(ty.is_numeric() || ty == Ty::Str || ty.is_silent()) {
+            self.error(Diag::error(
+                "E0201",
+                field.span,
+                format!(
+                    "`sort_by` orders by an int, float or str field; `{}` is `{ty}`",
+                    name.name
+                ),
+            ));
+        }
+    }
+
     /// Records the named arguments of a call of `callee`, whose declared
-    /// parameters are `params`.
-    fn named_args(&mut self, args: &[Arg], callee: Option<Def>, params: &[ParamSig]) {
+    /// parameters are `params`; the other names `extras` takes are the
+    /// built-in names of `CALL_NAMES`.
+    fn named_args(
+        &mut self,
+        args: &[Arg],
+        callee: Option<Def>,
+        params: &[ParamSig],
+        extras: &Extras,
+    ) {
         for name in args.iter().filter_map(|a| a.name.as_ref()) {
             let index = params.iter().position(|p| p.name == name.name);
+            let extra = || {
+                extras
+                    .params
+                    .iter()
+                    .any(|p| p.name == name.name)
+                    .then(|| call_name(&name.name).map(|(n, ..)| Def::Builtin(n)))
+                    .flatten()
+            };
             let def = match (callee, index) {
                 (Some(Def::Item(owner)), Some(index)) => Some(Def::Param {
                     owner,
                     index: index as u32,
                 }),
+                (_, None) => extra(),
                 _ => None,
             };
             self.resolved(name.span, Site::NamedArg, def);
@@ -655,21 +795,23 @@ impl Checker<'_> {
     }
 
     /// Matches arguments to parameters: positional first, then named;
-    /// `extra` parameters (an op's `sudo:`, `sudo_user:`) are named-only.
-    /// Returns the arguments matched to a parameter.
+    /// `extras` are named-only (an op's `sudo:`, `sudo_user:`, the retry
+    /// arguments, `until:` seeing the call's result as `result`). Returns
+    /// the arguments matched to a parameter.
     fn check_args<'e>(
         &mut self,
         span: Span,
         callee: &str,
         params: &[ParamSig],
-        extra: &[ParamSig],
+        extras: &Extras,
         args: &'e [Arg],
     ) -> Vec<Given<'e>> {
         let mut matched = Vec::new();
         let all: Vec<&ParamSig> = params
             .iter()
             .chain(
-                extra
+                extras
+                    .params
                     .iter()
                     .filter(|e| !params.iter().any(|p| p.name == e.name)),
             )
@@ -712,7 +854,16 @@ impl Checker<'_> {
                 Some(name) => {
                     named_seen = true;
                     let found = all.iter().position(|p| p.name == name.name);
-                    if found.is_none() {
+                    if found.is_none() && RETRY_ARGS.contains(&name.name.as_str()) {
+                        self.error(
+                            Diag::error(
+                                "E0227",
+                                name.span,
+                                format!("`{callee}` cannot be retried: `{}:` is for op calls and `probe`", name.name),
+                            )
+                            .with_note("retry the op call that runs it; a fn or a fact, through the op calls and probes in it"),
+                        );
+                    } else if found.is_none() {
                         let help =
                             suggest::did_you_mean(&name.name, all.iter().map(|p| p.name.as_str()));
                         self.error(
@@ -747,7 +898,21 @@ impl Checker<'_> {
                 );
             }
             let ty = all[index].ty.clone();
-            let ty = self.expr(&arg.value, Some(&ty));
+            let ty = match (&extras.result, &arg.name) {
+                (Some(result), Some(name)) if index >= params.len() && name.name == "until" => {
+                    // `until:` sees the call's result as `result`.
+                    self.push_scope();
+                    let binding = Ident {
+                        name: "result".into(),
+                        span: name.span,
+                    };
+                    self.declare(&binding, result.clone(), LocalKind::Result);
+                    let ty = self.expr(&arg.value, Some(&ty));
+                    self.pop_scope();
+                    ty
+                }
+                _ => self.expr(&arg.value, Some(&ty)),
+            };
             matched.push(Given {
                 param: all[index].name.clone(),
                 value: &arg.value,

@@ -10,9 +10,9 @@ use infrac_syntax::ast::{
 use super::{Checker, Context};
 use crate::def::LocalKind;
 use crate::diagnostic::Diag;
-use crate::sigs::{alias_is_cyclic, enum_variants, param_sigs, signatures};
+use crate::sigs::{alias_is_cyclic, enum_variants, param_sigs, record_fields, signatures};
 use crate::suggest;
-use crate::ty::Ty;
+use crate::ty::{Ty, TypeRef};
 
 pub(super) fn check_decl(c: &mut Checker<'_>, item: &Item) {
     if let Some(name) = item.kind.name() {
@@ -48,10 +48,14 @@ pub(super) fn check_decl(c: &mut Checker<'_>, item: &Item) {
         }
         ItemKind::Param(decl) => {
             let ty = c.resolve_type(&decl.ty);
-            if !param_type_allowed(&ty) {
+            if let Some(bad) = param_type_refused(c.db, &ty, &mut Vec::new()) {
+                let message = match bad == ty {
+                    true => format!("a param cannot have type `{ty}`"),
+                    false => format!("a param cannot have type `{ty}`: it holds a `{bad}`"),
+                };
                 c.error(
-                    Diag::error("E0219", decl.ty.span, format!("a param cannot have type `{ty}`"))
-                        .with_note("params are set from the command line: use int, float, bool, str, secret, an enum, or an optional of those"),
+                    Diag::error("E0219", decl.ty.span, message)
+                        .with_note("params are set from the command line or a params file: use int, float, bool, str, secret, an enum, and lists, maps, records and optionals of those"),
                 );
             }
             if let Some(default) = &decl.default {
@@ -156,11 +160,24 @@ fn bodyless_outside_std(c: &mut Checker<'_>, what: &str, name: &Ident) {
     }
 }
 
-fn param_type_allowed(ty: &Ty) -> bool {
+/// The part of a param's type that cannot be read from outside (text or
+/// JSON), if any. `seen`: the records being looked into (a record may hold
+/// itself through a list or an optional).
+fn param_type_refused(db: &dyn crate::Db, ty: &Ty, seen: &mut Vec<TypeRef>) -> Option<Ty> {
     match ty {
-        Ty::Int | Ty::Float | Ty::Bool | Ty::Str | Ty::Secret | Ty::Enum(_) | Ty::Unknown => true,
-        Ty::Optional(inner) => param_type_allowed(inner),
-        _ => false,
+        Ty::Int | Ty::Float | Ty::Bool | Ty::Str | Ty::Secret | Ty::Enum(_) | Ty::Unknown => None,
+        Ty::Optional(inner) | Ty::List(inner) | Ty::Map(inner) => {
+            param_type_refused(db, inner, seen)
+        }
+        Ty::Record(r) if seen.contains(r) => None,
+        Ty::Record(r) => {
+            seen.push(r.clone());
+            let fields = record_fields(db, r).unwrap_or(&[]);
+            fields
+                .iter()
+                .find_map(|f| param_type_refused(db, &f.ty, seen))
+        }
+        other => Some(other.clone()),
     }
 }
 
@@ -234,7 +251,7 @@ fn check_body(
     c.pop_scope();
 }
 
-const STAGE_OPTIONS: &[&str] = &["serial", "max_failures", "parallel", "sudo"];
+const STAGE_OPTIONS: &[&str] = &["serial", "max_failures", "parallel", "sudo", "tags"];
 
 fn check_stage(c: &mut Checker<'_>, decl: &StageDecl) {
     let sigs = signatures(c.db, c.file);
@@ -332,6 +349,11 @@ fn check_options(c: &mut Checker<'_>, options: &[Arg]) {
         let expected = match name.name.as_str() {
             "max_failures" | "parallel" => Ty::Int,
             "sudo" => Ty::Bool,
+            "tags" => {
+                c.expr(&option.value, Some(&Ty::list(Ty::Str)));
+                check_tags(c, &option.value);
+                continue;
+            }
             "serial" => {
                 let found = c.expr(&option.value, None);
                 if !matches!(found, Ty::Int | Ty::Str) && !found.is_silent() {
@@ -351,7 +373,7 @@ fn check_options(c: &mut Checker<'_>, options: &[Arg]) {
                         name.span,
                         format!("unknown stage option `{}`", name.name),
                     )
-                    .with_note("stage options: serial, max_failures, parallel, sudo")
+                    .with_note("stage options: serial, max_failures, parallel, sudo, tags")
                     .with_help_opt(suggest::did_you_mean(
                         &name.name,
                         STAGE_OPTIONS.iter().copied(),
@@ -362,6 +384,37 @@ fn check_options(c: &mut Checker<'_>, options: &[Arg]) {
         };
         c.expr(&option.value, Some(&expected));
         check_option_literal(c, &name.name, &option.value);
+    }
+}
+
+/// Tags are known before the run (`--tags` is checked against them): a
+/// list of names written literally.
+fn check_tags(c: &mut Checker<'_>, value: &infrac_syntax::ast::Expr) {
+    use infrac_syntax::ast::StrPart;
+    // Anything else than a list is a type error already.
+    let ExprKind::List(items) = &value.kind else {
+        return;
+    };
+    for item in items {
+        let name = match &item.kind {
+            ExprKind::Str(parts) => match parts.as_slice() {
+                [StrPart::Text(text, _)] => Some(text.as_str()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let valid = name.is_some_and(|n| {
+            !n.is_empty()
+                && n.chars()
+                    .all(|ch| ch.is_alphanumeric() || "_-".contains(ch))
+        });
+        if !valid {
+            c.error(Diag::error(
+                "E0302",
+                item.span,
+                "`tags` is a list of names written literally: `tags: [\"deploy\", \"web\"]`",
+            ));
+        }
     }
 }
 

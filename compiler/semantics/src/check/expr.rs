@@ -76,6 +76,21 @@ impl Checker<'_> {
                 Ty::Cmd
             }
             ExprKind::Name(name) => self.name(name),
+            ExprKind::Comprehension(c) => {
+                self.push_scope();
+                self.loop_vars(&c.first, c.second.as_ref(), &c.iter);
+                if let Some(cond) = &c.cond {
+                    self.expr(cond, Some(&Ty::Bool));
+                }
+                let elem_expected = match expected {
+                    Some(Ty::List(t)) => Some((**t).clone()),
+                    _ => None,
+                };
+                let elem = self.expr(&c.elem, elem_expected.as_ref());
+                self.pop_scope();
+                // A wrong element was reported at the element.
+                Ty::list(elem_expected.unwrap_or(elem))
+            }
             ExprKind::List(items) => self.list(items, expected),
             ExprKind::Record(fields) => self.record(fields, e.span, expected),
             ExprKind::Map(entries) => self.map(entries, expected),

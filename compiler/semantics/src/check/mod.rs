@@ -21,7 +21,7 @@ use crate::items::{ItemId, item_ast};
 use crate::ty::Ty;
 
 pub use builtins::{
-    builtin_entries, builtin_entry, builtin_result, method_entries, op_sudo_params,
+    builtin_entries, builtin_entry, builtin_result, method_entries, op_sudo_params, retry_params,
 };
 
 /// What checking one item found; spans relative to the item's start.
@@ -277,6 +277,7 @@ impl<'db> Checker<'db> {
     fn local_def(&self, local: &Local) -> Def {
         match local.kind {
             LocalKind::Host => Def::Builtin(&"host"),
+            LocalKind::Result => Def::Builtin(&"result"),
             LocalKind::Param => Def::Param {
                 owner: self.item,
                 index: local.param.unwrap_or(0),
@@ -309,7 +310,7 @@ impl<'db> Checker<'db> {
             used: false,
             narrows: None,
         };
-        if kind != LocalKind::Host {
+        if !matches!(kind, LocalKind::Host | LocalKind::Result) {
             let def = self.local_def(&local);
             self.resolved(name.span, Site::Decl, Some(def));
         }

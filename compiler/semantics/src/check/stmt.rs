@@ -1,6 +1,8 @@
 //! Blocks, statements and `match`.
 
-use infrac_syntax::ast::{Block, Expr, ExprKind, MatchArm, PatternKind, Span, Stmt, StmtKind};
+use infrac_syntax::ast::{
+    Block, Expr, ExprKind, Ident, MatchArm, PatternKind, Span, Stmt, StmtKind,
+};
 
 use super::Checker;
 use super::expr::narrowings;
@@ -90,32 +92,8 @@ impl Checker<'_> {
                 iter,
                 body,
             } => {
-                let iter_ty = self.expr(iter, None);
-                let (first_ty, second_ty) = match &iter_ty {
-                    Ty::List(elem) if second.is_none() => (Some((**elem).clone()), None),
-                    Ty::Map(value) => (Some(Ty::Str), Some((**value).clone())),
-                    Ty::Unknown | Ty::Never => (Some(Ty::Unknown), Some(Ty::Unknown)),
-                    Ty::List(_) => {
-                        self.error(Diag::error(
-                            "E0223",
-                            iter.span,
-                            "a list gives one value per step: `for x in list`",
-                        ));
-                        (Some(Ty::Unknown), Some(Ty::Unknown))
-                    }
-                    other => {
-                        self.error(
-                            Diag::error("E0223", iter.span, format!("cannot loop over `{other}`"))
-                                .with_note("`for` loops over a list or a map"),
-                        );
-                        (Some(Ty::Unknown), Some(Ty::Unknown))
-                    }
-                };
                 self.push_scope();
-                self.declare(first, first_ty.unwrap_or(Ty::Unknown), LocalKind::For);
-                if let Some(second) = second {
-                    self.declare(second, second_ty.unwrap_or(Ty::Unknown), LocalKind::For);
-                }
+                self.loop_vars(first, second.as_ref(), iter);
                 self.block(body, None);
                 self.pop_scope();
                 Ty::Unit
@@ -294,4 +272,30 @@ fn diverges(block: &Block) -> bool {
             ..
         })
     )
+}
+
+impl Checker<'_> {
+    /// Checks what `for first, second in iter` (a loop or a comprehension)
+    /// loops over and declares its variables in the current scope.
+    pub(super) fn loop_vars(&mut self, first: &Ident, second: Option<&Ident>, iter: &Expr) {
+        let iter_ty = self.expr(iter, None);
+        let (first_ty, second_ty) = match &iter_ty {
+            Ty::List(elem) if second.is_none() => ((**elem).clone(), Ty::Unknown),
+            // `for i, x in list`: the index and the element.
+            Ty::List(elem) => (Ty::Int, (**elem).clone()),
+            Ty::Map(value) => (Ty::Str, (**value).clone()),
+            Ty::Unknown | Ty::Never => (Ty::Unknown, Ty::Unknown),
+            other => {
+                self.error(
+                    Diag::error("E0223", iter.span, format!("cannot loop over `{other}`"))
+                        .with_note("`for` loops over a list or a map"),
+                );
+                (Ty::Unknown, Ty::Unknown)
+            }
+        };
+        self.declare(first, first_ty, LocalKind::For);
+        if let Some(second) = second {
+            self.declare(second, second_ty, LocalKind::For);
+        }
+    }
 }

@@ -10,7 +10,8 @@ use crate::lower::items::bspan;
 
 /// A loop being built: where each turn starts and its `IterNext`.
 pub(crate) struct Iteration {
-    top: u32,
+    /// Where the next turn starts (`continue`).
+    pub top: u32,
     next: usize,
 }
 
@@ -33,6 +34,8 @@ pub(crate) struct FnBuilder {
     pub group_data: Option<TypeDesc>,
     /// In a stage body: native facts read with constant arguments.
     pub prefetch: Option<Vec<PrefetchFact>>,
+    /// Inside `until:`: the slot of the retried call's result (`result`).
+    pub until_result: Option<u32>,
 }
 
 impl FnBuilder {
@@ -51,6 +54,7 @@ impl FnBuilder {
             op_returns: None,
             group_data: None,
             prefetch: None,
+            until_result: None,
         };
         b.next_slot = arity as u32;
         b.max_slots = b.next_slot;

@@ -2,6 +2,7 @@
 //! are evaluated in source order, then put in parameter order, missing ones
 //! filled with the callee's defaults.
 
+use infrac_bytecode::builtins::RETRY_ARGS;
 use infrac_bytecode::{Builtin, Instr, ParamDefault, TypeDesc};
 use infrac_syntax::ast::{Arg, Expr, ExprKind, Span};
 
@@ -20,6 +21,13 @@ pub(crate) const OP_EXTRAS: [&str; 2] = ["sudo", "sudo_user"];
 /// The named arguments every op call accepts that are not passed to the
 /// op: they are lowered around the call.
 const OP_CALL_OPTIONS: [&str; 1] = ["notify"];
+
+/// Those of a retried op call: then `retries` and `delay` (`until` is
+/// lowered after the call).
+const RETRIED_OP_EXTRAS: [&str; 4] = ["sudo", "sudo_user", "retries", "delay"];
+
+/// Those of a retried probe.
+const RETRIED_EXTRAS: [&str; 2] = ["retries", "delay"];
 
 impl<'a> Lowerer<'a> {
     pub(crate) fn call(
@@ -40,10 +48,21 @@ impl<'a> Lowerer<'a> {
             }
             Some(Static::Item(ItemRef::Op(op))) => {
                 // The parameters, then `sudo` and `sudo_user` (`none` when
-                // not given).
-                let argc = self.args(b, SigKey::Op(op), args, &OP_EXTRAS, span)?;
+                // not given), then `retries` and `delay` when retried.
+                let retry = self.retry(SigKey::Op(op), args);
+                let extras: &[&str] = match retry {
+                    Some(_) => &RETRIED_OP_EXTRAS,
+                    None => &OP_EXTRAS,
+                };
+                let argc = self.args(b, SigKey::Op(op), args, extras, span)?;
                 self.prefetch_call(b, Callee::Op(op), args);
-                b.emit(Instr::CallOp { op, argc }, span);
+                let call = Instr::CallOp { op, argc };
+                match retry {
+                    Some(until) => self.retried(b, call, argc + 2, until, span)?,
+                    None => {
+                        b.emit(call, span);
+                    }
+                }
                 for a in args
                     .iter()
                     .filter(|a| a.name.as_ref().is_some_and(|n| n.name == "notify"))
@@ -137,7 +156,16 @@ impl<'a> Lowerer<'a> {
             })
             .collect();
         let defaults = builtin.params();
-        let argc = self.arrange(b, &Sig { params, ret: None }, args, &[], span, |b, i| {
+        let retry = match builtin {
+            Builtin::Probe => self.retry_of(&params, args),
+            _ => None,
+        };
+        let extras: &[&str] = if retry.is_some() {
+            &RETRIED_EXTRAS
+        } else {
+            &[]
+        };
+        let argc = self.arrange(b, &Sig { params, ret: None }, args, extras, span, |b, i| {
             match defaults.get(i).map(|param| param.default) {
                 Some(ParamDefault::True) => Some(Instr::PushTrue),
                 Some(ParamDefault::False) => Some(Instr::PushFalse),
@@ -148,7 +176,58 @@ impl<'a> Lowerer<'a> {
                 b.emit(instr, span);
             })
         })?;
-        b.emit(Instr::CallBuiltin { builtin, argc }, span);
+        let call = Instr::CallBuiltin { builtin, argc };
+        match retry {
+            Some(until) => self.retried(b, call, argc, until, span)?,
+            None => {
+                b.emit(call, span);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a call of `key` is retried (a retry argument that is not
+    /// one of its parameters): its `until:` argument, if any.
+    fn retry(&self, key: SigKey, args: &'a [Arg]) -> Option<Option<&'a Arg>> {
+        let params = self.sigs.get(&key).map(|s| s.params.as_slice())?;
+        self.retry_of(params, args)
+    }
+
+    fn retry_of(&self, params: &[SigParam], args: &'a [Arg]) -> Option<Option<&'a Arg>> {
+        let extra = |a: &&'a Arg, names: &[&str]| {
+            a.name.as_ref().is_some_and(|n| {
+                names.contains(&n.name.as_str()) && !params.iter().any(|p| p.name == n.name)
+            })
+        };
+        args.iter().find(|a| extra(a, &RETRY_ARGS))?;
+        Some(args.iter().find(|a| extra(a, &["until"])))
+    }
+
+    /// The call `call` retried: its `argc` arguments are on the stack,
+    /// `retries` and `delay` above them; `until` is evaluated after each
+    /// attempt with the call's result as `result`.
+    fn retried(
+        &mut self,
+        b: &mut FnBuilder,
+        call: Instr,
+        argc: u32,
+        until: Option<&'a Arg>,
+        span: Span,
+    ) -> R {
+        b.emit(Instr::RetryStart { argc }, span);
+        b.emit(call, span);
+        if let Some(until) = until {
+            b.emit(Instr::Dup, span);
+            b.push_scope();
+            let slot = b.temp();
+            b.emit(Instr::StoreLocal(slot), span);
+            let outer = b.until_result.replace(slot);
+            self.expr(b, &until.value, None)?;
+            b.until_result = outer;
+            b.pop_scope();
+            b.emit(Instr::RetryUnless, until.value.span);
+        }
+        b.emit(Instr::RetryEnd, span);
         Ok(())
     }
 
@@ -202,6 +281,10 @@ impl<'a> Lowerer<'a> {
                 None => {
                     next_positional += 1;
                     next_positional - 1
+                }
+                // Lowered after the call (see `retried`).
+                Some(n) if n.name == "until" && !sig.params.iter().any(|p| p.name == n.name) => {
+                    continue;
                 }
                 Some(n) => {
                     let param = sig.params.iter().position(|p| p.name == n.name);

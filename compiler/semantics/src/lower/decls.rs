@@ -120,6 +120,14 @@ impl<'a> Lowerer<'a> {
             let Some(name) = &a.name else {
                 return Err(self.error(m, a.value.span, "stage options are named: `serial: 2`"));
             };
+            // Literal strings (the checker holds them to it): known before
+            // the run, for `--tags`.
+            if name.name == "tags" {
+                if let ExprKind::List(items) = &a.value.kind {
+                    o.tags = items.iter().filter_map(literal_text).collect();
+                }
+                continue;
+            }
             let Some(option) = OPTIONS.iter().copied().find(|o| *o == name.name) else {
                 let message = format!("unknown stage option `{}`", name.name);
                 return Err(self.error(m, name.span, message));
@@ -402,4 +410,17 @@ impl<'a> Lowerer<'a> {
 type Computed<'a> = (&'static str, &'a Expr);
 
 /// The stage options, in the order of the record of `options_function`.
+/// The options that may be computed from params (`tags` may not).
 const OPTIONS: [&str; 4] = ["serial", "max_failures", "parallel", "sudo"];
+
+/// The text of a string literal without interpolations.
+fn literal_text(e: &infrac_syntax::ast::Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Str(parts) => match parts.as_slice() {
+            [StrPart::Text(t, _)] => Some(t.clone()),
+            [] => Some(String::new()),
+            _ => None,
+        },
+        _ => None,
+    }
+}

@@ -29,6 +29,8 @@ pub(crate) enum Static<'a> {
     /// `flush_handlers()`.
     FlushHandlers,
     Host,
+    /// `result` in `until:`.
+    Result,
 }
 
 /// The type a record literal gets from `expected` (through optionals).
@@ -62,6 +64,7 @@ impl<'a> Lowerer<'a> {
             Def::Builtin(&"host") => Some(Static::Host),
             Def::Builtin(&"raw") => Some(Static::Raw),
             Def::Builtin(&"flush_handlers") => Some(Static::FlushHandlers),
+            Def::Builtin(&"result") => Some(Static::Result),
             Def::Builtin(name) => Builtin::from_name(name).map(Static::Builtin),
             // A module (or `facts`, a built-in without a value) is only a
             // path's start.
@@ -139,20 +142,60 @@ impl<'a> Lowerer<'a> {
         iter: &'a Expr,
         body: &'a Block,
     ) -> R {
-        let span = iter.span;
+        let iteration = self.loop_head(b, first, second, iter)?;
+        self.block(b, body, None)?;
+        b.emit(Instr::Pop, body.span);
+        b.end_iteration(iteration, body.span);
+        b.pop_scope();
+        Ok(())
+    }
+
+    /// The start of a loop over `iter` (a `for` or a comprehension): in a
+    /// new scope, each turn binds `first` (and `second`). The caller ends
+    /// the iteration and pops the scope.
+    fn loop_head(
+        &mut self,
+        b: &mut FnBuilder,
+        first: &'a infrac_syntax::ast::Ident,
+        second: Option<&'a infrac_syntax::ast::Ident>,
+        iter: &'a Expr,
+    ) -> Result<crate::lower::builder::Iteration, LowerError> {
         self.expr(b, iter, None)?;
         b.push_scope();
-        let iteration = b.begin_iteration(second.is_some(), span);
+        let iteration = b.begin_iteration(second.is_some(), iter.span);
         let first_slot = b.bind(first.span);
         if let Some(second) = second {
             let second_slot = b.bind(second.span);
             b.emit(Instr::StoreLocal(second_slot), second.span);
         }
         b.emit(Instr::StoreLocal(first_slot), first.span);
-        self.block(b, body, None)?;
-        b.emit(Instr::Pop, body.span);
-        b.end_iteration(iteration, body.span);
+        Ok(iteration)
+    }
+
+    /// `[elem for x in iter if cond]`: a list built turn by turn.
+    fn comprehension(
+        &mut self,
+        b: &mut FnBuilder,
+        c: &'a infrac_syntax::ast::Comprehension,
+        elem: Option<&TypeDesc>,
+        span: Span,
+    ) -> R {
+        let acc = b.temp();
+        b.emit(Instr::MakeList(0), span);
+        b.emit(Instr::StoreLocal(acc), span);
+        let iteration = self.loop_head(b, &c.first, c.second.as_ref(), &c.iter)?;
+        if let Some(cond) = &c.cond {
+            self.expr(b, cond, None)?;
+            b.emit(Instr::JumpIfFalse(iteration.top), cond.span);
+        }
+        b.emit(Instr::LoadLocal(acc), span);
+        self.expr(b, &c.elem, elem)?;
+        b.emit(Instr::MakeList(1), span);
+        b.emit(Instr::Add, span);
+        b.emit(Instr::StoreLocal(acc), span);
+        b.end_iteration(iteration, span);
         b.pop_scope();
+        b.emit(Instr::LoadLocal(acc), span);
         Ok(())
     }
 
@@ -195,6 +238,13 @@ impl<'a> Lowerer<'a> {
                     self.expr(b, item, elem)?;
                 }
                 b.emit(Instr::MakeList(items.len() as u32), span);
+            }
+            ExprKind::Comprehension(c) => {
+                let elem = match unwrap_optional(expected) {
+                    Some(TypeDesc::List(t)) => Some(&**t),
+                    _ => None,
+                };
+                self.comprehension(b, c, elem, span)?;
             }
             ExprKind::Record(fields) => self.record(b, fields, expected, span)?,
             ExprKind::Map(entries) => self.map(b, entries, expected, span)?,
@@ -320,6 +370,12 @@ impl<'a> Lowerer<'a> {
             }
             Static::Host => {
                 b.emit(Instr::LoadHost, span);
+            }
+            Static::Result => {
+                let slot = b
+                    .until_result
+                    .ok_or_else(|| self.error(b.module, span, "`result` outside `until:`"))?;
+                b.emit(Instr::LoadLocal(slot), span);
             }
             _ => return Err(self.error(b.module, span, "this is not a value")),
         }

@@ -27,7 +27,7 @@ pub struct Signature {
     /// In call order.
     pub params: Vec<Param>,
     /// Parameters that can only be named (an op's `sudo:`, `sudo_user:`,
-    /// `notify:`).
+    /// `notify:`; the retry arguments of op calls and `probe`).
     pub named_only: Vec<Param>,
     /// `None` when it depends on the call (a host constructor's data).
     pub ret: Option<String>,
@@ -125,7 +125,9 @@ impl Semantics<'_> {
             Def::Item(id) => {
                 let sig = callable_sig(db, *id)?;
                 let named_only = if sig.is_op {
-                    let mut extras = params_of(&crate::check::op_sudo_params());
+                    let mut extras = crate::check::op_sudo_params();
+                    extras.extend(crate::check::retry_params());
+                    let mut extras = params_of(&extras);
                     // Not a value: one handler (an op) or a list of them.
                     extras.push(Param {
                         name: "notify".into(),
@@ -147,9 +149,15 @@ impl Semantics<'_> {
             Def::Builtin(name) => {
                 let function = infrac_bytecode::builtins::function(name)?;
                 let ret = builtin_result(db, name)?;
+                let named_only = match function.builtin {
+                    Some(infrac_bytecode::Builtin::Probe) => {
+                        params_of(&crate::check::retry_params())
+                    }
+                    _ => Vec::new(),
+                };
                 Some(Signature {
                     params: table_params(function.params),
-                    named_only: Vec::new(),
+                    named_only,
                     ret: ret.map(|t| t.to_string()),
                 })
             }

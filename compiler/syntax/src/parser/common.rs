@@ -109,10 +109,21 @@ pub(crate) fn name<'t>() -> impl P<'t, Ident> {
 /// may be called `group` or `type`. Not when a name follows, as in
 /// `group web = ...`, which starts an item.
 pub(crate) fn soft_keyword_name<'t>() -> impl P<'t, Ident> {
+    soft_keyword().then_ignore(ident().or(soft_keyword()).not())
+}
+
+/// An item keyword, as a name.
+fn soft_keyword<'t>() -> impl P<'t, Ident> {
     select_ref! {
         Tok { kind: TokenKind::Kw(k), .. } = e if k.is_soft() => Ident { name: k.as_str().to_string(), span: span(e.span()) },
     }
-    .then_ignore(name().not())
+}
+
+/// A name that `let`, `for` or a comprehension binds: an identifier, or an
+/// item keyword (`let group = ...`, `for type in types`), since no item
+/// can start there.
+pub(crate) fn binding_name<'t>() -> impl P<'t, Ident> {
+    ident().or(soft_keyword()).labelled("identifier")
 }
 
 /// The `///` docs attached to the next token (consumes nothing).

@@ -5,8 +5,8 @@
 use chumsky::prelude::*;
 
 use super::common::{
-    Inp, MAX_CHAIN, P, Rec, at, custom_error, expected, kw, name, peek_span, punct,
-    soft_keyword_name, span, take_span,
+    Inp, MAX_CHAIN, P, Rec, at, binding_name, custom_error, expected, kw, name, opt, peek_span,
+    punct, soft_keyword_name, span, take_span,
 };
 use super::recovery::{Until, delimited, nested, skip};
 use super::{operators, patterns, strings};
@@ -192,16 +192,41 @@ fn atom<'t>(expr: Rec<'t, Expr>, block: Rec<'t, Block>) -> impl P<'t, Expr> {
         Punct::RParen,
         "`)`",
     );
-    let list = delimited(
-        Punct::LBracket,
-        comma_list(expr.clone(), |s| Some(error_expr(s))),
-        Punct::RBracket,
-        "`,` or `]`",
-    )
-    .map_with(|items, e| Expr {
-        kind: ExprKind::List(items),
-        span: span(e.span()),
+    let items = comma_list(expr.clone(), |s| Some(error_expr(s))).map(ExprKind::List);
+    let comprehension = expr
+        .clone()
+        .then_ignore(kw(Keyword::For))
+        .then(binding_name())
+        .then(opt(Tok::punct(Punct::Comma), binding_name()))
+        .then_ignore(kw(Keyword::In))
+        .then(expr.clone())
+        .then(opt(Tok::kw(Keyword::If), expr.clone()))
+        .map(|((((elem, first), second), iter), cond)| {
+            ExprKind::Comprehension(Box::new(Comprehension {
+                elem,
+                first,
+                second,
+                iter,
+                cond,
+            }))
+        });
+    // A comprehension is told from a list by the `for` after its first
+    // element: the element is read again as a list's when there is none.
+    let contents = custom(move |inp: &mut Inp<'t, '_>| {
+        let start = inp.save();
+        if let Ok(kind) = inp.parse(&comprehension) {
+            return Ok(kind);
+        }
+        inp.rewind(start);
+        inp.parse(&items)
     });
+    let list =
+        delimited(Punct::LBracket, contents, Punct::RBracket, "`,` or `]`").map_with(|kind, e| {
+            Expr {
+                kind,
+                span: span(e.span()),
+            }
+        });
     let fail = kw(Keyword::Fail)
         .ignore_then(expr.clone())
         .map_with(|value, e| Expr {

@@ -4,9 +4,9 @@
 
 use chumsky::prelude::*;
 
-use super::common::{Inp, P, Rec, at, custom_error, expected, ident, kw, opt, punct, span};
+use super::common::{Inp, P, Rec, at, binding_name, custom_error, expected, kw, opt, punct, span};
 use super::recovery::{Until, delimited, nested, skip};
-use crate::ast::{Block, Expr, Stmt, StmtKind, TypeExpr};
+use crate::ast::{Block, Expr, ExprKind, Stmt, StmtKind, TypeExpr};
 use crate::token::{Keyword, Punct, Tok, TokenKind};
 
 pub(crate) fn block<'t>(
@@ -15,14 +15,14 @@ pub(crate) fn block<'t>(
     ty: Rec<'t, TypeExpr>,
 ) -> impl P<'t, Block> {
     let let_ = kw(Keyword::Let)
-        .ignore_then(ident())
+        .ignore_then(binding_name())
         .then(opt(Tok::punct(Punct::Colon), ty))
         .then_ignore(punct(Punct::Eq))
         .then(expr.clone())
         .map(|((name, ty), value)| StmtKind::Let { name, ty, value });
     let for_ = kw(Keyword::For)
-        .ignore_then(ident())
-        .then(opt(Tok::punct(Punct::Comma), ident()))
+        .ignore_then(binding_name())
+        .then(opt(Tok::punct(Punct::Comma), binding_name()))
         .then_ignore(kw(Keyword::In))
         .then(expr.clone())
         .then(block)
@@ -32,7 +32,25 @@ pub(crate) fn block<'t>(
             iter,
             body,
         });
-    let expr_stmt = expr.map(StmtKind::Expr);
+    // `n = n + 1` is no statement: bindings are immutable. Said once, with
+    // the value read (so that `n` is not also reported unused).
+    let expr_stmt = expr
+        .clone()
+        .then(punct(Punct::Eq).then(expr).or_not())
+        .validate(|(target, assign), _, emitter| match assign {
+            None => StmtKind::Expr(target),
+            Some((eq, value)) => {
+                let name = match &target.kind {
+                    ExprKind::Name(n) => n.name.as_str(),
+                    _ => "name",
+                };
+                let message = format!(
+                    "`{name} = ...` cannot assign: bindings are immutable; write `let {name} = ...` (a new binding that shadows it), or compute the value in one expression (a comprehension, `.sum()`, `.any()`)"
+                );
+                emitter.emit(custom_error("E0003", message, Some("not an assignment".into()), eq));
+                StmtKind::Expr(value)
+            }
+        });
     // The first token decides the kind of statement.
     let kind = custom(
         move |inp: &mut Inp<'t, '_>| match inp.peek_ref().map(|t| &t.kind) {

@@ -368,6 +368,19 @@ impl Printer {
                     p.expr(i);
                 }
             }),
+            ExprKind::Comprehension(c) => {
+                let names = match &c.second {
+                    Some(second) => format!("{}, {}", c.first.name, second.name),
+                    None => c.first.name.clone(),
+                };
+                self.node(&format!("Comprehension {names}"), s, |p| {
+                    p.expr(&c.elem);
+                    p.expr(&c.iter);
+                    if let Some(cond) = &c.cond {
+                        p.expr(cond);
+                    }
+                });
+            }
             ExprKind::Record(fields) => self.node("Record", s, |p| {
                 for f in fields {
                     p.node(&format!("{}:", f.name.name), f.name.span, |p| {

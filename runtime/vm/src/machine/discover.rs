@@ -110,6 +110,8 @@ impl Vm {
             next_op: self.next_op,
             notified: self.notified.clone(),
             handler_call: self.handler_call,
+            handler_maybe: self.handler_maybe.clone(),
+            retries: self.retries.clone(),
         }
     }
 
@@ -149,7 +151,7 @@ impl Vm {
                 Ok(Some(Flow::Continue))
             }
             Instr::CallBuiltin {
-                builtin: Builtin::Probe | Builtin::Run | Builtin::Upload,
+                builtin: Builtin::Probe | Builtin::Poll | Builtin::Run | Builtin::Upload,
                 argc,
             } => {
                 self.pop_n(argc)?;

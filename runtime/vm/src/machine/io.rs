@@ -7,6 +7,7 @@ use super::defer::{exec_failure, upload_display, upload_failure};
 use super::{Flow, FrameKind, Halt, Pending, Step, Vm, fact_def};
 use crate::builtins;
 use crate::context::RunContext;
+use crate::event::Event;
 use crate::facts;
 use crate::format::kind_name;
 use crate::ops::command_result;
@@ -69,6 +70,11 @@ impl Vm {
                     op.record(display, &out);
                 }
                 self.stack.push(command_result(&out));
+                Ok(())
+            }
+            (Pending::Sleep, Response::Done(_)) => Ok(()),
+            (Pending::Poll, Response::Done(out)) => {
+                self.stack.push(Value::Bool(out.code == 0));
                 Ok(())
             }
             (Pending::Upload { display }, Response::Done(out)) => {
@@ -155,6 +161,9 @@ impl Vm {
         let args = self.pop_n(argc)?;
         let request = match (builtin, args.as_slice()) {
             (Builtin::Probe, [cmd, env]) => self.exec(&with_env(cmd, env)?, None, false, false)?,
+            (Builtin::Poll, [check, what, timeout, interval]) => {
+                self.poll(check, what, timeout, interval)?
+            }
             (Builtin::Run, [cmd, stdin, check, env]) => self.exec(
                 &with_env(cmd, env)?,
                 run_stdin(stdin)?,
@@ -179,7 +188,7 @@ impl Vm {
                 self.inventory_call = Some((path.to_string(), group));
                 return Ok(Flow::Halt(Halt::Budget));
             }
-            (Builtin::Probe | Builtin::Run | Builtin::Upload, _) => {
+            (Builtin::Probe | Builtin::Poll | Builtin::Run | Builtin::Upload, _) => {
                 return Err(format!(
                     "internal: `{}` with {argc} arguments",
                     builtin.name()
@@ -227,6 +236,51 @@ impl Vm {
             sudo: self.current_sudo(),
             changing,
         }))
+    }
+
+    /// `poll(check, what, timeout, interval)`: one command on the host that
+    /// runs `check` until it succeeds or `timeout` seconds have passed.
+    fn poll(
+        &mut self,
+        check: &Value,
+        what: &Value,
+        timeout: &Value,
+        interval: &Value,
+    ) -> Result<Request, String> {
+        let (Value::Cmd(check), Value::Str(what), Value::Int(timeout), Value::Int(interval)) =
+            (check, what, timeout, interval)
+        else {
+            return Err("internal: `poll` with arguments of the wrong kinds".into());
+        };
+        let timeout = u64::try_from(*timeout).map_err(|_| {
+            format!("waiting for {what}: the timeout must not be negative, got {timeout}")
+        })?;
+        if *interval < 1 {
+            return Err(format!(
+                "waiting for {what}: the interval must be at least 1 second, got {interval}"
+            ));
+        }
+        // The numbers are checked ints: text that is safe unquoted.
+        let script = crate::shell::build(&[
+            Value::Str(format!("end=$(( $(date +%s) + {timeout} ))\nuntil ( ").into()),
+            Value::Cmd(std::sync::Arc::clone(check)),
+            Value::Str(
+                format!(
+                    " ) >/dev/null 2>&1; do\n  [ \"$(date +%s)\" -lt \"$end\" ] || exit 1\n  sleep {interval}\ndone"
+                )
+                .into(),
+            ),
+        ])?;
+        let request = self.exec(&script, None, false, false)?;
+        self.pending = Pending::Poll;
+        let (module, span) = self.place(self.frame()?);
+        self.events.push(Event::Waiting {
+            what: what.to_string(),
+            timeout,
+            module,
+            span,
+        });
+        Ok(request)
     }
 
     #[allow(clippy::too_many_arguments)]

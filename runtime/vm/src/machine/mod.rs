@@ -17,11 +17,13 @@ mod defer;
 mod discover;
 mod io;
 mod mode;
+mod retry;
 mod step;
 
 use defer::{DeferState, Settled};
 
 use mode::ModeState;
+use retry::Retry;
 
 /// Calls nested deeper than this stop the host (runaway recursion).
 const MAX_FRAMES: usize = 512;
@@ -71,6 +73,11 @@ pub struct Vm {
     /// The handler whose call comes next (`TakeNotified` found it
     /// notified), with the place that notified it.
     handler_call: Option<(u32, u32, Span)>,
+    /// In a plan: the handler whose call comes next may be notified or not
+    /// (what it depends on).
+    handler_maybe: Option<Arc<crate::value::Unknown>>,
+    /// Retried calls in progress, innermost last (see `retry`).
+    retries: Vec<Retry>,
 }
 
 /// Why a handler is notified: the first op call that notified it.
@@ -112,6 +119,10 @@ enum Pending {
     Upload {
         display: String,
     },
+    /// A `poll(...)`: its result is whether the check succeeded in time.
+    Poll,
+    /// The delay before a retried call's next attempt.
+    Sleep,
     /// Deferred commands, then the request `Pending` is for.
     Batch(Box<Pending>),
 }
@@ -152,6 +163,8 @@ impl Vm {
             next_op: 0,
             notified: Default::default(),
             handler_call: None,
+            handler_maybe: None,
+            retries: Vec::new(),
         }
     }
 
@@ -167,7 +180,9 @@ impl Vm {
     /// apply modes (a plan runs no command, so it only reads ahead).
     fn batching(&self) -> bool {
         let copy = matches!(self.mode, ModeState::Discover(_));
-        self.defer.enabled && self.host.is_some() && !copy
+        // Inside a retried call, a failure must be known before the next
+        // attempt.
+        self.defer.enabled && self.host.is_some() && !copy && !self.retrying()
     }
 
     /// Whether a dropped fact may be checked instead of read (run mode: an
@@ -332,6 +347,7 @@ impl Vm {
         self.inventory_call = None;
         self.mode.abandon();
         self.defer.clear();
+        self.retries.clear();
     }
 
     /// The pending `inventory(path, group)` call, if the VM paused for one.
@@ -351,10 +367,17 @@ impl Vm {
         err
     }
 
+    /// The host fails with `message`, unless a retried call goes back
+    /// (see `retry`).
     fn fail(&mut self, message: String) -> Halt {
-        let err = self.error(message);
-        self.reset();
-        Halt::Failed(err)
+        match self.retry_or_fail(message) {
+            Ok(again) => again,
+            Err(message) => {
+                let err = self.error(message);
+                self.reset();
+                Halt::Failed(err)
+            }
+        }
     }
 
     /// An error at the instruction the VM stopped at — the one whose

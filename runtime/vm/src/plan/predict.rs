@@ -20,7 +20,7 @@ use crate::value::Value;
 
 /// The ops whose effect on `facts.file` is predicted, with the names of
 /// the parameters [`predict`] reads of each.
-pub const PREDICTED: [(&str, &[&str]); 6] = [
+pub const PREDICTED: [(&str, &[&str]); 7] = [
     (
         "files.directory",
         &["path", "mode", "owner", "group", "recursive"],
@@ -36,6 +36,7 @@ pub const PREDICTED: [(&str, &[&str]); 6] = [
     ("files.attrs", &["path", "mode", "owner", "group"]),
     ("files.absent", &["path"]),
     ("files.link", &["path", "target", "present"]),
+    ("files.make_parents", &["path"]),
 ];
 
 /// An op call's arguments, by parameter name.
@@ -92,7 +93,7 @@ pub fn predict(
             &[("sha256", Value::None), ("target", Value::None)],
         )),
         // `mkdir -p` creates missing parents (with unknown attributes).
-        ("files.directory", Relation::Ancestor) => Some(match before {
+        ("files.directory" | "files.make_parents", Relation::Ancestor) => Some(match before {
             Value::None => file.entry(
                 "dir",
                 &[],
@@ -100,6 +101,17 @@ pub fn predict(
             ),
             other => other.clone(),
         }),
+        // An entry made or removed in a directory leaves it a directory
+        // (its size may change).
+        ("files.file" | "files.write" | "files.link", Relation::Ancestor) => match before {
+            Value::Record(fields) if is_kind(fields, "dir") => {
+                let mut fields = (**fields).clone();
+                fields.insert("size".into(), unknown("size"));
+                Some(Value::Record(Arc::new(fields)))
+            }
+            _ => None,
+        },
+        ("files.make_parents", _) => Some(before.clone()),
         ("files.directory", Relation::Inside) => {
             let recursive = args.get("recursive") == Some(&Value::Bool(true));
             if recursive {
@@ -396,6 +408,34 @@ mod tests {
         // that looks unrelated to its arguments.
         let shell = [("command", s("printf x > /srv/f"))];
         assert_eq!(call("server.shell", &shell, "/srv/f", &Value::None), None);
+    }
+
+    #[test]
+    fn parents_made_for_a_file_are_directories_after_it() {
+        let dir = call(
+            "files.make_parents",
+            &[("path", s("/srv/app/conf/app.toml"))],
+            "/srv/app",
+            &Value::None,
+        );
+        expect_test::expect![[r#"{group: "?group", kind: dir, mode: "?mode", owner: "?owner", sha256: none, size: "?size", target: none}"#]]
+            .assert_eq(&show(dir.clone()));
+        let file = [("path", s("/srv/app/conf/app.toml")), ("content", s("x"))];
+        let after = call(
+            "files.write",
+            &file,
+            "/srv/app",
+            &dir.clone().unwrap_or(Value::None),
+        );
+        assert_eq!(after, dir, "still a directory");
+        let inside = call(
+            "files.make_parents",
+            &[("path", s("/srv/app/conf"))],
+            "/srv/app/conf",
+            &Value::Int(1),
+        );
+        assert_eq!(inside, Some(Value::Int(1)), "the path itself is left alone");
+        assert_eq!(call("files.write", &file, "/srv", &Value::None), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use infrac_bytecode::Program;
 use infrac_compiler::{Database, MemoryFileLoader};
+use infrac_vm::controller::ParamInput;
 use infrac_vm::request::{CommandOutput, Deferred, FactKey, FactQuery, Request, Response, Sudo};
 use infrac_vm::value::{HostSpec, HostValue, Value};
 use infrac_vm::{Event, Halt, RunContext, RuntimeError, Vm};
@@ -73,10 +74,7 @@ pub fn context(program: Program, sets: &[(&str, &str)]) -> RunContext {
         Arc::from(Vec::new()),
         std::env::temp_dir(),
     );
-    let sets: Vec<(String, String)> = sets
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let sets: Vec<ParamInput> = sets.iter().map(|(k, v)| ParamInput::set(k, v)).collect();
     infrac_vm::controller::eval_params(&base, &sets).unwrap_or_else(|e| panic!("params: {e}"))
 }
 
@@ -143,7 +141,7 @@ impl FakeHost {
                     })
                     .collect(),
             ),
-            Request::Upload(_) => Response::Done(CommandOutput::default()),
+            Request::Upload(_) | Request::Sleep(_) => Response::Done(CommandOutput::default()),
             // Like the runtime: in order, up to the first that fails.
             Request::Batch(batch) => {
                 let mut done = Vec::new();
@@ -238,6 +236,33 @@ impl FakeHost {
         }
         out
     }
+}
+
+/// Each request, as the kinds of what it carries: `read(n)` for n facts,
+/// `run` for a command waited for, `defer` for a deferred one, `sleep(n)` between two attempts.
+pub fn shape(host: &FakeHost) -> Vec<String> {
+    fn kinds(r: &Request) -> String {
+        match r {
+            Request::ReadFacts(q) => format!("read({})", q.len()),
+            Request::Exec(_) => "run".into(),
+            Request::Upload(_) => "upload".into(),
+            Request::Sleep(n) => format!("sleep({n})"),
+            Request::Batch(b) => {
+                let mut parts: Vec<String> = b
+                    .deferred
+                    .iter()
+                    .map(|d| match d {
+                        Deferred::Exec { .. } => "defer".to_string(),
+                        Deferred::Upload(_) => "defer-upload".to_string(),
+                        Deferred::Verify(_) => "check".to_string(),
+                    })
+                    .collect();
+                parts.extend(b.then.as_deref().map(kinds));
+                parts.join("+")
+            }
+        }
+    }
+    host.requests.iter().map(kinds).collect()
 }
 
 pub fn s(text: &str) -> Value {

@@ -34,6 +34,14 @@ pub(in crate::machine) struct ApplyHost {
 }
 
 impl ApplyHost {
+    pub(super) fn cursor(&self) -> usize {
+        self.next
+    }
+
+    pub(super) fn rewind(&mut self, cursor: usize) {
+        self.next = cursor;
+    }
+
     pub(super) fn new(session: &ApplySession, host: &str) -> ApplyHost {
         ApplyHost {
             host: host.to_string(),

@@ -49,6 +49,22 @@ impl ModeState {
         }
     }
 
+    /// Where an apply is in its host's planned commands.
+    pub(in crate::machine) fn apply_cursor(&self) -> Option<usize> {
+        match self {
+            ModeState::Apply(apply) => Some(apply.cursor()),
+            _ => None,
+        }
+    }
+
+    /// Goes back to `cursor` in the planned commands (a retried call's
+    /// next attempt runs the call's planned commands again).
+    pub(in crate::machine) fn rewind_apply(&mut self, cursor: usize) {
+        if let ModeState::Apply(apply) = self {
+            apply.rewind(cursor);
+        }
+    }
+
     /// The VM dropped its stack (a new stage, a failure).
     pub(in crate::machine) fn abandon(&mut self) {
         if let ModeState::Plan(plan) = self {
@@ -162,7 +178,7 @@ impl Vm {
                 request,
                 current: None,
             },
-            Request::ReadFacts(_) | Request::Batch(_) => {
+            Request::ReadFacts(_) | Request::Batch(_) | Request::Sleep(_) => {
                 return Err("internal: not a command".into());
             }
         })

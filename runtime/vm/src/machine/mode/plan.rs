@@ -115,6 +115,16 @@ impl Vm {
                 builtin: Builtin::Probe,
                 argc: 2,
             } => self.plan_probe(),
+            // A plan does not wait: it takes the wait as succeeded, and
+            // `infrac apply` waits (docs/language.md, "Waiting and retrying").
+            Instr::CallBuiltin {
+                builtin: Builtin::Poll,
+                argc,
+            } => {
+                self.pop_n(argc)?;
+                self.stack.push(Value::Bool(true));
+                Ok(Some(Flow::Continue))
+            }
             Instr::CallBuiltin {
                 builtin: builtin @ (Builtin::Run | Builtin::Upload),
                 argc,
@@ -125,8 +135,9 @@ impl Vm {
                     let (module, span, handler) = self.op_call_place(op)?;
                     let name = name.map(|n| if handler { format!("handler {n}") } else { n });
                     let stage = self.stage_index(ctx);
+                    let maybe = self.handler_maybe.take();
                     let plan = self.plan_mut()?;
-                    plan.undetermined = None;
+                    plan.undetermined = maybe;
                     plan.current = Some(PlanStep {
                         stage,
                         op: name.unwrap_or_default(),

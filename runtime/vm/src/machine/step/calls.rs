@@ -7,6 +7,7 @@ use super::not_in_family;
 use crate::context::RunContext;
 use crate::event::Event;
 use crate::format::kind_name;
+use crate::machine::mode::ModeState;
 use crate::machine::{Flow, Frame, FrameKind, MAX_FRAMES, Notified, Step, Vm, str_const};
 use crate::ops::{OpState, call_sudo};
 use crate::value::Value;
@@ -96,9 +97,16 @@ impl Vm {
             Instr::TakeNotified(op) => {
                 let taken = self.notified.remove(&op);
                 self.handler_call = taken.as_ref().map(|n| (op, n.module, n.span));
+                let planning = matches!(self.mode, ModeState::Plan(_));
                 self.stack.push(match taken {
                     None => Value::Bool(false),
                     Some(Notified { maybe: None, .. }) => Value::Bool(true),
+                    // A plan shows the handler as "may change", depending
+                    // on the change that may notify it.
+                    Some(Notified { maybe: Some(u), .. }) if planning => {
+                        self.handler_maybe = Some(u);
+                        Value::Bool(true)
+                    }
                     Some(Notified { maybe: Some(u), .. }) => Value::Unknown(u),
                 });
             }

@@ -87,6 +87,10 @@ impl Vm {
             _ => 0,
         };
         let next: Option<(Value, Option<Value>)> = match &self.stack[coll_at] {
+            // `for i, x in list`: the index, then the element.
+            Value::List(items) if pair => items
+                .get(pos)
+                .map(|v| (Value::Int(pos as i64), Some(v.clone()))),
             Value::List(items) => items.get(pos).map(|v| (v.clone(), None)),
             Value::Map(m) => m
                 .iter()

@@ -69,6 +69,9 @@ impl Vm {
             | Instr::OpChanged
             | Instr::Notify(_)
             | Instr::TakeNotified(_) => self.step_call(ctx, fidx, instr),
+            Instr::RetryStart { .. } | Instr::RetryUnless | Instr::RetryEnd => {
+                self.step_retry(ctx, instr)
+            }
             Instr::ReadFact { .. }
             | Instr::Invalidate { .. }
             | Instr::InvalidateFact(_)
@@ -79,6 +82,6 @@ impl Vm {
 
 /// The error of a family's function handed another family's instruction
 /// (`step` never does).
-fn not_in_family(instr: Instr, family: &str) -> String {
+pub(in crate::machine) fn not_in_family(instr: Instr, family: &str) -> String {
     format!("internal: `{instr:?}` is not a {family} instruction")
 }

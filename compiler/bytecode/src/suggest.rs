@@ -1,4 +1,5 @@
-//! "Did you mean ...?" suggestions by edit distance.
+//! "Did you mean ...?" suggestions by edit distance, for the checker and
+//! the runtime (names given on the command line).
 
 /// The closest candidate to `name`, if it is close enough to be a typo.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
