@@ -374,3 +374,71 @@ fn authorized_keys_added_then_exclusive() {
         "{out:?}"
     );
 }
+
+/// A container of the test's own from the test bed's image, without
+/// network, removed when dropped; `None` when there is no such image.
+struct Container(String);
+
+impl Container {
+    fn start(what: &str) -> Option<Container> {
+        let name = format!("infrac-ops-{what}-{}", std::process::id());
+        let out = Command::new("docker")
+            .args(["run", "-d", "--rm", "--network", "none", "--name", &name])
+            .args(["infrac-testbed:latest", "sleep", "infinity"])
+            .output()
+            .ok()?;
+        out.status.success().then_some(Container(name))
+    }
+
+    fn sh(&self, script: &str) -> String {
+        let out = Command::new("docker")
+            .args(["exec", &self.0, "sh", "-c", script])
+            .output()
+            .expect("docker exec runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["rm", "-f", &self.0]).output();
+    }
+}
+
+#[test]
+fn timezone_in_a_container() {
+    let Some(c) = Container::start("tz") else {
+        return eprintln!("skipped: cannot start a container of infrac-testbed:latest");
+    };
+    // A copy instead of the link, as some images have.
+    c.sh("rm /etc/localtime && cp /usr/share/zoneinfo/Etc/UTC /etc/localtime");
+    let mut p = Program::new("");
+    let program = |zone: &str| {
+        format!(
+            "use std::server\nparam root: str\ngroup box = [docker(\"{}\")]\n\
+             stage s on box {{\n  server.timezone(\"{zone}\")\n  \
+             if facts.timezone != \"{zone}\" {{ fail \"facts.timezone is {{facts.timezone}}\" }}\n}}\n",
+            c.0
+        )
+    };
+    p.rewrite(&program("Europe/Paris"));
+    let first = p.run_json(&[]);
+    assert!(first.status.success(), "{first:?}");
+    assert_eq!(summary_of(&first)["changed"], 1);
+    assert_eq!(
+        c.sh("readlink /etc/localtime; cat /etc/timezone"),
+        "/usr/share/zoneinfo/Europe/Paris\nEurope/Paris\n"
+    );
+    let again = p.run_json(&[]);
+    assert!(again.status.success(), "{again:?}");
+    assert_eq!(summary_of(&again)["changed"], 0);
+
+    p.rewrite(&program("Mars/Olympus_Mons"));
+    let out = p.run_json(&[]);
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("server.timezone: there is no time zone Mars/Olympus_Mons"),
+        "{text}"
+    );
+}
