@@ -442,3 +442,48 @@ fn timezone_in_a_container() {
         "{text}"
     );
 }
+
+#[test]
+fn modprobe_loads_what_is_not_loaded_and_persists() {
+    // A module this kernel has (sysfs is the machine's, read-only in the
+    // container); a fake `modprobe` in the container records its calls.
+    let Some(loaded) = std::fs::read_dir("/sys/module")
+        .ok()
+        .and_then(|mut d| d.find_map(|e| e.ok()?.file_name().into_string().ok()))
+    else {
+        return eprintln!("skipped: no /sys/module");
+    };
+    let Some(c) = Container::start("mod") else {
+        return eprintln!("skipped: cannot start a container of infrac-testbed:latest");
+    };
+    c.sh(
+        "printf '#!/bin/sh\\necho \"$*\" >>/tmp/modprobe.calls\\n' >/usr/local/sbin/modprobe \
+         && chmod 755 /usr/local/sbin/modprobe",
+    );
+    let p = Program::new(&format!(
+        "use std::server\nparam root: str\ngroup box = [docker(\"{}\")]\n\
+         stage s on box {{\n  server.modprobe(\"{loaded}\")\n  server.modprobe(\"infrac-no-such-module\")\n}}\n",
+        c.0
+    ));
+    let first = p.run_json(&[]);
+    assert!(first.status.success(), "{first:?}");
+    assert_eq!(summary_of(&first)["changed"], 2);
+    assert_eq!(
+        c.sh("cat /tmp/modprobe.calls"),
+        "-- infrac-no-such-module\n"
+    );
+    assert_eq!(
+        c.sh(&format!(
+            "cat /etc/modules-load.d/{loaded}.conf /etc/modules-load.d/infrac-no-such-module.conf"
+        )),
+        format!("{loaded}\ninfrac-no-such-module\n")
+    );
+    // The loaded module: nothing more; the fake one is still not loaded.
+    let second = p.run_json(&[]);
+    assert!(second.status.success(), "{second:?}");
+    assert_eq!(summary_of(&second)["changed"], 1);
+    assert_eq!(
+        c.sh("cat /tmp/modprobe.calls"),
+        "-- infrac-no-such-module\n-- infrac-no-such-module\n"
+    );
+}
