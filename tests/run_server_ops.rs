@@ -487,3 +487,61 @@ fn modprobe_loads_what_is_not_loaded_and_persists() {
         "-- infrac-no-such-module\n-- infrac-no-such-module\n"
     );
 }
+
+#[test]
+fn locale_generated_once_and_made_default() {
+    let Some(c) = Container::start("locale") else {
+        return eprintln!("skipped: cannot start a container of infrac-testbed:latest");
+    };
+    // The image has no locales package: a fake `locale-gen` "generates"
+    // the uncommented lines of /etc/locale.gen, which a fake `locale -a`
+    // lists after the C locales.
+    c.sh(
+        "printf '# en_US.UTF-8 UTF-8\\n# fr_FR.UTF-8 UTF-8\\n' >/etc/locale.gen\n\
+         printf '#!/bin/sh\\necho C; echo C.utf8; echo POSIX; cat /tmp/generated 2>/dev/null; true\\n' \
+           >/usr/local/bin/locale\n\
+         printf '#!/bin/sh\\necho run >>/tmp/locale-gen.calls\\n\
+         grep -v \"^#\" /etc/locale.gen | sed \"s/ .*//; s/UTF-8/utf8/\" >/tmp/generated\\n' \
+           >/usr/local/sbin/locale-gen\n\
+         chmod 755 /usr/local/bin/locale /usr/local/sbin/locale-gen",
+    );
+    let mut p = Program::new("");
+    let program = |args: &str| {
+        format!(
+            "use std::server\nparam root: str\ngroup box = [docker(\"{}\")]\n\
+             stage s on box {{ server.locale({args}) }}\n",
+            c.0
+        )
+    };
+    p.rewrite(&program("\"fr_FR.UTF-8\", default: true"));
+    let first = p.run_json(&[]);
+    assert!(first.status.success(), "{first:?}");
+    assert_eq!(summary_of(&first)["changed"], 1);
+    assert_eq!(
+        c.sh("cat /etc/locale.gen /tmp/locale-gen.calls /etc/default/locale"),
+        "# en_US.UTF-8 UTF-8\nfr_FR.UTF-8 UTF-8\nrun\nLANG=fr_FR.UTF-8\n"
+    );
+    let again = p.run_json(&[]);
+    assert!(again.status.success(), "{again:?}");
+    assert_eq!(summary_of(&again)["changed"], 0);
+    assert_eq!(c.sh("cat /tmp/locale-gen.calls"), "run\n");
+
+    for (args, message) in [
+        (
+            "\"french\"",
+            "server.locale: \\\"french\\\" is not a locale name",
+        ),
+        // Without locale-gen: localedef (the image has no charmaps).
+        (
+            "\"de_DE.UTF-8\"",
+            "command failed with exit code 1: localedef -i de_DE -f UTF-8 -- de_DE.UTF-8",
+        ),
+    ] {
+        c.sh("rm -f /usr/local/sbin/locale-gen");
+        p.rewrite(&program(args));
+        let out = p.run_json(&[]);
+        assert!(!out.status.success(), "{args}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(message), "{args}: {text}");
+    }
+}
