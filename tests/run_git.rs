@@ -9,6 +9,7 @@
 
 mod run_common;
 
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -393,4 +394,78 @@ fn branch_over_git_daemon() {
     assert_eq!(changed(&second), 0);
     ok(&third);
     assert_eq!(git(&checkout(&p), &["rev-parse", "HEAD"]), three);
+}
+
+/// A user of this machine, removed when dropped.
+struct TempUser(String);
+
+impl Drop for TempUser {
+    fn drop(&mut self) {
+        let _ = Command::new("userdel").arg(&self.0).status();
+    }
+}
+
+/// `sudo_user:`: the clone and its fetches are the user's.
+#[test]
+fn repo_as_another_user() {
+    let root = Command::new("id").arg("-u").output();
+    if !root.is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+        || !has_command("git")
+        || !has_command("sudo")
+        || !has_command("useradd")
+    {
+        return eprintln!("skipped: needs root, git, sudo and useradd");
+    }
+    let p = Program::new(
+        "use std::git\nparam root: str\nparam url: str\nparam user: str\ngroup here = [local()]\n\
+         stage deploy on here {\n  \
+         git.repo(url, \"{root}/home/app\", branch: \"main\", sudo_user: user)\n}\n",
+    );
+    let parent = p.root().parent().unwrap();
+    std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(p.root(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let up = Upstream::new(parent);
+    let name = format!("infrac-git-{}", std::process::id());
+    let home = p.root().join("home");
+    let made = Command::new("useradd")
+        .args(["--no-create-home", "--home-dir"])
+        .arg(&home)
+        .arg(&name)
+        .status();
+    assert!(made.is_ok_and(|s| s.success()), "useradd");
+    let _user = TempUser(name.clone());
+    std::fs::create_dir(&home).unwrap();
+    // The upstream too: git refuses to serve a repository of another user
+    // ("dubious ownership") to a local clone.
+    let chown = Command::new("chown")
+        .arg("-R")
+        .arg(&name)
+        .arg(&home)
+        .arg(&up.dir)
+        .status();
+    assert!(chown.is_ok_and(|s| s.success()));
+    let run_as = || {
+        p.run_json(&[
+            "--set",
+            &format!("url={}", up.url()),
+            "--set",
+            &format!("user={name}"),
+        ])
+    };
+    let first = run_as();
+    ok(&first);
+    assert_eq!(changed(&first), 1);
+    let co = home.join("app");
+    let uid = Command::new("id").args(["-u", &name]).output().unwrap();
+    let uid = String::from_utf8_lossy(&uid.stdout).trim().to_string();
+    for path in [co.join(".git/HEAD"), co.join("app.txt")] {
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().uid().to_string(),
+            uid,
+            "{path:?}"
+        );
+    }
+    let second = run_as();
+    ok(&second);
+    assert_eq!(changed(&second), 0);
 }
