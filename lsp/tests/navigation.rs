@@ -94,8 +94,34 @@ async fn completes_handlers_after_notify() {
             line [3] pub op line(path: str, line: str, present: bool = true, replace: str? = none, create_dirs: bool = true) -> OpResult
             link [3] pub op link(path: str, target: str, present: bool = true, force: bool = false, create_dirs: bool = true) -> OpResult
             put [3] pub op put(src: str, dest: str, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true) -> OpResult
-            template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true) -> OpResult
+            template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true, host_facts: any = {}) -> OpResult
         "#]],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hovers_handlers_and_comprehension_variables() {
+    check_hover(
+        "files.file(\"/a\", notify: apt.upd$0ate)",
+        expect![[r#"
+            ```infra
+            pub op update(
+              /// Skip when the lists were updated less than this many seconds ago.
+              cache_time: int? = none,
+            )
+                changes facts.apt_lists_age
+            ```
+
+            Update the package lists (`apt-get update`)."#]],
+    )
+    .await;
+    check_hover(
+        "let xs = [\"{p$0}\" for p in [80, 443]]",
+        expect![[r#"
+            ```infra
+            let p: int
+            ```"#]],
     )
     .await;
 }
@@ -145,7 +171,7 @@ async fn completes_module_members() {
         line [3] pub op line(path: str, line: str, present: bool = true, replace: str? = none, create_dirs: bool = true) -> OpResult
         link [3] pub op link(path: str, target: str, present: bool = true, force: bool = false, create_dirs: bool = true) -> OpResult
         put [3] pub op put(src: str, dest: str, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true) -> OpResult
-        template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true) -> OpResult
+        template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true, host_facts: any = {}) -> OpResult
     "#]]).await;
 }
 
