@@ -405,6 +405,33 @@ impl Drop for TempUser {
     }
 }
 
+/// Something else at `dest` is not cloned over; an empty directory is
+/// filled.
+#[test]
+fn dest_must_be_a_checkout_or_empty() {
+    if !has_command("git") {
+        return eprintln!("skipped: no git");
+    }
+    let p = program("");
+    let up = Upstream::new(p.root().parent().unwrap());
+    let co = checkout(&p);
+    std::fs::create_dir(&co).unwrap();
+    std::fs::write(co.join("precious"), "x").unwrap();
+    let out = run(&p, &up.url());
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let message = format!(
+        "git.repo: {} exists and is not a git checkout (nor an empty directory)",
+        co.display()
+    );
+    assert!(text.contains(&message), "{text}");
+    assert_eq!(std::fs::read_to_string(co.join("precious")).unwrap(), "x");
+    std::fs::remove_file(co.join("precious")).unwrap();
+    let filled = run(&p, &up.url());
+    ok(&filled);
+    assert_eq!(git(&co, &["rev-parse", "HEAD"]), up.two);
+}
+
 /// `sudo_user:`: the clone and its fetches are the user's.
 #[test]
 fn repo_as_another_user() {

@@ -224,3 +224,23 @@ fn changing(calls: &[String]) -> Vec<String> {
         .cloned()
         .collect()
 }
+
+/// `server.service` on a host that runs systemd is `systemd.service`.
+#[test]
+fn server_service_uses_systemd_when_it_runs() {
+    let p = program(
+        r#"use std::server
+param root: str
+group here = [local()]
+stage deploy on here { server.service("app", running: true, enabled: false) }
+"#,
+    );
+    std::fs::create_dir_all(p.root().join("loaded")).unwrap();
+    std::fs::write(p.root().join("loaded/app"), "").unwrap();
+    let out = run(&p);
+    ok(&out);
+    assert_eq!(changing(&take_calls(&p)), calls_of(&["start -- app"]));
+    let again = run(&p);
+    ok(&again);
+    assert_eq!(summary_of(&again)["changed"], 0);
+}
