@@ -76,10 +76,15 @@ pub fn timezone_script(_: &[&str]) -> String {
         .into()
 }
 
-/// One zone name, e.g. `Europe/Paris`.
+/// One zone name, e.g. `Europe/Paris` (a link into zoneinfo's `posix/`
+/// or `right/` copies names the same zone).
 pub fn parse_timezone(section: &Section) -> ParseResult {
     require_success(section)?;
-    let zone = single_line(&section.stdout)?.trim();
+    let line = single_line(&section.stdout)?.trim();
+    let zone = ["posix/", "right/"]
+        .iter()
+        .find_map(|copy| line.strip_prefix(copy))
+        .unwrap_or(line);
     if zone.is_empty() || zone.split('/').any(|part| part.is_empty() || part == "..") {
         return Err(ParseError::at_line("not a time zone name", zone));
     }
@@ -197,6 +202,10 @@ mod tests {
         assert_eq!(
             parse_timezone(&ok("Europe/Paris\n")),
             Ok(str_value("Europe/Paris"))
+        );
+        assert_eq!(
+            parse_timezone(&ok("posix/Asia/Tokyo\n")),
+            Ok(str_value("Asia/Tokyo"))
         );
         assert!(parse_timezone(&ok("../etc\n")).is_err());
         assert!(parse_timezone(&ok("\n")).is_err());
