@@ -236,11 +236,11 @@ fn facts_per_host_human_and_json() {
     assert_exit(&out, 0);
     expect_test::expect![[r#"
         box:
-          os: {id: "debian", id_like: [], pretty_name: "Debian GNU/Linux 12 (bookworm)", version_id: "12"}
+          os: {codename: "bookworm", family: "debian", id: "debian", id_like: [], major: 12, pretty_name: "Debian GNU/Linux 12 (bookworm)", version_id: "12"}
           user:deploy: {gid: 1000, groups: [], home: "/home/deploy", name: "deploy", shell: "/bin/bash", uid: 1000}
           file:/nonexistent: none
         infrac-host-1:
-          os: {id: "debian", id_like: [], pretty_name: "Debian GNU/Linux 12 (bookworm)", version_id: "12"}
+          os: {codename: "bookworm", family: "debian", id: "debian", id_like: [], major: 12, pretty_name: "Debian GNU/Linux 12 (bookworm)", version_id: "12"}
           user:deploy: {gid: 1000, groups: [], home: "/home/deploy", name: "deploy", shell: "/bin/bash", uid: 1000}
           file:/nonexistent: none
     "#]]
