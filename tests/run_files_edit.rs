@@ -233,3 +233,60 @@ fn line_with_both_after_and_before_is_refused() {
         stderr(&out)
     );
 }
+
+#[test]
+fn touch_sets_the_time_and_always_counts_as_a_change() {
+    let program = program(r#"  files.file("{root}/stamp", touch: true, mode: 0o600)"#);
+    let out = program.run_json(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let path = program.root().join("stamp");
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .and_then(|f| f.set_modified(old))
+        .unwrap_or_else(|e| panic!("set the time: {e}"));
+    let again = program.run_json(&[]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(changes(&again), [true]);
+    let modified = std::fs::metadata(&path).and_then(|m| m.modified());
+    assert!(modified.as_ref().is_ok_and(|t| *t > old), "{modified:?}");
+    let mode = std::fs::metadata(&path).map(|m| m.permissions().mode() & 0o7777);
+    assert_eq!(mode.ok(), Some(0o600));
+}
+
+#[test]
+fn put_template_and_file_validate_before_they_replace() {
+    let mut program = program(
+        r#"
+  files.file("{root}/f", content: "ok f\n", mode: 0o640, validate: sh"grep -q ok \"$INFRAC_FILE\"")
+  files.put("src.txt", "{root}/p", validate: sh"grep -q ok \"$INFRAC_FILE\"")
+  files.template("t.j2", "{root}/t", vars: { word: "ok" }, validate: sh"grep -q ok \"$INFRAC_FILE\"")
+"#,
+    );
+    program.write("src.txt", "ok p\n");
+    program.write("t.j2", "{{ word }} t\n");
+    seed(&program, "p", "old p\n");
+    converges(&program, &[true, true, true]);
+    assert_eq!(read(&program, "f"), "ok f\n");
+    assert_eq!(read(&program, "p"), "ok p\n");
+    assert_eq!(read(&program, "t"), "ok t\n");
+    let mode = std::fs::metadata(program.root().join("f")).map(|m| m.permissions().mode() & 0o7777);
+    assert_eq!(mode.ok(), Some(0o640));
+
+    program.write("src.txt", "bad p\n");
+    program.rewrite(&program.source().replace("ok f", "bad f"));
+    let out = program.run(&[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/f: the validate command failed: nothing changed"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&program, "f"), "ok f\n");
+    assert_eq!(
+        read(&program, "p"),
+        "ok p\n",
+        "the host stopped at the first failure"
+    );
+}
