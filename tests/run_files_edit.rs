@@ -290,3 +290,38 @@ fn put_template_and_file_validate_before_they_replace() {
         "the host stopped at the first failure"
     );
 }
+
+#[test]
+fn edits_refuse_a_link_planted_where_others_can_write() {
+    let zeros = "0".repeat(64);
+    let calls = [
+        r#"files.block("{root}/shared/app/conf", "b", content: "x")"#.to_string(),
+        r#"files.replace("{root}/shared/app/conf", "a", "b")"#.to_string(),
+        format!(
+            r#"files.download("http://127.0.0.1:9/never", "{{root}}/shared/app/conf", sha256: "{zeros}")"#
+        ),
+    ];
+    for call in calls {
+        let program = program(&call);
+        let root = program.root();
+        let (shared, victim) = (root.join("shared"), root.join("victim"));
+        for dir in [&shared, &victim] {
+            std::fs::create_dir(dir).unwrap_or_else(|e| panic!("mkdir: {e}"));
+        }
+        std::fs::write(victim.join("conf"), "a\n").unwrap_or_else(|e| panic!("seed: {e}"));
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777))
+            .unwrap_or_else(|e| panic!("chmod: {e}"));
+        std::os::unix::fs::symlink(&victim, shared.join("app"))
+            .unwrap_or_else(|e| panic!("symlink: {e}"));
+        let out = program.run(&[]);
+        assert_eq!(out.status.code(), Some(3), "{call}: {}", stderr(&out));
+        assert!(
+            stderr(&out)
+                .contains("is a symbolic link in a directory other users can write to: refused"),
+            "{call}: {}",
+            stderr(&out)
+        );
+        let conf = std::fs::read_to_string(victim.join("conf"));
+        assert_eq!(conf.ok().as_deref(), Some("a\n"), "{call}");
+    }
+}
