@@ -970,3 +970,44 @@ fn emitted_scripts_carry_large_files() {
     emit_and_run(&program);
     assert_eq!(read(&program.root().join("big.txt")), big);
 }
+
+/// A template that sees an earlier stage's value a plan cannot know (the
+/// output of a command that has not run) is not rendered with an empty
+/// value: its call may change, and says why.
+#[test]
+fn a_template_seeing_an_unknown_stage_value_may_change() {
+    let program = Program::new(
+        r#"
+use std::files
+
+param root: str
+
+group here = [local()]
+
+// Changes no fact the template's call reads: only the value is unknown.
+op mint() changes facts.hostname { run(sh"echo t0k") }
+
+stage token on one(here) -> str { mint().stdout }
+
+stage site on here {
+  files.template("t.j2", "{root}/t.txt")
+}
+"#,
+    );
+    program.write("t.j2", "token={{ stages.token }}\n");
+    let doc = plan_json(&program, &[]);
+    let steps = &doc["hosts"][0]["steps"];
+    let status: Vec<&str> = steps
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["status"].as_str())
+        .collect();
+    assert_eq!(status, ["will_change", "may_change"], "{steps:#}");
+    assert_eq!(steps[1]["depends_on"]["line"], 11, "{steps:#}");
+    let human = text(&plan(&program, &[]));
+    assert!(
+        human.contains("the output of a planned command is unknown until then"),
+        "{human}"
+    );
+}

@@ -134,3 +134,80 @@ fn a_plan_shows_the_handlers_that_will_run() {
     }
     assert_eq!(log(&program), "", "a plan ran a handler");
 }
+
+/// A handler notified by a call that only may change: the plan says it
+/// may change too, and why.
+#[test]
+fn a_plan_says_a_handler_may_run_when_its_notifier_may_change() {
+    let program = Program::new(
+        r#"
+use std::{files, server}
+param root: str
+group box = [local()]
+op restart() { run(sh"echo restart >> {root}/log") }
+stage s on box {
+  server.shell("true")
+  files.file("{root}/a", content: "a\n", notify: restart)
+}
+"#,
+    );
+    let root = format!("root={}", program.root().display());
+    let dir = program
+        .root()
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .current_dir(&dir)
+        .args(["plan", "site.infra", "--set", &root])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run infrac: {e}"));
+    let plan = text(&out);
+    assert!(out.status.success(), "{plan}");
+    let expected = "site.infra:8  handler site.restart\n    local: may change: depends on the change at line 7";
+    assert!(
+        plan.contains(expected),
+        "no `{expected}` in the plan:\n{plan}"
+    );
+}
+
+/// Over SSH, on the test bed: the same order, once per host, on three
+/// hosts at once; the second run runs none.
+#[test]
+fn over_ssh_each_host_runs_its_handlers_once() {
+    let Some(config) = run_common::ssh_config() else {
+        return;
+    };
+    let config = config.to_string_lossy().into_owned();
+    let dir = format!("/tmp/infrac-e2e-handlers-{}", std::process::id());
+    let source = SOURCE.replace(
+        "group box = [local()]",
+        r#"group box = [ssh("infrac-host-1"), ssh("infrac-host-2"), ssh("infrac-host-3")]"#,
+    );
+    let program = Program::new(&source);
+    let set_root = format!("root={dir}");
+    let args = ["--ssh-config", config.as_str(), "--set", set_root.as_str()];
+    let first = program.run_json(&args);
+    assert!(first.status.success(), "{}", text(&first));
+    let second = program.run_json(&args);
+    assert!(second.status.success(), "{}", text(&second));
+    let ran = json_lines(&second)
+        .iter()
+        .filter(|e| e["handler"] == true)
+        .count();
+    assert_eq!(ran, 0, "{}", text(&second));
+    for host in ["infrac-host-1", "infrac-host-2", "infrac-host-3"] {
+        let out = std::process::Command::new("docker")
+            .args(["exec", host, "cat", &format!("{dir}/log")])
+            .output()
+            .unwrap_or_else(|e| panic!("docker exec: {e}"));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "restart\nreload\nunused\nreload\nafter the flush\n",
+            "{host}"
+        );
+        let _ = std::process::Command::new("docker")
+            .args(["exec", host, "rm", "-rf", &dir])
+            .status();
+    }
+}

@@ -69,3 +69,46 @@ async fn positions_follow_the_negotiated_encoding() {
         starts(&d8)
     ));
 }
+
+/// The controller files a document names are read (from disk, through
+/// the compiler's loader): a missing template, and one that uses a
+/// variable the call does not give, are diagnostics in the editor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_templates_and_variables_are_shown() {
+    let mut client = Client::start().await;
+    std::fs::create_dir_all(client.path("templates")).expect("mkdir");
+    std::fs::write(client.path("templates/site.j2"), "{{ port }} {{ name }}\n")
+        .expect("write template");
+    let uri = client
+        .open(
+            "site.infra",
+            "use std::files\nop deploy() {\n  files.template(\"gone.j2\", \"/etc/a\")\n  files.template(\"templates/site.j2\", \"/etc/b\", vars: { port: 1 })\n}\n",
+        )
+        .await;
+    let shown = client.diagnostics(&uri).await;
+    let text = render_diagnostics(&shown);
+    let dir = client.path("").display().to_string();
+    expect![[r#"
+        2:17 E0113 controller file `DIR/gone.j2` not found (or not a regular file) | no such file | note: a path written here is relative to the directory of this .infra file
+        3:17 E0115 template `DIR/templates/site.j2` uses `name`, which the call does not give | needs `name` | help: give variables in `vars:` and facts in `host_facts:` (a template also sees `host`, `params`, `groups`, `stages`, `facts`)
+    "#]]
+    .assert_eq(&text.replace(dir.trim_end_matches('/'), "DIR"));
+
+    // The missing template is created: its diagnostic goes.
+    std::fs::write(client.path("gone.j2"), "here\n").expect("write template");
+    let created = client.uri("gone.j2");
+    client
+        .notify(
+            "workspace/didChangeWatchedFiles",
+            serde_json::json!({ "changes": [{ "uri": created, "type": 1 }] }),
+        )
+        .await;
+    let after = client.diagnostics(&uri).await;
+    let codes: Vec<&str> = after["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["E0115"]);
+}

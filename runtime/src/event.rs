@@ -75,6 +75,11 @@ pub enum RunEvent {
     },
     /// Ctrl-C stopped the run (sent once, after the last stage that ran).
     Interrupted,
+    /// Something the user should know about how the run goes (the
+    /// open-files limit capping the hosts connected at once).
+    Notice {
+        message: String,
+    },
 }
 
 /// One op call by a stage body, on one host.
@@ -253,6 +258,7 @@ impl RunSummary {
             RunEvent::OpStarted { .. }
             | RunEvent::Waiting { .. }
             | RunEvent::Retrying { .. }
+            | RunEvent::Notice { .. }
             | RunEvent::StageFinished { .. } => {}
         }
     }

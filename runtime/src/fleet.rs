@@ -78,6 +78,13 @@ pub struct FleetOptions {
     pub timeout: Option<Duration>,
 }
 
+/// At most how many of `hosts` hosts run at once, given `--parallel` and
+/// the open-files limit (raised to its hard limit first), with the notice
+/// to show when the limit lowered it.
+pub fn open_files_cap(parallel: Option<usize>, hosts: usize) -> (Option<usize>, Option<String>) {
+    crate::select::within_open_files(parallel, hosts, crate::select::open_files())
+}
+
 /// One shell command for every host (`infrac exec`).
 pub struct CommandJob {
     pub command: String,
@@ -173,7 +180,8 @@ where
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async move {
-        let permits = crate::select::host_permits(options.parallel);
+        let (parallel, _) = open_files_cap(options.parallel, hosts.len());
+        let permits = crate::select::host_permits(parallel);
         let job = Arc::new(job);
         let ssh = Arc::new(options.ssh);
         let mut tasks = tokio::task::JoinSet::new();

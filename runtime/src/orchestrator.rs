@@ -20,7 +20,7 @@ use crate::event::{HostError, Place, RunEvent, RunSummary};
 use crate::output::Sink;
 use crate::perform::CommandSettings;
 use crate::report::Reporter;
-use crate::select::{Limit, Selected, batch_size, host_permits};
+use crate::select::{Limit, Selected, batch_size, host_permits, open_files, within_open_files};
 use infrac_connect::Connector;
 
 /// How a run goes, from the command line.
@@ -89,6 +89,8 @@ pub async fn run(
         options,
         reporter,
         cancel,
+        open_files: open_files(),
+        capped_told: false,
     };
     run.register(&groups);
     let stages = &ctx.program().stages;
@@ -129,6 +131,11 @@ struct Run {
     options: RunOptions,
     reporter: Reporter,
     cancel: Cancel,
+    /// How many hosts the open-files limit lets be connected at once, and
+    /// the limit (see `infrac_connect::limits`).
+    open_files: Option<(usize, u64)>,
+    /// The notice that the limit caps a stage was given.
+    capped_told: bool,
 }
 
 impl Run {
@@ -219,7 +226,14 @@ impl Run {
             self.options.parallel,
             def.options.parallel.map(|p| p as usize),
         ];
-        let semaphore = host_permits(parallel.into_iter().flatten().min());
+        let wanted = parallel.into_iter().flatten().min();
+        let (parallel, notice) = within_open_files(wanted, active.len(), self.open_files);
+        if let Some(message) = notice
+            && !std::mem::replace(&mut self.capped_told, true)
+        {
+            self.reporter.emit(RunEvent::Notice { message });
+        }
+        let semaphore = host_permits(parallel);
         let stage_values: Arc<[Option<Value>]> = stage_values.into();
         let place = Place {
             module: def.module,

@@ -223,6 +223,32 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     p[pi.min(p.len())..].iter().all(|&c| c == '*')
 }
 
+/// The open-files limit after raising it (see `infrac_connect::limits`):
+/// how many hosts it lets be connected at once, and the limit.
+pub(crate) fn open_files() -> Option<(usize, u64)> {
+    infrac_connect::limits::raise_open_files_limit()
+        .map(|limit| (infrac_connect::limits::hosts_within(limit), limit))
+}
+
+/// At most `parallel` hosts at once (none: all), lowered to what the
+/// open-files limit allows when `hosts` need more; with the notice to give
+/// when it was lowered.
+pub(crate) fn within_open_files(
+    parallel: Option<usize>,
+    hosts: usize,
+    open_files: Option<(usize, u64)>,
+) -> (Option<usize>, Option<String>) {
+    match open_files {
+        Some((cap, limit)) if hosts > cap && parallel.is_none_or(|p| p > cap) => (
+            Some(cap),
+            Some(format!(
+                "the open-files limit ({limit}) lets {cap} hosts be connected at once: the others start as these finish (raise the hard limit, `ulimit -Hn`, for more)"
+            )),
+        ),
+        _ => (parallel, None),
+    }
+}
+
 /// The permits of hosts running at once: `parallel` of them (at least
 /// one), or as many as there are hosts when `None`.
 pub(crate) fn host_permits(parallel: Option<usize>) -> Arc<Semaphore> {

@@ -83,7 +83,7 @@ pub fn run(args: Args) -> u8 {
             Ok(session) => session,
             Err(e) => return refused(&e.to_string()),
         };
-    let sink = run_sink(args.format, &p);
+    let sink = run_sink(args.format, args.output.summary, &p);
     let summary = block_on(|cancel| {
         plan::apply(
             &p.ctx,

@@ -93,6 +93,16 @@ pub struct OutputArgs {
     #[arg(long, value_name = "MIB", default_value_t = 64,
           value_parser = clap::value_parser!(u32).range(1..=65536))]
     pub max_output: u32,
+    /// The summary after a run: `short` lists the hosts that failed or did
+    /// not run and counts the others past 20 hosts; `full` lists every host.
+    #[arg(long, value_enum, default_value = "short")]
+    pub summary: SummaryStyle,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SummaryStyle {
+    Short,
+    Full,
 }
 
 impl OutputArgs {

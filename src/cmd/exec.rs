@@ -52,6 +52,9 @@ pub fn run(args: Args) -> u8 {
         Ok(options) => options,
         Err(message) => return usage(&message),
     };
+    if let (_, Some(notice)) = fleet::open_files_cap(options.parallel, hosts.len()) {
+        eprintln!("note: {notice}");
+    }
     let job = CommandJob {
         command: args.command.join(" "),
         sudo: args.sudo,

@@ -68,6 +68,9 @@ pub fn run(args: Args) -> u8 {
         Ok(options) => options,
         Err(message) => return usage(&message),
     };
+    if let (_, Some(notice)) = fleet::open_files_cap(options.parallel, hosts.len()) {
+        eprintln!("note: {notice}");
+    }
     let mut results: Vec<(String, Result<HostFacts, String>)> = Vec::new();
     if let Err(message) = fleet::read_facts(hosts, options, keys.into(), |host, result| {
         results.push((host.name.clone(), result))

@@ -139,6 +139,8 @@ pub fn load(file: &Path, sets: &ParamValues, format: Format) -> Result<Loaded, u
             return Err(exit::USAGE);
         }
     };
+    // Templates see every group's hosts.
+    let ctx = Arc::new(ctx.with_groups(&groups));
     Ok(Loaded {
         db,
         program,

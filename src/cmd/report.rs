@@ -2,6 +2,7 @@
 //! ariadne text (run-time errors too), the live view of a run or an
 //! apply, and what follows its end.
 
+use super::args::SummaryStyle;
 use super::stdout::outln;
 use std::io::IsTerminal;
 
@@ -85,11 +86,12 @@ pub(super) fn eprint_diagnostics(db: &Database, diags: &[Diagnostic]) {
 }
 
 /// The live output of a run or an apply, on stdout.
-pub(super) fn run_sink(format: Format, p: &Prepared) -> Box<dyn Sink> {
+pub(super) fn run_sink(format: Format, summary: SummaryStyle, p: &Prepared) -> Box<dyn Sink> {
     match format {
         Format::Human => {
             let live = std::io::stdout().is_terminal();
-            Box::new(HumanSink::new(std::io::stdout(), p.sources.clone(), live))
+            let full = summary == SummaryStyle::Full;
+            Box::new(HumanSink::new(std::io::stdout(), p.sources.clone(), live).full_summary(full))
         }
         Format::Json => Box::new(JsonSink::new(std::io::stdout(), p.sources.clone())),
     }

@@ -34,7 +34,7 @@ pub fn run(args: Args) -> u8 {
             Approval::Done(code) => return code,
         },
     };
-    let sink = run_sink(args.format, &p);
+    let sink = run_sink(args.format, args.target.output.summary, &p);
     let (ctx, groups, options) = (p.ctx.clone(), p.groups.clone(), p.options.clone());
     let summary = match approved {
         // The approved plan, exactly: a host that drifted since is refused.

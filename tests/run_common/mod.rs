@@ -41,9 +41,23 @@ impl Program {
         self.write("site.infra", source);
     }
 
+    /// Writes the controller file `name` (its folders made as needed).
     pub fn write(&self, name: &str, text: &str) {
-        std::fs::write(self.dir.path().join(name), text)
-            .unwrap_or_else(|e| panic!("cannot write {name}: {e}"));
+        let path = self.dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .unwrap_or_else(|e| panic!("cannot make the folder of {name}: {e}"));
+        }
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("cannot write {name}: {e}"));
+    }
+
+    /// `infrac check site.infra` in the program's folder.
+    pub fn check(&self) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_infrac"))
+            .current_dir(self.dir.path())
+            .args(["check", "site.infra"])
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run infrac: {e}"))
     }
 
     pub fn root(&self) -> &Path {

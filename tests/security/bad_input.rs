@@ -63,7 +63,9 @@ param what: str
 group here = [local()]
 stage s on here {
   if what == "template" { files.template("loop.j2", "{root}/out") }
-  if what == "put" { files.put("zero", "{root}/out") }
+  // Not a literal: read when it runs (a literal is checked first, below).
+  let zero = "zero"
+  if what == "put" { files.put(zero, "{root}/out") }
 }
 "#,
     );
@@ -93,6 +95,30 @@ stage s on here {
         );
     }
 
+    // A literal path to a device is refused by the check, unread.
+    let literal = Program::new(
+        "use std::files\nop o() { files.put(\"zero\", \"/x\") files.template(\"zero\", \"/y\") }\n",
+    );
+    std::os::unix::fs::symlink(
+        "/dev/zero",
+        literal
+            .root()
+            .parent()
+            .map(|d| d.join("zero"))
+            .unwrap_or_default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = literal.check();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("controller file `zero` not found (or not a regular file)")
+            .count(),
+        2,
+        "{stderr}"
+    );
+
     // Inventories: a device, a FIFO, an alias bomb.
     let fifo = dir.join("fifo.ini");
     let made = Command::new("mkfifo").arg(&fifo).status();
@@ -107,13 +133,28 @@ stage s on here {
     }
     bomb.push_str("all:\n  hosts:\n    h1:\n      data: *j\n");
     std::fs::write(dir.join("bomb.yml"), bomb).unwrap_or_else(|e| panic!("{e}"));
+    // Given as literals, a device and a FIFO are refused by the check
+    // (exit 1), unread; given as values, when the run reads them.
+    for inventory in ["/dev/zero", "fifo.ini"] {
+        let source =
+            format!("group g = inventory(\"{inventory}\")\nstage s on g {{ let _x = 1 }}\n");
+        std::fs::write(dir.join("lit.infra"), source).unwrap_or_else(|e| panic!("{e}"));
+        let out = infrac(&["check", "lit.infra"], &dir);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{inventory}: {stderr}");
+        assert!(
+            stderr.contains("not found (or not a regular file)"),
+            "{inventory}: {stderr}"
+        );
+    }
     for (inventory, expect) in [
         ("/dev/zero", "it is not a regular file"),
         ("fifo.ini", "it is not a regular file"),
         ("bomb.yml", "expands to more than 1000000 values"),
     ] {
-        let source =
-            format!("group g = inventory(\"{inventory}\")\nstage s on g {{ let _x = 1 }}\n");
+        let source = format!(
+            "param p: str = \"{inventory}\"\ngroup g = inventory(p)\nstage s on g {{ let _x = 1 }}\n"
+        );
         std::fs::write(dir.join("inv.infra"), source).unwrap_or_else(|e| panic!("{e}"));
         let started = std::time::Instant::now();
         let out = infrac(&["run", "inv.infra", "--yes"], &dir);

@@ -240,7 +240,7 @@ pub const FUNCTIONS: &[Function] = &[
         params: &[p("path", "str", Required)],
         ret: "str",
         allowed: Allowed::Anywhere,
-        doc: "A controller file, relative to the program.",
+        doc: "A controller file: a literal path is relative to the .infra file it is written in, any other to the program.",
     },
     Function {
         name: "secret_env",
@@ -256,7 +256,7 @@ pub const FUNCTIONS: &[Function] = &[
         params: &[p("path", "str", Required)],
         ret: "secret",
         allowed: Allowed::Sources,
-        doc: "A secret from a controller file, relative to the program, without its final line break (in a param's default or a host's data; read once per run).",
+        doc: "A secret from a controller file (a literal path is relative to the .infra file it is written in), without its final line break (in a param's default or a host's data; read once per run).",
     },
     Function {
         name: "secret_cmd",
@@ -626,6 +626,66 @@ pub const METHODS: &[Method] = &[
 ];
 
 /// The built-in function called `name` in a program.
+/// The parameters that name a file on the controller, by callee (a
+/// built-in function, or a standard-library item as `module.item`). A
+/// string literal given to one is relative to the directory of the file
+/// it is written in: the checker resolves it (and reports a missing
+/// file), the lowering writes the resolved path (docs/language.md §5.6).
+/// `local.path` exists to mark any other literal that way.
+pub const CONTROLLER_PATHS: &[(&str, &str)] = &[
+    ("inventory", "path"),
+    ("read_file", "path"),
+    ("secret_file", "path"),
+    ("upload", "src"),
+    ("files.put", "src"),
+    ("files.template", "src"),
+    ("local.path", "path"),
+    ("local.read_file", "path"),
+    ("local.render_template", "path"),
+    ("local.sha256_file", "path"),
+];
+
+/// The callees of [`CONTROLLER_PATHS`] whose file may be missing when the
+/// program is checked: a secret is often only on the machine that runs
+/// the program (not in CI, where `infrac check` runs).
+pub const PATHS_READ_AT_RUN: &[&str] = &["secret_file"];
+
+/// The callees whose controller-path parameter is a Jinja2 template.
+/// Each takes its variables as `vars` ([`TEMPLATE_VARS`]) and the facts
+/// it reads as `host_facts` ([`TEMPLATE_FACTS`]).
+pub const TEMPLATES: &[&str] = &["files.template", "local.render_template"];
+
+/// The parameter of a [`TEMPLATES`] callee that holds its variables.
+pub const TEMPLATE_VARS: &str = "vars";
+
+/// The parameter of a [`TEMPLATES`] callee that holds the facts it reads
+/// (a record of fact reads, seen as `facts` by the template; not named
+/// `facts`, which would hide the `facts` namespace in the callee).
+pub const TEMPLATE_FACTS: &str = "host_facts";
+
+/// The names every template sees besides its `vars:` (the VM gives
+/// them when it renders; the checker does not report them as missing).
+pub const TEMPLATE_CONTEXT: &[&str] = &["host", "params", "groups", "stages", "facts"];
+
+/// The name of `callee`'s parameter that names a controller file, if it
+/// has one ([`CONTROLLER_PATHS`]).
+pub fn controller_path_param(callee: &str) -> Option<&'static str> {
+    CONTROLLER_PATHS
+        .iter()
+        .find(|(c, _)| *c == callee)
+        .map(|(_, p)| *p)
+}
+
+/// Whether the check reports a missing controller file of `callee`.
+pub fn checks_existence(callee: &str) -> bool {
+    !PATHS_READ_AT_RUN.contains(&callee)
+}
+
+/// Whether `callee` renders the template its controller path names.
+pub fn renders_template(callee: &str) -> bool {
+    TEMPLATES.contains(&callee)
+}
+
 pub fn function(name: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|f| f.name == name)
 }

@@ -19,6 +19,12 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0110", "unknown enum variant"),
     ("E0111", "type alias that refers to itself"),
     ("E0112", "unknown handler in `notify:`"),
+    (
+        "E0113",
+        "controller file not found (a literal path in a call)",
+    ),
+    ("E0114", "syntax error in a template"),
+    ("E0115", "a template uses a variable the call does not give"),
     ("E0201", "type mismatch"),
     ("E0202", "too many positional arguments"),
     ("E0203", "unknown named argument"),

@@ -7,7 +7,11 @@ use infrac_syntax::ast;
 
 use crate::db::{Db, SourceFile};
 use crate::diagnostic::{Diag, Diagnostic};
-use crate::items::{item_tree, parse};
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::check::check_item;
+use crate::items::{item_origin, item_tree, parse};
 use crate::modules::program_modules;
 use crate::semantics::Semantics;
 
@@ -51,6 +55,10 @@ fn module_inputs<'a>(
     trees: &'a [ast::SourceFile],
 ) -> Vec<ModuleInput<'a>> {
     let sema = Semantics::new(db);
+    let root_dir = files
+        .first()
+        .and_then(|f| f.path(db).parent().map(Path::to_path_buf))
+        .unwrap_or_default();
     files
         .iter()
         .zip(trees)
@@ -66,15 +74,34 @@ fn module_inputs<'a>(
                 .into_iter()
                 .filter_map(|n| Some((n.span, n.def?)))
                 .collect();
+            let paths = controller_paths(db, file, &root_dir);
             ModuleInput {
                 path: file.display_path(db),
                 is_std: file.is_std(db),
                 ast,
                 items,
                 names,
+                paths,
             }
         })
         .collect()
+}
+
+/// The controller paths the checker resolved in `file` (absolute spans),
+/// as the run resolves them: relative to the root file's directory
+/// `root_dir` (the program's directory, the run's base).
+fn controller_paths(db: &dyn Db, file: SourceFile, root_dir: &Path) -> HashMap<ast::Span, String> {
+    let mut out = HashMap::new();
+    for item in &item_tree(db, file).items {
+        let origin = item_origin(db, item.id);
+        for (span, path) in &check_item(db, item.id).paths {
+            let path = Path::new(path);
+            let from_root = path.strip_prefix(root_dir).unwrap_or(path);
+            let span = ast::Span::new(span.start + origin, span.end + origin);
+            out.insert(span, from_root.display().to_string());
+        }
+    }
+    out
 }
 
 /// A lowering failure is a compiler bug (the checker accepted the program).

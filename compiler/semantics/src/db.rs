@@ -47,6 +47,9 @@ impl SourceFile {
 /// Reads user files. Implementations: [`OsFileLoader`], [`MemoryFileLoader`].
 pub trait FileLoader: Send + Sync {
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>>;
+    /// Whether `path` is a regular file (links followed; a controller
+    /// file a program names), without reading it.
+    fn exists(&self, path: &Path) -> bool;
 }
 
 /// Reads from the file system.
@@ -54,7 +57,15 @@ pub struct OsFileLoader;
 
 impl FileLoader for OsFileLoader {
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        // A device or a FIFO would be read for ever.
+        if !path.is_file() {
+            return Err(std::io::Error::other("not a regular file"));
+        }
         std::fs::read(path)
+    }
+
+    fn exists(&self, path: &Path) -> bool {
+        path.is_file()
     }
 }
 
@@ -70,6 +81,10 @@ impl FileLoader for MemoryFileLoader {
             .get(path)
             .map(|text| text.clone().into_bytes())
             .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+    }
+
+    fn exists(&self, path: &Path) -> bool {
+        self.files.contains_key(path)
     }
 }
 
@@ -120,6 +135,9 @@ impl Database {
 pub trait Db: salsa::Database {
     /// The file at `path` (normalized), loading it on first use.
     fn file(&self, path: &Path) -> SourceFile;
+    /// Whether the file at `path` (normalized) exists: a document set
+    /// with [`Database::set_file_text`], or a file the loader finds.
+    fn file_exists(&self, path: &Path) -> bool;
     /// The embedded standard-library module `name` (`files`, `facts`...).
     fn std_module(&self, name: &str) -> Option<SourceFile>;
     /// Every embedded module, in name order.
@@ -226,6 +244,24 @@ impl Db for Database {
             // Another thread may have loaded it meanwhile: keep the first.
             Ok(mut files) => *files.entry(path).or_insert(file),
             Err(_) => file,
+        }
+    }
+
+    fn file_exists(&self, path: &Path) -> bool {
+        let path = normalize(path);
+        let known = self
+            .files
+            .lock()
+            .ok()
+            .and_then(|files| files.get(&path).copied());
+        match known {
+            Some(file) => file.text(self).is_some(),
+            // Present: not read (an upload's source may be large).
+            None if self.loader.exists(&path) => true,
+            // Missing: kept as a file without text, which the query that
+            // asked depends on, so that creating it (an editor's reload
+            // from disk) checks again.
+            None => self.file(&path).text(self).is_some(),
         }
     }
 

@@ -8,7 +8,16 @@ use infrac_compiler::render::render_human;
 use infrac_compiler::{Database, MemoryFileLoader, check_program};
 
 fn render(source: &str) -> String {
+    render_with(source, &[])
+}
+
+/// [`render`], with these other files (controller files the program
+/// names).
+fn render_with(source: &str, files: &[(&str, &str)]) -> String {
     let mut db = Database::new(Arc::new(MemoryFileLoader::default()));
+    for (path, text) in files {
+        db.set_file_text(Path::new(path), (*text).to_string());
+    }
     let file = db.set_file_text(Path::new("site.infra"), source.to_string());
     let rendered: Vec<String> = check_program(&db, file)
         .iter()
@@ -62,5 +71,25 @@ fn stage_rules() {
 stage early on web (serail: 2) { let _t = token }
 stage token on one(web) -> str { "abc" }
 "#
+    ));
+}
+
+#[test]
+fn template_problems_at_the_call() {
+    insta::assert_snapshot!(render_with(
+        r#"use std::files
+op deploy() {
+  files.template("lib/gone.j2", "/etc/a")
+  files.template("bad.j2", "/etc/b")
+  files.template("site.j2", "/etc/c", vars: { port: 80 }, host_facts: { os: facts.os })
+}
+"#,
+        &[
+            ("bad.j2", "server {\n  {% if tls %}\n}\n"),
+            (
+                "site.j2",
+                "{{ port }} {{ name }} {{ facts.os.id }} {{ facts.arch }}\n"
+            ),
+        ]
     ));
 }

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 mod any;
 pub mod docker;
 mod error;
+pub mod limits;
 pub mod local;
 pub mod output;
 pub mod shell;

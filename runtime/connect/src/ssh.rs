@@ -9,6 +9,7 @@ use std::time::Duration;
 use openssh::{ControlPersist, KnownHosts, Session, SessionBuilder, Stdio};
 use tokio::io::AsyncWriteExt;
 
+mod handshake;
 mod persist;
 
 use crate::output::read_capped;
@@ -178,16 +179,6 @@ impl SshConnector {
             .connect_timeout
             .saturating_mul(2)
             .saturating_add(Duration::from_secs(5));
-        let unanswered = || {
-            ConnectorError::new(
-                name,
-                ErrorKind::Unreachable,
-                format!(
-                    "cannot connect to {address}: no answer after {}s",
-                    limit.as_secs()
-                ),
-            )
-        };
         let persisted = match opts.persist {
             Some(idle) => persist::directory(address, opts)
                 .await
@@ -200,10 +191,7 @@ impl SshConnector {
             // authenticated master behind for ever (`ControlPersist=yes`).
             let mut builder = opts.builder();
             builder.control_persist(ControlPersist::IdleFor(ORPHAN_IDLE));
-            let master = tokio::time::timeout(limit, builder.launch_master(address))
-                .await
-                .map_err(|_| unanswered())?
-                .map_err(|e| connect_error(name, address, &e))?;
+            let master = handshake::launch(&builder, name, address, limit).await?;
             let hold = persist::hold_connection(&master.path().join("master")).await;
             let session = Session::new_native_mux(master);
             let Some(hold) = hold else {
@@ -238,10 +226,8 @@ impl SshConnector {
                     .control_directory(&dir)
                     .control_persist(ControlPersist::IdleFor(idle))
                     .server_alive_interval(interval);
-                let master = tokio::time::timeout(limit, builder.launch_master(address))
-                    .await
-                    .map_err(|_| unanswered())?
-                    .map_err(|e| connect_error(name, address, &e))?
+                let master = handshake::launch(&builder, name, address, limit)
+                    .await?
                     // The master outlives this run: so does its directory.
                     .keep();
                 match persist::hold(&master).await {

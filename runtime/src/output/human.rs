@@ -16,6 +16,8 @@ pub struct HumanSink<W> {
     stage: Option<StageView>,
     /// Lines of the live block currently on screen.
     drawn: usize,
+    /// List every host in the summary, even past [`FOLD_AFTER`].
+    full_summary: bool,
 }
 
 #[derive(Default)]
@@ -62,7 +64,14 @@ impl<W: Write + Send> HumanSink<W> {
             live,
             stage: None,
             drawn: 0,
+            full_summary: false,
         }
+    }
+
+    /// `--summary full`: the summary lists every host.
+    pub fn full_summary(mut self, full: bool) -> Self {
+        self.full_summary = full;
+        self
     }
 
     fn print(&mut self, text: &str) {
@@ -265,6 +274,7 @@ impl<W: Write + Send> Sink for HumanSink<W> {
                 self.print(&format!("stage {stage} skipped (not selected)"));
             }
             RunEvent::StageFinished { .. } => {}
+            RunEvent::Notice { message } => self.print(&format!("note: {message}")),
             RunEvent::Interrupted => {
                 if self.live {
                     self.redraw();
@@ -277,7 +287,7 @@ impl<W: Write + Send> Sink for HumanSink<W> {
 
     fn finish(&mut self, summary: &RunSummary) {
         self.drawn = 0;
-        let text = render_summary(summary);
+        let text = render_summary(summary, self.full_summary);
         self.print(&text);
     }
 }
@@ -315,7 +325,11 @@ fn render_row(row: &Row) -> String {
 }
 
 /// The final table: one line per host, then the totals.
-pub fn render_summary(summary: &RunSummary) -> String {
+/// Past this many hosts, the summary lists the hosts that failed or did
+/// not run, and counts the others (`--summary full` lists them all).
+pub const FOLD_AFTER: usize = 20;
+
+pub fn render_summary(summary: &RunSummary, full: bool) -> String {
     let width = summary
         .hosts
         .keys()
@@ -339,13 +353,32 @@ pub fn render_summary(summary: &RunSummary) -> String {
         "\n{:<width$}  {:>4}  {:>7}  {:<failed_width$}  {}\n",
         "HOST", "OK", "CHANGED", "FAILED", "TIME"
     );
-    for (name, host) in &summary.hosts {
+    // Failed hosts first, then those that did not run, then the others.
+    let rank = |h: &HostSummary| match (&h.failure, &h.skipped) {
+        (Some(_), _) => 0,
+        (None, Some(_)) => 1,
+        (None, None) => 2,
+    };
+    let mut hosts: Vec<(&String, &HostSummary)> = summary.hosts.iter().collect();
+    hosts.sort_by_key(|(_, h)| rank(h));
+    let fold = !full && hosts.len() > FOLD_AFTER;
+    let (shown, folded): (Vec<_>, Vec<_>) =
+        hosts.into_iter().partition(|(_, h)| !fold || rank(h) < 2);
+    for (name, host) in shown {
         text.push_str(&format!(
             "{name:<width$}  {:>4}  {:>7}  {:<failed_width$}  {}\n",
             host.ok,
             host.changed,
             outcome(host),
             format_duration(host.elapsed)
+        ));
+    }
+    if !folded.is_empty() {
+        let changed = folded.iter().filter(|(_, h)| h.changed > 0).count();
+        text.push_str(&format!(
+            "... and {} other host{} that did not fail ({changed} changed something; `--summary full` lists them)\n",
+            folded.len(),
+            plural(folded.len())
         ));
     }
     let failed = summary.failed();
@@ -614,9 +647,46 @@ mod tests {
 
             HOST     OK  CHANGED  FAILED           TIME
             db        0        1  in report        80ms
-            web-1     4        2  -                1.52s
             web-2     0        0  not run: report  0ms
+            web-1     4        2  -                1.52s
             3 changed, 1 host failed, 1 not run"#]]
-        .assert_eq(&render_summary(&summary));
+        .assert_eq(&render_summary(&summary, false));
+    }
+
+    #[test]
+    fn a_big_summary_lists_failures_first_and_folds_the_rest() {
+        let mut summary = RunSummary::default();
+        for i in 0..25 {
+            let host = HostSummary {
+                ok: 1,
+                changed: u32::from(i % 5 == 0),
+                elapsed: Duration::from_millis(10),
+                ..HostSummary::default()
+            };
+            summary.hosts.insert(format!("web-{i:02}"), host);
+        }
+        if let Some(h) = summary.hosts.get_mut("web-17") {
+            h.failure = Some(HostFailure {
+                stage: "app".into(),
+                error: HostError::new("x", None),
+            });
+        }
+        if let Some(h) = summary.hosts.get_mut("web-03") {
+            h.skipped = Some(("app".into(), "max_failures".into()));
+        }
+        expect![[r#"
+
+            HOST      OK  CHANGED  FAILED        TIME
+            web-17     1        0  in app        10ms
+            web-03     1        0  not run: app  10ms
+            ... and 23 other hosts that did not fail (5 changed something; `--summary full` lists them)
+            5 changed, 1 host failed, 1 not run"#]]
+        .assert_eq(&render_summary(&summary, false));
+        let full = render_summary(&summary, true);
+        assert_eq!(full.lines().count(), 2 + 25 + 1, "{full}");
+        assert!(
+            full.lines().nth(2).is_some_and(|l| l.starts_with("web-17")),
+            "{full}"
+        );
     }
 }

@@ -119,6 +119,7 @@ impl<W: Write + Send> Sink for JsonSink<W> {
             RunEvent::StageSkipped { stage } => {
                 json!({ "event": "stage_skipped", "stage": stage, "reason": "not selected" })
             }
+            RunEvent::Notice { message } => json!({ "event": "notice", "message": message }),
             RunEvent::OpStarted { .. }
             | RunEvent::Waiting { .. }
             | RunEvent::StageFinished { .. }

@@ -8,7 +8,7 @@ use infrac_bytecode::{Builtin, Const, Program};
 
 use crate::plan::Mode;
 use crate::secret_sources::{SourceCache, read_source};
-use crate::value::Value;
+use crate::value::{HostValue, Value};
 
 #[derive(Debug)]
 pub struct RunContext {
@@ -21,6 +21,9 @@ pub struct RunContext {
     mode: Mode,
     /// The secret sources read so far: each is read once per run.
     sources: SourceCache,
+    /// The hosts of each group (`program.groups` order), once evaluated:
+    /// templates see them (`groups`).
+    groups: Arc<[Vec<Arc<HostValue>>]>,
 }
 
 impl RunContext {
@@ -40,6 +43,7 @@ impl RunContext {
             consts,
             mode: Mode::Run,
             sources: SourceCache::default(),
+            groups: Arc::from(Vec::new()),
         }
     }
 
@@ -64,7 +68,23 @@ impl RunContext {
             consts: Arc::clone(&self.consts),
             mode: self.mode.clone(),
             sources: self.sources.clone(),
+            groups: Arc::clone(&self.groups),
         }
+    }
+
+    /// The same context, knowing the hosts of each group (see
+    /// [`crate::controller::eval_groups`]).
+    pub fn with_groups(&self, groups: &[Vec<Arc<HostValue>>]) -> Self {
+        RunContext {
+            groups: Arc::from(groups),
+            ..self.with_params(Arc::clone(&self.params))
+        }
+    }
+
+    /// The hosts of each group, in `program.groups` order (empty before
+    /// the groups are evaluated).
+    pub fn groups(&self) -> &[Vec<Arc<HostValue>>] {
+        &self.groups
     }
 
     /// The same context with another version of the same program (its

@@ -48,6 +48,7 @@ mod natives;
 mod ops;
 mod secret_sources;
 mod shell;
+mod template;
 mod typed_json;
 
 pub use context::RunContext;

@@ -6,13 +6,19 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use crate::format::kind_name;
+use crate::template::Scope;
 use crate::value::Value;
 
-pub fn call(name: &str, args: &[Value], base_dir: &Path) -> Result<Value, String> {
+/// Calls the native `name`; templates see `scope` besides their `vars`.
+pub fn call(
+    name: &str,
+    args: &[Value],
+    base_dir: &Path,
+    scope: &Scope<'_>,
+) -> Result<Value, String> {
     match (name, args) {
-        ("local.render_template", [Value::Str(path), vars]) => {
-            render_template(base_dir, path, vars)
+        ("local.render_template", [Value::Str(path), vars, facts]) => {
+            crate::template::render(base_dir, path, vars, facts, scope)
         }
         ("local.read_file", [Value::Str(path)]) => read_file(base_dir, path),
         ("local.sha256_file", [Value::Str(path)]) => {
@@ -84,161 +90,37 @@ pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-fn render_template(base_dir: &Path, path: &str, vars: &Value) -> Result<Value, String> {
-    let source = match read_file(base_dir, path)? {
-        Value::Str(s) => s,
-        _ => return Err(format!("cannot read {path}")),
-    };
-    let mut env = minijinja::Environment::new();
-    // Jinja2 keeps a final newline only when asked; templates of config
-    // files expect it kept.
-    env.set_keep_trailing_newline(true);
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    // Rendering runs on the controller: a template's loops must end, and
-    // its output fit in memory (and `--host-timeout` cannot stop it).
-    env.set_fuel(Some(TEMPLATE_FUEL));
-    // `{e}`, not `{e:#}`: minijinja's detailed form lists the variables
-    // the template referenced, with their values — secrets included.
-    let template = env
-        .template_from_str(&source)
-        .map_err(|e| format!("template {path}: {e}"))?;
-    let context = match vars {
-        Value::Record(_) | Value::Map(_) => to_jinja(vars),
-        other => {
-            return Err(format!(
-                "template variables must be a record or a map, found a {}",
-                kind_name(other)
-            ));
-        }
-    };
-    let mut out = Bounded(Vec::new());
-    template.render_captured_to(context, &mut out).map_err(|e| {
-        if out.0.len() > TEMPLATE_OUTPUT {
-            format!("template {path}: its output is larger than {TEMPLATE_OUTPUT} bytes")
-        } else if e.kind() == minijinja::ErrorKind::OutOfFuel {
-            format!("template {path}: rendering took more than {TEMPLATE_FUEL} steps (a loop that does not end?)")
-        } else {
-            format!("template {path}: {e}")
-        }
-    })?;
-    String::from_utf8(out.0)
-        .map(|s| Value::Str(s.into()))
-        .map_err(|_| format!("template {path}: its output is not UTF-8 text"))
-}
-
-/// How many steps of minijinja's machine a template may take: far more
-/// than any config file needs, and a few seconds at most.
-const TEMPLATE_FUEL: u64 = 10_000_000;
-
-/// The largest output of a template.
-const TEMPLATE_OUTPUT: usize = 64 << 20;
-
-/// A writer that refuses to grow past [`TEMPLATE_OUTPUT`].
-struct Bounded(Vec<u8>);
-
-impl std::io::Write for Bounded {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.0.len() + buf.len() > TEMPLATE_OUTPUT {
-            // Marks the overflow for the message above.
-            self.0.resize(TEMPLATE_OUTPUT + 1, 0);
-            return Err(std::io::Error::other("template output too large"));
-        }
-        self.0.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Converts a value for minijinja. Secrets are revealed (see local.infra).
-fn to_jinja(v: &Value) -> minijinja::Value {
-    use minijinja::Value as J;
-    match v {
-        Value::None => J::from(()),
-        Value::Bool(b) => J::from(*b),
-        Value::Int(n) => J::from(*n),
-        Value::Float(x) => J::from(*x),
-        Value::Str(s) | Value::Secret(s) => J::from(&**s),
-        Value::Cmd(c) => J::from(c.inline_script()),
-        Value::List(items) => J::from(items.iter().map(to_jinja).collect::<Vec<_>>()),
-        Value::Map(m) | Value::Record(m) => {
-            J::from_iter(m.iter().map(|(k, v)| (k.to_string(), to_jinja(v))))
-        }
-        Value::Enum { variant, .. } => J::from(&**variant),
-        Value::Host(h) => J::from_iter([
-            ("name".to_string(), J::from(h.name.as_str())),
-            ("data".to_string(), to_jinja(&h.data)),
-        ]),
-        // Plan mode stops before a native sees an unknown argument.
-        Value::Unknown(_) => J::from(()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::Arc;
 
+    /// No host, no params.
+    const NOWHERE: Scope<'static> = Scope {
+        host: None,
+        params: Vec::new(),
+        groups: Vec::new(),
+        stages: Vec::new(),
+    };
+
     #[test]
-    fn renders_templates_and_hashes() {
-        let dir = std::env::temp_dir().join(format!("infrac-vm-natives-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(
-            dir.join("t.j2"),
-            "port={{ port }}{% for t in tags %} {{ t }}{% endfor %}\n",
-        )
-        .unwrap();
-        let vars = Value::Record(Arc::new(
-            [
-                (Arc::from("port"), Value::Int(80)),
-                (
-                    Arc::from("tags"),
-                    Value::List(Arc::new(vec![
-                        Value::Str("a".into()),
-                        Value::Str("b".into()),
-                    ])),
-                ),
-            ]
-            .into_iter()
-            .collect(),
-        ));
-        let out = call(
-            "local.render_template",
-            &[Value::Str("t.j2".into()), vars],
-            &dir,
-        );
-        assert_eq!(out, Ok(Value::Str("port=80 a b\n".into())));
-        let missing = call(
-            "local.render_template",
-            &[Value::Str("t.j2".into()), Value::Record(Arc::default())],
-            &dir,
-        );
-        assert!(missing.is_err(), "an undefined variable is an error");
-        // The error never shows the values the template was given.
-        std::fs::write(dir.join("s.j2"), "pw={{ pw }} {{ nope }}\n").unwrap();
-        let secret = Value::Record(Arc::new(
-            [(Arc::from("pw"), Value::Secret("TOPSECRET".into()))]
-                .into_iter()
-                .collect(),
-        ));
-        let failed = call(
-            "local.render_template",
-            &[Value::Str("s.j2".into()), secret],
-            &dir,
-        );
-        let message = failed.expect_err("an undefined variable is an error");
-        assert!(!message.contains("TOPSECRET"), "{message}");
-        assert!(message.contains("undefined"), "{message}");
+    fn hashes_and_reads() {
+        let dir = Path::new(".");
         assert_eq!(
-            call("local.sha256", &[Value::Str("abc".into())], &dir),
+            call("local.sha256", &[Value::Str("abc".into())], dir, &NOWHERE),
             Ok(Value::Str(
                 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".into()
             ))
         );
-        assert!(call("local.read_file", &[Value::Str("nope".into())], &dir).is_err());
-        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            call(
+                "local.read_file",
+                &[Value::Str("nope".into())],
+                dir,
+                &NOWHERE
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -265,7 +147,7 @@ mod tests {
             ))
         };
         assert_eq!(
-            call("local.parents", &[Value::Str("/a/b".into())], dir),
+            call("local.parents", &[Value::Str("/a/b".into())], dir, &NOWHERE),
             Ok(list(&["/a", "/"]))
         );
     }

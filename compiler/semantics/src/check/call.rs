@@ -234,7 +234,8 @@ impl Checker<'_> {
             }
             _ => args,
         };
-        self.check_args(span, &name.name, &sig.params, &extras, args);
+        let given = self.check_args(span, &name.name, &sig.params, &extras, args);
+        self.controller_files(self.std_name(id).as_deref(), &given);
         self.named_args(args, Some(Def::Item(id)), &sig.params, &extras);
         if sig.is_op {
             self.check_retry(args, &sig.params, false);
@@ -370,7 +371,8 @@ impl Checker<'_> {
         } else {
             args.to_vec()
         };
-        self.check_args(span, &name.name, &params, &extras, &args);
+        let given = self.check_args(span, &name.name, &params, &extras, &args);
+        self.controller_files(Some(&name.name), &given);
         if probe {
             self.check_retry(&args, &params, true);
         }
@@ -579,10 +581,10 @@ impl Checker<'_> {
             }
             (Some(params), Some(args)) if changes_entry => {
                 let params = self.entry_params(params, args);
-                self.check_args(span, &name.name, &params, &Extras::default(), args)
+                self.check_args(span, &name.name, &params, &Extras::default(), args);
             }
             (Some(params), Some(args)) => {
-                self.check_args(span, &name.name, params, &Extras::default(), args)
+                self.check_args(span, &name.name, params, &Extras::default(), args);
             }
             (None, None) => {}
         }
@@ -794,15 +796,17 @@ impl Checker<'_> {
 
     /// Matches arguments to parameters: positional first, then named;
     /// `extras` are named-only (an op's `sudo:`, `sudo_user:`, the retry
-    /// arguments, `until:` seeing the call's result as `result`).
-    fn check_args(
+    /// arguments, `until:` seeing the call's result as `result`). Returns
+    /// the arguments matched to a parameter.
+    fn check_args<'e>(
         &mut self,
         span: Span,
         callee: &str,
         params: &[ParamSig],
         extras: &Extras,
-        args: &[Arg],
-    ) {
+        args: &'e [Arg],
+    ) -> Vec<Given<'e>> {
+        let mut matched = Vec::new();
         let all: Vec<&ParamSig> = params
             .iter()
             .chain(
@@ -894,7 +898,7 @@ impl Checker<'_> {
                 );
             }
             let ty = all[index].ty.clone();
-            match (&extras.result, &arg.name) {
+            let ty = match (&extras.result, &arg.name) {
                 (Some(result), Some(name)) if index >= params.len() && name.name == "until" => {
                     // `until:` sees the call's result as `result`.
                     self.push_scope();
@@ -903,13 +907,17 @@ impl Checker<'_> {
                         span: name.span,
                     };
                     self.declare(&binding, result.clone(), LocalKind::Result);
-                    self.expr(&arg.value, Some(&ty));
+                    let ty = self.expr(&arg.value, Some(&ty));
                     self.pop_scope();
+                    ty
                 }
-                _ => {
-                    self.expr(&arg.value, Some(&ty));
-                }
-            }
+                _ => self.expr(&arg.value, Some(&ty)),
+            };
+            matched.push(Given {
+                param: all[index].name.clone(),
+                value: &arg.value,
+                ty,
+            });
         }
         let missing: Vec<&str> = all
             .iter()
@@ -933,5 +941,14 @@ impl Checker<'_> {
                 .with_label(format!("needs {list}")),
             );
         }
+        matched
     }
+}
+
+/// An argument of a call and the parameter it was matched to.
+pub(super) struct Given<'e> {
+    pub param: String,
+    pub value: &'e Expr,
+    /// The argument's type.
+    pub ty: Ty,
 }

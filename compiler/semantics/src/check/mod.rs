@@ -8,6 +8,7 @@ mod builtins;
 mod call;
 mod decl;
 mod expr;
+mod files;
 mod names;
 mod stmt;
 
@@ -33,6 +34,10 @@ pub struct ItemCheck {
     /// Every name written in the item and what it refers to, in checking
     /// order.
     pub names: Vec<NameRef>,
+    /// Every string literal that names a controller file, with the path
+    /// it resolves to (relative to the item's file, as the database names
+    /// files).
+    pub paths: Vec<(Span, String)>,
 }
 
 #[salsa::tracked(returns(ref))]
@@ -46,10 +51,12 @@ pub fn check_item(db: &dyn Db, id: ItemId) -> ItemCheck {
     checker.diags.shrink_to_fit();
     checker.types.shrink_to_fit();
     checker.names.shrink_to_fit();
+    checker.paths.shrink_to_fit();
     ItemCheck {
         diags: checker.diags,
         types: checker.types,
         names: checker.names,
+        paths: checker.paths,
     }
 }
 
@@ -165,6 +172,8 @@ pub(crate) struct Checker<'db> {
     diags: Vec<Diag>,
     types: Vec<(Span, Ty)>,
     names: Vec<NameRef>,
+    /// See [`ItemCheck::paths`].
+    paths: Vec<(Span, String)>,
     /// The item being checked.
     item: ItemId,
     /// For completion: the offset whose scope is wanted, and the locals in
@@ -192,6 +201,7 @@ impl<'db> Checker<'db> {
             diags: Vec::new(),
             types: Vec::new(),
             names: Vec::new(),
+            paths: Vec::new(),
             item,
             capture: None,
             captured: None,

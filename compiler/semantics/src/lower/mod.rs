@@ -42,6 +42,10 @@ pub struct ModuleInput<'a> {
     pub items: Vec<Option<ItemId>>,
     /// What the checker resolved the name at each (absolute) span to.
     pub names: HashMap<Span, Def>,
+    /// The string literals that name a controller file, by (absolute)
+    /// span: the path the checker resolved, relative to the program's
+    /// directory.
+    pub paths: HashMap<Span, String>,
 }
 
 /// A construct lowering cannot translate (the checker should have rejected

@@ -16,8 +16,11 @@ impl<'a> Lowerer<'a> {
     /// `"text {expr:fmt} text"`: one string.
     pub(crate) fn string(&mut self, b: &mut FnBuilder, parts: &'a [StrPart], span: Span) -> R {
         if let [StrPart::Text(..)] | [] = parts {
-            let text = match parts.first() {
-                Some(StrPart::Text(t, _)) => t.as_str(),
+            let resolved = self.modules.get(b.module).and_then(|m| m.paths.get(&span));
+            let text = match (resolved, parts.first()) {
+                // A controller path, as the checker resolved it.
+                (Some(path), _) => path.as_str(),
+                (None, Some(StrPart::Text(t, _))) => t.as_str(),
                 _ => "",
             };
             let k = b.konst(Const::Str(Arc::from(text)));

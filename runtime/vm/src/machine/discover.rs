@@ -110,6 +110,7 @@ impl Vm {
             next_op: self.next_op,
             notified: self.notified.clone(),
             handler_call: self.handler_call,
+            handler_maybe: self.handler_maybe.clone(),
             retries: self.retries.clone(),
         }
     }

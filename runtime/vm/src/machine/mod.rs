@@ -73,6 +73,9 @@ pub struct Vm {
     /// The handler whose call comes next (`TakeNotified` found it
     /// notified), with the place that notified it.
     handler_call: Option<(u32, u32, Span)>,
+    /// In a plan: the handler whose call comes next may be notified or not
+    /// (what it depends on).
+    handler_maybe: Option<Arc<crate::value::Unknown>>,
     /// Retried calls in progress, innermost last (see `retry`).
     retries: Vec<Retry>,
 }
@@ -160,6 +163,7 @@ impl Vm {
             next_op: 0,
             notified: Default::default(),
             handler_call: None,
+            handler_maybe: None,
             retries: Vec::new(),
         }
     }

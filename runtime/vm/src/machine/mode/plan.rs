@@ -135,8 +135,9 @@ impl Vm {
                     let (module, span, handler) = self.op_call_place(op)?;
                     let name = name.map(|n| if handler { format!("handler {n}") } else { n });
                     let stage = self.stage_index(ctx);
+                    let maybe = self.handler_maybe.take();
                     let plan = self.plan_mut()?;
-                    plan.undetermined = None;
+                    plan.undetermined = maybe;
                     plan.current = Some(PlanStep {
                         stage,
                         op: name.unwrap_or_default(),

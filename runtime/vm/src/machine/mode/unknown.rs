@@ -73,7 +73,17 @@ impl Vm {
             Instr::Not | Instr::Neg | Instr::Format(_) | Instr::ShQuote | Instr::ShRaw => (1, true),
             Instr::Concat(n) | Instr::MakeCmd(n) => (n, true),
             Instr::CallMethod { argc, .. } => (argc + 1, true),
-            Instr::CallNative { argc, .. } | Instr::ReadFact { argc, .. } => (argc, true),
+            Instr::CallNative { native, argc } => {
+                // A template also sees the earlier stages' values.
+                if let Some(u) = self.unknown_template_context(ctx, native) {
+                    let from = self.top_start(argc)?;
+                    self.stack.truncate(from);
+                    self.stack.push(Value::Unknown(u));
+                    return Ok(Some(Flow::Continue));
+                }
+                (argc, true)
+            }
+            Instr::ReadFact { argc, .. } => (argc, true),
             Instr::CallBuiltin { builtin, argc }
                 if !matches!(builtin, Builtin::Run | Builtin::Upload | Builtin::Inventory) =>
             {
@@ -100,6 +110,20 @@ impl Vm {
         self.stack.truncate(from);
         self.stack.push(Value::Unknown(u));
         Ok(Some(Flow::Continue))
+    }
+
+    /// When the native `native` renders a template and an earlier stage's
+    /// value (which the template sees as `stages.NAME`) is unknown: why.
+    fn unknown_template_context(&self, ctx: &RunContext, native: u32) -> Option<Arc<Unknown>> {
+        let name = ctx.program().natives.get(native as usize)?;
+        if !infrac_bytecode::builtins::renders_template(name) {
+            return None;
+        }
+        self.stage_values
+            .iter()
+            .flatten()
+            .find_map(first_unknown)
+            .cloned()
     }
 
     /// A decision (`instr`) reads an unknown value.

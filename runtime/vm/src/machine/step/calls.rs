@@ -7,6 +7,7 @@ use super::not_in_family;
 use crate::context::RunContext;
 use crate::event::Event;
 use crate::format::kind_name;
+use crate::machine::mode::ModeState;
 use crate::machine::{Flow, Frame, FrameKind, MAX_FRAMES, Notified, Step, Vm, str_const};
 use crate::ops::{OpState, call_sudo};
 use crate::value::Value;
@@ -24,7 +25,9 @@ impl Vm {
                     .natives
                     .get(native as usize)
                     .ok_or("internal: bad native")?;
-                self.stack.push(natives::call(name, &args, ctx.base_dir())?);
+                let scope = self.template_scope(ctx);
+                self.stack
+                    .push(natives::call(name, &args, ctx.base_dir(), &scope)?);
             }
             Instr::CallBuiltin { builtin, argc } => return self.call_builtin(ctx, builtin, argc),
             Instr::CallMethod { name, argc } => {
@@ -94,9 +97,16 @@ impl Vm {
             Instr::TakeNotified(op) => {
                 let taken = self.notified.remove(&op);
                 self.handler_call = taken.as_ref().map(|n| (op, n.module, n.span));
+                let planning = matches!(self.mode, ModeState::Plan(_));
                 self.stack.push(match taken {
                     None => Value::Bool(false),
                     Some(Notified { maybe: None, .. }) => Value::Bool(true),
+                    // A plan shows the handler as "may change", depending
+                    // on the change that may notify it.
+                    Some(Notified { maybe: Some(u), .. }) if planning => {
+                        self.handler_maybe = Some(u);
+                        Value::Bool(true)
+                    }
                     Some(Notified { maybe: Some(u), .. }) => Value::Unknown(u),
                 });
             }
@@ -152,5 +162,23 @@ impl Vm {
             kind,
         });
         Ok(())
+    }
+}
+
+impl Vm {
+    /// What a template rendered on this VM sees besides its `vars`.
+    fn template_scope<'a>(&'a self, ctx: &'a RunContext) -> crate::template::Scope<'a> {
+        let program = ctx.program();
+        let params = program.params.iter().map(|p| p.name.as_str());
+        let groups = program.groups.iter().map(|g| g.name.as_str());
+        let stages = program.stages.iter().zip(&self.stage_values);
+        crate::template::Scope {
+            host: self.host.as_deref(),
+            params: params.zip(ctx.params()).collect(),
+            groups: groups.zip(ctx.groups().iter().map(Vec::as_slice)).collect(),
+            stages: stages
+                .filter_map(|(s, v)| Some((s.name.as_str(), v.as_ref()?)))
+                .collect(),
+        }
     }
 }
