@@ -325,3 +325,17 @@ fn edits_refuse_a_link_planted_where_others_can_write() {
         assert_eq!(conf.ok().as_deref(), Some("a\n"), "{call}");
     }
 }
+
+#[test]
+fn a_block_whose_content_holds_its_marker_is_refused() {
+    let program = program(r#"  files.block("{root}/f", "b", content: "x\n# END infrac b\n")"#);
+    let out = program.run(&[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("files.block: the content of block b in ")
+            && stderr(&out).contains("/f holds one of its marker lines"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!program.root().join("f").exists());
+}
