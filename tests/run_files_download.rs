@@ -169,3 +169,39 @@ fn a_failed_request_and_bad_arguments_fail_clearly() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_plan_knows_the_downloaded_digest_and_fetches_nothing() {
+    let (url, hits) = serve();
+    let call = format!(
+        r#"  files.download("{{url}}/file", "{{root}}/f", sha256: "{}")"#,
+        sha()
+    );
+    let program = program(&format!("{call}\n{call}"));
+    let root = format!("root={}", program.root().display());
+    let dir = program.root().parent().map(|d| d.to_path_buf());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .current_dir(dir.unwrap_or_default())
+        .args(["plan", "site.infra", "--format", "json", "--set", &root])
+        .args(["--set", &format!("url={url}")])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run infrac: {e}"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("plan JSON: {e}"));
+    let summary = &doc["summary"];
+    assert_eq!(
+        (
+            &summary["will_change"],
+            &summary["undetermined"],
+            &summary["no_change"]
+        ),
+        (&1.into(), &0.into(), &1.into()),
+        "the second call sees the predicted digest: {summary}"
+    );
+    assert!(
+        !program.root().join("f").exists(),
+        "a plan downloads nothing"
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 0);
+}

@@ -37,10 +37,7 @@ pub const PREDICTED: [(&str, &[&str]); 8] = [
     ("files.absent", &["path"]),
     ("files.link", &["path", "target", "present"]),
     ("files.make_parents", &["path"]),
-    (
-        "files.download",
-        &["dest", "sha256", "mode", "owner", "group"],
-    ),
+    ("files.fetch", &["path", "sha256"]),
 ];
 
 /// An op call's arguments, by parameter name.
@@ -86,12 +83,7 @@ pub fn predict(
         return None;
     }
     let at = normalize(at);
-    // `files.download(url, dest)` names its path like `put`.
-    let path = args.str(if op == "files.download" {
-        "dest"
-    } else {
-        "path"
-    })?;
+    let path = args.str("path")?;
     let relation = Relation::of(&at, &path);
     let file = FileArgs { before, unknown };
     match (op, relation) {
@@ -112,7 +104,7 @@ pub fn predict(
         }),
         // An entry made or removed in a directory leaves it a directory
         // (its size may change).
-        ("files.file" | "files.write" | "files.link" | "files.download", Relation::Ancestor) => {
+        ("files.file" | "files.write" | "files.link" | "files.fetch", Relation::Ancestor) => {
             match before {
                 Value::Record(fields) if is_kind(fields, "dir") => {
                     let mut fields = (**fields).clone();
@@ -154,12 +146,11 @@ pub fn predict(
                 args.get("sha"),
             ))
         }
-        // The digest the download was checked against (any case given).
-        ("files.download", Relation::Same) => {
-            let sha = args
-                .str("sha256")
-                .map(|s| Value::Str(s.to_lowercase().into()));
-            Some(with_sha(file.regular(None, &attrs(args)), sha.as_ref()))
+        // The digest the download was checked against (`files.download`
+        // gives it in lowercase); the mode and owners of a file it
+        // replaced are kept.
+        ("files.fetch", Relation::Same) => {
+            Some(with_sha(file.regular(None, &[]), args.get("sha256")))
         }
         ("files.attrs", Relation::Same) => file.with_attrs(&attrs(args)),
         ("files.absent", Relation::Same | Relation::Inside) => Some(Value::None),
@@ -409,20 +400,14 @@ mod tests {
     }
 
     #[test]
-    fn download_is_a_file_with_the_digest_it_was_checked_against() {
-        let sha = "AB".repeat(32);
-        let args = [
-            ("dest", s("/opt/tool.tgz")),
-            ("sha256", s(&sha)),
-            ("mode", Value::Int(0o600)),
-            ("owner", Value::None),
-            ("group", Value::None),
-        ];
-        let after = call("files.download", &args, "/opt/tool.tgz", &Value::None);
-        expect_test::expect![[r#"{group: "?group", kind: file, mode: 384, owner: "?owner", sha256: "abababababababababababababababababababababababababababababababab", size: "?size", target: none}"#]]
+    fn a_fetch_is_a_file_with_the_digest_it_was_checked_against() {
+        let sha = "ab".repeat(32);
+        let args = [("path", s("/opt/tool.tgz")), ("sha256", s(&sha))];
+        let after = call("files.fetch", &args, "/opt/tool.tgz", &Value::None);
+        expect_test::expect![[r#"{group: "?group", kind: file, mode: "?mode", owner: "?owner", sha256: "abababababababababababababababababababababababababababababababab", size: "?size", target: none}"#]]
             .assert_eq(&show(after));
-        let unchecked = [("dest", s("/opt/tool.tgz")), ("sha256", Value::None)];
-        let after = call("files.download", &unchecked, "/opt/tool.tgz", &Value::None);
+        let unchecked = [("path", s("/opt/tool.tgz")), ("sha256", Value::None)];
+        let after = call("files.fetch", &unchecked, "/opt/tool.tgz", &Value::None);
         expect_test::expect![[r#"{group: "?group", kind: file, mode: "?mode", owner: "?owner", sha256: "?sha256", size: "?size", target: none}"#]]
             .assert_eq(&show(after));
     }
