@@ -205,3 +205,42 @@ fn a_plan_knows_the_downloaded_digest_and_fetches_nothing() {
     );
     assert_eq!(hits.load(Ordering::SeqCst), 0);
 }
+
+/// A folder with a link to every command of `/usr/bin` and `/bin` but
+/// `hidden`, for `PATH`.
+fn path_without(hidden: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    for bin in ["/usr/bin", "/bin", "/usr/sbin", "/sbin"] {
+        for entry in std::fs::read_dir(bin).into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            let link = dir.path().join(&name);
+            if !hidden.iter().any(|h| name == *h) && !link.exists() {
+                let _ = std::os::unix::fs::symlink(entry.path(), link);
+            }
+        }
+    }
+    dir
+}
+
+#[test]
+fn wget_is_used_without_curl_and_neither_fails_clearly() {
+    let (url, hits) = serve();
+    let program = program(r#"  files.download("{url}/file", "{root}/f")"#);
+    let set = format!("url={url}");
+    let no_curl = path_without(&["curl"]);
+    let path = no_curl.path().display().to_string();
+    let out = program.run_with_env(&[("PATH", &path)], &["--set", &set]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(read(&program, "f"), BODY);
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+
+    let program = self::program(r#"  files.download("{url}/file", "{root}/g")"#);
+    let neither = path_without(&["curl", "wget"]);
+    let path = neither.path().display().to_string();
+    let out = program.run_with_env(&[("PATH", &path)], &["--set", &set]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let expected = format!("neither curl nor wget is on the host: cannot download {url}/file");
+    assert!(stderr(&out).contains(&expected), "{}", stderr(&out));
+    assert!(!program.root().join("g").exists());
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+}
