@@ -126,11 +126,25 @@ SSH_CONFIG="$WORK/ssh_config" KEX_ARG=""
   cat "$STATE/ssh_config"
 } >"$SSH_CONFIG"
 [ -z "${SSH_KEX:-}" ] || KEX_ARG="-o KexAlgorithms=$SSH_KEX"
+# RTT_MS=25: every tool reaches the hosts through benches/wan/delay_proxy.py
+# (127.0.0.1:3201... -> 2201..., RTT_MS/2 added each way; the host keys are
+# known under both ports).
+PORT_BASE=2200 PROXY_PID=""
+if [ -n "${RTT_MS:-}" ]; then
+  PORT_BASE=3200
+  pairs=$(for h in $HOSTS; do i=${h#infrac-host-}; echo "$((3200 + i)):$((2200 + i))"; done)
+  python3 "$REPO/benches/wan/delay_proxy.py" --rtt-ms "$RTT_MS" $pairs &
+  PROXY_PID=$!
+  { cat "$KH"; sed -E 's/\[127\.0\.0\.1\]:22([0-9][0-9])/[127.0.0.1]:32\1/' "$KH"; } >"$WORK/known_hosts"
+  KH="$WORK/known_hosts"
+  sed -i -E "s/^( *Port )22([0-9][0-9])\$/\132\2/; s#^( *UserKnownHostsFile ).*#\1$KH#" "$SSH_CONFIG"
+  sleep 0.5
+fi
 : >"$WORK/hosts.ini"                # infrac: ssh config aliases
 : >"$WORK/ansible-hosts.ini"
 echo "hosts = [" >"$WORK/inventory.py"
 for h in $HOSTS; do
-  port=$((2200 + ${h#infrac-host-}))
+  port=$((PORT_BASE + ${h#infrac-host-}))
   echo "$h" >>"$WORK/hosts.ini"
   echo "$h ansible_host=127.0.0.1 ansible_port=$port ansible_user=deploy ansible_ssh_private_key_file=$KEY" >>"$WORK/ansible-hosts.ini"
   echo "  (\"$h\", {\"ssh_hostname\": \"127.0.0.1\", \"ssh_port\": $port, \"ssh_user\": \"deploy\", \"ssh_key\": \"$KEY\", \"ssh_known_hosts_file\": \"$KH\", \"ssh_strict_host_key_checking\": \"yes\"})," >>"$WORK/inventory.py"
@@ -176,6 +190,7 @@ rm -f "$WORK/clean.sh"
 leave() {
   [ ! -f "$WORK/clean.sh" ] || sh "$WORK/clean.sh"
   remove_cgroups
+  [ -z "$PROXY_PID" ] || kill "$PROXY_PID" 2>/dev/null || true
 }
 trap leave EXIT
 

@@ -136,15 +136,21 @@ async fn completes_facts() {
         expect![[r#"
             arch [10] facts.arch: str
             command [3] facts.command(script: str): CommandResult
+            cpus [10] facts.cpus: int
             crontab [3] facts.crontab(user: str): list<str>
             dir [3] facts.dir(path: str): list<DirEntry>?
             env [3] facts.env(name: str): str?
             file [3] facts.file(path: str): File?
+            git [3] facts.git(path: str): GitCheckout?
             group [3] facts.group(name: str): Group?
             has_line [3] facts.has_line(path: str, line: str): bool
             has_line_matching [3] facts.has_line_matching(path: str, regex: str): bool
             hostname [10] facts.hostname: str
             kernel [10] facts.kernel: str
+            locales [10] facts.locales: list<str>
+            memory [10] facts.memory: Memory
+            mounts [10] facts.mounts: list<Mount>
+            network [10] facts.network: Network
             nginx_version [10] facts.nginx_version: str?
             os [10] facts.os: OsRelease
             package [3] facts.package(name: str): str?
@@ -152,6 +158,7 @@ async fn completes_facts() {
             service [3] facts.service(name: str): Service?
             sysctl [3] facts.sysctl(key: str): str?
             systemd [10] facts.systemd: bool
+            timezone [10] facts.timezone: str
             user [3] facts.user(name: str): User?
             which [3] facts.which(name: str): str?
         "#]],

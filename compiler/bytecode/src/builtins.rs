@@ -639,6 +639,7 @@ pub const CONTROLLER_PATHS: &[(&str, &str)] = &[
     ("upload", "src"),
     ("files.put", "src"),
     ("files.template", "src"),
+    ("server.script", "src"),
     ("local.path", "path"),
     ("local.read_file", "path"),
     ("local.render_template", "path"),

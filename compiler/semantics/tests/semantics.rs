@@ -130,7 +130,7 @@ fn names_resolve_to_what_the_checker_saw() {
     );
     check(
         &at("os", 1),
-        expect![[r#""Fact" -> fact os at std line 85 `os`"#]],
+        expect![[r#""Fact" -> fact os at std line 146 `os`"#]],
     );
     check(
         &at("os", 2),

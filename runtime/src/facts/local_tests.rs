@@ -161,3 +161,106 @@ fn missing_tools_are_clear_errors() {
     }
     assert!(results[2].is_ok());
 }
+
+#[test]
+fn machine_and_network() {
+    let results = read(&[
+        key("cpus", &[]),
+        key("memory", &[]),
+        key("timezone", &[]),
+        key("locales", &[]),
+        key("mounts", &[]),
+        key("network", &[]),
+    ]);
+    assert!(
+        matches!(results[0], Ok(Value::Int(n)) if n >= 1),
+        "{:?}",
+        results[0]
+    );
+    let (Value::Int(total), Value::Int(available)) =
+        (field(&results[1], "total"), field(&results[1], "available"))
+    else {
+        panic!("{:?}", results[1])
+    };
+    assert!(
+        total > 0 && available > 0 && available <= total,
+        "{total} {available}"
+    );
+    assert!(
+        matches!(&results[2], Ok(Value::Str(z)) if !z.is_empty()),
+        "{:?}",
+        results[2]
+    );
+    // `locale -a` always lists the C locale.
+    assert!(
+        matches!(&results[3], Ok(Value::List(l)) if l.contains(&s("C"))),
+        "{:?}",
+        results[3]
+    );
+    let Ok(Value::List(mounts)) = &results[4] else {
+        panic!("{:?}", results[4])
+    };
+    assert!(
+        mounts
+            .iter()
+            .any(|m| field(&Ok(m.clone()), "path") == s("/")),
+        "{mounts:?}"
+    );
+    let Ok(Value::Record(net)) = &results[5] else {
+        panic!("{:?}", results[5])
+    };
+    let Some(Value::List(ifaces)) = net.get("interfaces") else {
+        panic!("{net:?}")
+    };
+    let lo = ifaces
+        .iter()
+        .find(|i| field(&Ok((*i).clone()), "name") == s("lo"));
+    assert_eq!(
+        lo.map(|i| field(&Ok(i.clone()), "ipv4")),
+        Some(Value::List(Arc::new(vec![s("127.0.0.1/8")])))
+    );
+}
+
+#[test]
+fn git_checkouts() {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string());
+    let Ok(dir) = dir else { panic!("{dir:?}") };
+    let repo = dir.path().join("odd 'repo'");
+    let path = repo.to_string_lossy().into_owned();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&repo)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output();
+        assert!(
+            out.as_ref().is_ok_and(|o| o.status.success()),
+            "git {args:?}: {out:?}"
+        );
+        out.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(read(&[key("git", &[&path])]), vec![Ok(Value::None)]);
+    let made = std::fs::create_dir(&repo);
+    assert!(made.is_ok(), "{made:?}");
+    git(&["init", "-q", "-b", "trunk"]);
+    let empty = read(&[key("git", &[&path])]);
+    assert_eq!(field(&empty[0], "commit"), Value::None);
+    assert_eq!(field(&empty[0], "branch"), s("trunk"));
+    let written = std::fs::write(repo.join("f"), "1");
+    assert!(written.is_ok());
+    git(&["add", "f"]);
+    git(&["commit", "-q", "-m", "one"]);
+    let head = git(&["rev-parse", "HEAD"]);
+    let clean = read(&[key("git", &[&path])]);
+    assert_eq!(field(&clean[0], "commit"), s(&head));
+    assert_eq!(field(&clean[0], "dirty"), Value::Bool(false));
+    // Untracked files do not count; a changed tracked file does.
+    let written = std::fs::write(repo.join("new"), "x").and(std::fs::write(repo.join("f"), "2"));
+    assert!(written.is_ok());
+    git(&["checkout", "-q", "--detach"]);
+    let dirty = read(&[key("git", &[&path])]);
+    assert_eq!(field(&dirty[0], "dirty"), Value::Bool(true));
+    assert_eq!(field(&dirty[0], "branch"), Value::None);
+}

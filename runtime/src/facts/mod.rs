@@ -11,7 +11,10 @@ mod command;
 mod crontab;
 mod env;
 mod file;
+mod git;
 mod lines;
+mod machine;
+mod network;
 mod packages;
 mod service;
 mod system;
@@ -55,6 +58,42 @@ const NATIVE: &[NativeFact] = &[
         arity: 0,
         script: system::kernel_script,
         parse: system::parse_line,
+    },
+    NativeFact {
+        name: "cpus",
+        arity: 0,
+        script: machine::cpus_script,
+        parse: machine::parse_cpus,
+    },
+    NativeFact {
+        name: "memory",
+        arity: 0,
+        script: machine::memory_script,
+        parse: machine::parse_memory,
+    },
+    NativeFact {
+        name: "timezone",
+        arity: 0,
+        script: machine::timezone_script,
+        parse: machine::parse_timezone,
+    },
+    NativeFact {
+        name: "locales",
+        arity: 0,
+        script: machine::locales_script,
+        parse: machine::parse_locales,
+    },
+    NativeFact {
+        name: "mounts",
+        arity: 0,
+        script: machine::mounts_script,
+        parse: machine::parse_mounts,
+    },
+    NativeFact {
+        name: "network",
+        arity: 0,
+        script: network::script,
+        parse: network::parse,
     },
     NativeFact {
         name: "file",
@@ -121,6 +160,12 @@ const NATIVE: &[NativeFact] = &[
         arity: 1,
         script: crontab::script,
         parse: crontab::parse,
+    },
+    NativeFact {
+        name: "git",
+        arity: 1,
+        script: git::script,
+        parse: git::parse,
     },
     NativeFact {
         name: "command",
@@ -337,6 +382,21 @@ mod garbage_tests {
             "\u{ffff}",
             "é",
             "--infrac-env-value--\n",
+            "MemTotal: ",
+            " kB\n",
+            "\\040",
+            "\\",
+            "checkout\n",
+            "none\n",
+            "dirty",
+            "0123456789abcdef0123456789abcdef01234567",
+            "VERSION_ID=",
+            "ID_LIKE=",
+            "default via ",
+            "--infrac-routes--\n",
+            " dev ",
+            "inet ",
+            "/24",
         ]);
         prop::collection::vec(pieces, 0..40).prop_map(|p| p.concat())
     }

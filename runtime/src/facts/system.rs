@@ -1,7 +1,10 @@
 //! `facts.os`, `facts.hostname`, `facts.arch`, `facts.kernel`.
 
+use infrac_vm::value::Value;
+
 use super::parse::{
-    ParseError, ParseResult, Section, record, require_success, single_line, str_list, str_value,
+    ParseError, ParseResult, Section, optional, record, require_success, single_line, str_list,
+    str_value,
 };
 
 pub fn hostname_script(_: &[&str]) -> String {
@@ -30,6 +33,7 @@ pub fn parse_line(section: &Section) -> ParseResult {
 pub fn parse_os(section: &Section) -> ParseResult {
     require_success(section)?;
     let (mut id, mut version_id, mut pretty_name, mut id_like) = (None, None, None, None);
+    let (mut codename, mut ubuntu_codename) = (None, None);
     for line in section.stdout.lines() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -48,20 +52,74 @@ pub fn parse_os(section: &Section) -> ParseResult {
             "VERSION_ID" => version_id = Some(value),
             "PRETTY_NAME" => pretty_name = Some(value),
             "ID_LIKE" => id_like = Some(value),
+            "VERSION_CODENAME" => codename = Some(value),
+            "UBUNTU_CODENAME" => ubuntu_codename = Some(value),
             _ => {}
         }
     }
     // Defaults from os-release(5).
+    let id = id.unwrap_or_else(|| "linux".into());
     let id_like = id_like.unwrap_or_default();
+    let version_id = version_id.unwrap_or_default();
+    let major = version_id
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<i64>().ok())
+        .map(Value::Int);
+    let codename = codename.or(ubuntu_codename).unwrap_or_default();
     Ok(record([
-        ("id", str_value(&id.unwrap_or_else(|| "linux".into()))),
-        ("version_id", str_value(&version_id.unwrap_or_default())),
+        ("family", str_value(family(&id, &id_like))),
+        ("codename", str_value(&codename)),
+        ("major", optional(major)),
+        ("id", str_value(&id)),
+        ("version_id", str_value(&version_id)),
         (
             "pretty_name",
             str_value(&pretty_name.unwrap_or_else(|| "Linux".into())),
         ),
         ("id_like", str_list(id_like.split_whitespace())),
     ]))
+}
+
+/// The family of the distribution `id` (like `id_like`): the first of
+/// them that one of the families knows, else `id` itself.
+fn family<'a>(id: &'a str, id_like: &'a str) -> &'a str {
+    const FAMILIES: &[(&str, &[&str])] = &[
+        ("debian", &["debian", "ubuntu", "raspbian", "linuxmint"]),
+        (
+            "rhel",
+            &[
+                "rhel",
+                "fedora",
+                "centos",
+                "rocky",
+                "almalinux",
+                "ol",
+                "amzn",
+            ],
+        ),
+        ("arch", &["arch", "archarm", "manjaro"]),
+        (
+            "suse",
+            &[
+                "suse",
+                "opensuse",
+                "sles",
+                "opensuse-leap",
+                "opensuse-tumbleweed",
+            ],
+        ),
+        ("alpine", &["alpine"]),
+    ];
+    std::iter::once(id)
+        .chain(id_like.split_whitespace())
+        .find_map(|name| {
+            FAMILIES
+                .iter()
+                .find(|(_, members)| members.contains(&name))
+                .map(|(family, _)| *family)
+        })
+        .unwrap_or(id)
 }
 
 /// An os-release value: bare, `"double"` (with `\` escapes) or `'single'`.
@@ -94,7 +152,6 @@ mod tests {
     use super::*;
     use crate::facts::parse::ok;
     use expect_test::expect;
-    use infrac_vm::value::Value;
 
     #[test]
     fn debian_12_os_release() {
@@ -104,11 +161,20 @@ mod tests {
             Ok(
                 Record(
                     {
+                        "codename": Str(
+                            "bookworm",
+                        ),
+                        "family": Str(
+                            "debian",
+                        ),
                         "id": Str(
                             "debian",
                         ),
                         "id_like": List(
                             [],
+                        ),
+                        "major": Int(
+                            12,
                         ),
                         "pretty_name": Str(
                             "Debian GNU/Linux 12 (bookworm)",
@@ -133,6 +199,33 @@ mod tests {
         assert_eq!(r.get("id_like"), Some(&str_list(["debian", "foo"])));
         assert_eq!(r.get("pretty_name"), Some(&str_value("Say \"hi\"")));
         assert_eq!(r.get("version_id"), Some(&str_value("")));
+        assert_eq!(r.get("family"), Some(&str_value("debian")));
+        assert_eq!(r.get("major"), Some(&Value::None));
+    }
+
+    #[test]
+    fn families_codenames_and_majors() {
+        let os = |text: &str, field: &str| match parse_os(&ok(text)) {
+            Ok(Value::Record(r)) => r.get(field).cloned(),
+            other => panic!("{other:?}"),
+        };
+        for (text, family) in [
+            ("ID=rocky\nID_LIKE=\"rhel centos fedora\"\n", "rhel"),
+            ("ID=fedora\n", "rhel"),
+            ("ID=\"opensuse-leap\"\nID_LIKE=\"suse opensuse\"\n", "suse"),
+            ("ID=alpine\n", "alpine"),
+            ("ID=arch\n", "arch"),
+            ("ID=pop\nID_LIKE=\"ubuntu debian\"\n", "debian"),
+            ("ID=nixos\n", "nixos"),
+        ] {
+            assert_eq!(os(text, "family"), Some(str_value(family)), "{text}");
+        }
+        let ubuntu = "ID=ubuntu\nVERSION_ID=\"22.04\"\nUBUNTU_CODENAME=jammy\n";
+        assert_eq!(os(ubuntu, "codename"), Some(str_value("jammy")));
+        assert_eq!(os(ubuntu, "major"), Some(Value::Int(22)));
+        let alpine = "ID=alpine\nVERSION_ID=3.19.1\n";
+        assert_eq!(os(alpine, "major"), Some(Value::Int(3)));
+        assert_eq!(os(alpine, "codename"), Some(str_value("")));
     }
 
     #[test]
