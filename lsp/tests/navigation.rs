@@ -88,14 +88,17 @@ async fn completes_handlers_after_notify() {
     .await;
     check_completion(
         "files.file(\"/a\", notify: [files.$0])",
-        expect![[r#"
+        expect![[r##"
+            block [3] pub op block(path: str, name: str, content: str = "", present: bool = true, after: str? = none, before: str? = none, last: bool = false, marker: str = "#", mode: int? = none, owner: str? = none, group: str? = none, validate: cmd? = none, create_dirs: bool = true) -> OpResult
             directory [3] pub op directory(path: str, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true, recursive: bool = false) -> OpResult
-            file [3] pub op file(path: str, content: secret? = none, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true, create_dirs: bool = true) -> OpResult
-            line [3] pub op line(path: str, line: str, present: bool = true, replace: str? = none, create_dirs: bool = true) -> OpResult
+            download [3] pub op download(url: str, dest: str, sha256: str? = none, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true) -> OpResult
+            file [3] pub op file(path: str, content: secret? = none, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true, touch: bool = false, validate: cmd? = none, create_dirs: bool = true) -> OpResult
+            line [3] pub op line(path: str, line: str, present: bool = true, replace: str? = none, after: str? = none, before: str? = none, last: bool = false, mode: int? = none, owner: str? = none, group: str? = none, validate: cmd? = none, create_dirs: bool = true) -> OpResult
             link [3] pub op link(path: str, target: str, present: bool = true, force: bool = false, create_dirs: bool = true) -> OpResult
-            put [3] pub op put(src: str, dest: str, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true) -> OpResult
-            template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true, host_facts: any = {}) -> OpResult
-        "#]],
+            put [3] pub op put(src: str, dest: str, mode: int? = none, owner: str? = none, group: str? = none, validate: cmd? = none, create_dirs: bool = true) -> OpResult
+            replace [3] pub op replace(path: str, regex: str, with: str, count: int? = none, validate: cmd? = none) -> OpResult
+            template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none, validate: cmd? = none, create_dirs: bool = true, host_facts: any = {}) -> OpResult
+        "##]],
     )
     .await;
 }
@@ -165,14 +168,17 @@ async fn completes_facts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn completes_module_members() {
-    check_completion("files.$0", expect![[r#"
+    check_completion("files.$0", expect![[r##"
+        block [3] pub op block(path: str, name: str, content: str = "", present: bool = true, after: str? = none, before: str? = none, last: bool = false, marker: str = "#", mode: int? = none, owner: str? = none, group: str? = none, validate: cmd? = none, create_dirs: bool = true) -> OpResult
         directory [3] pub op directory(path: str, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true, recursive: bool = false) -> OpResult
-        file [3] pub op file(path: str, content: secret? = none, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true, create_dirs: bool = true) -> OpResult
-        line [3] pub op line(path: str, line: str, present: bool = true, replace: str? = none, create_dirs: bool = true) -> OpResult
+        download [3] pub op download(url: str, dest: str, sha256: str? = none, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true) -> OpResult
+        file [3] pub op file(path: str, content: secret? = none, mode: int? = none, owner: str? = none, group: str? = none, present: bool = true, touch: bool = false, validate: cmd? = none, create_dirs: bool = true) -> OpResult
+        line [3] pub op line(path: str, line: str, present: bool = true, replace: str? = none, after: str? = none, before: str? = none, last: bool = false, mode: int? = none, owner: str? = none, group: str? = none, validate: cmd? = none, create_dirs: bool = true) -> OpResult
         link [3] pub op link(path: str, target: str, present: bool = true, force: bool = false, create_dirs: bool = true) -> OpResult
-        put [3] pub op put(src: str, dest: str, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true) -> OpResult
-        template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none, create_dirs: bool = true, host_facts: any = {}) -> OpResult
-    "#]]).await;
+        put [3] pub op put(src: str, dest: str, mode: int? = none, owner: str? = none, group: str? = none, validate: cmd? = none, create_dirs: bool = true) -> OpResult
+        replace [3] pub op replace(path: str, regex: str, with: str, count: int? = none, validate: cmd? = none) -> OpResult
+        template [3] pub op template(src: str, dest: str, vars: any = {}, mode: int? = none, owner: str? = none, group: str? = none, validate: cmd? = none, create_dirs: bool = true, host_facts: any = {}) -> OpResult
+    "##]]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -20,7 +20,7 @@ use crate::value::Value;
 
 /// The ops whose effect on `facts.file` is predicted, with the names of
 /// the parameters [`predict`] reads of each.
-pub const PREDICTED: [(&str, &[&str]); 7] = [
+pub const PREDICTED: [(&str, &[&str]); 8] = [
     (
         "files.directory",
         &["path", "mode", "owner", "group", "recursive"],
@@ -37,6 +37,7 @@ pub const PREDICTED: [(&str, &[&str]); 7] = [
     ("files.absent", &["path"]),
     ("files.link", &["path", "target", "present"]),
     ("files.make_parents", &["path"]),
+    ("files.fetch", &["path", "sha256"]),
 ];
 
 /// An op call's arguments, by parameter name.
@@ -103,14 +104,16 @@ pub fn predict(
         }),
         // An entry made or removed in a directory leaves it a directory
         // (its size may change).
-        ("files.file" | "files.write" | "files.link", Relation::Ancestor) => match before {
-            Value::Record(fields) if is_kind(fields, "dir") => {
-                let mut fields = (**fields).clone();
-                fields.insert("size".into(), unknown("size"));
-                Some(Value::Record(Arc::new(fields)))
+        ("files.file" | "files.write" | "files.link" | "files.fetch", Relation::Ancestor) => {
+            match before {
+                Value::Record(fields) if is_kind(fields, "dir") => {
+                    let mut fields = (**fields).clone();
+                    fields.insert("size".into(), unknown("size"));
+                    Some(Value::Record(Arc::new(fields)))
+                }
+                _ => None,
             }
-            _ => None,
-        },
+        }
         ("files.make_parents", _) => Some(before.clone()),
         ("files.directory", Relation::Inside) => {
             let recursive = args.get("recursive") == Some(&Value::Bool(true));
@@ -137,14 +140,17 @@ pub fn predict(
                 Some(Value::Str(text)) => Some(text.to_string()),
                 _ => None,
             };
-            let mut value = file.regular(content.as_deref(), &attrs(args));
             // The digest the op compared: exact even for an uploaded file.
-            if let (Value::Record(fields), Some(sha @ Value::Str(_))) =
-                (&mut value, args.get("sha"))
-            {
-                Arc::make_mut(fields).insert("sha256".into(), sha.clone());
-            }
-            Some(value)
+            Some(with_sha(
+                file.regular(content.as_deref(), &attrs(args)),
+                args.get("sha"),
+            ))
+        }
+        // The digest the download was checked against (`files.download`
+        // gives it in lowercase); the mode and owners of a file it
+        // replaced are kept.
+        ("files.fetch", Relation::Same) => {
+            Some(with_sha(file.regular(None, &[]), args.get("sha256")))
         }
         ("files.attrs", Relation::Same) => file.with_attrs(&attrs(args)),
         ("files.absent", Relation::Same | Relation::Inside) => Some(Value::None),
@@ -167,6 +173,14 @@ pub fn predict(
         }
         _ => None,
     }
+}
+
+/// The regular file `value` with the SHA-256 `sha`, when it is a string.
+fn with_sha(mut value: Value, sha: Option<&Value>) -> Value {
+    if let (Value::Record(fields), Some(sha @ Value::Str(_))) = (&mut value, sha) {
+        Arc::make_mut(fields).insert("sha256".into(), sha.clone());
+    }
+    value
 }
 
 /// The `mode`, `owner` and `group` arguments.
@@ -383,6 +397,19 @@ mod tests {
             call("files.file", &gone, "/etc/motd", &Value::Int(1)),
             Some(Value::None)
         );
+    }
+
+    #[test]
+    fn a_fetch_is_a_file_with_the_digest_it_was_checked_against() {
+        let sha = "ab".repeat(32);
+        let args = [("path", s("/opt/tool.tgz")), ("sha256", s(&sha))];
+        let after = call("files.fetch", &args, "/opt/tool.tgz", &Value::None);
+        expect_test::expect![[r#"{group: "?group", kind: file, mode: "?mode", owner: "?owner", sha256: "abababababababababababababababababababababababababababababababab", size: "?size", target: none}"#]]
+            .assert_eq(&show(after));
+        let unchecked = [("path", s("/opt/tool.tgz")), ("sha256", Value::None)];
+        let after = call("files.fetch", &unchecked, "/opt/tool.tgz", &Value::None);
+        expect_test::expect![[r#"{group: "?group", kind: file, mode: "?mode", owner: "?owner", sha256: "?sha256", size: "?size", target: none}"#]]
+            .assert_eq(&show(after));
     }
 
     #[test]
