@@ -106,9 +106,9 @@ fn a_failed_host_skips_its_handlers_unless_forced() {
     assert!(text(&out).contains("stopped on purpose"), "{}", text(&out));
 }
 
-#[test]
-fn a_plan_shows_the_handlers_that_will_run() {
-    let program = Program::new(SOURCE);
+/// `infrac plan site.infra` in the program's folder: its output (it must
+/// succeed).
+fn plan(program: &Program) -> String {
     let root = format!("root={}", program.root().display());
     let dir = program
         .root()
@@ -122,6 +122,13 @@ fn a_plan_shows_the_handlers_that_will_run() {
         .unwrap_or_else(|e| panic!("cannot run infrac: {e}"));
     let plan = text(&out);
     assert!(out.status.success(), "{plan}");
+    plan
+}
+
+#[test]
+fn a_plan_shows_the_handlers_that_will_run() {
+    let program = Program::new(SOURCE);
+    let plan = plan(&program);
     for expected in [
         "site.infra:19  handler site.restart\n    local: will change\n      $ echo restart >> ",
         "site.infra:19  handler site.reload\n    local: will change",
@@ -151,19 +158,7 @@ stage s on box {
 }
 "#,
     );
-    let root = format!("root={}", program.root().display());
-    let dir = program
-        .root()
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_infrac"))
-        .current_dir(&dir)
-        .args(["plan", "site.infra", "--set", &root])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run infrac: {e}"));
-    let plan = text(&out);
-    assert!(out.status.success(), "{plan}");
+    let plan = plan(&program);
     let expected = "site.infra:8  handler site.restart\n    local: may change: depends on the change at line 7";
     assert!(
         plan.contains(expected),
