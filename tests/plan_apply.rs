@@ -28,23 +28,12 @@ stage site on here {
 }
 "#;
 
-/// `infrac ARGS...` in the program's folder.
-fn infrac(program: &Program, args: &[&str]) -> Output {
-    let dir = program.root().parent().unwrap_or(program.root());
-    Command::new(env!("CARGO_BIN_EXE_infrac"))
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run infrac: {e}"))
-}
-
 /// `infrac plan site.infra --set root=ROOT ARGS...`.
 fn plan(program: &Program, args: &[&str]) -> Output {
     let root = format!("root={}", program.root().display());
     let mut all = vec!["plan", "site.infra", "--set", &root];
     all.extend_from_slice(args);
-    infrac(program, &all)
+    program.infrac(&all)
 }
 
 fn plan_json(program: &Program, args: &[&str]) -> Json {
@@ -89,7 +78,7 @@ fn plan_then_apply_changes_exactly_the_plan_and_a_new_plan_is_empty() {
     // Planning changed nothing.
     assert!(!program.root().join("d").exists());
 
-    let apply = infrac(&program, &["apply", "plan.json", "--format", "json"]);
+    let apply = program.infrac(&["apply", "plan.json", "--format", "json"]);
     assert_eq!(apply.status.code(), Some(0), "{}", text(&apply));
     let changed: Vec<Json> = op_events(&apply)
         .into_iter()
@@ -130,7 +119,7 @@ stage s on here {
     );
     let made = plan(&program, &["-o", "plan.json"]);
     assert_eq!(made.status.code(), Some(0), "{}", text(&made));
-    let apply = infrac(&program, &["apply", "plan.json", "--format", "json"]);
+    let apply = program.infrac(&["apply", "plan.json", "--format", "json"]);
     assert_eq!(apply.status.code(), Some(0), "{}", text(&apply));
     assert_eq!(read(&program.root().join("log")), "hi\n");
 }
@@ -161,7 +150,7 @@ stage s on here {
     let doc: Json = serde_json::from_str(&read(Path::new(&plan_path(&program))))
         .unwrap_or_else(|e| panic!("plan.json: {e}"));
     assert!(!doc.to_string().contains("date +%s%N"), "{doc:#}");
-    let apply = infrac(&program, &["apply", "plan.json"]);
+    let apply = program.infrac(&["apply", "plan.json"]);
     assert_eq!(apply.status.code(), Some(0), "{}", text(&apply));
     assert_eq!(read(&program.root().join("log")), "ran\n");
 }
@@ -245,7 +234,7 @@ stage site on here {
     assert_eq!(made.status.code(), Some(0), "{}", text(&made));
     std::fs::write(&a, "changed by hand\n").unwrap_or_else(|e| panic!("{e}"));
 
-    let apply = infrac(&program, &["apply", "plan.json"]);
+    let apply = program.infrac(&["apply", "plan.json"]);
     let out = text(&apply);
     assert_eq!(apply.status.code(), Some(3), "{out}");
     assert!(out.contains("host `a` failed"), "{out}");
@@ -270,7 +259,7 @@ fn a_changed_program_an_edited_plan_or_missing_secret_are_refused() {
     let edited = saved.replacen("mkdir -p", "rm -rf /", 1);
     assert_ne!(edited, saved);
     std::fs::write(&path, &edited).unwrap_or_else(|e| panic!("{e}"));
-    let out = infrac(&program, &["apply", "plan.json"]);
+    let out = program.infrac(&["apply", "plan.json"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
         text(&out).contains("refused: the plan was edited"),
@@ -281,7 +270,7 @@ fn a_changed_program_an_edited_plan_or_missing_secret_are_refused() {
     // The program changed since the plan.
     std::fs::write(&path, &saved).unwrap_or_else(|e| panic!("{e}"));
     program.rewrite(&FILES.replace("first line", "another line"));
-    let out = infrac(&program, &["apply", "plan.json"]);
+    let out = program.infrac(&["apply", "plan.json"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
         text(&out).contains("changed since the plan was made"),
@@ -343,7 +332,7 @@ fn secrets_never_appear_in_plans_diffs_or_scripts_and_apply_asks_for_them() {
     );
     assert!(text(&human).contains("printf %s *** >"), "{}", text(&human));
 
-    let refused = infrac(&program, &["apply", "plan.json"]);
+    let refused = program.infrac(&["apply", "plan.json"]);
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
     assert!(
         text(&refused)
@@ -351,7 +340,7 @@ fn secrets_never_appear_in_plans_diffs_or_scripts_and_apply_asks_for_them() {
         "{}",
         text(&refused)
     );
-    let apply = infrac(&program, &["apply", "plan.json", pw]);
+    let apply = program.infrac(&["apply", "plan.json", pw]);
     assert_eq!(apply.status.code(), Some(0), "{}", text(&apply));
     assert_eq!(read(&program.root().join("pw.txt")), "hunter2-secret");
 }
@@ -404,7 +393,7 @@ stage site on here {
             .any(|f| f["args"][1] == serde_json::json!({ "with_secrets": ["PASSWORD=", 0] })),
         "{saved}"
     );
-    let apply = infrac(&program, &["apply", "plan.json", pw]);
+    let apply = program.infrac(&["apply", "plan.json", pw]);
     assert_eq!(apply.status.code(), Some(0), "{}", text(&apply));
     assert_eq!(
         read(&program.root().join("app.env")),
@@ -447,7 +436,7 @@ fn emitted_scripts_converge_like_apply() {
 fn run_without_a_terminal_shows_the_plan_and_changes_nothing() {
     let program = Program::new(FILES);
     let root = format!("root={}", program.root().display());
-    let refused = infrac(&program, &["run", "site.infra", "--set", &root]);
+    let refused = program.infrac(&["run", "site.infra", "--set", &root]);
     let out = text(&refused);
     assert_eq!(refused.status.code(), Some(2), "{out}");
     assert!(out.contains("Plan: 1 host, 4 ops will change"), "{out}");
@@ -458,9 +447,9 @@ fn run_without_a_terminal_shows_the_plan_and_changes_nothing() {
     assert!(out.contains("infrac run site.infra --yes"), "{out}");
     assert!(!program.root().join("d").exists(), "nothing may change");
 
-    let applied = infrac(&program, &["run", "site.infra", "--yes", "--set", &root]);
+    let applied = program.infrac(&["run", "site.infra", "--yes", "--set", &root]);
     assert_eq!(applied.status.code(), Some(0), "{}", text(&applied));
-    let again = infrac(&program, &["run", "site.infra", "--set", &root]);
+    let again = program.infrac(&["run", "site.infra", "--set", &root]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
     assert!(
         text(&again).contains("Nothing to change."),
@@ -879,7 +868,7 @@ stage site on here {
     assert_eq!(made.status.code(), Some(0), "{}", text(&made));
     // What the probe sees changes after the plan: the op now wants to run.
     std::fs::remove_file(&flag).unwrap_or_else(|e| panic!("{e}"));
-    let apply = infrac(&program, &["apply", "plan.json"]);
+    let apply = program.infrac(&["apply", "plan.json"]);
     let out = text(&apply);
     assert_eq!(apply.status.code(), Some(3), "{out}");
     assert!(out.contains("is not in the plan"), "{out}");

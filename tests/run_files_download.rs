@@ -179,13 +179,17 @@ fn a_plan_knows_the_downloaded_digest_and_fetches_nothing() {
     );
     let program = program(&format!("{call}\n{call}"));
     let root = format!("root={}", program.root().display());
-    let dir = program.root().parent().map(|d| d.to_path_buf());
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_infrac"))
-        .current_dir(dir.unwrap_or_default())
-        .args(["plan", "site.infra", "--format", "json", "--set", &root])
-        .args(["--set", &format!("url={url}")])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run infrac: {e}"));
+    let url = format!("url={url}");
+    let out = program.infrac(&[
+        "plan",
+        "site.infra",
+        "--format",
+        "json",
+        "--set",
+        &root,
+        "--set",
+        &url,
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let doc: serde_json::Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("plan JSON: {e}"));

@@ -4,7 +4,7 @@
 //! planted where another user can write.
 
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Command, Output};
+use std::process::Output;
 
 mod run_common;
 use run_common::{Program, op_events};
@@ -101,12 +101,7 @@ stage s on here {
 "#,
     );
     let root = format!("root={}", program.root().display());
-    let dir = program.root().parent().map(|d| d.to_path_buf());
-    let out = Command::new(env!("CARGO_BIN_EXE_infrac"))
-        .current_dir(dir.unwrap_or_default())
-        .args(["plan", "site.infra", "--format", "json", "--set", &root])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run infrac: {e}"));
+    let out = program.infrac(&["plan", "site.infra", "--format", "json", "--set", &root]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let doc: serde_json::Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("plan JSON: {e}"));

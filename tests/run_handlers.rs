@@ -110,16 +110,7 @@ fn a_failed_host_skips_its_handlers_unless_forced() {
 /// succeed).
 fn plan(program: &Program) -> String {
     let root = format!("root={}", program.root().display());
-    let dir = program
-        .root()
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_infrac"))
-        .current_dir(&dir)
-        .args(["plan", "site.infra", "--set", &root])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run infrac: {e}"));
+    let out = program.infrac(&["plan", "site.infra", "--set", &root]);
     let plan = text(&out);
     assert!(out.status.success(), "{plan}");
     plan

@@ -206,13 +206,7 @@ fn a_plan_keeps_no_secret_of_a_params_file_and_apply_reads_it_again() {
         .map(|d| d.to_path_buf())
         .unwrap_or_default();
     let root = format!("root={}", program.root().display());
-    let infrac = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_infrac"))
-            .current_dir(&dir)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run infrac: {e}"))
-    };
+    let infrac = |args: &[&str]| program.infrac(args);
     let plan = infrac(&[
         "plan",
         "site.infra",

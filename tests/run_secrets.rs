@@ -153,14 +153,7 @@ fn a_plan_and_its_file_hold_no_secret_and_apply_reads_the_sources_again() {
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let root = format!("root={}", program.root().display());
-    let infrac = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_infrac"))
-            .current_dir(&dir)
-            .args(args)
-            .env("E2E_PW", PW)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run infrac: {e}"))
-    };
+    let infrac = |args: &[&str]| program.infrac_with_env(&[("E2E_PW", PW)], args);
     let plan = infrac(&[
         "plan",
         "site.infra",

@@ -2,7 +2,7 @@
 //! to end on `local()` hosts (what runs, what is shown as skipped, the
 //! refusals: unknown names, a stage whose value a selected stage reads).
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 mod run_common;
 use run_common::{Program, json_lines, summary_of};
@@ -116,19 +116,8 @@ fn bad_selections_are_usage_errors_and_nothing_runs() {
 #[test]
 fn a_plan_of_some_stages_is_applied_to_those_stages() {
     let program = Program::new(PROGRAM);
-    let dir = program
-        .root()
-        .parent()
-        .map(|d| d.to_path_buf())
-        .unwrap_or_default();
     let root = format!("root={}", program.root().display());
-    let infrac = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_infrac"))
-            .current_dir(&dir)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run infrac: {e}"))
-    };
+    let infrac = |args: &[&str]| program.infrac(args);
     let plan = infrac(&[
         "plan",
         "site.infra",

@@ -269,15 +269,7 @@ fn a_plan_neither_waits_nor_retries() {
     let started = Instant::now();
     let root = format!("root={}", program.root().display());
     let port = format!("port={port}");
-    let dir = program
-        .root()
-        .parent()
-        .unwrap_or_else(|| panic!("no parent"));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_infrac"))
-        .current_dir(dir)
-        .args(["plan", "site.infra", "--set", &root, "--set", &port])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run infrac: {e}"));
+    let out = program.infrac(&["plan", "site.infra", "--set", &root, "--set", &port]);
     assert!(started.elapsed() < Duration::from_secs(20));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
@@ -318,17 +310,7 @@ fn an_apply_retries_the_planned_commands() {
          stage s on here {{\n  server.shell(\"{COUNTER}; [ $n -ge 3 ]\", retries: 3, delay: 0)\n}}\n"
     ));
     let root = format!("root={}", program.root().display());
-    let dir = program
-        .root()
-        .parent()
-        .unwrap_or_else(|| panic!("no parent"));
-    let infrac = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_infrac"))
-            .current_dir(dir)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run infrac: {e}"))
-    };
+    let infrac = |args: &[&str]| program.infrac(args);
     let plan = infrac(&["plan", "site.infra", "--set", &root, "-o", "plan.json"]);
     assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
     assert_eq!(count(&program), "", "the plan ran nothing");

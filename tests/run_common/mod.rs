@@ -51,13 +51,24 @@ impl Program {
         std::fs::write(path, text).unwrap_or_else(|e| panic!("cannot write {name}: {e}"));
     }
 
-    /// `infrac check site.infra` in the program's folder.
-    pub fn check(&self) -> Output {
+    /// `infrac ARGS...` in the program's folder (stdin closed).
+    pub fn infrac(&self, args: &[&str]) -> Output {
+        self.infrac_with_env(&[], args)
+    }
+
+    /// [`Program::infrac`] with these environment variables set.
+    pub fn infrac_with_env(&self, env: &[(&str, &str)], args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_infrac"))
             .current_dir(self.dir.path())
-            .args(["check", "site.infra"])
+            .args(args)
+            .envs(env.iter().copied())
             .output()
             .unwrap_or_else(|e| panic!("cannot run infrac: {e}"))
+    }
+
+    /// `infrac check site.infra` in the program's folder.
+    pub fn check(&self) -> Output {
+        self.infrac(&["check", "site.infra"])
     }
 
     pub fn root(&self) -> &Path {
@@ -72,13 +83,9 @@ impl Program {
     /// [`Program::run`] with these environment variables set.
     pub fn run_with_env(&self, env: &[(&str, &str)], args: &[&str]) -> Output {
         let root = format!("root={}", self.root().display());
-        Command::new(env!("CARGO_BIN_EXE_infrac"))
-            .current_dir(self.dir.path())
-            .args(["run", "site.infra", "--yes", "--set", &root])
-            .args(args)
-            .envs(env.iter().copied())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run infrac: {e}"))
+        let mut all = vec!["run", "site.infra", "--yes", "--set", &root];
+        all.extend_from_slice(args);
+        self.infrac_with_env(env, &all)
     }
 
     /// Starts `infrac run ... --format json` without waiting (stdout and
