@@ -113,8 +113,7 @@ impl Vm {
             defer: Default::default(),
             next_op: self.next_op,
             notified: self.notified.clone(),
-            handler_call: self.handler_call,
-            handler_maybe: self.handler_maybe.clone(),
+            handler_call: self.handler_call.clone(),
             retries: self.retries.clone(),
         }
     }

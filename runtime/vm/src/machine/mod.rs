@@ -71,11 +71,8 @@ pub struct Vm {
     /// (the order they run in).
     notified: std::collections::BTreeMap<u32, Notified>,
     /// The handler whose call comes next (`TakeNotified` found it
-    /// notified), with the place that notified it.
-    handler_call: Option<(u32, u32, Span)>,
-    /// In a plan: the handler whose call comes next may be notified or not
-    /// (what it depends on).
-    handler_maybe: Option<Arc<crate::value::Unknown>>,
+    /// notified), and why.
+    handler_call: Option<(u32, Notified)>,
     /// Retried calls in progress, innermost last (see `retry`).
     retries: Vec<Retry>,
 }
@@ -163,7 +160,6 @@ impl Vm {
             next_op: 0,
             notified: Default::default(),
             handler_call: None,
-            handler_maybe: None,
             retries: Vec::new(),
         }
     }

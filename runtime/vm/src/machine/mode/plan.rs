@@ -135,7 +135,9 @@ impl Vm {
                     let (module, span, handler) = self.op_call_place(op)?;
                     let name = name.map(|n| if handler { format!("handler {n}") } else { n });
                     let stage = self.stage_index(ctx);
-                    let maybe = self.handler_maybe.take();
+                    let maybe = (self.handler_call.as_ref())
+                        .filter(|(handler, _)| *handler == op)
+                        .and_then(|(_, n)| n.maybe.clone());
                     let plan = self.plan_mut()?;
                     plan.undetermined = maybe;
                     plan.current = Some(PlanStep {

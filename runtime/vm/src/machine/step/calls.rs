@@ -1,6 +1,8 @@
 //! Calls: functions, natives, built-ins, methods and ops (an op call is
 //! tracked for its `changes` and its events).
 
+use std::sync::Arc;
+
 use infrac_bytecode::{Instr, Span};
 
 use super::not_in_family;
@@ -96,19 +98,16 @@ impl Vm {
             }
             Instr::TakeNotified(op) => {
                 let taken = self.notified.remove(&op);
-                self.handler_call = taken.as_ref().map(|n| (op, n.module, n.span));
                 let planning = matches!(self.mode, ModeState::Plan(_));
-                self.stack.push(match taken {
+                self.stack.push(match &taken {
                     None => Value::Bool(false),
+                    // A plan calls it and shows it as "may change",
+                    // depending on the change that may notify it.
                     Some(Notified { maybe: None, .. }) => Value::Bool(true),
-                    // A plan shows the handler as "may change", depending
-                    // on the change that may notify it.
-                    Some(Notified { maybe: Some(u), .. }) if planning => {
-                        self.handler_maybe = Some(u);
-                        Value::Bool(true)
-                    }
-                    Some(Notified { maybe: Some(u), .. }) => Value::Unknown(u),
+                    Some(Notified { maybe: Some(_), .. }) if planning => Value::Bool(true),
+                    Some(Notified { maybe: Some(u), .. }) => Value::Unknown(Arc::clone(u)),
                 });
+                self.handler_call = taken.map(|n| (op, n));
             }
             other => return Err(not_in_family(other, "call")),
         }
@@ -119,10 +118,10 @@ impl Vm {
     /// that notified it, any other at the instruction. And whether it is a
     /// handler's call.
     pub(in crate::machine) fn op_call_place(&self, op: u32) -> Result<(u32, Span, bool), String> {
-        if let Some((handler, module, span)) = self.handler_call
-            && handler == op
+        if let Some((handler, n)) = &self.handler_call
+            && *handler == op
         {
-            return Ok((module, span, true));
+            return Ok((n.module, n.span, true));
         }
         let (module, span) = self.place(self.frame()?);
         Ok((module, span, false))
