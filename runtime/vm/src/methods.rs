@@ -121,12 +121,11 @@ fn sorted(
     items: &[Value],
     key: impl Fn(&Value) -> Result<&Value, String>,
 ) -> Result<Value, String> {
-    let keyed: Vec<(&Value, &Value)> = items
+    let mut keyed: Vec<(&Value, &Value)> = items
         .iter()
         .map(|v| key(v).map(|k| (k, v)))
         .collect::<Result<_, _>>()?;
     let mut error = None;
-    let mut keyed = keyed;
     keyed.sort_by(|(a, _), (b, _)| {
         order(a, b).unwrap_or_else(|e| {
             error.get_or_insert(e);
